@@ -1,0 +1,164 @@
+"""The typed records that cross module boundaries, and the report contract of spec/REPORT.md.
+
+Everything serialised is a pydantic model; ``report.schema.json`` is generated from ``Report``
+(``omreview schema``) and committed. Keys of REPORT.md are never renamed or dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.amounts import Amount, yuan_str
+
+SCHEMA_VERSION = "1"
+
+
+class DocumentKind(StrEnum):
+    APPLICATION_FORM = "application_form"
+    FINANCIAL_STATEMENT = "financial_statement"
+    STAFF_ROSTER = "staff_roster"
+    PROJECT_LIST = "project_list"
+    CERTIFICATE = "certificate"
+    UNKNOWN = "unknown"
+
+
+class DocStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+
+
+class CheckStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    REVIEW = "review"
+    MANUAL = "manual"
+    MISSING = "missing"
+
+
+class Verdict(StrEnum):
+    MEETS = "meets"
+    DOES_NOT_MEET = "does_not_meet"
+    NEEDS_REVIEW = "needs_review"
+    INCOMPLETE = "incomplete"
+
+
+class AuditOpinion(StrEnum):
+    UNQUALIFIED = "unqualified"
+    UNQUALIFIED_EMPHASIS = "unqualified_emphasis"
+    QUALIFIED = "qualified"
+    ADVERSE = "adverse"
+    DISCLAIMER = "disclaimer"
+
+
+FigureUnit = Literal["CNY", "count", "ratio", "date", "text"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Record):
+    """Where a value was read: the file and, as fits its kind, page + bbox, sheet + cell, or table + cell."""
+
+    file: str
+    sha256: str | None = None
+    page: int | None = Field(default=None, ge=1, description="1-based page of a PDF")
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="x0, top, x1, bottom in PDF points, top-left origin (pdfplumber)"
+    )
+    sheet: str | None = None
+    cell: str | None = Field(default=None, description="A1-style cell of a sheet or of a .docx table")
+    table: int | None = Field(default=None, ge=0, description="0-based table index of a .docx")
+    text: str | None = Field(default=None, description="the source text as printed")
+
+
+class Figure(_Record):
+    """One extracted or derived value, with where it came from."""
+
+    value: str
+    unit: FigureUnit
+    precision: str | None = Field(default=None, description="yuan value of the last written digit")
+    source: Source | None = None
+
+    @classmethod
+    def money(cls, amount: Amount, source: Source | None) -> Figure:
+        return cls(value=yuan_str(amount.value), unit="CNY", precision=str(amount.precision), source=source)
+
+    @classmethod
+    def count(cls, n: int, source: Source | None = None) -> Figure:
+        return cls(value=str(n), unit="count", source=source)
+
+    @classmethod
+    def ratio(cls, r: Decimal, source: Source | None = None) -> Figure:
+        return cls(value=str(r.quantize(Decimal("0.0001"))), unit="ratio", source=source)
+
+    @classmethod
+    def date(cls, d: dt.date, source: Source | None) -> Figure:
+        return cls(value=d.isoformat(), unit="date", source=source)
+
+    @classmethod
+    def text_value(cls, text: str, source: Source | None) -> Figure:
+        return cls(value=text, unit="text", source=source)
+
+
+class Document(_Record):
+    """One file of the applicant folder; every file is listed, readable or not."""
+
+    file: str = Field(description="path relative to the applicant folder")
+    sha256: str | None
+    size: int | None = None
+    kind: DocumentKind = DocumentKind.UNKNOWN
+    fiscal_year: int | None = None
+    status: DocStatus = DocStatus.OK
+    error: str | None = None
+    pages: int | None = None
+    ocr: bool = False
+
+
+class Check(_Record):
+    id: str
+    status: CheckStatus
+    message: str
+    values: dict[str, str | int | None] = Field(default_factory=dict)
+    evidence: list[Source] = Field(default_factory=list)
+
+
+class DiscrepancyValue(_Record):
+    value: str
+    source: Source | None = None
+
+
+class Discrepancy(_Record):
+    figure: str
+    message: str
+    values: list[DiscrepancyValue]
+
+
+class Applicant(_Record):
+    id: str
+    name: str | None = None
+    credit_code: str | None = None
+
+
+class Report(_Record):
+    """report.json: the public contract of spec/REPORT.md."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    omreview_version: str
+    rules_version: str
+    applicant: Applicant
+    application_date: dt.date
+    fiscal_years: list[int]
+    verdict: Verdict
+    documents: list[Document]
+    figures: dict[str, Figure] = Field(default_factory=dict)
+    checks: list[Check]
+    discrepancies: list[Discrepancy] = Field(default_factory=list)
+    missing_inputs: list[str] = Field(
+        default_factory=list, description="required documents absent or unreadable (why a verdict is incomplete)"
+    )

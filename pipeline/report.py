@@ -1,0 +1,49 @@
+"""Write report.json and the JSON Schema of the report contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Report
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of report.json, generated from the model (committed as report.schema.json)."""
+    schema = Report.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://omreview.invalid/report.schema.json"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(report_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that a reader never sees half a file, even if the process dies midway."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(report: Report, out: Path) -> Path:
+    """Write ``OUT/<applicant id>/report.json`` and return its path."""
+    path = Path(out) / report.applicant.id / "report.json"
+    write_text_atomic(path, report_json(report))
+    return path

@@ -1,0 +1,58 @@
+"""Review one applicant folder: load the packet, read each document, evaluate, build the report.
+
+Plain functions, tested without Prefect; ``flows/`` only sequences them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pipeline
+from extractors import read_document
+from pipeline.model import Applicant, DocStatus, Document, Report
+from pipeline.packet import Packet, PacketFile, load_packet
+from pipeline.rules import Rules, default_rules
+from validators import evaluate
+
+
+def document_of(pf: PacketFile) -> Document:
+    """Read one file into its report entry; a bad file becomes status ``error`` with the reason."""
+    extraction = read_document(pf)
+    return Document(
+        file=pf.rel,
+        sha256=pf.sha256,
+        size=pf.size,
+        kind=extraction.kind,
+        fiscal_year=extraction.fiscal_year,
+        status=DocStatus.ERROR if extraction.error else DocStatus.OK,
+        error=extraction.error,
+        pages=extraction.pages,
+        ocr=extraction.ocr,
+    )
+
+
+def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Report:
+    fiscal_years = rules.fiscal_years(application_date)
+    documents = [document_of(pf) for pf in packet.files]
+    result = evaluate(documents, fiscal_years, rules)
+    return Report(
+        omreview_version=pipeline.__version__,
+        rules_version=rules.version,
+        applicant=Applicant(id=packet.applicant_id),
+        application_date=application_date,
+        fiscal_years=fiscal_years,
+        verdict=result.verdict,
+        documents=documents,
+        figures=result.figures,
+        checks=result.checks,
+        discrepancies=result.discrepancies,
+        missing_inputs=result.missing_inputs,
+    )
+
+
+def review_applicant(folder: Path, application_date: dt.date | None = None, rules: Rules | None = None) -> Report:
+    """The whole review of one applicant folder. Raises ``InputError`` if the folder is unusable."""
+    rules = rules or default_rules()
+    packet = load_packet(folder, rules)
+    return review_packet(packet, application_date or rules.default_application_date, rules)

@@ -1,0 +1,111 @@
+"""Load and validate the versioned rules file (``pipeline/rules.yaml``) once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.errors import RulesError
+
+RULES_PATH = Path(__file__).with_name("rules.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AmountRules(_Strict):
+    units: dict[str, Decimal]
+    currency_words: list[str]
+
+    @field_validator("units")
+    @classmethod
+    def _positive(cls, units: dict[str, Decimal]) -> dict[str, Decimal]:
+        for word, mult in units.items():
+            if mult <= 0:
+                raise ValueError(f"unit {word!r} must have a positive multiplier")
+        return units
+
+
+class IdentifierRules(_Strict):
+    software_copyright_pattern: str
+
+
+class Limits(_Strict):
+    max_file_bytes: int = Field(gt=0)
+    max_folder_depth: int = Field(gt=0)
+
+
+class Thresholds(_Strict):
+    om_start_min_years: int
+    registered_capital_min: Decimal
+    paid_in_capital_min: Decimal
+    om_revenue_3y_high: Decimal
+    om_revenue_3y_low: Decimal
+    om_revenue_share_min: Decimal
+    distinct_clients_min: int
+    project_annual_value_min: Decimal
+    qualifying_projects_min: int
+    principal_mgmt_years_min: int
+    tech_lead_om_years_min: int
+    staff_min: int
+    college_ratio_min: Decimal
+    relaxation_quota: Decimal
+
+
+class CheckRule(_Strict):
+    id: str
+    title: str
+    judged: bool
+    relaxable: bool
+
+
+class Rules(_Strict):
+    version: str
+    default_application_date: dt.date
+    fiscal_window_years: int = Field(gt=0)
+    amounts: AmountRules
+    identifiers: IdentifierRules
+    limits: Limits
+    thresholds: Thresholds
+    checks: list[CheckRule]
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_ids(cls, checks: list[CheckRule]) -> list[CheckRule]:
+        ids = [c.id for c in checks]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"check ids listed twice: {', '.join(dupes)}")
+        return checks
+
+    def fiscal_years(self, application_date: dt.date) -> list[int]:
+        """The complete fiscal years before the application date's year (近三年)."""
+        last = application_date.year - 1
+        return list(range(last - self.fiscal_window_years + 1, last + 1))
+
+
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    """Read and validate a rules file; any problem raises ``RulesError`` naming the rule."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"cannot read rules file {path}: {exc}") from exc
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise RulesError(f"invalid rules file {path}: {problems}") from exc
+
+
+@cache
+def default_rules() -> Rules:
+    """The rules shipped with omreview, loaded once."""
+    return load_rules()
