@@ -1,11 +1,21 @@
-"""The contract between the pipeline and the extractors, and the registry of document kinds."""
+"""The contract between the pipeline and the extractors, and the registry of readers by format.
+
+``read_document`` is the only entry point: it sniffs the container format from the first bytes
+(never the file name), hands the file to the reader for that format, and turns every
+``DocumentError`` into an ``Extraction`` with a plain reason. The readers recognise the document
+kind from content.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind
 from pipeline.packet import PacketFile
+from pipeline.records import DocumentRecord
+from pipeline.rules import Rules, default_rules
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -16,33 +26,51 @@ _MAGIC = (
 
 @dataclass(frozen=True)
 class Extraction:
-    """What reading one file produced: its kind, fiscal year, page count and any error."""
+    """What reading one file produced: its kind, fiscal year, page count, record and any error."""
 
     kind: DocumentKind = DocumentKind.UNKNOWN
     fiscal_year: int | None = None
     pages: int | None = None
     ocr: bool = False
     error: str | None = None
+    record: DocumentRecord | None = None
+
+
+Reader = Callable[[PacketFile, Rules], Extraction]
 
 
 def sniff_format(pf: PacketFile) -> str:
     """The container format from the first bytes: ``pdf``, ``zip`` (.docx/.xlsx), ``ole`` (.doc/.xls), ``other``."""
     with open(pf.path, "rb") as fh:
         head = fh.read(1024)
-    stripped = head.lstrip()
     for magic, name in _MAGIC:
-        if stripped.startswith(magic) or (name == "pdf" and magic in head):
+        if head.lstrip().startswith(magic) or (name == "pdf" and magic in head):
             return name
     return "other"
 
 
-def read_document(pf: PacketFile) -> Extraction:
-    """Read one packet file. Content recognition per kind arrives with the extractors issue;
-    until then every readable file is listed as ``unknown``."""
+def _legacy_office(pf: PacketFile, rules: Rules) -> Extraction:
+    raise DocumentError("legacy Word/Excel 97-2003 file (.doc/.xls): please submit it as .docx or .xlsx")
+
+
+def _other(pf: PacketFile, rules: Rules) -> Extraction:
+    return Extraction()
+
+
+def _readers() -> dict[str, Reader]:
+    from extractors import office, statement_pdf
+
+    return {"pdf": statement_pdf.extract, "zip": office.extract, "ole": _legacy_office, "other": _other}
+
+
+def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:
+    """Read one packet file; never raises for a bad file."""
+    rules = rules or default_rules()
     if pf.error:
         return Extraction(error=pf.error)
     try:
-        sniff_format(pf)
+        return _readers()[sniff_format(pf)](pf, rules)
+    except DocumentError as exc:
+        return Extraction(error=str(exc))
     except OSError as exc:
         return Extraction(error=f"cannot be read: {exc.strerror or exc}")
-    return Extraction()

@@ -16,9 +16,9 @@ from pipeline.rules import Rules, default_rules
 from validators import evaluate
 
 
-def document_of(pf: PacketFile) -> Document:
+def document_of(pf: PacketFile, rules: Rules) -> Document:
     """Read one file into its report entry; a bad file becomes status ``error`` with the reason."""
-    extraction = read_document(pf)
+    extraction = read_document(pf, rules)
     return Document(
         file=pf.rel,
         sha256=pf.sha256,
@@ -34,7 +34,7 @@ def document_of(pf: PacketFile) -> Document:
 
 def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Report:
     fiscal_years = rules.fiscal_years(application_date)
-    documents = [document_of(pf) for pf in packet.files]
+    documents = [document_of(pf, rules) for pf in packet.files]
     result = evaluate(documents, fiscal_years, rules)
     return Report(
         omreview_version=pipeline.__version__,

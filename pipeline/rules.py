@@ -58,6 +58,28 @@ class Thresholds(_Strict):
     relaxation_quota: Decimal
 
 
+class Labels(_Strict):
+    """Label synonyms by group; see the comments in rules.yaml."""
+
+    statement_rows: dict[str, list[str]]
+    statement_columns: dict[str, list[str]]
+    statement_titles: dict[str, list[str]]
+    om_revenue_lines: list[str]
+    audit_opinions: dict[str, list[str]]
+    form_fields: dict[str, list[str]]
+    declared_revenue: dict[str, list[str]]
+    project_columns: dict[str, list[str]]
+    key_person_columns: dict[str, list[str]]
+    key_person_roles: dict[str, list[str]]
+    software_columns: dict[str, list[str]]
+    roster_columns: dict[str, list[str]]
+    roster_total_markers: list[str]
+    education: dict[str, list[str]]
+    titles: dict[str, list[str]]
+    title_series: dict[str, list[str]]
+    it_specialties: list[str]
+
+
 class CheckRule(_Strict):
     id: str
     title: str
@@ -74,6 +96,7 @@ class Rules(_Strict):
     limits: Limits
     thresholds: Thresholds
     checks: list[CheckRule]
+    labels: Labels
 
     @field_validator("checks")
     @classmethod

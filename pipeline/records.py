@@ -1,0 +1,222 @@
+"""Typed records that the extractors produce and the validators read.
+
+Every value carries its ``Source``; no bare float leaves an extractor (money is ``Decimal`` in
+yuan, with the precision in which it was written). Extractors fill these; they never judge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.amounts import Amount
+from pipeline.model import AuditOpinion, Source
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(_Rec):
+    value: Decimal
+    precision: Decimal
+    source: Source
+
+    @classmethod
+    def of(cls, amount: Amount, source: Source) -> Money:
+        return cls(value=amount.value, precision=amount.precision, source=source)
+
+    def amount(self) -> Amount:
+        return Amount(self.value, self.precision, self.source.text or "")
+
+
+class Text(_Rec):
+    value: str
+    source: Source
+
+
+class DateValue(_Rec):
+    value: dt.date
+    source: Source
+
+
+class Count(_Rec):
+    value: int
+    source: Source
+
+
+class Ratio(_Rec):
+    value: Decimal = Field(description="in [0, 1]; a percentage as written is divided by 100")
+    source: Source
+
+
+class Flag(_Rec):
+    value: bool
+    source: Source
+
+
+class Opinion(_Rec):
+    value: AuditOpinion
+    source: Source
+
+
+# --- 审计报告 / financial statement -------------------------------------------------------------
+
+
+class StatementYear(_Rec):
+    """The figures of one column of the statements (本期 or 上期)."""
+
+    year: int | None = None
+    paid_in_capital: Money | None = None
+    equity: Money | None = None
+    total_revenue: Money | None = None
+    net_profit: Money | None = None
+
+
+class RevenueLine(_Rec):
+    """One business line of the notes' revenue breakdown (营业收入按业务类别)."""
+
+    name: str
+    amount: Money
+    is_om: bool = Field(description="the line is O&M (运维 / 运行维护 …, by the rules' synonyms)")
+
+
+class StatementRecord(_Rec):
+    kind: Literal["financial_statement"] = "financial_statement"
+    fiscal_year: int | None = None
+    company: Text | None = None
+    audited: bool = True
+    auditor: Text | None = None
+    opinion: Opinion | None = None
+    consolidated: bool = Field(default=False, description="the figures come from 合并 statements")
+    current: StatementYear = Field(default_factory=StatementYear)
+    prior: StatementYear = Field(default_factory=StatementYear)
+    revenue_lines: list[RevenueLine] = Field(default_factory=list)
+    om_revenue: Money | None = Field(default=None, description="sum of the O&M lines of the current year")
+    warnings: list[str] = Field(default_factory=list)
+
+
+# --- 申报表 / application form -------------------------------------------------------------------
+
+
+class DeclaredYear(_Rec):
+    year: int
+    total_revenue: Money | None = None
+    om_revenue: Money | None = None
+
+
+class Project(_Rec):
+    name: Text
+    client: Text | None = None
+    amount: Money | None = None
+    start: DateValue | None = None
+    end: DateValue | None = None
+    tool: Text | None = None
+
+
+class KeyRole(StrEnum):
+    PRINCIPAL = "principal"
+    TECH_LEAD = "tech_lead"
+    FINANCE_LEAD = "finance_lead"
+
+
+class KeyPerson(_Rec):
+    role: KeyRole
+    name: Text | None = None
+    post: Text | None = None
+    title: Text | None = None
+    specialty: Text | None = None
+    education: Text | None = None
+    years: Count | None = Field(default=None, description="IT management years (principal) or O&M years")
+
+
+class SoftwareCopyright(_Rec):
+    name: Text
+    number: Text | None = None
+    holder: Text | None = None
+
+
+class FormRecord(_Rec):
+    kind: Literal["application_form"] = "application_form"
+    company_name: Text | None = None
+    credit_code: Text | None = None
+    registered_capital: Money | None = None
+    paid_in_capital: Money | None = None
+    founded_date: DateValue | None = None
+    om_start_date: DateValue | None = None
+    si_cert_number: Text | None = None
+    si_cert_level: Text | None = None
+    si_cert_valid_until: DateValue | None = None
+    itss_cert_number: Text | None = None
+    recommending_authority: Text | None = None
+    relaxation_requested: Flag | None = None
+    relaxation_reason: Text | None = None
+    mis_description: Text | None = None
+    fill_date: DateValue | None = None
+    declared_years: list[DeclaredYear] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list)
+    key_persons: list[KeyPerson] = Field(default_factory=list)
+    software: list[SoftwareCopyright] = Field(default_factory=list)
+    declared_staff_count: Count | None = None
+    declared_college_count: Count | None = None
+    declared_college_ratio: Ratio | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+# --- 人员名册 / staff roster -------------------------------------------------------------------
+
+
+class Education(StrEnum):
+    DOCTORATE = "doctorate"
+    MASTER = "master"
+    BACHELOR = "bachelor"
+    COLLEGE = "college"
+    BELOW = "below"
+    UNKNOWN = "unknown"
+
+
+class TitleLevel(StrEnum):
+    NONE = "none"
+    JUNIOR = "junior"
+    INTERMEDIATE = "intermediate"
+    SENIOR = "senior"
+    FULL_SENIOR = "full_senior"
+
+
+class TitleSeries(StrEnum):
+    ENGINEERING = "engineering"
+    ACCOUNTING = "accounting"
+    OTHER = "other"
+
+
+class StaffRow(_Rec):
+    """One person of the roster. ``id_number`` is personal data: never log or export it unmasked."""
+
+    row: int
+    name: str
+    id_number: str
+    education_raw: str
+    education: Education
+    title_raw: str = ""
+    title_level: TitleLevel = TitleLevel.NONE
+    title_series: TitleSeries = TitleSeries.OTHER
+    specialty: str = ""
+    post: str = ""
+    om_years: Decimal | None = None
+    source: Source
+
+
+class RosterRecord(_Rec):
+    kind: Literal["staff_roster"] = "staff_roster"
+    sheet: str
+    header_row: int
+    rows: list[StaffRow] = Field(default_factory=list)
+    skipped_rows: list[str] = Field(default_factory=list, description="rows left out and why (blank, 合计 …)")
+    warnings: list[str] = Field(default_factory=list)
+
+
+DocumentRecord = StatementRecord | FormRecord | RosterRecord
