@@ -1,0 +1,126 @@
+"""Small value readers for form and roster cells: dates, periods, counts, ratios, years."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from pipeline.amounts import parse_amount
+from pipeline.errors import AmountError
+
+_CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+             "六": "6", "七": "7", "八": "8", "九": "9"}
+_DATE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月?(?:\s*(\d{1,2})\s*日)?|([\-./])(\d{1,2})(?:\4(\d{1,2}))?)"
+)
+
+
+def _nfkc(text: object) -> str:
+    return unicodedata.normalize("NFKC", "" if text is None else str(text)).strip()
+
+
+def _cn_date_digits(text: str) -> str:
+    """二〇一二年五月二十日 → 2012年5月20日 (years digit by digit, months/days with 十)."""
+    def number(token: str) -> str:
+        if "十" not in token:
+            return "".join(_CN_DIGIT.get(ch, ch) for ch in token)
+        tens, _, ones = token.partition("十")
+        return str(int(_CN_DIGIT.get(tens, "1") if tens else "1") * 10 + (int(_CN_DIGIT[ones]) if ones else 0))
+
+    return re.sub(r"[〇○零一二三四五六七八九十]+", lambda m: number(m.group(0)), text)
+
+
+def parse_date(text: object, *, end_of_month: bool = False) -> dt.date | None:
+    """``2008年3月1日``, ``2008-03-01``, ``2008.03``, ``2008/3``, ``二〇〇八年三月`` → a date.
+
+    A month without a day is its first day, or its last with ``end_of_month``. ``None`` if no date.
+    """
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    s = _cn_date_digits(_nfkc(text))
+    m = _DATE.search(s)
+    if not m:
+        return None
+    year = int(m.group(1))
+    month = int(m.group(2) or m.group(5))
+    day = m.group(3) or m.group(6)
+    if not 1 <= month <= 12:
+        return None
+    if day:
+        try:
+            return dt.date(year, month, int(day))
+        except ValueError:
+            return None
+    if end_of_month:
+        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    return dt.date(year, month, 1)
+
+
+def parse_period(text: object) -> tuple[dt.date | None, dt.date | None]:
+    """``2010.01-2011.12``, ``2010年1月至2011年12月``, ``2010-01-01～2011-12-31`` → (start, end)."""
+    s = _cn_date_digits(_nfkc(text))
+    found = list(_DATE.finditer(s))
+    if len(found) < 2:
+        return (parse_date(s), None)
+    return parse_date(found[0].group(0)), parse_date(found[1].group(0), end_of_month=True)
+
+
+def parse_count(text: object) -> int | None:
+    """``65``, ``65人``, ``６５ 人``, ``5年`` → 65 / 5; ``None`` if not a whole number."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text
+    if isinstance(text, float):
+        return int(text) if text.is_integer() else None
+    m = re.fullmatch(r"(\d+)\s*(?:人|名|个|项|年|年以上)?", _nfkc(text).replace(",", ""))
+    return int(m.group(1)) if m else None
+
+
+def parse_decimal(text: object) -> Decimal | None:
+    """A plain number such as ``5.5`` or ``5.5年``; ``None`` otherwise."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return Decimal(str(text))
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:年|年以上)?", _nfkc(text))
+    if not m:
+        return None
+    try:
+        return Decimal(m.group(1))
+    except InvalidOperation:  # pragma: no cover - the pattern rules this out
+        return None
+
+
+def parse_ratio(text: object) -> Decimal | None:
+    """``78.5%`` → 0.785, ``0.785`` → 0.785; ``None`` if not a ratio in [0, 1]."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value = Decimal(str(text))
+    else:
+        s = _nfkc(text).replace("％", "%")
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%?)", s)
+        if not m:
+            return None
+        value = Decimal(m.group(1)) / (100 if m.group(2) else 1)
+    if value > 1 and value <= 100 and not isinstance(text, str):
+        value = value / 100
+    return value if 0 <= value <= 1 else None
+
+
+def find_year(text: object) -> int | None:
+    """The fiscal year named by ``2011``, ``2011年``, ``2011年度``; ``None`` otherwise."""
+    m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:年度?|年)?", _nfkc(text))
+    return int(m.group(1)) if m else None
+
+
+def try_amount(text: object, unit: Decimal | None = None):
+    """``parse_amount`` that answers ``None`` instead of raising, for cells that may hold anything."""
+    if text is None:
+        return None
+    try:
+        return parse_amount(str(text), unit)
+    except AmountError:
+        return None

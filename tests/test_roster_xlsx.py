@@ -1,0 +1,81 @@
+"""人员名册 reading: header below title rows, synonyms, sheet choice, skipped rows, provenance."""
+
+import openpyxl
+import pytest
+from stdnum.cn import ric
+
+from extractors.roster_xlsx import extract
+from pipeline.model import DocumentKind
+from pipeline.packet import load_packet
+from pipeline.records import Education, TitleLevel
+from pipeline.rules import default_rules
+from tests.conftest import REALDOCS
+
+
+def _id(seq: int) -> str:
+    body = f"11010519800101{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _packet_file(folder, name):
+    return next(f for f in load_packet(folder).files if f.rel == name)
+
+
+HEADER = ("序号", "姓名", "身份证号码", "最高学历", "专业技术职务", "专业", "岗位")
+
+
+def _roster(path, *, second_sheet=False, header=HEADER):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if second_sheet:
+        ws.title = "说明"
+        ws["A1"] = "本表填写说明：姓名、身份证号码必填"
+        ws = wb.create_sheet("人员名册")
+    ws["A1"] = "某某公司运维人员名册"
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws["A2"] = "填报单位：某某信息技术有限公司"
+    ws.append(list(header))
+    ws.append([1, "张伟", _id(1), "大学本科", "高级工程师", "计算机", "运维工程师"])
+    ws.append([])
+    ws.append([2, "李娜", _id(2), "大专", "工程师", "通信", "值班"])
+    ws.append([3, "王芳", int(_id(3)) if _id(3)[-1] != "X" else _id(3), "中专", "无", "电子", "值班"])
+    ws.append(["合计", "3人", None, None, None, None, None])
+    wb.save(path)
+
+
+@pytest.mark.parametrize("second_sheet", [False, True])
+def test_roster_rows_with_provenance(tmp_path, second_sheet):
+    folder = tmp_path / "app"
+    folder.mkdir()
+    _roster(folder / "x.xlsx", second_sheet=second_sheet)
+    result = extract(_packet_file(folder, "x.xlsx"), default_rules())
+    assert result.kind is DocumentKind.STAFF_ROSTER and result.error is None
+    record = result.record
+    assert record.header_row == 3 and record.sheet == ("人员名册" if second_sheet else "Sheet")
+    assert [r.name for r in record.rows] == ["张伟", "李娜", "王芳"]
+    assert [r.education for r in record.rows] == [Education.BACHELOR, Education.COLLEGE, Education.BELOW]
+    assert record.rows[0].title_level is TitleLevel.SENIOR
+    assert record.rows[0].id_number == _id(1)
+    assert record.rows[1].source.cell == "C6" and record.rows[1].source.file == "x.xlsx"
+    assert any("空行" in s for s in record.skipped_rows) and any("合计" in s for s in record.skipped_rows)
+
+
+def test_workbook_without_roster_header_is_unknown(tmp_path):
+    folder = tmp_path / "app"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["项目", "金额"])
+    wb.save(folder / "y.xlsx")
+    assert extract(_packet_file(folder, "y.xlsx"), default_rules()).kind is DocumentKind.UNKNOWN
+
+
+@pytest.mark.realdocs
+@pytest.mark.parametrize("name", ["roster_students_fake.xlsx", "abc_pos_workorder_form.xlsx", "tcm_company_info.xlsx"])
+def test_real_workbooks_that_are_not_staff_rosters(name):
+    """A student list (姓名, 学号), a POS work-order form and company master data are not O&M rosters."""
+    folder = REALDOCS / "xlsx"
+    if not folder.exists():
+        pytest.skip("../shared/realdocs not present")
+    result = extract(_packet_file(folder, name), default_rules())
+    assert result.error is None
+    assert result.kind is DocumentKind.UNKNOWN
