@@ -131,7 +131,9 @@ class KeyPerson(_Rec):
     title: Text | None = None
     specialty: Text | None = None
     education: Text | None = None
-    years: Count | None = Field(default=None, description="IT management years (principal) or O&M years")
+    mgmt_years: Count | None = Field(default=None, description="years of IT enterprise management")
+    om_years: Count | None = Field(default=None, description="years of O&M work")
+    other_years: Count | None = Field(default=None, description="years in the role's own field (e.g. finance)")
 
 
 class SoftwareCopyright(_Rec):

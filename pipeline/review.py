@@ -12,14 +12,15 @@ import pipeline
 from extractors import read_document
 from pipeline.model import Applicant, DocStatus, Document, Report
 from pipeline.packet import Packet, PacketFile, load_packet
+from pipeline.records import DocumentRecord
 from pipeline.rules import Rules, default_rules
 from validators import evaluate
 
 
-def document_of(pf: PacketFile, rules: Rules) -> Document:
-    """Read one file into its report entry; a bad file becomes status ``error`` with the reason."""
+def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
+    """Read one file into its report entry and record; a bad file becomes status ``error`` with the reason."""
     extraction = read_document(pf, rules)
-    return Document(
+    doc = Document(
         file=pf.rel,
         sha256=pf.sha256,
         size=pf.size,
@@ -30,16 +31,18 @@ def document_of(pf: PacketFile, rules: Rules) -> Document:
         pages=extraction.pages,
         ocr=extraction.ocr,
     )
+    return doc, extraction.record
 
 
 def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Report:
     fiscal_years = rules.fiscal_years(application_date)
-    documents = [document_of(pf, rules) for pf in packet.files]
-    result = evaluate(documents, fiscal_years, rules)
+    pairs = [document_of(pf, rules) for pf in packet.files]
+    documents = [doc for doc, _ in pairs]
+    result = evaluate(pairs, fiscal_years, rules, application_date)
     return Report(
         omreview_version=pipeline.__version__,
         rules_version=rules.version,
-        applicant=Applicant(id=packet.applicant_id),
+        applicant=Applicant(id=packet.applicant_id, name=result.applicant_name, credit_code=result.credit_code),
         application_date=application_date,
         fiscal_years=fiscal_years,
         verdict=result.verdict,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import RulesError
 
@@ -37,8 +38,25 @@ class IdentifierRules(_Strict):
 
 
 class Limits(_Strict):
+    """Guards against bad and hostile input; see the comments in rules.yaml."""
+
     max_file_bytes: int = Field(gt=0)
     max_folder_depth: int = Field(gt=0)
+    max_zip_entries: int = Field(gt=0)
+    max_zip_unpacked_bytes: int = Field(gt=0)
+    max_zip_ratio: int = Field(gt=1)
+    zip_ratio_min_bytes: int = Field(ge=0)
+    max_pdf_pages: int = Field(gt=0)
+    max_pdf_seconds: float = Field(gt=0)
+    isolate_documents: bool
+    max_document_seconds: float = Field(gt=0)
+    max_document_memory_mb: int = Field(ge=256, description="below this the reading process cannot even start")
+
+    @model_validator(mode="after")
+    def _outer_limit_last(self) -> Limits:
+        if self.max_document_seconds <= self.max_pdf_seconds:
+            raise ValueError("max_document_seconds must be larger than max_pdf_seconds (the reader's own budget)")
+        return self
 
 
 class Thresholds(_Strict):
@@ -58,6 +76,40 @@ class Thresholds(_Strict):
     relaxation_quota: Decimal
 
 
+class StatementPdfLabels(_Strict):
+    """How statement PDFs say where things are; see ``labels.statement_pdf`` in rules.yaml."""
+
+    opinion_phrases: dict[str, list[str]]
+    audit_markers: list[str]
+    signature_markers: list[str]
+    audit_firm: list[str]
+    scopes: dict[str, list[str]]
+    continued: list[str]
+    other_statements: list[str]
+    end_markers: list[str]
+    revenue_note_subject: list[str]
+    revenue_note_breakdown: list[str]
+    total_rows: list[str]
+    annual_report: list[str]
+    report_summary: list[str]
+    interim_report: list[str]
+    unaudited: list[str]
+    min_chars_per_page: int = Field(ge=0)
+    min_readable_share: Decimal = Field(ge=0, le=1)
+    max_statement_pages: int = Field(gt=0)
+
+    @field_validator("opinion_phrases")
+    @classmethod
+    def _patterns_compile(cls, phrases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for opinion, patterns in phrases.items():
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{opinion}: bad pattern {pattern!r}: {exc}") from exc
+        return phrases
+
+
 class Labels(_Strict):
     """Label synonyms by group; see the comments in rules.yaml."""
 
@@ -66,6 +118,7 @@ class Labels(_Strict):
     statement_titles: dict[str, list[str]]
     om_revenue_lines: list[str]
     audit_opinions: dict[str, list[str]]
+    statement_pdf: StatementPdfLabels
     form_fields: dict[str, list[str]]
     declared_revenue: dict[str, list[str]]
     project_columns: dict[str, list[str]]

@@ -1,4 +1,4 @@
-"""Every check of CONDITIONS.md for one applicant, and the verdict.
+"""Every check of CONDITIONS.md for one applicant, the discrepancies, and the verdict.
 
 Checks that cannot be judged are ``missing`` with a reason naming the absent input; the
 qualitative conditions are ``manual``. Failures are rows, never exceptions.
@@ -6,10 +6,18 @@ qualitative conditions are ``manual``. Failures are rows, never exceptions.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from pipeline.model import Check, CheckStatus, Discrepancy, DocStatus, Document, DocumentKind, Figure, Verdict
+from pipeline.records import DocumentRecord, FormRecord
 from pipeline.rules import Rules
+from validators.checks_projects import client_key, in_window, own_software, qualifying
+from validators.context import Context
+from validators.discrepancies import find_discrepancies
+from validators.figures import build_figures
+from validators.inputs import gather
+from validators.registry import run_checks
 
 
 @dataclass
@@ -19,6 +27,10 @@ class Evaluation:
     figures: dict[str, Figure] = field(default_factory=dict)
     missing_inputs: list[str] = field(default_factory=list)
     verdict: Verdict = Verdict.INCOMPLETE
+    applicant_name: str | None = None
+    credit_code: str | None = None
+    relaxation_requested: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def missing_inputs(documents: list[Document], fiscal_years: list[int]) -> list[str]:
@@ -51,15 +63,53 @@ def decide(checks: list[Check], discrepancies: list[Discrepancy], missing: list[
     return Verdict.MEETS
 
 
-def evaluate(documents: list[Document], fiscal_years: list[int], rules: Rules) -> Evaluation:
+def relax(checks: list[Check], form: FormRecord | None, rules: Rules) -> list[Check]:
+    """A relaxation request (申请放宽条件：是) turns relaxable failures into ``review``, with the reason."""
+    if form is None or form.relaxation_requested is None or not form.relaxation_requested.value:
+        return checks
+    relaxable = {r.id for r in rules.checks if r.relaxable}
+    reason = form.relaxation_reason.value if form.relaxation_reason else "未说明理由"
+    out = []
+    for check in checks:
+        if check.id in relaxable and check.status is CheckStatus.FAIL:
+            check = check.model_copy(update={
+                "status": CheckStatus.REVIEW,
+                "message": f"{check.message}（企业申请放宽条件，理由：{reason}；由推荐单位和评审人员决定。）",
+                "values": {**check.values, "relaxed": "true"},
+                "evidence": [*check.evidence, form.relaxation_requested.source],
+            })
+        out.append(check)
+    return out
+
+
+def _project_figures(ctx: Context) -> dict[str, Figure]:
+    if ctx.inputs.form is None:
+        return {}
+    clients = {client_key(p.client.value) for p in in_window(ctx) if p.client is not None}
+    return {"distinct_client_count": Figure.count(len(clients)),
+            "qualifying_project_count": Figure.count(len(qualifying(ctx))),
+            "software_copyright_count": Figure.count(len(own_software(ctx)))}
+
+
+def evaluate(
+    pairs: list[tuple[Document, DocumentRecord | None]], fiscal_years: list[int], rules: Rules,
+    application_date: dt.date,
+) -> Evaluation:
+    documents = [doc for doc, _ in pairs]
+    inputs = gather(pairs)
+    figures = build_figures(inputs, fiscal_years)
+    ctx = Context(inputs=inputs, figures=figures, rules=rules, application_date=application_date,
+                  fiscal_years=fiscal_years)
+    figures.update(_project_figures(ctx))
+    checks = relax(run_checks(ctx, rules), inputs.form, rules)
+    discrepancies = find_discrepancies(ctx)
     missing = missing_inputs(documents, fiscal_years)
-    checks = []
-    for rule in rules.checks:
-        if not rule.judged:
-            checks.append(Check(id=rule.id, status=CheckStatus.MANUAL,
-                                message=f"{rule.title}：无法从材料判断，由评审人员判断。"))
-        else:
-            reason = "、".join(missing) if missing else "该项校验尚未实现"
-            checks.append(Check(id=rule.id, status=CheckStatus.MISSING,
-                                message=f"{rule.title}：未能判断（缺少：{reason}）。"))
-    return Evaluation(checks=checks, missing_inputs=missing, verdict=decide(checks, [], missing))
+    form = inputs.form
+    return Evaluation(
+        checks=checks, discrepancies=discrepancies, figures=figures, missing_inputs=missing,
+        verdict=decide(checks, discrepancies, missing),
+        applicant_name=form.company_name.value if form and form.company_name else None,
+        credit_code=form.credit_code.value if form and form.credit_code else None,
+        relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
+        notes=inputs.notes,
+    )

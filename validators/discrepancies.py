@@ -1,0 +1,195 @@
+"""Cross-document discrepancies: every disagreement on a named figure, with each value and its source.
+
+Personal data never leaves here unmasked: 身份证号 and names in messages and values are masked;
+the source (sheet and cell) lets a reviewer open the row on purpose.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from pipeline.amounts import agree, yuan_str
+from pipeline.identifiers import (
+    id_number_problem,
+    is_valid_credit_code,
+    is_valid_software_copyright,
+    mask_id_number,
+    mask_name,
+)
+from pipeline.model import Discrepancy, DiscrepancyValue, Source
+from pipeline.records import Education, KeyRole, Money, StaffRow
+from validators.checks_projects import client_key
+from validators.context import Context
+from validators.figures import counted_staff
+
+_ROLE_NAMES = {KeyRole.PRINCIPAL: "主要负责人", KeyRole.TECH_LEAD: "运维技术负责人", KeyRole.FINANCE_LEAD: "财务负责人"}
+
+
+def _value(value: str, source: Source | None) -> DiscrepancyValue:
+    return DiscrepancyValue(value=value, source=source)
+
+
+def _money_pair(figure: str, what: str, declared: Money, audited: Money) -> Discrepancy | None:
+    if agree(declared.amount(), audited.amount()):
+        return None
+    return Discrepancy(
+        figure=figure,
+        message=f"{what}：申报表{yuan_str(declared.value)}元，审计报告{yuan_str(audited.value)}元，不一致。",
+        values=[_value(yuan_str(declared.value), declared.source), _value(yuan_str(audited.value), audited.source)],
+    )
+
+
+def find_discrepancies(ctx: Context) -> list[Discrepancy]:
+    out: list[Discrepancy] = []
+    out += _declared_vs_audited(ctx)
+    out += _restatements(ctx)
+    out += _roster_rows(ctx)
+    out += _declared_staff(ctx)
+    out += _identifiers(ctx)
+    out += _key_persons(ctx)
+    return out
+
+
+def _declared_vs_audited(ctx: Context) -> list[Discrepancy]:
+    form, out = ctx.inputs.form, []
+    if form is None:
+        return out
+    for declared in form.declared_years:
+        statement = ctx.inputs.statement(declared.year)
+        if statement is None:
+            continue
+        pairs = (("total_revenue", "营业收入", declared.total_revenue, statement.current.total_revenue),
+                 ("om_revenue", "运维收入", declared.om_revenue, statement.om_revenue))
+        for name, what, mine, theirs in pairs:
+            if mine is not None and theirs is not None:
+                found = _money_pair(f"{name}.{declared.year}", f"{declared.year}年{what}", mine, theirs)
+                out += [found] if found else []
+    latest = next((ctx.inputs.statement(y) for y in reversed(ctx.fiscal_years) if ctx.inputs.statement(y)), None)
+    if form.paid_in_capital is not None and latest is not None and latest.current.paid_in_capital is not None:
+        found = _money_pair("paid_in_capital", "实收资本", form.paid_in_capital, latest.current.paid_in_capital)
+        out += [found] if found else []
+    return out
+
+
+def _restatements(ctx: Context) -> list[Discrepancy]:
+    """A statement's prior-year column against the previous year's own report."""
+    out = []
+    for year in ctx.fiscal_years[1:]:
+        this, previous = ctx.inputs.statement(year), ctx.inputs.statement(year - 1)
+        if this is None or previous is None:
+            continue
+        for name, what in (("total_revenue", "营业收入"), ("net_profit", "净利润"), ("equity", "所有者权益合计")):
+            prior, own = getattr(this.prior, name), getattr(previous.current, name)
+            if prior is None or own is None or agree(prior.amount(), own.amount()):
+                continue
+            out.append(Discrepancy(
+                figure=f"{name}.{year - 1}",
+                message=(f"{year - 1}年{what}：{year}年报告的上年数{yuan_str(prior.value)}元，"
+                         f"与{year - 1}年报告的本年数{yuan_str(own.value)}元不一致（追溯调整？）。"),
+                values=[_value(yuan_str(own.value), own.source), _value(yuan_str(prior.value), prior.source)],
+            ))
+    return out
+
+
+def _roster_rows(ctx: Context) -> list[Discrepancy]:
+    roster = ctx.inputs.roster
+    if roster is None:
+        return []
+    out = []
+    first_row: dict[str, StaffRow] = {}
+    for r in roster.rows:
+        problem = id_number_problem(r.id_number)
+        masked = mask_id_number(r.id_number)
+        if problem:
+            out.append(Discrepancy(figure=f"roster.id_number.row{r.row}",
+                                   message=f"人员名册第{r.row}行身份证号{masked}：{problem}，不计入运维人员。",
+                                   values=[_value(masked, r.source)]))
+        elif r.id_number in first_row:
+            first = first_row[r.id_number]
+            out.append(Discrepancy(figure=f"roster.duplicate.row{r.row}",
+                                   message=f"人员名册第{r.row}行与第{first.row}行身份证号相同（{masked}），只计一人。",
+                                   values=[_value(masked, first.source), _value(masked, r.source)]))
+        else:
+            first_row[r.id_number] = r
+        if r.education is Education.UNKNOWN:
+            message = f"人员名册第{r.row}行学历「{r.education_raw or '空'}」无法识别，按大专以下计。"
+            out.append(Discrepancy(figure=f"roster.education.row{r.row}", message=message,
+                                   values=[_value(r.education_raw, r.source)]))
+    return out
+
+
+def _declared_staff(ctx: Context) -> list[Discrepancy]:
+    form, roster = ctx.inputs.form, ctx.inputs.roster
+    if form is None or roster is None:
+        return []
+    staff = counted_staff(roster)
+    college = sum(1 for r in staff if r.education in {Education.DOCTORATE, Education.MASTER, Education.BACHELOR,
+                                                       Education.COLLEGE})
+    where = Source(file=staff[0].source.file, sha256=staff[0].source.sha256, sheet=roster.sheet) if staff else None
+    out = []
+    for name, what, declared, actual in (("om_staff_count", "运维人员总数", form.declared_staff_count, len(staff)),
+                                         ("college_or_above_count", "大专及以上学历人数", form.declared_college_count,
+                                          college)):
+        if declared is not None and declared.value != actual:
+            out.append(Discrepancy(figure=name, message=f"{what}：申报表{declared.value}人，人员名册{actual}人。",
+                                   values=[_value(str(declared.value), declared.source), _value(str(actual), where)]))
+    ratio = form.declared_college_ratio
+    if ratio is not None and staff:
+        actual_ratio = Decimal(college) / Decimal(len(staff))
+        if abs(actual_ratio - ratio.value) > Decimal("0.005"):
+            out.append(Discrepancy(
+                figure="college_or_above_ratio",
+                message=f"大专及以上学历占比：申报表{ratio.value}，人员名册{actual_ratio.quantize(Decimal('0.0001'))}。",
+                values=[_value(str(ratio.value), ratio.source),
+                        _value(str(actual_ratio.quantize(Decimal("0.0001"))), where)]))
+    return out
+
+
+def _identifiers(ctx: Context) -> list[Discrepancy]:
+    form, out = ctx.inputs.form, []
+    if form is None:
+        return out
+    if form.credit_code is not None and not is_valid_credit_code(form.credit_code.value):
+        out.append(Discrepancy(figure="credit_code",
+                               message=f"统一社会信用代码{form.credit_code.value}校验位错误（GB 32100）。",
+                               values=[_value(form.credit_code.value, form.credit_code.source)]))
+    me = client_key(form.company_name.value) if form.company_name else None
+    for i, s in enumerate(form.software, 1):
+        if s.number is None or not is_valid_software_copyright(s.number.value, ctx.rules):
+            shown = s.number.value if s.number else "未填写"
+            out.append(Discrepancy(figure=f"software_copyright.number.{i}",
+                                   message=f"软件著作权「{s.name.value}」的登记号「{shown}」格式不正确。",
+                                   values=[_value(shown, s.number.source if s.number else s.name.source)]))
+        if me is not None and s.holder is not None and client_key(s.holder.value) != me:
+            out.append(Discrepancy(figure=f"software_copyright.holder.{i}",
+                                   message=f"软件著作权「{s.name.value}」的著作权人为{s.holder.value}，不是申报企业。",
+                                   values=[_value(s.holder.value, s.holder.source),
+                                           _value(form.company_name.value, form.company_name.source)]))
+    return out
+
+
+def _key_persons(ctx: Context) -> list[Discrepancy]:
+    form, roster = ctx.inputs.form, ctx.inputs.roster
+    if form is None or roster is None:
+        return []
+    by_name = Counter(r.name for r in roster.rows)
+    rows = {r.name: r for r in roster.rows}
+    out = []
+    for p in form.key_persons:
+        if p.name is None or by_name[p.name.value] != 1:
+            continue
+        r = rows[p.name.value]
+        differences = []
+        if p.title is not None and r.title_raw and p.title.value != r.title_raw:
+            differences.append(("职称", p.title, r.title_raw))
+        if p.education is not None and r.education_raw and p.education.value != r.education_raw:
+            differences.append(("学历", p.education, r.education_raw))
+        for what, form_value, roster_value in differences:
+            out.append(Discrepancy(
+                figure=f"key_person.{p.role.value}",
+                message=(f"{_ROLE_NAMES[p.role]}（{mask_name(p.name.value)}）{what}：申报表为{form_value.value}，"
+                         f"人员名册第{r.row}行为{roster_value}。"),
+                values=[_value(form_value.value, form_value.source), _value(roster_value, r.source)],
+            ))
+    return out

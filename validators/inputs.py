@@ -1,0 +1,43 @@
+"""Gather one applicant's extracted records by kind: the form, one statement per year, the roster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model import DocStatus, Document
+from pipeline.records import DocumentRecord, FormRecord, RosterRecord, StatementRecord
+
+
+@dataclass
+class Inputs:
+    form: FormRecord | None = None
+    statements: dict[int, StatementRecord] = field(default_factory=dict)
+    roster: RosterRecord | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def statement(self, year: int) -> StatementRecord | None:
+        return self.statements.get(year)
+
+
+def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
+    """The first usable record of each kind (and of each fiscal year); later duplicates are noted."""
+    inputs = Inputs()
+    for doc, record in pairs:
+        if doc.status is not DocStatus.OK or record is None:
+            continue
+        if isinstance(record, FormRecord):
+            if inputs.form is None:
+                inputs.form = record
+            else:
+                inputs.notes.append(f"{doc.file}：另一份申报表，未采用")
+        elif isinstance(record, RosterRecord):
+            if inputs.roster is None:
+                inputs.roster = record
+            else:
+                inputs.notes.append(f"{doc.file}：另一份人员名册，未采用")
+        elif isinstance(record, StatementRecord) and record.fiscal_year is not None:
+            if record.fiscal_year in inputs.statements:
+                inputs.notes.append(f"{doc.file}：{record.fiscal_year}年度的另一份审计报告，未采用")
+            else:
+                inputs.statements[record.fiscal_year] = record
+    return inputs
