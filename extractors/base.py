@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind
@@ -49,18 +50,29 @@ def sniff_format(pf: PacketFile) -> str:
     return "other"
 
 
-def _legacy_office(pf: PacketFile, rules: Rules) -> Extraction:
-    raise DocumentError("legacy Word/Excel 97-2003 file (.doc/.xls): please submit it as .docx or .xlsx")
+# Names that promise a format the content does not have are refused; other files are of unknown kind.
+_CLAIMED = {".pdf": "PDF", ".docx": "Word", ".xlsx": "Excel", ".doc": "Word", ".xls": "Excel"}
 
 
 def _other(pf: PacketFile, rules: Rules) -> Extraction:
+    suffix = PurePosixPath(pf.rel).suffix.lower()
+    if suffix in _CLAIMED:
+        raise DocumentError(
+            f"not a valid {suffix} file: its content is not a {_CLAIMED[suffix]} document "
+            "(damaged, or another format renamed)"
+        )
     return Extraction()
 
 
 def _readers() -> dict[str, Reader]:
-    from extractors import office, statement_pdf
+    from extractors import office, pdf_guard, statement_pdf
 
-    return {"pdf": statement_pdf.extract, "zip": office.extract, "ole": _legacy_office, "other": _other}
+    return {
+        "pdf": pdf_guard.guarded(statement_pdf.extract),
+        "zip": office.extract,
+        "ole": office.extract_ole,
+        "other": _other,
+    }
 
 
 def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:

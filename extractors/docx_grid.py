@@ -7,7 +7,6 @@ like ``B3``). Label matching strips a unit written in brackets: ``注册资本�
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,11 +17,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from openpyxl.utils import get_column_letter
 
-from extractors.text import norm
 from pipeline.amounts import parse_unit
-from pipeline.rules import Rules
-
-_UNIT_IN_LABEL = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
 
 
 @dataclass(frozen=True)
@@ -95,26 +90,6 @@ def grids(doc: DocxDocument) -> tuple[list[Grid], list[str]]:
         out.append(Grid(index=len(out), rows=rows, caption="\n".join(recent)))
         recent = []
     return out, paragraphs
-
-
-def split_label(text: str, rules: Rules) -> tuple[str, Decimal | None]:
-    """``注册资本（万元）`` → (``注册资本``, 10000); a label without a unit → (label, None)."""
-    m = _UNIT_IN_LABEL.search(text)
-    if not m:
-        return text, None
-    return text[: m.start()], rules.amounts.units.get(m.group(1))
-
-
-def match(text: str, synonyms: dict[str, list[str]], rules: Rules) -> tuple[str | None, Decimal | None]:
-    """The synonym key a label cell names, and the unit it states."""
-    label, unit = split_label(text, rules)
-    key = norm(label)
-    if not key:
-        return None, None
-    for name, words in synonyms.items():
-        if any(key == norm(w) for w in words):
-            return name, unit
-    return None, None
 
 
 def caption_unit(grid: Grid) -> Decimal | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import docx
 
 from extractors.base import Extraction
-from extractors.docx_grid import Grid, GridCell, caption_unit, grids, match
+from extractors.docx_grid import Grid, GridCell, caption_unit, grids
 from extractors.form_tables import declared_years, key_persons, projects, software
-from extractors.text import contains_any, norm
+from extractors.text import contains_any, match, norm
 from extractors.values import parse_count, parse_date, parse_ratio, try_amount
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind, Source

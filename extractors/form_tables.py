@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extractors.docx_grid import Grid, GridCell, caption_unit, match
+from extractors.docx_grid import Grid, GridCell, caption_unit
+from extractors.text import match
 from extractors.values import find_year, parse_count, parse_date, parse_period, try_amount
 from pipeline.model import Source
 from pipeline.packet import PacketFile

@@ -1,12 +1,86 @@
-"""Office Open XML files (.docx, .xlsx): check the zip container, then hand to the reader by content."""
+"""Office files: check the container, then hand it to the reader for its kind.
+
+- .docx / .xlsx (zip): ``office_zip.open_office`` checks the container from its headers, then the
+  reader registered for the kind reads it. A reader module that does not exist yet leaves the
+  document of unknown kind.
+- OLE compound files: a password-protected Office file (any version: the encrypted package of a
+  .docx/.xlsx is an OLE file) or a legacy Word/Excel 97-2003 file; both are refused with a reason.
+"""
 
 from __future__ import annotations
 
-from extractors.base import Extraction
+import importlib
+import zipfile
+import zlib
+from xml.etree.ElementTree import ParseError
+
+from lxml.etree import XMLSyntaxError
+
+from extractors.base import Extraction, Reader
+from extractors.office_zip import OfficeKind, open_office
+from pipeline.errors import DocumentError
 from pipeline.packet import PacketFile
 from pipeline.rules import Rules
 
+# kind -> module whose ``extract(pf, rules)`` reads it
+READERS: dict[OfficeKind, str] = {"docx": "extractors.form_docx", "xlsx": "extractors.roster_xlsx"}
+
+# Parse errors the Office libraries raise on a damaged part (the container itself was checked).
+_DAMAGED_PART = (XMLSyntaxError, ParseError, zipfile.BadZipFile, zlib.error)
+
+_OLE_ENTRY = 128  # a directory entry of a compound file; entries are 128-byte aligned in the file
+_OLE_CHUNK = 1 << 20  # a multiple of _OLE_ENTRY, so no entry straddles two chunks
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_ENCRYPTED_NAME_LEN = (len("EncryptedPackage") + 1) * 2  # in bytes, with the terminating NUL
+
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:
-    """Placeholder until the container checks and the .docx/.xlsx readers land."""
-    return Extraction()
+    """Read a .docx/.xlsx whose container passed the checks; unknown kinds and missing readers give ``Extraction()``."""
+    container = open_office(pf, rules)
+    if container.kind is None:
+        return Extraction()
+    reader = _reader(container.kind)
+    if reader is None:
+        return Extraction()
+    try:
+        return reader(pf, rules)
+    except _DAMAGED_PART as exc:
+        raise DocumentError(f"not a valid .{container.kind} file (a part is damaged: {_short(exc)})") from exc
+
+
+def extract_ole(pf: PacketFile, rules: Rules) -> Extraction:
+    """An OLE compound file is never read: say whether it is password-protected or a legacy format."""
+    if ole_is_encrypted(pf):
+        raise DocumentError("password-protected (encrypted) Office file: please submit it without a password")
+    raise DocumentError("legacy Word/Excel 97-2003 file (.doc/.xls): please submit it as .docx or .xlsx")
+
+
+def ole_is_encrypted(pf: PacketFile) -> bool:
+    """True if the compound file has a directory entry named ``EncryptedPackage`` (Office encryption)."""
+    with open(pf.path, "rb") as fh:
+        offset = 0
+        while chunk := fh.read(_OLE_CHUNK):
+            at = chunk.find(_ENCRYPTED_PACKAGE)
+            while at != -1:
+                entry = chunk[at : at + _OLE_ENTRY]
+                if (offset + at) % _OLE_ENTRY == 0 and entry[64:66] == _ENCRYPTED_NAME_LEN.to_bytes(2, "little"):
+                    return True
+                at = chunk.find(_ENCRYPTED_PACKAGE, at + 1)
+            offset += len(chunk)
+    return False
+
+
+def _reader(kind: OfficeKind) -> Reader | None:
+    name = READERS[kind]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:  # the reader exists but needs something missing: a bug, surface it
+            raise
+        return None
+    return module.extract
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

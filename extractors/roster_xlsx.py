@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from extractors.base import Extraction
 from extractors.people import education_of, title_of
-from extractors.text import contains_any, match_label, norm
+from extractors.text import contains_any, match, norm
 from extractors.values import parse_decimal
 from pipeline.errors import DocumentError
 from pipeline.identifiers import normalize_id_number
@@ -32,11 +32,11 @@ class _Header:
     columns: dict[str, int]  # field -> 0-based column index
 
 
-def _find_header(rows: list[tuple], synonyms: dict[str, list[str]], required: set[str]) -> _Header | None:
+def _find_header(rows: list[tuple], synonyms: dict[str, list[str]], required: set[str], rules: Rules) -> _Header | None:
     for r, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
         columns: dict[str, int] = {}
         for c, value in enumerate(values):
-            key = match_label(None if value is None else str(value), synonyms)
+            key = match(_cell_text(value), synonyms, rules)[0]
             if key and key not in columns:
                 columns[key] = c
         if required <= set(columns):
@@ -108,12 +108,12 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
         project_list = False
         for ws in wb.worksheets:
             rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-            header = _find_header(rows, rules.labels.roster_columns, {"name", "id_number"})
+            header = _find_header(rows, rules.labels.roster_columns, {"name", "id_number"}, rules)
             if header:
                 record = _read_sheet(pf, ws.title, rows, header, rules)
                 if best is None or len(record.rows) > len(best.rows):
                     best = record
-            elif _find_header(rows, rules.labels.project_columns, {"name", "amount"}):
+            elif _find_header(rows, rules.labels.project_columns, {"name", "amount"}, rules):
                 project_list = True
     finally:
         wb.close()

@@ -1,12 +1,228 @@
-"""审计报告 (.pdf with a text layer) → StatementRecord."""
+"""审计报告 / annual report PDF (text layer) → ``StatementRecord``.
+
+1. A fast text pass over every page (pypdfium2) finds what the document is (its cover line: 年度报告,
+   年度报告摘要, 季度报告 …), the auditor's report, the statement titles (合并/母公司 资产负债表, 利润表 …)
+   and the notes' revenue breakdown. Scanned pages (no text layer) stop here with a plain reason.
+2. pdfplumber then reads, with positions, only the pages that hold the wanted rows of the chosen
+   statements (consolidated over single-entity over parent) and of the notes' breakdown
+   (``pdf_tables``). The auditor and the opinion come from the report's own text (``audit_opinion``).
+
+The document is a ``financial_statement`` when it holds an auditor's report or a balance sheet / income
+statement for a fiscal year; an interim (quarterly, half-year) report is not, and neither is a report
+summary (年度报告摘要: no report, no statements; its cover figures never stand in for them).
+"""
 
 from __future__ import annotations
 
+from extractors import audit_opinion
 from extractors.base import Extraction
+from extractors.pdf_pages import Line, locate, positioned_lines, read_texts, unreadable
+from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
+from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage, triage
+from extractors.revenue_note import find_note, note_pages, read_note
+from extractors.text import norm
+from pipeline.errors import DocumentError
+from pipeline.model import DocumentKind, Source
 from pipeline.packet import PacketFile
+from pipeline.records import Money, Opinion, StatementRecord, StatementYear, Text
 from pipeline.rules import Rules
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:
-    """Placeholder until the statement reader lands."""
-    return Extraction()
+    texts = read_texts(pf.path)
+    if not texts:
+        raise DocumentError("the PDF has no pages")
+    n = len(texts)
+    reason = unreadable(texts, rules)
+    if reason:
+        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, error=reason)
+    tri = triage(texts, rules)
+    return _Reader(pf, rules, tri).read()
+
+
+class _Reader:
+    """Reads the fields once triage has said where they are."""
+
+    def __init__(self, pf: PacketFile, rules: Rules, tri: Triage) -> None:
+        self.pf, self.rules, self.tri = pf, rules, tri
+        self.warnings: list[str] = []
+
+    def source(self, page: int, bbox: tuple[float, float, float, float] | None, text: str) -> Source:
+        box = tuple(round(v, 2) for v in bbox) if bbox else None
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, bbox=box, text=text)
+
+    def read(self) -> Extraction:
+        tri, n = self.tri, len(self.tri.pages)
+        balance, income = tri.pick(BALANCE), tri.pick(INCOME)
+        audit = None
+        if tri.audit_at:
+            stop = next(((s.title.page, s.title.line) for s in tri.spans), None)
+            audit = audit_opinion.read_report(tri.pages, tri.audit_at, stop, self.rules)
+        if not (audit or balance or income):
+            return self._summary(n) if tri.cover == "summary" else Extraction(kind=DocumentKind.UNKNOWN, pages=n)
+        spans = [s for s in (balance, income) if s]
+        note_at = find_note(tri.pages, max(s.title.page for s in spans), self.rules) if spans else None
+        wanted = [p for s in spans for p in s.pages] + (note_pages(tri.pages, note_at, self.rules) if note_at else [])
+        lines = positioned_lines(self.pf.path, wanted, self.rules)
+        vocab = Vocabulary(self.rules)
+        years: dict[str, dict[str, Money]] = {CURRENT: {}, PRIOR: {}}
+        sections = {s.title.statement: read_section(self._span_lines(s, lines), vocab, self.rules) for s in spans}
+        for span in spans:
+            self._figures(span, sections[span.title.statement], years)
+        for statement in (BALANCE, INCOME):
+            if statement not in sections:
+                title = self.rules.labels.statement_titles[statement][0]
+                self.warnings.append(f"no {statement.replace('_', ' ')} ({title}) found")
+        year = self._fiscal_year(audit, sections)
+        interim, audited = self._audit_status(audit)
+        revenue_lines, om = [], None
+        if note_at:
+            unit = sections[INCOME].unit if INCOME in sections else None
+            revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source)
+            self.warnings += note_warnings
+        elif audit and not interim:
+            self.warnings.append("the notes have no revenue breakdown by business line (营业收入按业务类别)")
+        fiscal = None if interim else year
+        record = StatementRecord(
+            fiscal_year=fiscal,
+            company=self._company(sections),
+            audited=audited,
+            consolidated=any(s.title.scope == "consolidated" for s in spans),
+            current=StatementYear(year=year, **years[CURRENT]),
+            prior=StatementYear(year=year - 1 if year else None, **years[PRIOR]),
+            revenue_lines=revenue_lines,
+            om_revenue=om,
+            warnings=self.warnings,
+            **self._audit_fields(audit),
+        )
+        kind = DocumentKind.UNKNOWN if interim else DocumentKind.FINANCIAL_STATEMENT
+        return Extraction(kind=kind, fiscal_year=fiscal, pages=n, record=record)
+
+    def _audit_status(self, audit: audit_opinion.AuditReport | None) -> tuple[bool, bool]:
+        """(interim, audited), with a warning that says why a document is not audited."""
+        interim = self.tri.cover == "interim"
+        marked = self._marked_unaudited()
+        if interim:
+            said = "; its statements say 未经审计" if marked else ""
+            self.warnings.insert(0, f"interim report (季度/半年度报告{said}): not a fiscal-year financial statement")
+        elif audit is None:
+            self.warnings.insert(0, "no auditor's report (审计报告) in the document: its statements are unaudited")
+        elif marked:
+            self.warnings.insert(0, "the statements are marked 未经审计 (unaudited)")
+        return interim, not (interim or audit is None or marked)
+
+    def _summary(self, n: int) -> Extraction:
+        record = StatementRecord(
+            fiscal_year=self.tri.cover_year,
+            audited=False,
+            warnings=[
+                "annual report summary (年度报告摘要): it holds neither the auditor's report nor the statements, "
+                "so it is not that year's financial statement; its key figures are not taken"
+            ],
+        )
+        return Extraction(kind=DocumentKind.UNKNOWN, fiscal_year=None, pages=n, record=record)
+
+    def _span_lines(self, span: Span, lines: dict[int, list[Line]]) -> list[Line]:
+        """The positioned lines of a statement: after its title, up to the next statement or its signature line."""
+        cfg = self.rules.labels.statement_pdf
+        ends = [norm(w) for w in cfg.end_markers]
+        want = (span.title.statement, span.title.scope)
+        title_of = TitleMatcher(self.rules)
+        out: list[Line] = []
+        started = False
+        for page in span.pages:
+            if not started and page != span.title.page + 1:
+                started = True  # the title page was not needed: this page repeats the header
+            for line in lines.get(page, []):
+                found = title_of(line.text)
+                if not started:
+                    started = page == span.title.page + 1 and found == want
+                    continue
+                if found and found != want:
+                    return out
+                if found:
+                    continue
+                if any(w in norm(line.text) for w in ends):
+                    return out
+                out.append(line)
+            if not started:  # the title did not come out as a line of its own: read the page from its top
+                started = True
+                out.extend(lines.get(page, []))
+                self.warnings.append(f"p{page}: statement title not found as a line; read the whole page")
+        return out
+
+    def _figures(self, span: Span, section: Section, years: dict[str, dict[str, Money]]) -> None:
+        name = _display(span.title, self.rules)
+        if section.header is None:
+            self.warnings.append(f"{name}: no column header (本期/上期, 期末/期初 or years) found")
+            return
+        if section.unit is None:
+            self.warnings.append(f"{name}: no unit stated (单位：元/万元); amounts read as 元")
+        rows = self.rules.labels.statement_rows
+        for fieldname in FIELDS[span.title.statement]:
+            found = section.find(rows.get(fieldname, []))
+            if not found:
+                self.warnings.append(f"{name}: no row for {fieldname}")
+                continue
+            for kind, cell in found.values.items():
+                years[kind][fieldname] = self._money(found.label, cell)
+
+    def _money(self, label: str, cell: Cell) -> Money:
+        return Money.of(cell.amount, self.source(cell.page, cell.bbox, f"{label} {cell.text}"))
+
+    def _fiscal_year(self, audit: audit_opinion.AuditReport | None, sections: dict[str, Section]) -> int | None:
+        seen = []
+        if audit and audit.year:
+            seen.append(("auditor's report", audit.year))
+        for statement, section in sections.items():
+            year = (section.header.year(CURRENT) if section.header else None) or section.year
+            if year:
+                seen.append((statement.replace("_", " "), year))
+        if self.tri.cover_year and self.tri.cover == "annual":
+            seen.append(("cover", self.tri.cover_year))
+        if not seen:
+            self.warnings.append("fiscal year not found")
+            return None
+        if len({y for _, y in seen}) > 1:
+            self.warnings.append("fiscal years disagree: " + ", ".join(f"{w} {y}" for w, y in seen))
+        return seen[0][1]
+
+    def _marked_unaudited(self) -> bool:
+        """A statement's own caption says 未经审计 (审计类型：未经审计)."""
+        marks = [norm(w) for w in self.rules.labels.statement_pdf.unaudited]
+        pages = {p - 1 for s in self.tri.spans if s.title.statement in FIELDS for p in s.pages[:1]}
+        pages |= {s.title.page for s in self.tri.spans}
+        return any(m in norm(text) for p in pages for text in self.tri.pages[p] for m in marks)
+
+    def _company(self, sections: dict[str, Section]) -> Text | None:
+        for section in sections.values():
+            if section.company:
+                name, line, (start, end) = section.company
+                src = self.source(line.page, line.span_bbox(start, end), line.text[start:end])
+                return Text(value=name, source=src)
+        return None
+
+    def _audit_fields(self, audit: audit_opinion.AuditReport | None) -> dict:
+        if audit is None:
+            return {}
+        out: dict = {}
+        hits = [h for h in (audit.auditor, audit.opinion_hit) if h]
+        boxes = locate(self.pf.path, [(h.page, h.needle) for h in hits])
+        if audit.auditor:
+            h = audit.auditor
+            out["auditor"] = Text(value=h.value, source=self.source(h.page, boxes.get((h.page, h.needle)), h.printed))
+        else:
+            self.warnings.append("auditor's report: the audit firm (会计师事务所) was not found")
+        if audit.opinion and audit.opinion_hit:
+            h = audit.opinion_hit
+            src = self.source(h.page, boxes.get((h.page, h.needle)), h.printed)
+            out["opinion"] = Opinion(value=audit.opinion, source=src)
+        else:
+            self.warnings.append("auditor's report: the opinion was not found")
+        return out
+
+
+def _display(title: Title, rules: Rules) -> str:
+    """The statement's name for a warning, e.g. 合并资产负债表."""
+    scopes = rules.labels.statement_pdf.scopes.get(title.scope, [])
+    return (scopes[0] if scopes else "") + rules.labels.statement_titles[title.statement][0]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pipeline
 from extractors import read_document
+from extractors.isolate import read_document_isolated
 from pipeline.model import Applicant, DocStatus, Document, Report
 from pipeline.packet import Packet, PacketFile, load_packet
 from pipeline.records import DocumentRecord
@@ -19,7 +20,8 @@ from validators import evaluate
 
 def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
     """Read one file into its report entry and record; a bad file becomes status ``error`` with the reason."""
-    extraction = read_document(pf, rules)
+    read = read_document_isolated if rules.limits.isolate_documents else read_document
+    extraction = read(pf, rules)
     doc = Document(
         file=pf.rel,
         sha256=pf.sha256,

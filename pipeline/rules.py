@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -83,8 +84,10 @@ class StatementPdfLabels(_Strict):
     audit_markers: list[str]
     signature_markers: list[str]
     audit_firm: list[str]
+    audit_firm_forms: list[str]
     scopes: dict[str, list[str]]
     continued: list[str]
+    title_noise: list[str]
     other_statements: list[str]
     end_markers: list[str]
     revenue_note_subject: list[str]
@@ -97,17 +100,28 @@ class StatementPdfLabels(_Strict):
     min_chars_per_page: int = Field(ge=0)
     min_readable_share: Decimal = Field(ge=0, le=1)
     max_statement_pages: int = Field(gt=0)
+    positions: Literal["pdfplumber", "pdfium"] = "pdfplumber"
 
     @field_validator("opinion_phrases")
     @classmethod
-    def _patterns_compile(cls, phrases: dict[str, list[str]]) -> dict[str, list[str]]:
-        for opinion, patterns in phrases.items():
-            for pattern in patterns:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"{opinion}: bad pattern {pattern!r}: {exc}") from exc
+    def _phrases_compile(cls, phrases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in phrases.values():
+            _compiles(patterns)
         return phrases
+
+    @field_validator("title_noise")
+    @classmethod
+    def _noise_compiles(cls, patterns: list[str]) -> list[str]:
+        return _compiles(patterns)
+
+
+def _compiles(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return patterns
 
 
 class Labels(_Strict):

@@ -158,11 +158,11 @@ def _identifiers(ctx: Context) -> list[Discrepancy]:
     for i, s in enumerate(form.software, 1):
         if s.number is None or not is_valid_software_copyright(s.number.value, ctx.rules):
             shown = s.number.value if s.number else "未填写"
-            out.append(Discrepancy(figure=f"software_copyright.number.{i}",
+            out.append(Discrepancy(figure=f"software_copyright.number.item{i}",
                                    message=f"软件著作权「{s.name.value}」的登记号「{shown}」格式不正确。",
                                    values=[_value(shown, s.number.source if s.number else s.name.source)]))
         if me is not None and s.holder is not None and client_key(s.holder.value) != me:
-            out.append(Discrepancy(figure=f"software_copyright.holder.{i}",
+            out.append(Discrepancy(figure=f"software_copyright.holder.item{i}",
                                    message=f"软件著作权「{s.name.value}」的著作权人为{s.holder.value}，不是申报企业。",
                                    values=[_value(s.holder.value, s.holder.source),
                                            _value(form.company_name.value, form.company_name.source)]))

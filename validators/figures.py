@@ -58,7 +58,7 @@ def build_figures(inputs: Inputs, fiscal_years: list[int]) -> dict[str, Figure]:
 
 def _statement_figures(figures: dict[str, Figure], inputs: Inputs, fiscal_years: list[int]) -> None:
     om_sum = total_sum = Decimal(0)
-    complete = True
+    om_complete = total_complete = True
     for year in fiscal_years:
         statement = inputs.statement(year)
         om, _ = om_revenue(inputs, year)
@@ -66,9 +66,9 @@ def _statement_figures(figures: dict[str, Figure], inputs: Inputs, fiscal_years:
             figures[f"om_revenue.{year}"] = Figure.money(om.amount(), om.source)
             om_sum += om.value
         else:
-            complete = False
+            om_complete = False
         if statement is None:
-            complete = False
+            total_complete = False
             continue
         cur = statement.current
         for name, money in (("total_revenue", cur.total_revenue), ("net_profit", cur.net_profit),
@@ -78,7 +78,7 @@ def _statement_figures(figures: dict[str, Figure], inputs: Inputs, fiscal_years:
         if cur.total_revenue is not None:
             total_sum += cur.total_revenue.value
         else:
-            complete = False
+            total_complete = False
         if statement.auditor is not None:
             figures[f"auditor.{year}"] = Figure.text_value(statement.auditor.value, statement.auditor.source)
         if statement.opinion is not None:
@@ -87,11 +87,12 @@ def _statement_figures(figures: dict[str, Figure], inputs: Inputs, fiscal_years:
     paid_in = paid_in_capital(inputs, fiscal_years)
     if paid_in is not None:
         figures["paid_in_capital"] = Figure.money(paid_in.amount(), paid_in.source)
-    if complete:
+    if om_complete:
         figures["om_revenue_3y"] = Figure(value=str(om_sum.quantize(Decimal("0.01"))), unit="CNY")
+    if total_complete:
         figures["total_revenue_3y"] = Figure(value=str(total_sum.quantize(Decimal("0.01"))), unit="CNY")
-        if total_sum > 0:
-            figures["om_revenue_share"] = Figure.ratio(om_sum / total_sum)
+    if om_complete and total_complete and total_sum > 0:
+        figures["om_revenue_share"] = Figure.ratio(om_sum / total_sum)
 
 
 def _form_figures(figures: dict[str, Figure], inputs: Inputs) -> None:

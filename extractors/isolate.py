@@ -1,0 +1,249 @@
+"""Read each document in a worker process with hard limits on memory and wall-clock time.
+
+``read_document_isolated(pf, rules)`` behaves like ``read_document`` but runs it in a worker
+process whose address space is capped (``RLIMIT_AS`` = ``limits.max_document_memory_mb``) and
+which is stopped after ``limits.max_document_seconds``. Running out of memory, overrunning the
+time or the worker dying (a crash in a C library) become ``Extraction(error=...)``; the worker is
+replaced at once and the next document reads normally. A bug (any other exception) is raised in
+the caller as it would be in-process, with the worker's traceback attached as a note.
+
+The worker is a fresh interpreter (``subprocess`` + a socket pair carrying pickles), reused
+across documents: the per-document cost is one pickled round trip; a (re)start costs about one
+second of imports, overlapped with the caller's work. Unlike ``multiprocessing``'s spawn and
+forkserver children, it never re-imports the caller's ``__main__`` (a script without the
+``if __name__ == "__main__"`` guard would re-run itself in every worker), and starting it is safe
+in a threaded caller. One ``IsolatedReader`` reads one document at a time (a lock serialises
+callers); for parallel reading give each thread its own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import os
+import pickle
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from extractors.base import Extraction, read_document
+from pipeline.packet import PacketFile
+from pipeline.rules import Rules, default_rules
+
+Reader = Callable[[PacketFile, Rules], Extraction]
+
+# imported by the worker before it reports ready, so the first document does not pay for them
+_PRELOAD = ("extractors.base", "extractors.office", "extractors.pdf_guard", "extractors.statement_pdf",
+            "extractors.form_docx", "extractors.roster_xlsx", "pdfplumber", "pypdfium2", "docx", "openpyxl")
+_START_SECONDS = 60.0  # a worker that cannot start within this is broken
+_STOP_SECONDS = 5.0
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+_WORKER_CODE = "import sys; from extractors.isolate import _worker_main; _worker_main(*map(int, sys.argv[1:]))"
+
+
+class IsolatedReader:
+    """A reusable worker process reading one document at a time under memory and time limits."""
+
+    def __init__(self, reader: Reader = read_document) -> None:
+        self._reader = reader
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+
+    def read(self, pf: PacketFile, rules: Rules | None = None) -> Extraction:
+        rules = rules or default_rules()
+        if pf.error:  # nothing to open: no need for a process
+            return Extraction(error=pf.error)
+        limits = rules.limits
+        with self._lock:
+            worker = self._worker
+            if worker is None or worker.memory_mb != limits.max_document_memory_mb or not worker.alive():
+                self.close()
+                self._worker = _Worker(limits.max_document_memory_mb)
+            try:
+                return self._worker.read(pf, rules, self._reader, limits.max_document_seconds)
+            except _WorkerLost as lost:
+                self.close(kill=True)
+                self._worker = _Worker(limits.max_document_memory_mb)  # starts while the caller goes on
+                return Extraction(error=lost.reason)
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the worker; a new one starts on the next read."""
+        if self._worker is not None:
+            self._worker.stop(kill)
+            self._worker = None
+
+    def __enter__(self) -> IsolatedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared: IsolatedReader | None = None
+_shared_lock = threading.Lock()
+
+
+def read_document_isolated(pf: PacketFile, rules: Rules | None = None) -> Extraction:
+    """``read_document`` in the shared worker process, under ``limits.max_document_*``."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = IsolatedReader()
+            atexit.register(_shared.close)
+    return _shared.read(pf, rules)
+
+
+class _WorkerLost(Exception):
+    """The worker ran out of memory, overran its time or died; ``reason`` is for the report."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Worker:
+    """The parent's side of one worker process."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self._rules: Rules | None = None  # the rules the worker holds; sent only when they change
+        ours, theirs = socket.socketpair()
+        python_path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+        with theirs:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE, str(theirs.fileno()), str(memory_mb)],
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, "PYTHONPATH": python_path},  # finds extractors even if not installed
+                stdin=subprocess.DEVNULL,
+                stdout=sys.stderr.fileno() if _has_fileno(sys.stderr) else subprocess.DEVNULL,  # keep stdout clean
+            )
+        self._conn = Connection(ours.detach())
+        self._conn.send(list(sys.path))  # so the worker can import what the caller can (e.g. a test's reader)
+        self._ready = False
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def read(self, pf: PacketFile, rules: Rules, reader: Reader, seconds: float) -> Extraction:
+        if not self._ready:
+            self._receive(_START_SECONDS, starting=True)
+            self._ready = True
+        try:
+            self._conn.send((pf, None if rules is self._rules else rules, reader))
+        except OSError:  # the worker died while idle
+            raise _WorkerLost(_death_reason(self._reap())) from None
+        self._rules = rules
+        status, payload = self._receive(seconds, starting=False)
+        if status == "ok":
+            return payload
+        if status == "memory":
+            raise _WorkerLost(f"reading needed more than the {self.memory_mb:,} MB memory limit; not read")
+        raise payload  # a bug in the reader, raised as it would be in-process
+
+    def _receive(self, seconds: float, starting: bool) -> tuple[str, Any]:
+        try:
+            if self._conn.poll(seconds):
+                return self._conn.recv()
+        except (EOFError, OSError):
+            returncode = self._reap()
+            if starting:
+                raise RuntimeError(f"the reading process failed to start (exit code {returncode})") from None
+            raise _WorkerLost(_death_reason(returncode)) from None
+        if starting:
+            raise RuntimeError(f"the reading process did not start within {seconds:.0f} s")
+        raise _WorkerLost(f"reading took longer than the {seconds:,g} s limit; the reading was stopped")
+
+    def stop(self, kill: bool) -> None:
+        if not kill:
+            with contextlib.suppress(OSError, ValueError):  # the worker may be gone already
+                self._conn.send(None)
+        self._conn.close()
+        self._reap(0 if kill else _STOP_SECONDS)
+
+    def _reap(self, seconds: float = _STOP_SECONDS) -> int:
+        """Wait for the worker to exit (killing it after ``seconds``); its return code."""
+        try:
+            return self._proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            return self._proc.wait()
+
+
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+def _death_reason(returncode: int | None) -> str:
+    if returncode is not None and returncode < 0:
+        if -returncode == signal.SIGKILL:
+            return "the reading process was killed (probably for using too much memory); not read"
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"the reader crashed on this file ({name}); not read"
+    return f"the reading process stopped unexpectedly (exit code {returncode}); not read"
+
+
+# --- the worker's side ---------------------------------------------------------------------------
+
+
+def _worker_main(fd: int, memory_mb: int) -> None:
+    """Cap the address space, preload the readers, then read documents until told to stop."""
+    limit = memory_mb * 1_048_576
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the caller, which then stops the worker
+    conn = Connection(fd)
+    with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):  # the caller has gone: just stop
+        sys.path[:] = conn.recv()
+        for name in _PRELOAD:
+            with contextlib.suppress(ImportError):  # a broken reader module fails when it is used, as a bug
+                importlib.import_module(name)
+        conn.send(("ready", None))
+        _serve(conn)
+
+
+def _serve(conn: Connection) -> None:
+    rules: Rules | None = None
+    while True:
+        raw = conn.recv_bytes()
+        out_of_memory = False
+        try:
+            message = pickle.loads(raw)
+            if message is None:
+                return
+            pf, new_rules, reader = message
+            if new_rules is not None:
+                rules = new_rules
+            conn.send(("ok", reader(pf, rules)))
+        except MemoryError:
+            out_of_memory = True  # reported below, once the frames holding the memory are gone
+        except Exception as exc:
+            conn.send(("bug", _portable(exc)))
+        if out_of_memory:
+            conn.send(("memory", None))
+            return  # the heap may be fragmented or half-built: start afresh
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` with the worker's traceback as a note, or a ``RuntimeError`` carrying it if it cannot be pickled."""
+    tb = "".join(traceback.format_exception(exc))
+    try:
+        exc.add_note(f"raised in the reading process:\n{tb}")
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"the reader failed in the reading process:\n{tb}")

@@ -1,0 +1,139 @@
+"""Time the statement PDF reader against a pypdfium2 full-text pass (the floor), per PDF.
+
+``python scripts/bench_extract.py [PDF or folder ...] [--repeat 3]``
+
+Defaults: every PDF of ../shared/realdocs/pdf and sample_docs, plus three 40-page audited statements
+cut from the real annual reports (审计报告 + statements + notes, written to a temporary folder), which
+is what an applicant's 审计报告 PDF usually looks like. For each PDF: pages, seconds for
+``extractors.statement_pdf.extract`` with each position engine (``statement_pdf.positions``: pdfplumber,
+pdfium), seconds for opening the PDF and reading every page's text with pypdfium2, and the ratios.
+Times are process CPU seconds (best of ``--repeat``), so other load on the machine blurs them less.
+Prints numbers; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from extractors.statement_pdf import extract  # noqa: E402
+from pipeline.errors import DocumentError  # noqa: E402
+from pipeline.packet import PacketFile, sha256_file  # noqa: E402
+from pipeline.rules import Rules, default_rules  # noqa: E402
+
+REALDOCS = ROOT.parent / "shared" / "realdocs" / "pdf"
+SAMPLES = ROOT / "sample_docs"
+# 40 pages from the auditor's report on: (annual report, first page)
+CUTS = (("jinhua_ar2024.pdf", 75), ("sifang_ar2019.pdf", 56), ("jinyu_ar2020.pdf", 63))
+ENGINES = ("pdfplumber", "pdfium")
+
+
+def with_positions(engine: str) -> Rules:
+    rules = default_rules()
+    pdf = rules.labels.statement_pdf.model_copy(update={"positions": engine})
+    return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
+
+
+def cpu(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.process_time()
+        result = fn()
+        best = min(best, time.process_time() - start)
+    return best, result
+
+
+def floor(path: Path) -> None:
+    """Open the PDF and read every page's text with pypdfium2."""
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+
+
+def ours(pf: PacketFile, rules: Rules) -> str:
+    try:
+        ex = extract(pf, rules)
+    except DocumentError as exc:
+        return f"DocumentError: {exc}"
+    return f"{ex.kind.value} {ex.fiscal_year or ''}".strip() + (f" error: {ex.error}" if ex.error else "")
+
+
+def cut_statements(folder: Path) -> list[Path]:
+    """40-page audited statements (report, statements, notes) cut from the real annual reports."""
+    out = []
+    for name, first in CUTS:
+        source = REALDOCS / name
+        if not source.is_file():
+            continue
+        src = pdfium.PdfDocument(source)
+        new = pdfium.PdfDocument.new()
+        new.import_pages(src, list(range(first - 1, first + 39)))
+        path = folder / f"{Path(name).stem}_p{first}-{first + 39}.pdf"
+        new.save(path)
+        new.close()
+        src.close()
+        out.append(path)
+    return out
+
+
+def pdfs(args: list[str], folder: Path) -> list[tuple[Path, Path]]:
+    if not args:
+        found = [(p, REALDOCS) for p in sorted(REALDOCS.glob("*.pdf"))]
+        found += [(p, folder) for p in cut_statements(folder)]
+        return found + [(p, SAMPLES) for p in sorted(SAMPLES.rglob("*.pdf"))]
+    out = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            out += [(p, path) for p in sorted(path.rglob("*.pdf"))]
+        elif path.is_file():
+            out.append((path, path.parent))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rules = {engine: with_positions(engine) for engine in ENGINES}
+    print(f"{'pdf':40} {'pages':>5} {'floor s':>8} {'plumber s':>9} {'ratio':>6} {'pdfium s':>8} {'ratio':>6}  outcome")
+    ratios: dict[str, list[float]] = {e: [] for e in ENGINES}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, root in pdfs(args.paths, Path(tmp)):
+            with pdfium.PdfDocument(path) as pdf:
+                pages = len(pdf)
+            rel = path.relative_to(root).as_posix()
+            pf = PacketFile(rel=rel, path=path, size=path.stat().st_size, sha256=sha256_file(path))
+            floor_s, _ = cpu(lambda path=path: floor(path), args.repeat)
+            row, outcome = [], ""
+            for engine in ENGINES:
+                seconds, outcome = cpu(lambda engine=engine, pf=pf: ours(pf, rules[engine]), args.repeat)
+                ratio = seconds / floor_s if floor_s else float("inf")
+                ratios[engine].append(ratio)
+                row.append(f"{seconds:9.3f} {ratio:6.1f}" if engine == "pdfplumber" else f"{seconds:8.3f} {ratio:6.1f}")
+            print(f"{rel[-40:]:40} {pages:5d} {floor_s:8.3f} {' '.join(row)}  {outcome}")
+    for engine, values in ratios.items():
+        if values:
+            print(f"{engine}: median ratio {statistics.median(values):.1f} over {len(values)} PDFs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,545 @@
+"""The statement PDF reader on small PDFs drawn in ``tmp_path`` (reportlab, STSong-Light).
+
+Each PDF places its text at known x-positions, so the tests say exactly which column a value is in.
+The sample packets (``sample_docs``), when the generator has written them, are checked against their
+golden files at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from extractors import statement_pdf
+from extractors.base import read_document
+from pipeline.errors import DocumentError
+from pipeline.model import AuditOpinion, DocumentKind
+from pipeline.packet import PacketFile, sha256_file
+from pipeline.rules import Rules, default_rules
+from tests.conftest import ROOT, SAMPLE_DOCS
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+HEIGHT = 842
+FIRM = "中衡信诚会计师事务所（特殊普通合伙）"
+COMPANY = "北京某某信息技术有限公司"
+# x of a table's parts: label left edge, 附注 center, value columns' right edges (headers centered over them)
+LABEL_X, NOTE_X, CUR_RIGHT, PRI_RIGHT, COL_WIDTH = 60, 265, 410, 530, 110
+
+
+@dataclass(frozen=True)
+class T:
+    """A string drawn at ``x`` (left, right or center aligned) and ``y`` from the top of the page."""
+
+    x: float
+    y: float
+    text: str
+    align: str = "left"
+    size: float = 10
+    char_space: float = 0
+
+    def draw(self, c: canvas.Canvas) -> None:
+        c.setFont(FONT, self.size)
+        y = HEIGHT - self.y
+        if self.char_space:
+            obj = c.beginText(self.x, y)
+            obj.setFont(FONT, self.size)
+            obj.setCharSpace(self.char_space)
+            obj.textOut(self.text)
+            obj.setCharSpace(0)  # character spacing is graphics state: it would outlive the text object
+            c.drawText(obj)
+        elif self.align == "right":
+            c.drawRightString(self.x, y, self.text)
+        elif self.align == "center":
+            c.drawCentredString(self.x, y, self.text)
+        else:
+            c.drawString(self.x, y, self.text)
+
+
+def write_pdf(path: Path, pages: list[list[T]], **options) -> Path:
+    c = canvas.Canvas(str(path), invariant=1, **options)
+    for page in pages:
+        for item in page:
+            item.draw(c)
+        c.showPage()
+    c.save()
+    return path
+
+
+def with_positions(engine: str) -> Rules:
+    """The shipped rules with ``statement_pdf.positions`` set to ``engine``."""
+    rules = default_rules()
+    pdf = rules.labels.statement_pdf.model_copy(update={"positions": engine})
+    return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
+
+
+ENGINES = {engine: with_positions(engine) for engine in ("pdfplumber", "pdfium")}
+_RULES = [default_rules()]
+
+
+@pytest.fixture(autouse=True, params=list(ENGINES))
+def engine(request):
+    """Every test runs with both position engines; they must give the same results."""
+    _RULES[0] = ENGINES[request.param]
+    yield request.param
+    _RULES[0] = default_rules()
+
+
+def packet_file(path: Path) -> PacketFile:
+    return PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path))
+
+
+def read(path: Path):
+    return read_document(packet_file(path), _RULES[0])
+
+
+# --- page builders --------------------------------------------------------------------------------
+
+
+def title(text: str, y: float = 60) -> T:
+    return T(297, y, text, "center", 16)
+
+
+def header(y: float, current: str, prior: str, note: str | None = "附注", first: str = "项目") -> list[T]:
+    out = [T(LABEL_X, y, first), T(CUR_RIGHT - COL_WIDTH / 2, y, current, "center"),
+           T(PRI_RIGHT - COL_WIDTH / 2, y, prior, "center")]
+    return out + ([T(NOTE_X, y, note, "center")] if note else [])
+
+
+def row(y: float, label: str, current: str | None = None, prior: str | None = None, note: str | None = None) -> list[T]:
+    out = [T(LABEL_X, y, label)]
+    out += [T(CUR_RIGHT, y, current, "right")] if current else []
+    out += [T(PRI_RIGHT, y, prior, "right")] if prior else []
+    return out + ([T(NOTE_X, y, note, "center")] if note else [])
+
+
+def rows(y0: float, data: list[tuple]) -> list[T]:
+    return [item for i, r in enumerate(data) for item in row(y0 + 20 * i, *r)]
+
+
+def caption(y: float, when: str, unit: str = "元") -> list[T]:
+    return [T(LABEL_X, y, f"编制单位：{COMPANY}"), T(330, y, when), T(530, y, f"单位：{unit}", "right")]
+
+
+HEADINGS = {
+    "unqualified": ["三、审计意见", "我们认为，贵公司财务报表在所有重大方面按照企业会计准则的规定编制，公允反映。"],
+    "unqualified_emphasis": ["三、审计意见", "我们认为，贵公司财务报表在所有重大方面公允反映了财务状况。",
+                             "四、强调事项",
+                             "我们提醒财务报表使用者关注附注九。本段内容不影响已发表的审计意见。"],
+    "qualified": ["三、导致保留意见的事项", "部分应收账款未能取得函证回复。", "四、保留意见",
+                  "我们认为，除上述事项可能产生的影响外，财务报表在所有重大方面公允反映了财务状况。"],
+    "adverse": ["三、导致否定意见的事项", "未计提坏账准备，影响重大且具有广泛性。", "四、否定意见",
+                "我们认为，财务报表没有在所有重大方面按照企业会计准则的规定编制，未能公允反映财务状况。"],
+    "disclaimer": ["三、导致无法表示意见的事项", "会计账簿部分灭失。", "四、无法表示意见",
+                   "由于上述事项的重要性，我们无法获取充分、适当的审计证据，因此，我们不对贵公司财务报表发表审计意见。"],
+}
+
+
+def audit_page(year: int = 2011, opinion: str = "unqualified", body: list[str] | None = None,
+               firm: str = FIRM) -> list[T]:
+    texts = ["审计报告", f"{COMPANY}全体股东：",
+             f"我们审计了后附的{COMPANY}财务报表，包括{year}年12月31日的资产负债表，{year}年度的利润表。",
+             "一、管理层对财务报表的责任", "编制和公允列报财务报表是贵公司管理层的责任。",
+             "二、注册会计师的责任", "我们的责任是在执行审计工作的基础上对财务报表发表审计意见。",
+             *(body if body is not None else HEADINGS[opinion])]
+    out = [title(texts[0], 60)] + [T(LABEL_X, 100 + 22 * i, t, size=9) for i, t in enumerate(texts[1:])]
+    y = 100 + 22 * len(texts) + 20
+    signature = [T(LABEL_X, y, firm), T(320, y, "中国注册会计师：张三"), T(320, y + 20, "中国注册会计师：李四"),
+                 T(320, y + 40, f"二〇{str(year + 1)[2:]}年三月十日")]
+    return [*out, *signature]
+
+
+def balance_page(year: int = 2011, unit: str = "元", paid=("50,000,000.00", "50,000,000.00"),
+                 equity=("72,417,851.66", "67,560,952.16"), cols=("期末余额", "年初余额"),
+                 name="资产负债表") -> list[T]:
+    return [title(name), *caption(90, f"{year}年12月31日", unit), *header(120, *cols),
+            *rows(145, [("流动资产：",), ("货币资金", "12,000,000.00", "11,000,000.00", "五、1"),
+                        ("实收资本（或股本）", *paid, "五、10"), ("资本公积", "3,000,000.00", "3,000,000.00"),
+                        ("所有者权益合计", *equity)])]
+
+
+def income_page(year: int = 2011, unit: str = "元", revenue=("64,043,690.46", "55,152,938.09"),
+                profit=("4,856,899.50", "3,439,437.49"), cols=("本期金额", "上期金额"), name="利润表") -> list[T]:
+    return [title(name), *caption(90, f"{year}年度", unit), *header(120, *cols),
+            *rows(145, [("一、营业收入", *revenue, "五、20"), ("减：营业成本", "40,000,000.00", "35,000,000.00"),
+                        ("二、营业利润（亏损以“－”号填列）", "5,600,000.00", "4,100,000.00"),
+                        ("四、净利润（净亏损以“－”号填列）", *profit)])]
+
+
+def notes_page(lines=(("运维服务", "27,259,459.28", "22,225,348.87"), ("系统集成", "22,000,000.00", "20,000,000.00"),
+                      ("软件开发", "14,784,231.18", "12,927,589.22")), unit: str = "元",
+               heading: str = "1. 营业收入按业务类别列示") -> list[T]:
+    total = sum(Decimal(c.replace(",", "")) for _, c, _ in lines)
+    return [title("财务报表附注（节选）"), T(LABEL_X, 90, "五、财务报表主要项目注释"), T(LABEL_X, 110, heading),
+            T(LABEL_X, 130, f"单位：{unit}"), *header(150, "本期金额", "上期金额", note=None, first="业务类别"),
+            *rows(175, [*lines, ("合计", f"{total:,.2f}", "")]), T(LABEL_X, 175 + 20 * (len(lines) + 2), "2. 营业成本")]
+
+
+def make_statement(tmp_path: Path, name: str = "s.pdf", **kw) -> Path:
+    pages = [kw.get("audit", audit_page()), kw.get("balance", balance_page()), kw.get("income", income_page()),
+             kw.get("notes", notes_page())]
+    return write_pdf(tmp_path / name, [p for p in pages if p])
+
+
+# --- a whole statement --------------------------------------------------------------------------
+
+
+def test_audit_report_with_statements_and_notes(tmp_path):
+    path = make_statement(tmp_path)
+    ex = read(path)
+    r = ex.record
+    assert (ex.kind, ex.fiscal_year, ex.pages, ex.error) == (DocumentKind.FINANCIAL_STATEMENT, 2011, 4, None)
+    assert r.audited and not r.consolidated and r.warnings == []
+    assert r.auditor.value == FIRM and r.auditor.source.page == 1
+    assert r.opinion.value == AuditOpinion.UNQUALIFIED and r.opinion.source.text == "三、审计意见"
+    assert r.company.value == COMPANY
+    assert (r.current.year, r.prior.year) == (2011, 2010)
+    assert r.current.paid_in_capital.value == Decimal("50000000.00")
+    assert (r.current.equity.value, r.prior.equity.value) == (Decimal("72417851.66"), Decimal("67560952.16"))
+    assert (r.current.total_revenue.value, r.prior.total_revenue.value) == (Decimal("64043690.46"),
+                                                                            Decimal("55152938.09"))
+    assert (r.current.net_profit.value, r.prior.net_profit.value) == (Decimal("4856899.50"), Decimal("3439437.49"))
+    src = r.current.total_revenue.source
+    assert (src.file, src.sha256, src.page, src.text) == (path.name, sha256_file(path), 3, "一、营业收入 64,043,690.46")
+    _, top, x1, bottom = src.bbox
+    assert x1 == pytest.approx(CUR_RIGHT, abs=2) and top < bottom and 145 - 12 < top < 145  # pdfium: font metrics
+    assert [(line.name, line.is_om) for line in r.revenue_lines] == [("运维服务", True), ("系统集成", False),
+                                                                     ("软件开发", False)]
+    assert r.om_revenue.value == Decimal("27259459.28") and r.om_revenue.source.page == 4
+
+
+def test_wan_yuan_unit_under_the_title(tmp_path):
+    path = make_statement(tmp_path, balance=balance_page(unit="万元", paid=("5,000.00", "5,000.00"),
+                                                        equity=("7,241.79", "6,756.10")),
+                         income=income_page(unit="万元", revenue=("6,404.37", "5,515.29"), profit=("485.69", "343.94")),
+                         notes=notes_page(unit="万元", lines=(("运维服务", "2,725.95", "2,222.53"),
+                                                              ("系统集成", "3,678.42", "3,292.76"))))
+    r = read(path).record
+    assert r.current.paid_in_capital.value == Decimal("50000000")
+    assert r.current.paid_in_capital.precision == Decimal("100")
+    assert r.current.total_revenue.value == Decimal("64043700")
+    assert r.prior.net_profit.value == Decimal("3439400")
+    assert r.om_revenue.value == Decimal("27259500") and r.om_revenue.precision == Decimal("100")
+
+
+def test_single_value_row_keeps_its_column(tmp_path):
+    path = make_statement(tmp_path, balance=balance_page(paid=(None, "50,000,000.00"), equity=("72,417,851.66", None)))
+    r = read(path).record
+    assert r.current.paid_in_capital is None and r.prior.paid_in_capital.value == Decimal("50000000.00")
+    assert r.current.equity.value == Decimal("72417851.66") and r.prior.equity is None
+
+
+def test_statement_over_two_pages_without_repeated_header(tmp_path):
+    first = [title("资产负债表"), *caption(90, "2011年12月31日"), *header(120, "期末余额", "年初余额"),
+             *rows(145, [("货币资金", "12,000,000.00", "11,000,000.00"),
+                         ("资产总计", "90,000,000.00", "80,000,000.00")])]
+    second = [T(297, 30, "第 3 页", "center", 9),
+              *rows(60, [("短期借款", "1,000,000.00", "2,000,000.00"),
+                         ("实收资本（或股本）", "50,000,000.00", "45,000,000.00"),
+                         ("所有者权益合计", "", "67,560,952.16")])]
+    path = write_pdf(tmp_path / "split.pdf", [audit_page(), first, second, income_page()])
+    ex = read(path)
+    r = ex.record
+    assert r.current.paid_in_capital.value == Decimal("50000000.00")
+    assert r.prior.paid_in_capital.value == Decimal("45000000.00")
+    assert r.current.paid_in_capital.source.page == 3
+    assert r.current.equity is None and r.prior.equity.value == Decimal("67560952.16")
+    assert r.current.total_revenue.source.page == 4
+
+
+def test_continued_statement_repeats_its_title_and_header(tmp_path):
+    first = [title("资产负债表"), *caption(90, "2011年12月31日"), *header(120, "期末余额", "年初余额"),
+             *rows(145, [("货币资金", "12,000,000.00", "11,000,000.00")])]
+    second = [title("资产负债表（续）"), *caption(90, "2011年12月31日"), *header(120, "期末余额", "年初余额"),
+              *rows(145, [("实收资本（或股本）", "50,000,000.00", "45,000,000.00"),
+                          ("所有者权益合计", "9.00", "8.00")])]
+    path = write_pdf(tmp_path / "cont.pdf", [audit_page(), first, second, income_page()])
+    r = read(path).record
+    assert r.current.paid_in_capital.source.page == 3 and r.prior.equity.value == Decimal("8.00")
+
+
+@pytest.mark.parametrize(
+    ("cols", "prior_first"),
+    [
+        (("本期金额", "上期金额"), False),
+        (("本年数", "上年数"), False),
+        (("本期发生额", "上期发生额"), False),
+        (("2011年度", "2010年度"), False),
+        (("2011 年 1—12 月", "2010 年 1—12 月"), False),
+        (("上年数", "本年数"), True),  # the prior column printed left of the current one
+        (("2010年度", "2011年度"), True),
+    ],
+)
+def test_income_statement_header_variants(tmp_path, cols, prior_first):
+    current, prior = "64,043,690.46", "55,152,938.09"
+    left_to_right = (prior, current) if prior_first else (current, prior)
+    r = read(make_statement(tmp_path, income=income_page(cols=cols, revenue=left_to_right))).record
+    assert r.current.total_revenue.value == Decimal("64043690.46"), cols
+    assert r.prior.total_revenue.value == Decimal("55152938.09"), cols
+
+
+@pytest.mark.parametrize("cols", [("期末余额", "期初余额"), ("年末数", "年初数"), ("2011年12月31日", "2010年12月31日"),
+                                  ("2011.12.31", "2010.12.31")])
+def test_balance_sheet_header_variants(tmp_path, cols):
+    r = read(make_statement(tmp_path, balance=balance_page(cols=cols))).record
+    assert r.current.equity.value == Decimal("72417851.66") and r.prior.equity.value == Decimal("67560952.16")
+
+
+# --- the auditor's opinion ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opinion", list(HEADINGS))
+def test_each_opinion_type_from_its_headings(tmp_path, opinion):
+    r = read(make_statement(tmp_path, audit=audit_page(opinion=opinion))).record
+    assert r.opinion.value == AuditOpinion(opinion)
+    assert r.opinion.source.page == 1 and r.opinion.source.bbox is not None
+    assert r.auditor.value == FIRM
+
+
+def test_modern_report_headings(tmp_path):
+    body = ["一、审计意见", "我们认为，后附的财务报表在所有重大方面公允反映了财务状况。", "二、形成审计意见的基础",
+            "三、关键审计事项", "四、其他信息", "我们无任何事项需要报告。"]
+    r = read(make_statement(tmp_path, audit=audit_page(body=body))).record
+    assert r.opinion.value == AuditOpinion.UNQUALIFIED and r.opinion.source.text == "一、审计意见"
+
+
+@pytest.mark.parametrize(
+    ("wording", "opinion"),
+    [
+        ("我们认为，贵公司财务报表在所有重大方面按照企业会计准则的规定编制，公允反映。", AuditOpinion.UNQUALIFIED),
+        ("此外，我们提醒财务报表使用者关注附注九。本段内容不影响已发表的审计意见。", AuditOpinion.UNQUALIFIED_EMPHASIS),
+        ("我们认为，除前段所述事项可能产生的影响外，财务报表在所有重大方面公允反映。", AuditOpinion.QUALIFIED),
+        ("由于上述事项的重要性，我们不对贵公司财务报表发表审计意见。", AuditOpinion.DISCLAIMER),
+    ],
+)
+def test_opinion_from_wording_without_headings(tmp_path, wording, opinion):
+    body = ["我们认为，贵公司财务报表在所有重大方面公允反映了财务状况。", wording]
+    if opinion != AuditOpinion.UNQUALIFIED_EMPHASIS:
+        body = [wording]
+    r = read(make_statement(tmp_path, audit=audit_page(body=body))).record
+    assert r.opinion.value == opinion
+
+
+def test_cover_summary_does_not_decide_the_opinion(tmp_path):
+    """A 重要提示 page that describes the report differently (the jinhua trap) is not the report."""
+    notice = [T(LABEL_X, 60, "重要提示"),
+              T(LABEL_X, 90, f"{FIRM}为本公司出具了带强调事项段、持续经营重大不确定性段落的无保留意见的审计报告。",
+                size=8)]
+    path = write_pdf(tmp_path / "trap.pdf", [notice, audit_page(), balance_page(), income_page()])
+    r = read(path).record
+    assert r.opinion.value == AuditOpinion.UNQUALIFIED and r.opinion.source.page == 2
+    assert r.auditor.source.page == 2
+
+
+def test_auditor_name_wrapped_under_the_firm(tmp_path):
+    page = audit_page(firm="致同会计师事务所")
+    y = next(item.y for item in page if item.text == "致同会计师事务所")
+    page.append(T(LABEL_X, y + 14, "（特殊普通合伙）"))
+    r = read(make_statement(tmp_path, audit=page)).record
+    assert r.auditor.value == "致同会计师事务所（特殊普通合伙）"
+
+
+# --- which statement --------------------------------------------------------------------------------
+
+
+def test_consolidated_wins_over_parent_printed_first(tmp_path):
+    parent = income_page(name="母公司利润表", revenue=("640,436.90", "551,529.38"), profit=("9.00", "8.00"))
+    group = income_page(name="合并利润表")
+    path = write_pdf(tmp_path / "group.pdf", [audit_page(), balance_page(name="合并资产负债表"), parent, group])
+    r = read(path).record
+    assert r.consolidated
+    assert r.current.total_revenue.value == Decimal("64043690.46") and r.current.total_revenue.source.page == 4
+    assert r.current.net_profit.value == Decimal("4856899.50")
+
+
+def test_side_by_side_balance_sheet(tmp_path):
+    """Old landscape layout: 资产 | 行次 | 期末数 | 年初数 | 负债和所有者权益 | 行次 | 期末数 | 年初数."""
+    cols = [(40, "资产", "left"), (170, "行次", "center"), (235, "期末数", "center"), (305, "年初数", "center"),
+            (345, "负债和所有者权益", "left"), (480, "行次", "center"), (525, "期末数", "center"),
+            (585, "年初数", "center")]
+    data = [("货币资金", "1", "12,000,000.00", "11,000,000.00", "短期借款", "31", "1,000,000.00", "2,000,000.00"),
+            ("应收账款", "2", "8,000,000.00", "7,000,000.00",
+             "实收资本（或股本）", "40", "50,000,000.00", "45,000,000.00"),
+            ("存货", "3", "5,000,000.00", "", "所有者权益合计", "45", "", "67,560,952.16")]
+    page = [title("资产负债表"), *caption(90, "2011年12月31日"), *(T(x, 120, t, a, 8) for x, t, a in cols)]
+    for i, r in enumerate(data):
+        y = 145 + 20 * i
+        page += [T(40, y, r[0], size=8), T(170, y, r[1], "center", 8), T(265, y, r[2], "right", 8),
+                 T(335, y, r[3], "right", 8), T(345, y, r[4], size=8), T(480, y, r[5], "center", 8),
+                 T(555, y, r[6], "right", 8), T(615, y, r[7], "right", 8)]
+    path = write_pdf(tmp_path / "panes.pdf", [audit_page(), [p for p in page if p.text], income_page()],
+                     pagesize=(650, HEIGHT))
+    r = read(path).record
+    assert r.current.paid_in_capital.value == Decimal("50000000.00")
+    assert r.prior.paid_in_capital.value == Decimal("45000000.00")
+    assert r.current.equity is None and r.prior.equity.value == Decimal("67560952.16")
+
+
+def test_wrapped_label_with_numbers_between_its_lines(tmp_path):
+    page = [title("合并资产负债表"), *caption(90, "2011年12月31日"), *header(120, "期末余额", "年初余额"),
+            *row(145, "实收资本（或股本）", "50,000,000.00", "50,000,000.00"),
+            T(LABEL_X, 170, "所有者权益（或股东权益）"), T(CUR_RIGHT, 176, "72,417,851.66", "right"),
+            T(PRI_RIGHT, 176, "67,560,952.16", "right"), T(LABEL_X, 182, "合计"),
+            T(LABEL_X, 205, "负债和所有者权益（或股东"), T(CUR_RIGHT, 211, "99,000,000.00", "right"),
+            T(LABEL_X, 217, "权益）总计")]
+    path = write_pdf(tmp_path / "wrap.pdf", [audit_page(), page, income_page(name="合并利润表")])
+    r = read(path).record
+    assert r.current.equity.value == Decimal("72417851.66") and r.prior.equity.value == Decimal("67560952.16")
+    assert r.current.equity.source.text == "所有者权益（或股东权益） 合计 72,417,851.66"
+
+
+def test_letter_spaced_title_and_doubled_characters(tmp_path):
+    """Spaces between Han characters are ignored; characters drawn twice (fake bold) count once."""
+    page = [T(230, 60, "资产负债表", size=16, char_space=10), *caption(90, "2011年12月31日"),
+            *header(120, "期末余额", "年初余额"), *row(145, "实收资本", "50,000,000.00", "45,000,000.00"),
+            *row(145, "实收资本", "50,000,000.00", "45,000,000.00"), *row(165, "所有者权益合计", "1.00", "2.00")]
+    r = read(write_pdf(tmp_path / "bold.pdf", [audit_page(), page, income_page()])).record
+    assert r.current.paid_in_capital.value == Decimal("50000000.00")
+    assert r.current.paid_in_capital.source.text == "实收资本 50,000,000.00"
+
+
+# --- what the document is ------------------------------------------------------------------------------
+
+
+def test_interim_report_is_not_a_fiscal_year_statement(tmp_path):
+    cover = [title("2012年第一季度报告", 200)]
+    bs = balance_page(cols=("2012年3月31日", "2011年12月31日"))
+    bs.append(T(330, 105, "审计类型：未经审计", size=8))
+    ex = read(write_pdf(tmp_path / "q1.pdf", [cover, bs, income_page(cols=("2012年1-3月", "2011年1-3月"))]))
+    assert ex.kind == DocumentKind.UNKNOWN and ex.fiscal_year is None and ex.error is None
+    assert not ex.record.audited and "interim" in ex.record.warnings[0] and "未经审计" in ex.record.warnings[0]
+    assert ex.record.current.year == 2012
+
+
+def test_statements_without_an_auditors_report_are_unaudited(tmp_path):
+    ex = read(write_pdf(tmp_path / "mgmt.pdf", [balance_page(), income_page()]))
+    assert ex.kind == DocumentKind.FINANCIAL_STATEMENT and ex.fiscal_year == 2011
+    assert not ex.record.audited and ex.record.auditor is None
+    assert "no auditor's report" in ex.record.warnings[0]
+
+
+def test_annual_report_summary_is_not_a_statement(tmp_path):
+    page = [title("2011年年度报告摘要"), T(LABEL_X, 100, f"{FIRM}为本公司出具了标准无保留意见的审计报告。", size=8),
+            *header(130, "2011年", "2010年", note=None, first="主要会计数据"), *row(155, "营业收入", "1.00", "2.00")]
+    ex = read(write_pdf(tmp_path / "summary.pdf", [page]))
+    assert ex.kind == DocumentKind.UNKNOWN and ex.error is None
+    assert ex.record.fiscal_year == 2011 and ex.record.current.total_revenue is None and ex.record.auditor is None
+
+
+def test_other_pdf_is_unknown_without_error(tmp_path):
+    ex = read(write_pdf(tmp_path / "letter.pdf", [[T(LABEL_X, 100, "关于申报运维能力评定的说明，" * 3)]]))
+    assert (ex.kind, ex.error, ex.record, ex.pages) == (DocumentKind.UNKNOWN, None, None, 1)
+
+
+def test_revenue_note_with_two_om_lines(tmp_path):
+    lines = (("IT运维服务", "10,000,000.00", "9,000,000.00"), ("信息系统运行维护", "5,000,000.50", "4,000,000.00"),
+             ("系统集成", "3,000,000.00", "2,000,000.00"))
+    r = read(make_statement(tmp_path, notes=notes_page(lines=lines))).record
+    assert [line.is_om for line in r.revenue_lines] == [True, True, False]
+    assert r.om_revenue.value == Decimal("15000000.50") and "信息系统运行维护" in r.om_revenue.source.text
+
+
+def test_revenue_note_without_om_line_leaves_om_revenue_empty(tmp_path):
+    lines = (("系统集成", "3,000,000.00", "2,000,000.00"), ("软件开发", "1,000,000.00", "2,000,000.00"))
+    r = read(make_statement(tmp_path, notes=notes_page(lines=lines))).record
+    assert len(r.revenue_lines) == 2 and r.om_revenue is None
+    assert any("no O&M line" in w for w in r.warnings)
+
+
+def test_notes_without_business_lines(tmp_path):
+    notes = [title("财务报表附注（节选）"), T(LABEL_X, 110, "1. 营业收入"),
+             *header(150, "本期金额", "上期金额", note=None),
+             *rows(175, [("主营业务收入", "9.00", "8.00"), ("合计", "9.00", "8.00")])]
+    r = read(make_statement(tmp_path, notes=notes)).record
+    assert r.revenue_lines == [] and r.om_revenue is None
+    assert any("no revenue breakdown" in w for w in r.warnings)
+
+
+# --- unreadable documents ---------------------------------------------------------------------------
+
+
+def test_encrypted_pdf_is_an_error(tmp_path):
+    path = write_pdf(tmp_path / "locked.pdf", [audit_page(), balance_page()], encrypt="secret")
+    ex = read(path)
+    assert ex.kind == DocumentKind.UNKNOWN and "password" in ex.error
+    with pytest.raises(DocumentError):
+        statement_pdf.extract(packet_file(path), _RULES[0])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_corrupt_pdf_is_an_error(tmp_path, damage):
+    good = make_statement(tmp_path).read_bytes()
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(good[: len(good) // 2] if damage == "truncated" else b"%PDF-1.4\n" + bytes(range(256)) * 20)
+    ex = read(path)
+    assert ex.error and ex.record is None
+    with pytest.raises(DocumentError):
+        statement_pdf.extract(packet_file(path), _RULES[0])
+
+
+def test_image_only_pdf_is_scanned(tmp_path):
+    image = Image.new("RGB", (400, 300), "white")
+    for x in range(50, 350):
+        image.putpixel((x, 150), (0, 0, 0))
+    c = canvas.Canvas(str(tmp_path / "scan.pdf"), invariant=1)
+    for _ in range(2):
+        c.drawImage(ImageReader(image), 50, 300, 400, 300)
+        c.showPage()
+    c.save()
+    ex = read(tmp_path / "scan.pdf")
+    assert (ex.kind, ex.pages, ex.record) == (DocumentKind.UNKNOWN, 2, None)
+    assert ex.error == "scanned, no text layer (OCR not available yet)"
+
+
+def test_cid_garbage_text_layer_is_unreadable(tmp_path):
+    garbage = "".join(f"(cid:{n})" for n in range(100, 160))
+    ex = read(write_pdf(tmp_path / "cid.pdf", [[T(20, 100 + 15 * i, garbage, size=6) for i in range(20)]]))
+    assert ex.kind == DocumentKind.UNKNOWN and "OCR not available yet" in ex.error
+
+
+# --- the generated sample packets --------------------------------------------------------------------
+
+SAMPLE_PDFS = sorted(SAMPLE_DOCS.glob("*/*.pdf")) if SAMPLE_DOCS.is_dir() else []
+GOLDEN = ROOT / "tests" / "golden" / "samples"
+
+
+@pytest.mark.skipif(not SAMPLE_PDFS, reason="sample_docs has no PDFs (python -m samplegen writes them)")
+@pytest.mark.parametrize("path", SAMPLE_PDFS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_statement(path):
+    golden_file = GOLDEN / f"{path.parent.name}.json"
+    ex = read(path)
+    assert ex.error is None and ex.record is not None
+    if not golden_file.is_file():
+        assert ex.kind == DocumentKind.FINANCIAL_STATEMENT and ex.fiscal_year
+        return
+    golden = json.loads(golden_file.read_text(encoding="utf-8"))
+    doc = golden["documents"][path.name]
+    assert (ex.kind.value, ex.fiscal_year) == (doc["kind"], doc["fiscal_year"])
+    year, r, figures = ex.fiscal_year, ex.record, golden["figures"]
+    expected = {
+        "total_revenue": r.current.total_revenue, "net_profit": r.current.net_profit, "equity": r.current.equity,
+    }
+    for name, money in expected.items():
+        if f"{name}.{year}" in figures:
+            assert money is not None and money.value == Decimal(figures[f"{name}.{year}"]), name
+    if f"auditor.{year}" in figures:
+        assert r.auditor.value == figures[f"auditor.{year}"]
+    if f"audit_opinion.{year}" in figures:
+        assert r.opinion.value == figures[f"audit_opinion.{year}"]
+    if f"om_revenue.{year}" in figures:  # absent when the notes have no breakdown: the form stands in
+        if r.om_revenue is None:
+            assert any("revenue breakdown" in w for w in r.warnings)
+        else:
+            assert r.om_revenue.value == Decimal(figures[f"om_revenue.{year}"])
+    latest = max(int(d["fiscal_year"]) for d in golden["documents"].values() if d.get("fiscal_year"))
+    if year == latest and "paid_in_capital" in figures:
+        assert r.current.paid_in_capital.value == Decimal(figures["paid_in_capital"])
