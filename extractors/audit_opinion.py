@@ -47,13 +47,18 @@ class AuditReport:
     year: int | None
 
 
-def find_report(pages: PageLines, rules: Rules) -> tuple[int, int] | None:
-    """(page index, line index) of the report's title line: a line 审计报告 soon followed by 我们审计了."""
+def find_report(pages: PageLines, rules: Rules, after: tuple[int, int] = (-1, -1)) -> tuple[int, int] | None:
+    """(page index, line index) of the report's title line: a line 审计报告 soon followed by 我们审计了.
+
+    Only lines after ``after`` (page index, line index) are looked at.
+    """
     titles = {label_key(t) for t in rules.labels.statement_titles.get("audit_report", [])}
     markers = [norm(m) for m in rules.labels.statement_pdf.audit_markers]
     quick = tuple(titles)
     flat = [(p, i, line) for p, lines in enumerate(pages) for i, line in enumerate(lines)]
     for n, (p, i, line) in enumerate(flat):
+        if (p, i) <= after:
+            continue
         if any(t in "".join(line.split()) for t in quick) and label_key(line) in titles:
             ahead = "".join(norm(text) for _, _, text in flat[n + 1 : n + 1 + _MARKER_REACH])
             if any(m in ahead for m in markers):

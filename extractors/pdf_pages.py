@@ -4,7 +4,10 @@
   the audit report, the statements and the notes; also the scanned-document test ``unreadable``.
 - ``plumber_lines``: for the pages triage picked only, pdfplumber characters (``dedupe_chars``) grouped
   into ``Line`` objects that keep every character's box, so a value can be placed in its column by
-  x-position and its ``bbox`` reported. Pages are closed after use.
+  x-position and its ``bbox`` reported. Pages are closed after use. Gaps wider than ``X_TOLERANCE``
+  become spaces; labels are compared without spaces, so letter-spaced Han text (项  目) still matches.
+- ``pdfium_lines``: the same ``Line`` objects from pypdfium2's character boxes (the faster engine,
+  chosen by ``statement_pdf.positions`` in the rules).
 - ``locate``: the box of a string on a page (pypdfium2 text search), for values read from the text pass.
 """
 

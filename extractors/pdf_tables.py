@@ -184,11 +184,9 @@ def _panes(columns: list[Column]) -> tuple[tuple[Column, ...], ...]:
     return tuple(tuple(p) for p in panes if any(c.kind != NOTE for c in p))
 
 
-def read_section(lines: Iterable[Line], vocab: Vocabulary, rules: Rules, header: Header | None = None) -> Section:
-    """Read the lines of a table (title excluded); ``header`` carries the columns of an earlier page."""
-    section = Section(header=header)
-    if header:
-        section.panes = [[] for _ in header.panes]
+def read_section(lines: Iterable[Line], vocab: Vocabulary, rules: Rules) -> Section:
+    """Read the lines of a table after its title: caption (period, 编制单位, unit), header, then rows."""
+    section = Section()
     for line in lines:
         found = vocab.header(line)
         if found:

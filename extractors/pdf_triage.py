@@ -51,6 +51,7 @@ class Triage:
     cover_year: int | None = None
     audit_at: tuple[int, int] | None = None
     spans: list[Span] = field(default_factory=list)
+    another_report: int | None = None  # 1-based page of a second auditor's report after the statements
 
     def pick(self, statement: str) -> Span | None:
         for scope in _SCOPE_ORDER:
@@ -83,6 +84,14 @@ def triage(texts: list[str], rules: Rules) -> Triage:
         if current and current.end is None:
             current.end = (title.page, title.line)
         tri.spans.append(Span(title))
+    if tri.audit_at and tri.spans:
+        first_title = tri.spans[0].title
+        again = audit_opinion.find_report(tri.pages, rules, after=(first_title.page, first_title.line))
+        if again:  # statements after a second report belong to that report's year: not read
+            tri.another_report = again[0] + 1
+            tri.spans = [s for s in tri.spans if (s.title.page, s.title.line) < again]
+            if tri.spans[-1].end is None or tri.spans[-1].end > again:
+                tri.spans[-1].end = again
     vocab = Vocabulary(rules)
     for span in tri.spans:
         if span.title.statement in FIELDS:

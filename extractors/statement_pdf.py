@@ -3,9 +3,11 @@
 1. A fast text pass over every page (pypdfium2) finds what the document is (its cover line: 年度报告,
    年度报告摘要, 季度报告 …), the auditor's report, the statement titles (合并/母公司 资产负债表, 利润表 …)
    and the notes' revenue breakdown. Scanned pages (no text layer) stop here with a plain reason.
-2. pdfplumber then reads, with positions, only the pages that hold the wanted rows of the chosen
-   statements (consolidated over single-entity over parent) and of the notes' breakdown
-   (``pdf_tables``). The auditor and the opinion come from the report's own text (``audit_opinion``).
+2. Only the pages that hold the wanted rows of the chosen statements (consolidated over single-entity
+   over parent) and the notes' breakdown are then read with positions, by pdfplumber (characters
+   deduplicated) or, when the rules say ``statement_pdf.positions: pdfium``, from pypdfium2's character
+   boxes (same results on every test, much faster); ``pdf_tables`` reads their tables, ``revenue_note``
+   the breakdown. The auditor and the opinion come from the report's own text (``audit_opinion``).
 
 The document is a ``financial_statement`` when it holds an auditor's report or a balance sheet / income
 statement for a fiscal year; an interim (quarterly, half-year) report is not, and neither is a report
@@ -82,6 +84,11 @@ class _Reader:
             self.warnings += note_warnings
         elif audit and not interim:
             self.warnings.append("the notes have no revenue breakdown by business line (营业收入按业务类别)")
+        if tri.another_report:
+            self.warnings.append(
+                f"p{tri.another_report}: another auditor's report follows (several years in one file?); "
+                f"only the first one ({year or 'year unknown'}) was read"
+            )
         fiscal = None if interim else year
         record = StatementRecord(
             fiscal_year=fiscal,

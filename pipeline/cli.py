@@ -15,8 +15,9 @@ from pipeline.errors import InputError, RulesError
 from pipeline.model import Report
 from pipeline.packet import applicant_folders
 from pipeline.report import schema_text, write_report, write_text_atomic
-from pipeline.review import review_applicant
+from pipeline.review import review, review_applicant
 from pipeline.rules import Rules, default_rules
+from validators import batch as batch_rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Review O&M capability applications.")
 out_console = Console()
@@ -89,9 +90,10 @@ def batch(
     for name in loose:
         err_console.print(f"[yellow]note:[/] {name} is not an applicant folder; skipped", highlight=False)
     rows, failed = [], 0
+    reviews = []
     for folder in folders:
         try:
-            report = review_applicant(folder, when, rules)
+            result = review(folder, when, rules)
         except InputError as exc:
             err_console.print(f"[yellow]{folder.name}:[/] {exc}", highlight=False)
             rows.append({"applicant": folder.name, "verdict": None, "error": str(exc)})
@@ -104,9 +106,15 @@ def batch(
                               f"details in {log}[/]", highlight=False)
             rows.append({"applicant": folder.name, "verdict": None, "error": f"internal error: {exc}"})
             continue
+        write_report(result.report, out)  # written at once: nothing is lost if the batch dies later
+        reviews.append(result)
+    extra = batch_rules.batch_discrepancies([r.batch_entry for r in reviews], rules)
+    for result in reviews:
+        report = batch_rules.apply(result.report, extra.get(result.report.applicant.id, []))
         path = write_report(report, out)
-        rows.append({"applicant": folder.name, "verdict": report.verdict.value, "report": str(path)})
+        rows.append({"applicant": report.applicant.id, "verdict": report.verdict.value, "report": str(path)})
         out_console.print(_summary(report, path), highlight=False)
+    rows.sort(key=lambda r: r["applicant"])
     summary = {"intake": str(intake), "rules_version": rules.version, "applicants": rows, "skipped_entries": loose}
     write_text_atomic(Path(out) / "batch.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     if failed:

@@ -143,6 +143,8 @@ class Applicant(_Record):
     id: str
     name: str | None = None
     credit_code: str | None = None
+    recommending_authority: str | None = Field(default=None, description="推荐单位, from the form")
+    relaxation_requested: bool = Field(default=False, description="申请放宽条件：是")
 
 
 class Report(_Record):

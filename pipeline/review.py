@@ -6,6 +6,7 @@ Plain functions, tested without Prefect; ``flows/`` only sequences them.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pipeline
@@ -16,6 +17,15 @@ from pipeline.packet import Packet, PacketFile, load_packet
 from pipeline.records import DocumentRecord
 from pipeline.rules import Rules, default_rules
 from validators import evaluate
+from validators.batch import BatchEntry
+
+
+@dataclass(frozen=True)
+class Review:
+    """A report, and what the batch-level rules need of the applicant (kept in memory only)."""
+
+    report: Report
+    batch_entry: BatchEntry
 
 
 def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
@@ -36,28 +46,38 @@ def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord 
     return doc, extraction.record
 
 
-def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Report:
+def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Review:
     fiscal_years = rules.fiscal_years(application_date)
     pairs = [document_of(pf, rules) for pf in packet.files]
-    documents = [doc for doc, _ in pairs]
     result = evaluate(pairs, fiscal_years, rules, application_date)
-    return Report(
+    applicant = Applicant(id=packet.applicant_id, name=result.applicant_name, credit_code=result.credit_code,
+                          recommending_authority=result.recommending_authority,
+                          relaxation_requested=result.relaxation_requested)
+    report = Report(
         omreview_version=pipeline.__version__,
         rules_version=rules.version,
-        applicant=Applicant(id=packet.applicant_id, name=result.applicant_name, credit_code=result.credit_code),
+        applicant=applicant,
         application_date=application_date,
         fiscal_years=fiscal_years,
         verdict=result.verdict,
-        documents=documents,
+        documents=[doc for doc, _ in pairs],
         figures=result.figures,
         checks=result.checks,
         discrepancies=result.discrepancies,
         missing_inputs=result.missing_inputs,
     )
+    entry = BatchEntry(applicant_id=packet.applicant_id, authority=result.recommending_authority,
+                       relaxation_requested=result.relaxation_requested, roster_ids=result.roster_ids)
+    return Review(report=report, batch_entry=entry)
 
 
-def review_applicant(folder: Path, application_date: dt.date | None = None, rules: Rules | None = None) -> Report:
+def review(folder: Path, application_date: dt.date | None = None, rules: Rules | None = None) -> Review:
     """The whole review of one applicant folder. Raises ``InputError`` if the folder is unusable."""
     rules = rules or default_rules()
     packet = load_packet(folder, rules)
     return review_packet(packet, application_date or rules.default_application_date, rules)
+
+
+def review_applicant(folder: Path, application_date: dt.date | None = None, rules: Rules | None = None) -> Report:
+    """The report of one applicant folder, without batch-level rules."""
+    return review(folder, application_date, rules).report

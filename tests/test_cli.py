@@ -79,14 +79,14 @@ def test_one_broken_applicant_does_not_stop_the_batch(small_packet, tmp_path, mo
     intake = small_packet.parent
     (intake / "beta").mkdir()
     (intake / "beta" / "x.pdf").write_bytes(b"%PDF-1.4")
-    real = cli.review_applicant
+    real = cli.review
 
     def flaky(folder, *a, **kw):
         if folder.name == "acme":
             raise RuntimeError("boom")
         return real(folder, *a, **kw)
 
-    monkeypatch.setattr(cli, "review_applicant", flaky)
+    monkeypatch.setattr(cli, "review", flaky)
     out = tmp_path / "out"
     result = _invoke("batch", intake, "--out", out)
     assert result.exit_code == 1

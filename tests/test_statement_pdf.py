@@ -543,3 +543,10 @@ def test_sample_statement(path):
     latest = max(int(d["fiscal_year"]) for d in golden["documents"].values() if d.get("fiscal_year"))
     if year == latest and "paid_in_capital" in figures:
         assert r.current.paid_in_capital.value == Decimal(figures["paid_in_capital"])
+
+
+def test_several_years_in_one_file_are_flagged(tmp_path):
+    pages = [audit_page(2011), balance_page(2011), income_page(2011), audit_page(2010), balance_page(2010)]
+    r = read(write_pdf(tmp_path / "two.pdf", pages)).record
+    assert r.fiscal_year == 2011
+    assert any(w.startswith("p4: another auditor's report follows") for w in r.warnings)

@@ -9,13 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipeline.model import Check, CheckStatus, Discrepancy, DocStatus, Document, DocumentKind, Figure, Verdict
+from pipeline.model import (
+    Check,
+    CheckStatus,
+    Discrepancy,
+    DocStatus,
+    Document,
+    DocumentKind,
+    Figure,
+    Source,
+    Verdict,
+)
 from pipeline.records import DocumentRecord, FormRecord
 from pipeline.rules import Rules
 from validators.checks_projects import client_key, in_window, own_software, qualifying
 from validators.context import Context
 from validators.discrepancies import find_discrepancies
-from validators.figures import build_figures
+from validators.figures import build_figures, counted_staff
 from validators.inputs import gather
 from validators.registry import run_checks
 
@@ -30,7 +40,9 @@ class Evaluation:
     applicant_name: str | None = None
     credit_code: str | None = None
     relaxation_requested: bool = False
+    recommending_authority: str | None = None
     notes: list[str] = field(default_factory=list)
+    roster_ids: dict[str, Source] = field(default_factory=dict)  # personal data: memory only, never written
 
 
 def missing_inputs(documents: list[Document], fiscal_years: list[int]) -> list[str]:
@@ -111,5 +123,7 @@ def evaluate(
         applicant_name=form.company_name.value if form and form.company_name else None,
         credit_code=form.credit_code.value if form and form.credit_code else None,
         relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
+        recommending_authority=form.recommending_authority.value if form and form.recommending_authority else None,
         notes=inputs.notes,
+        roster_ids={row.id_number: row.source for row in counted_staff(inputs.roster)} if inputs.roster else {},
     )

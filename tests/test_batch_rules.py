@@ -1,0 +1,57 @@
+"""Batch-level rules: one person on two applicants' rosters; an authority's 30% relaxation quota."""
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from pipeline import cli
+from pipeline.model import Source
+from pipeline.rules import default_rules
+from tests.conftest import SAMPLE_DOCS
+from tests.records_factory import id_number
+from validators.batch import BatchEntry, batch_discrepancies
+
+RULES = default_rules()
+
+
+def _src(row):
+    return Source(file="roster.xlsx", sheet="名册", cell=f"C{row}")
+
+
+def test_same_id_number_on_two_rosters_is_flagged_on_both():
+    shared, own = id_number(1), id_number(2)
+    entries = [BatchEntry("a", roster_ids={shared: _src(5), own: _src(6)}),
+               BatchEntry("b", roster_ids={shared: _src(9)})]
+    found = batch_discrepancies(entries, RULES)
+    assert [d.figure for d in found["a"]] == ["roster.cross_applicant.row5"]
+    assert [d.figure for d in found["b"]] == ["roster.cross_applicant.row9"]
+    assert shared not in found["a"][0].message and shared[:4] + "**" in found["a"][0].message
+
+
+def _authority(n, relaxed, name="某市工信局"):
+    return [BatchEntry(f"{name}{i}", authority=name, relaxation_requested=i < relaxed) for i in range(n)]
+
+
+def test_relaxation_quota_boundary():
+    assert batch_discrepancies(_authority(10, 3), RULES) == {}  # exactly 30% is allowed
+    found = batch_discrepancies(_authority(10, 4) + _authority(5, 1, "另一局"), RULES)
+    assert sorted(found) == ["某市工信局0", "某市工信局1", "某市工信局2", "某市工信局3"]
+    assert all(d.figure == "relaxation_quota" for ds in found.values() for d in ds)
+
+
+def test_batch_cli_flags_a_roster_copied_into_another_applicant(tmp_path):
+    intake = tmp_path / "intake"
+    shutil.copytree(SAMPLE_DOCS / "app-01", intake / "app-01")
+    shutil.copytree(SAMPLE_DOCS / "app-01", intake / "app-01-copy")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.app, ["batch", str(intake), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("app-01", "app-01-copy"):
+        report = json.loads((out / name / "report.json").read_text(encoding="utf-8"))
+        cross = [d for d in report["discrepancies"] if d["figure"].startswith("roster.cross_applicant")]
+        assert len(cross) == int(report["figures"]["om_staff_count"]["value"])
+        assert report["verdict"] == "needs_review"
+    alone = CliRunner().invoke(cli.app, ["run", str(intake / "app-01"), "--out", str(tmp_path / "single")])
+    assert alone.exit_code == 0
+    assert json.loads((tmp_path / "single" / "app-01" / "report.json").read_text())["verdict"] == "meets"
