@@ -124,6 +124,30 @@ def _compiles(patterns: list[str]) -> list[str]:
     return patterns
 
 
+# The keys each synonym group must have: they name fields of the records (pipeline/records.py).
+_LABEL_KEYS: dict[str, set[str]] = {
+    "statement_rows": {"paid_in_capital", "equity", "total_revenue", "net_profit"},
+    "statement_columns": {"current", "prior", "note"},
+    "audit_opinions": {"unqualified", "unqualified_emphasis", "qualified", "adverse", "disclaimer"},
+    "form_fields": {
+        "company_name", "credit_code", "registered_capital", "paid_in_capital", "founded_date", "om_start_date",
+        "si_cert_number", "si_cert_level", "si_cert_valid_until", "itss_cert_number", "recommending_authority",
+        "relaxation_requested", "relaxation_reason", "mis_description", "fill_date", "declared_staff_count",
+        "declared_college_count", "declared_college_ratio",
+    },
+    "declared_revenue": {"total_revenue", "om_revenue"},
+    "project_columns": {"name", "client", "amount", "period", "start", "end", "tool"},
+    "key_person_columns": {"role", "name", "post", "title", "specialty", "education", "mgmt_years", "om_years",
+                           "other_years"},
+    "key_person_roles": {"principal", "tech_lead", "finance_lead"},
+    "software_columns": {"name", "number", "holder"},
+    "roster_columns": {"name", "id_number", "education", "title", "specialty", "post", "om_years"},
+    "education": {"doctorate", "master", "bachelor", "college", "below"},
+    "titles": {"full_senior", "senior", "intermediate", "junior", "none"},
+    "title_series": {"accounting", "engineering"},
+}
+
+
 class Labels(_Strict):
     """Label synonyms by group; see the comments in rules.yaml."""
 
@@ -145,6 +169,16 @@ class Labels(_Strict):
     titles: dict[str, list[str]]
     title_series: dict[str, list[str]]
     it_specialties: list[str]
+
+    @model_validator(mode="after")
+    def _known_keys(self) -> Labels:
+        """A misspelt key in a synonym group would silently never match: refuse it, naming it."""
+        for group, allowed in _LABEL_KEYS.items():
+            keys = set(getattr(self, group))
+            unknown, absent = sorted(keys - allowed), sorted(allowed - keys)
+            if unknown or absent:
+                raise ValueError(f"labels.{group}: unknown keys {unknown}, missing keys {absent}")
+        return self
 
 
 class CheckRule(_Strict):

@@ -53,3 +53,10 @@ def test_fiscal_window_follows_the_rules(tmp_path):
     data = _data()
     data["fiscal_window_years"] = 2
     assert load_rules(_write(tmp_path, data)).fiscal_years(dt.date(2012, 6, 1)) == [2010, 2011]
+
+
+def test_misspelt_label_key_is_refused_by_name(tmp_path):
+    data = _data()
+    data["labels"]["form_fields"]["compnay_name"] = data["labels"]["form_fields"].pop("company_name")
+    with pytest.raises(RulesError, match="compnay_name"):
+        load_rules(_write(tmp_path, data))
