@@ -50,6 +50,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def packet_hash(packet: Packet) -> str:
+    """One hash of the whole packet: every file's relative path and content hash (or its error)."""
+    digest = hashlib.sha256()
+    for f in sorted(packet.files, key=lambda f: f.rel):
+        digest.update(f"{f.rel}\0{f.sha256 or ''}\0{f.error or ''}\n".encode())
+    return digest.hexdigest()
+
+
 def load_packet(folder: Path, rules: Rules | None = None) -> Packet:
     """List and hash every file below ``folder``; raise ``InputError`` if the folder is unusable."""
     rules = rules or default_rules()
