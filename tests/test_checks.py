@@ -306,3 +306,14 @@ def test_relaxable_set_is_data(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     form = f.form(relaxation_requested=Flag(value=True, source=f.FORM_SRC), itss_cert_number=None)
     assert status(run(form=form, rules=load_rules(path)), "G5") == "review"
+
+
+@pytest.mark.parametrize(
+    ("declared", "flagged"), [("0.75", False), ("0.7500", False), ("0.754", True), ("0.7501", True), ("0.76", True)]
+)
+def test_declared_ratio_agrees_within_its_written_precision(declared, flagged):
+    from pipeline.records import Ratio
+
+    form = f.form(declared_college_ratio=Ratio(value=Decimal(declared), source=f.FORM_SRC))
+    result = run(form=form, roster=f.roster(staff=60, college=45))  # 0.75 exactly
+    assert ("college_or_above_ratio" in [d.figure for d in result.discrepancies]) is flagged

@@ -137,7 +137,8 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
     ratio = form.declared_college_ratio
     if ratio is not None and staff:
         actual_ratio = Decimal(college) / Decimal(len(staff))
-        if abs(actual_ratio - ratio.value) > Decimal("0.005"):
+        written = Decimal(1).scaleb(min(ratio.value.as_tuple().exponent, 0))  # 0.8594 was written to 0.0001
+        if abs(actual_ratio - ratio.value) > written / 2:  # the agree rule, applied to a ratio
             out.append(Discrepancy(
                 figure="college_or_above_ratio",
                 message=f"大专及以上学历占比：申报表{ratio.value}，人员名册{actual_ratio.quantize(Decimal('0.0001'))}。",

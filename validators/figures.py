@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pipeline.identifiers import is_valid_id_number
-from pipeline.model import Figure
+from pipeline.model import Figure, Source
 from pipeline.records import Education, KeyRole, Money, RosterRecord, StaffRow, TitleLevel
 from validators.inputs import Inputs
 
@@ -122,8 +122,10 @@ def _roster_figures(figures: dict[str, Figure], roster: RosterRecord) -> None:
     staff = counted_staff(roster)
     college = sum(1 for row in staff if row.education in COLLEGE_OR_ABOVE)
     senior = sum(1 for row in staff if row.title_level in SENIOR_LEVELS)
-    figures["om_staff_count"] = Figure.count(len(staff))
-    figures["college_or_above_count"] = Figure.count(college)
-    figures["senior_title_count"] = Figure.count(senior)
+    first = roster.rows[0].source if roster.rows else None
+    where = Source(file=first.file, sha256=first.sha256, sheet=roster.sheet) if first else None
+    figures["om_staff_count"] = Figure.count(len(staff), where)
+    figures["college_or_above_count"] = Figure.count(college, where)
+    figures["senior_title_count"] = Figure.count(senior, where)
     if staff:
-        figures["college_or_above_ratio"] = Figure.ratio(Decimal(college) / Decimal(len(staff)))
+        figures["college_or_above_ratio"] = Figure.ratio(Decimal(college) / Decimal(len(staff)), where)
