@@ -13,13 +13,13 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from extractors.base import Extraction
-from extractors.people import education_of, title_of
 from extractors.text import contains_any, match, norm
 from extractors.values import parse_decimal
 from pipeline.errors import DocumentError
 from pipeline.identifiers import normalize_id_number
 from pipeline.model import DocumentKind, Source
 from pipeline.packet import PacketFile
+from pipeline.people import education_of, title_of
 from pipeline.records import RosterRecord, StaffRow
 from pipeline.rules import Rules
 

@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from extractors.people import education_of, is_it_specialty, title_of
 from extractors.values import find_year, parse_count, parse_date, parse_decimal, parse_period, parse_ratio
+from pipeline.people import education_of, is_it_specialty, title_of
 from pipeline.records import Education, TitleLevel, TitleSeries
 from pipeline.rules import default_rules
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extractors.people import is_it_specialty, title_of
 from pipeline.model import CheckStatus
+from pipeline.people import is_it_specialty, title_of
 from pipeline.records import Education, KeyPerson, KeyRole, TitleLevel, TitleSeries
 from pipeline.rules import CheckRule
 from validators.context import Context, missing, percent, row

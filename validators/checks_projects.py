@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from extractors.text import norm
 from pipeline.amounts import yuan_str
 from pipeline.identifiers import is_valid_software_copyright
 from pipeline.model import CheckStatus
 from pipeline.records import Project, SoftwareCopyright
 from pipeline.rules import CheckRule
+from pipeline.text import norm
 from validators.context import Context, missing, money_words, row
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW

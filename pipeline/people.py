@@ -1,10 +1,11 @@
-"""Education and professional-title normalisation, by the synonyms of the rules file."""
+"""Education and professional-title normalisation, by the synonyms of the rules file (used by the roster
+reader and by the key-person checks)."""
 
 from __future__ import annotations
 
-from extractors.text import norm
 from pipeline.records import Education, TitleLevel, TitleSeries
 from pipeline.rules import Rules
+from pipeline.text import norm
 
 # Checked in this order, so that the longer, more specific word wins (正高级工程师 before 高级工程师,
 # 助理工程师 before 工程师, 博士研究生 before 研究生).
