@@ -1,21 +1,20 @@
 """Office files: check the container, then hand it to the reader for its kind.
 
 - .docx / .xlsx (zip): ``office_zip.open_office`` checks the container from its headers, then the
-  reader registered for the kind reads it. A reader module that does not exist yet leaves the
-  document of unknown kind.
+  reader registered for the kind reads it.
 - OLE compound files: a password-protected Office file (any version: the encrypted package of a
   .docx/.xlsx is an OLE file) or a legacy Word/Excel 97-2003 file; both are refused with a reason.
 """
 
 from __future__ import annotations
 
-import importlib
 import zipfile
 import zlib
 from xml.etree.ElementTree import ParseError
 
 from lxml.etree import XMLSyntaxError
 
+from extractors import form_docx, roster_xlsx
 from extractors.base import Extraction, Reader
 from extractors.office_zip import OfficeKind, open_office
 from pipeline.errors import DocumentError
@@ -23,7 +22,7 @@ from pipeline.packet import PacketFile
 from pipeline.rules import Rules
 
 # kind -> module whose ``extract(pf, rules)`` reads it
-READERS: dict[OfficeKind, str] = {"docx": "extractors.form_docx", "xlsx": "extractors.roster_xlsx"}
+READERS: dict[OfficeKind, Reader] = {"docx": form_docx.extract, "xlsx": roster_xlsx.extract}
 
 # Parse errors the Office libraries raise on a damaged part (the container itself was checked).
 _DAMAGED_PART = (XMLSyntaxError, ParseError, zipfile.BadZipFile, zlib.error)
@@ -39,11 +38,8 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     container = open_office(pf, rules)
     if container.kind is None:
         return Extraction()
-    reader = _reader(container.kind)
-    if reader is None:
-        return Extraction()
     try:
-        return reader(pf, rules)
+        return READERS[container.kind](pf, rules)
     except _DAMAGED_PART as exc:
         raise DocumentError(f"not a valid .{container.kind} file (a part is damaged: {_short(exc)})") from exc
 
@@ -68,17 +64,6 @@ def ole_is_encrypted(pf: PacketFile) -> bool:
                 at = chunk.find(_ENCRYPTED_PACKAGE, at + 1)
             offset += len(chunk)
     return False
-
-
-def _reader(kind: OfficeKind) -> Reader | None:
-    name = READERS[kind]
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:  # the reader exists but needs something missing: a bug, surface it
-            raise
-        return None
-    return module.extract
 
 
 def _short(exc: BaseException) -> str:

@@ -25,7 +25,7 @@ import yaml
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from extractors import office, office_zip, pdf_guard, statement_pdf
+from extractors import office_zip, pdf_guard, statement_pdf
 from extractors.base import Extraction, read_document
 from extractors.isolate import IsolatedReader
 from pipeline.errors import DocumentError, RulesError
@@ -422,12 +422,6 @@ def test_huge_central_directory_is_refused_before_it_is_parsed(tmp_path):
     rules = _with_limits(max_zip_entries=10)  # directory limit: 10 entries x 1 KB
     error = read_document(_pf(tmp_path / "long-names.docx"), rules).error
     assert error and "too many parts" in error and "directory" in error
-
-
-def test_missing_office_reader_leaves_the_document_unknown(tmp_path, monkeypatch):
-    monkeypatch.setitem(office.READERS, "docx", "extractors.no_such_reader")
-    (tmp_path / "a.docx").write_bytes(_docx_bytes())
-    assert read_document(_pf(tmp_path / "a.docx")) == Extraction()
 
 
 def test_damaged_xml_part_is_a_plain_error(tmp_path):
