@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,20 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 
+from pipeline.decisions import ReviewerDecision
+from pipeline.errors import InputError
 from pipeline.model import Report
-from pipeline.store_schema import CHILD_TABLES, applicants, batches, checks, discrepancies, documents, figures
+from pipeline.store_schema import (
+    CHILD_TABLES,
+    applicants,
+    batches,
+    checks,
+    discrepancies,
+    documents,
+    figures,
+    personal_data_views,
+    reviewer_decisions,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_URL_ENV = "OMREVIEW_DB_URL"
@@ -136,3 +150,90 @@ class ResultStore:
         for applicant_id, report, _ in rows:
             newest.setdefault(applicant_id, report)
         return list(newest.values())
+
+    # --- reviewers (revision 0002) ---------------------------------------------------------------
+
+    def latest_applicants(self) -> list[StoredApplicant]:
+        """The newest row of each applicant, with its batch (for the dashboard and the exports)."""
+        query = (select(applicants.c.id, applicants.c.applicant_id, applicants.c.verdict, applicants.c.application_date,
+                        applicants.c.updated_at, applicants.c.batch_id, batches.c.intake, batches.c.started_at,
+                        applicants.c.report)
+                 .select_from(applicants.outerjoin(batches, applicants.c.batch_id == batches.c.id))
+                 .order_by(applicants.c.applicant_id, applicants.c.updated_at.desc(), applicants.c.id.desc()))
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        newest: dict[str, StoredApplicant] = {}
+        for r in rows:
+            if r.applicant_id not in newest:
+                newest[r.applicant_id] = StoredApplicant(
+                    row_id=r.id, applicant_id=r.applicant_id, verdict=r.verdict, application_date=r.application_date,
+                    updated_at=_utc(r.updated_at), batch_id=r.batch_id, batch_intake=r.intake,
+                    batch_started_at=_utc(r.started_at) if r.started_at else None, report=r.report)
+        return list(newest.values())
+
+    def record_decision(self, decision: ReviewerDecision) -> int:
+        """Append a reviewer decision (never updating one); returns its id."""
+        values = decision.model_dump(mode="python", exclude={"id"})
+        values["target_kind"] = decision.target_kind.value
+        values["decision"] = decision.decision.value
+        values["reviewer_status"] = decision.reviewer_status.value if decision.reviewer_status else None
+        with self.engine.begin() as c:
+            return int(c.execute(insert(reviewer_decisions).values(**values)).inserted_primary_key[0])
+
+    def decisions(self, applicant_rows: Iterable[int] | None = None) -> list[ReviewerDecision]:
+        """Every decision (of the given applicant rows), oldest first."""
+        query = select(reviewer_decisions).order_by(reviewer_decisions.c.decided_at, reviewer_decisions.c.id)
+        if applicant_rows is not None:
+            query = query.where(reviewer_decisions.c.applicant_row.in_(list(applicant_rows)))
+        with self.engine.connect() as c:
+            rows = c.execute(query).mappings().all()
+        return [ReviewerDecision.model_validate({**r, "decided_at": _utc(r["decided_at"])}) for r in rows]
+
+    def record_personal_data_view(self, applicant_row: int, file: str, sheet: str | None, row: int,
+                                  reviewer: str) -> None:
+        """Log that ``reviewer`` opened one roster row unmasked."""
+        with self.engine.begin() as c:
+            c.execute(insert(personal_data_views).values(applicant_row=applicant_row, file=file, sheet=sheet, row=row,
+                                                         reviewer=reviewer, viewed_at=_now()))
+
+    def personal_data_views(self, applicant_row: int | None = None) -> list[dict[str, Any]]:
+        query = select(personal_data_views).order_by(personal_data_views.c.viewed_at, personal_data_views.c.id)
+        if applicant_row is not None:
+            query = query.where(personal_data_views.c.applicant_row == applicant_row)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(query).mappings().all()]
+
+
+@dataclass(frozen=True)
+class StoredApplicant:
+    """One applicant's newest row in the store; ``report`` is report.json as a dict."""
+
+    row_id: int
+    applicant_id: str
+    verdict: str
+    application_date: dt.date
+    updated_at: dt.datetime
+    batch_id: int | None
+    batch_intake: str | None
+    batch_started_at: dt.datetime | None
+    report: dict[str, Any]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything written here was UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def existing_url(out: Path | None, db: str | None) -> str:
+    """The store of ``--db URL`` as given, else the one beside the reports of ``--out OUT``, which must exist.
+
+    For commands that read a store (dashboard, export): a missing SQLite file is the user's mistake.
+    """
+    if db:
+        return db
+    if out is None:
+        raise InputError("give --out OUT (the reports folder of a batch) or --db URL")
+    url = default_url(out)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise InputError(f"no results store at {url.removeprefix('sqlite:///')}: run `omreview batch` first")
+    return url

@@ -105,3 +105,35 @@ discrepancies = Table(
 )
 
 CHILD_TABLES = (documents, figures, checks, discrepancies)
+
+# --- revision 0002: what reviewers do, beside (never replacing) the machine results ---------------
+
+# One row per decision, appended, never updated: the newest per target is in force. It hangs off
+# the applicant row (applicant + packet hash + rules version) it was made on; a re-saved report
+# of the same packet keeps its decisions, a changed packet starts without them.
+reviewer_decisions = Table(
+    "reviewer_decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("applicant_row", Integer, ForeignKey("applicants.id"), nullable=False, index=True),
+    Column("target_kind", String(16), nullable=False),
+    Column("target", String(160), nullable=False),
+    Column("machine_status", String(16)),
+    Column("machine_message", Text, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reviewer_status", String(16)),
+    Column("reason", Text, nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every time a reviewer opens a roster row unmasked, on purpose: who, which row, when.
+personal_data_views = Table(
+    "personal_data_views", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("applicant_row", Integer, ForeignKey("applicants.id"), nullable=False, index=True),
+    Column("file", Text, nullable=False),
+    Column("sheet", Text),
+    Column("row", Integer, nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("viewed_at", DateTime(timezone=True), nullable=False),
+)

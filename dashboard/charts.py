@@ -1,0 +1,49 @@
+"""Charts of key figures against their thresholds (Altair specs; Streamlit only displays them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from pipeline.overview import KEY_FIGURES, KeyFigure, thresholds_of
+from pipeline.rules import Rules
+
+_FORMATS = {"ratio": ".0%", "CNY": ",.0f", "count": "d"}
+_THRESHOLD_LABELS = {"om_revenue_3y_low": "下限（且占比达标）", "om_revenue_3y_high": "无占比要求的标准"}
+
+
+def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules) -> alt.LayerChart | None:
+    """Bars per applicant coloured by whether they reach the lowest threshold, a dashed rule per threshold."""
+    data = [{**r, "meets": "达到" if r["meets"] else "未达到"} for r in rows if r["figure"] == key.name]
+    if not data:
+        return None
+    fmt = _FORMATS.get(key.unit, ",")
+    bars = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        x=alt.X("applicant:N", title="申报企业", sort=None, axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+        y=alt.Y("value:Q", title=key.label, axis=alt.Axis(format=fmt)),
+        color=alt.Color("meets:N", title="达到门槛",
+                        scale=alt.Scale(domain=["达到", "未达到"], range=["#4c9a2a", "#d1495b"])),
+        tooltip=[alt.Tooltip("applicant:N", title="申报企业"), alt.Tooltip("value:Q", title=key.label, format=fmt)],
+    )
+    limits = [{"threshold": float(value), "label": f"{_THRESHOLD_LABELS.get(name, '门槛')} {_show(value, key.unit)}"}
+              for name, value in thresholds_of(key, rules)]
+    rules_layer = alt.Chart(alt.Data(values=limits)).mark_rule(strokeDash=[6, 4], color="#333").encode(
+        y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="门槛")])
+    labels = alt.Chart(alt.Data(values=limits)).mark_text(align="left", dx=4, dy=-6, color="#333").encode(
+        y="threshold:Q", x=alt.value(0), text="label:N")
+    return alt.layer(bars, rules_layer, labels).properties(height=260)
+
+
+def _show(value: Any, unit: str) -> str:
+    if unit == "ratio":
+        return f"{float(value):.0%}"
+    if unit == "CNY":
+        amount = float(value)
+        return f"{amount / 100_000_000:g}亿元" if amount >= 100_000_000 else f"{amount / 10_000:,.0f}万元"
+    return f"{int(value)}"
+
+
+def charts(rows: Sequence[dict[str, Any]], rules: Rules) -> list[tuple[KeyFigure, alt.LayerChart]]:
+    return [(key, chart) for key in KEY_FIGURES if (chart := threshold_chart(key, rows, rules)) is not None]

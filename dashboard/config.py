@@ -1,0 +1,76 @@
+"""The dashboard's settings, handed from the launcher to the Streamlit process in environment variables.
+
+Binding: 127.0.0.1 by default. Any other address serves other machines, which requires a
+credentials file (``dashboard.auth``); without one the dashboard refuses to start.
+"""
+
+from __future__ import annotations
+
+import getpass
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+ENV_DB = "OMREVIEW_DASHBOARD_DB"
+ENV_INTAKE = "OMREVIEW_DASHBOARD_INTAKE"
+ENV_CREDENTIALS = "OMREVIEW_DASHBOARD_CREDENTIALS"
+ENV_REVIEWER = "OMREVIEW_REVIEWER"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8501
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    store_url: str
+    intake: Path | None = None
+    credentials: Path | None = None
+
+    def to_env(self) -> dict[str, str]:
+        env = {ENV_DB: self.store_url}
+        if self.intake is not None:
+            env[ENV_INTAKE] = str(Path(self.intake).resolve())
+        if self.credentials is not None:
+            env[ENV_CREDENTIALS] = str(Path(self.credentials).resolve())
+        return env
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> DashboardConfig:
+        if not env.get(ENV_DB):
+            raise InputError(f"{ENV_DB} is not set: start the dashboard with `omreview dashboard`")
+        return cls(store_url=env[ENV_DB], intake=Path(env[ENV_INTAKE]) if env.get(ENV_INTAKE) else None,
+                   credentials=Path(env[ENV_CREDENTIALS]) if env.get(ENV_CREDENTIALS) else None)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, ``localhost``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything, so it counts as serving others
+
+
+def check_bind(host: str, credentials: Path | None) -> None:
+    """Refuse to serve other machines without a credentials file (``InputError``, said plainly)."""
+    if credentials is None and not is_loopback(host):
+        raise InputError(
+            f"refusing to serve the dashboard on {host} without a credential: reviewers on other machines must "
+            "sign in. Create a credentials file (python -m dashboard.auth add FILE NAME) and pass it with "
+            "--credentials FILE, or bind to 127.0.0.1."
+        )
+
+
+def local_reviewer(env: Mapping[str, str] = os.environ) -> str:
+    """Who decides when nobody signs in (loopback, no credentials): ``$OMREVIEW_REVIEWER`` or the OS account."""
+    name = env.get(ENV_REVIEWER, "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (getpass raises OSError or KeyError)
+        return "local"

@@ -1,0 +1,88 @@
+"""Plain functions that shape one report for the applicant page (no Streamlit here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
+from pipeline.masking import mask_any, mask_text
+from pipeline.overview import KIND_LABELS, source_label, status_label
+from pipeline.rules import Rules
+
+
+def is_pdf_region(src: dict[str, Any] | None) -> bool:
+    """A source the page can show as an image: a PDF page (with or without a box)."""
+    return bool(src and src.get("page") and str(src.get("file", "")).lower().endswith(".pdf"))
+
+
+def is_roster_cell(src: dict[str, Any] | None) -> bool:
+    return bool(src and src.get("sheet") and src.get("cell") and str(src.get("file", "")).lower().endswith(".xlsx"))
+
+
+def check_table(report: dict[str, Any], decisions: dict[tuple[TargetKind, str], ReviewerDecision],
+                rules: Rules) -> list[dict[str, str]]:
+    titles = {c.id: c.title for c in rules.checks}
+    return [mask_any({"检查项": c["id"], "条件": titles.get(c["id"], ""), "状态": status_label(c["status"]),
+                      "发现": c["message"], "评审决定": describe(decisions.get((TargetKind.CHECK, c["id"])))})
+            for c in report["checks"]]
+
+
+def value_table(values: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"数值": k, "内容": "" if v is None else str(mask_text(str(v)))} for k, v in values.items()]
+
+
+def evidence_table(evidence: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"来源": source_label(s), "原文": mask_text(s.get("text") or "") or ""} for s in evidence]
+
+
+@dataclass(frozen=True)
+class DiscrepancyView:
+    key: str
+    message: str
+    values: list[dict[str, Any]]  # value (masked), label, text, source
+
+
+def discrepancy_views(report: dict[str, Any]) -> list[DiscrepancyView]:
+    return [DiscrepancyView(key=key, message=mask_text(d["message"]) or "",
+                            values=[{"value": mask_text(v["value"]), "label": source_label(v.get("source")),
+                                     "text": mask_text((v.get("source") or {}).get("text") or ""),
+                                     "source": v.get("source")} for v in d["values"]])
+            for key, d in zip(discrepancy_keys(report), report.get("discrepancies", []), strict=True)]
+
+
+def roster_cells(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The roster rows the discrepancies point at (each once, in order), in this applicant's own files."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    sources = [v.get("source") for d in report.get("discrepancies", []) for v in d["values"]]
+    for src in sources:
+        if is_roster_cell(src) and src.get("file") in {d["file"] for d in report["documents"]}:
+            key = (src["file"], src["sheet"], src["cell"])
+            if key not in seen:
+                seen.add(key)
+                out.append(src)
+    return out
+
+
+def figure_choices(report: dict[str, Any]) -> list[str]:
+    """Figure names with a source, those read from a PDF page first (they have a picture)."""
+    named = [(name, fig) for name, fig in report.get("figures", {}).items() if fig.get("source")]
+    return [n for n, f in named if is_pdf_region(f["source"])] + [n for n, f in named if not is_pdf_region(f["source"])]
+
+
+def document_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [mask_any({"文件": d["file"], "类型": KIND_LABELS.get(d["kind"], d["kind"]),
+                      "年度": str(d.get("fiscal_year") or ""), "状态": d["status"], "问题": d.get("error") or "",
+                      "页数": str(d.get("pages") or ""), "OCR": "是" if d.get("ocr") else ""})
+            for d in report["documents"]]
+
+
+def decision_targets(report: dict[str, Any], rules: Rules) -> dict[str, tuple[TargetKind, str]]:
+    """Choices for the decision form: a label → (kind, target). Checks first, then discrepancies."""
+    titles = {c.id: c.title for c in rules.checks}
+    choices = {f"检查项 {c['id']} {titles.get(c['id'], '')}（{status_label(c['status'])}）": (TargetKind.CHECK, c["id"])
+               for c in report["checks"]}
+    for key in discrepancy_keys(report):
+        choices[f"不一致 {key}"] = (TargetKind.DISCREPANCY, key)
+    return choices

@@ -1,0 +1,171 @@
+"""The original files behind a figure: find them, check they are the files reviewed, show the spot.
+
+The store keeps each source's file name relative to the applicant folder, and the applicant id
+is that folder's name. The folder is found as ``INTAKE/<applicant id>``, where INTAKE is the
+dashboard's configured intake folder (``--intake``) if given, else the batch's intake folder as the
+store recorded it. A file is shown only when its sha256 is still the one reviewed, and only from
+inside the applicant folder. Nothing here writes to the originals.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import openpyxl
+import pypdfium2 as pdfium
+from openpyxl.utils.cell import coordinate_from_string
+from PIL import Image, ImageDraw
+
+from extractors.office_zip import open_office
+from extractors.text import match
+from pipeline.errors import DocumentError
+from pipeline.identifiers import mask_id_number
+from pipeline.masking import mask_name, mask_text
+from pipeline.packet import PacketFile, sha256_file
+from pipeline.rules import Rules
+from pipeline.store import StoredApplicant
+
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
+HEADER_SCAN_ROWS = 30
+
+
+class SourceUnavailable(Exception):
+    """The original cannot be shown; the message says why, plainly."""
+
+
+def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path:
+    candidates = [Path(intake) / entry.applicant_id] if intake else []
+    if entry.batch_intake:
+        candidates.append(Path(entry.batch_intake) / entry.applicant_id)
+    for folder in candidates:
+        if folder.is_dir():
+            return folder.resolve()
+    tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
+    raise SourceUnavailable(f"找不到申报材料目录：{tried}")
+
+
+@lru_cache(maxsize=512)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_file(Path(path))
+
+
+def original(folder: Path, rel: str, sha256: str | None) -> Path:
+    """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review."""
+    path = (folder / rel).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
+    st = path.stat()
+    if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:
+        raise SourceUnavailable(f"原件自审查以来已改变（sha256 不同）：{rel}")
+    return path
+
+
+def render_region(path: Path, page: int, bbox: tuple[float, float, float, float] | None, *, scale: float = 2.0,
+                  margin: float = 48.0) -> bytes:
+    """PNG of the band of ``page`` (1-based) around ``bbox`` (PDF points, top-left origin), bbox highlighted.
+
+    The band spans the page's width, so the row's label is seen with its value; without a bbox
+    the whole page is shown.
+    """
+    with _PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            raise SourceUnavailable(f"{path.name} 无法打开：{exc}") from exc
+        try:
+            if not 1 <= page <= len(pdf):
+                raise SourceUnavailable(f"{path.name} 没有第{page}页")
+            pg = pdf[page - 1]
+            try:
+                media, crop, rotation = pg.get_mediabox(), pg.get_cropbox(), pg.get_rotation()
+                image = pg.render(scale=scale).to_pil().convert("RGB")
+            finally:
+                pg.close()
+        finally:
+            pdf.close()
+    if bbox is not None and rotation == 0:
+        image = _highlight(image, bbox, media, crop, scale, margin)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _highlight(image: Image.Image, bbox: tuple[float, float, float, float], media: tuple, crop: tuple,
+               scale: float, margin: float) -> Image.Image:
+    # bbox: x from the PDF origin, top measured down from the media box's top; the bitmap shows the crop box.
+    x0, top, x1, bottom = bbox
+    dx, dy = crop[0], media[3] - crop[3]
+    left, right = (x0 - dx) * scale, (x1 - dx) * scale
+    upper, lower = (top - dy) * scale, (bottom - dy) * scale
+    if lower - upper < 10 * scale:  # a zero-height box (a line's baseline): give it a text line's height
+        upper, lower = lower - 10 * scale, lower + 2 * scale
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    box = (left - 3 * scale, upper - 2 * scale, right + 3 * scale, lower + 2 * scale)
+    draw.rectangle(box, fill=(255, 230, 0, 70), outline=(220, 0, 0, 255), width=max(2, int(scale * 1.5)))
+    marked = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
+    band = (0, max(0, int(upper - margin * scale)), image.width, min(image.height, int(lower + margin * scale)))
+    return marked.crop(band)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One row of a roster sheet with the sheet's column headers; ``keys`` are roster field names or None."""
+
+    file: str
+    sheet: str
+    row: int
+    headers: tuple[str, ...]
+    keys: tuple[str | None, ...]
+    values: tuple[str, ...]
+
+    def masked(self) -> RosterRow:
+        """Names and 身份证号 masked (by their column), and any 身份证号 elsewhere in the row."""
+        values = tuple(mask_name(v) if k == "name" else mask_id_number(v) if k == "id_number" and v else mask_text(v)
+                       for k, v in zip(self.keys, self.values, strict=True))
+        return RosterRow(self.file, self.sheet, self.row, self.headers, self.keys, values)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -> RosterRow:
+    """The row of ``cell`` on ``sheet`` of a roster workbook, unmasked: mask it before showing (``.masked()``)."""
+    row = coordinate_from_string(cell)[1]
+    try:
+        open_office(PacketFile(rel=rel, path=path, size=path.stat().st_size, sha256=None), rules)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except DocumentError as exc:
+        raise SourceUnavailable(f"{rel}：{exc}") from exc
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise SourceUnavailable(f"{rel}：无法读取（{type(exc).__name__}）") from exc
+    try:
+        if sheet not in wb.sheetnames:
+            raise SourceUnavailable(f"{rel} 没有工作表 {sheet}")
+        rows = [tuple(_text(v) for v in r) for r in wb[sheet].iter_rows(max_row=row, values_only=True)]
+    finally:
+        wb.close()
+    if len(rows) < row:
+        raise SourceUnavailable(f"{rel} 的 {sheet} 没有第{row}行")
+    headers: tuple[str, ...] = ()
+    keys: tuple[str | None, ...] = ()
+    for candidate in rows[:min(HEADER_SCAN_ROWS, row - 1)]:
+        found = tuple(match(text, rules.labels.roster_columns, rules)[0] if text else None for text in candidate)
+        if {"name", "id_number"} <= set(found):
+            headers, keys = candidate, found
+            break
+    values = rows[row - 1]
+    width = max(len(values), len(headers))
+    headers = tuple(headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列" for i in range(width))
+    keys = tuple(keys[i] if i < len(keys) else None for i in range(width))
+    values = tuple(values[i] if i < len(values) else "" for i in range(width))
+    return RosterRow(file=rel, sheet=sheet, row=row, headers=headers, keys=keys, values=values)

@@ -1,0 +1,87 @@
+"""The batch overview: verdict counts, key figures against thresholds, the filtered applicant table."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.charts import charts
+from dashboard.session import Context
+from pipeline.exports import WORKBOOK_NAME, batch_workbook
+from pipeline.model import CheckStatus
+from pipeline.overview import (
+    ApplicantFilter,
+    applicant_rows,
+    filter_entries,
+    key_figure_rows,
+    status_label,
+    verdict_counts,
+    verdict_label,
+)
+from pipeline.store import StoredApplicant
+
+
+def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
+    sb = st.sidebar
+    sb.header("筛选")
+    verdicts = sb.multiselect("结论", list(verdict_counts(entries)), format_func=verdict_label)
+    checks = sb.multiselect("检查项", [c.id for c in ctx.rules.checks])
+    statuses = sb.multiselect("检查项状态", [s.value for s in CheckStatus], default=[CheckStatus.FAIL.value],
+                              format_func=status_label, help="保留所选检查项处于这些状态的申报企业")
+    batch_ids = sorted({e.batch_id for e in entries}, key=lambda b: (b is None, b or 0))
+    batches = sb.multiselect("批次", batch_ids, format_func=lambda b: "（无批次）" if b is None else f"#{b}")
+    days = sorted(e.updated_at.date() for e in entries)
+    span = sb.date_input("审查日期", value=(days[0], days[-1]) if days else ()) if days else ()
+    start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (None, None)
+    return ApplicantFilter(verdicts=frozenset(verdicts), checks=frozenset(checks),
+                           check_statuses=frozenset(statuses or [s.value for s in CheckStatus]),
+                           batches=frozenset(batches), reviewed_from=start, reviewed_to=end)
+
+
+def _open(applicant_id: str) -> None:
+    st.query_params["applicant"] = applicant_id  # in-app navigation keeps the signed-in session
+    st.rerun()
+
+
+def show(ctx: Context) -> None:
+    st.title("运行维护能力评定 · 评审总览")
+    entries = ctx.store.latest_applicants()
+    if not entries:
+        st.info("结果库中还没有申报企业：先运行 `omreview batch`。")
+        return
+    chosen = filter_entries(entries, _filters(ctx, entries))
+    counts = verdict_counts(chosen)
+    cols = st.columns(len(counts) + 1)
+    cols[0].metric("申报企业", len(chosen))
+    for col, (verdict, n) in zip(cols[1:], counts.items(), strict=True):
+        col.metric(verdict_label(verdict), n)
+
+    st.subheader("关键数据与门槛")
+    figure_rows = key_figure_rows(chosen, ctx.rules)
+    pairs = charts(figure_rows, ctx.rules)
+    for start in range(0, len(pairs), 2):
+        for col, (key, chart) in zip(st.columns(2), pairs[start:start + 2], strict=False):
+            col.markdown(f"**{key.label}**")
+            col.altair_chart(chart, width="stretch")
+
+    st.subheader("申报企业")
+    decisions = ctx.store.decisions([e.row_id for e in chosen])
+    rows = applicant_rows(chosen, decisions)
+    st.caption("点选一行打开该申报企业（个人信息已遮盖）。")
+    picked = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="applicants")
+    if picked is not None and picked.selection.rows:
+        _open(rows[picked.selection.rows[0]]["申报编号"])
+    choice = st.selectbox("打开申报企业", [e.applicant_id for e in chosen], index=None, placeholder="选择申报编号")
+    if choice and st.button("打开", type="primary"):
+        _open(choice)
+
+    st.subheader("导出")
+
+    def workbook() -> bytes:  # built when clicked, not on every rerun
+        with tempfile.TemporaryDirectory() as tmp:
+            return batch_workbook(chosen, decisions, ctx.rules, Path(tmp) / WORKBOOK_NAME).read_bytes()
+
+    st.download_button(f"下载 {WORKBOOK_NAME}（当前筛选，个人信息已遮盖）", workbook, file_name=WORKBOOK_NAME,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

@@ -1,0 +1,129 @@
+"""Reviewer decisions: a person accepts or overrides one check or discrepancy, with a reason.
+
+A decision stands beside the machine result, never replacing it: the report keeps what the
+pipeline found, the decision records who judged it, when, how and why. Decisions are appended,
+never edited; the newest one on a target is the one in force, the older ones are its history.
+The target of a decision is a check id (``B1``) or a discrepancy key (its figure name, with
+``#2``, ``#3`` … when a report holds the same figure name more than once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pipeline.errors import InputError
+from pipeline.model import CheckStatus
+
+
+class TargetKind(StrEnum):
+    CHECK = "check"
+    DISCREPANCY = "discrepancy"
+
+
+class DecisionKind(StrEnum):
+    ACCEPTED = "accepted"
+    OVERRIDDEN = "overridden"
+
+
+DECISION_LABELS = {DecisionKind.ACCEPTED: "接受", DecisionKind.OVERRIDDEN: "推翻"}
+
+
+class ReviewerDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int | None = None
+    applicant_row: int
+    target_kind: TargetKind
+    target: str = Field(min_length=1, max_length=160)
+    machine_status: str | None = Field(default=None, description="check status when decided; None: a discrepancy")
+    machine_message: str = Field(description="the machine's message when decided, as shown to the reviewer")
+    decision: DecisionKind
+    reviewer_status: CheckStatus | None = Field(default=None, description="reviewer status of an overridden check")
+    reason: str = Field(max_length=4000)
+    reviewer: str = Field(min_length=1, max_length=255)
+    decided_at: dt.datetime
+
+    @field_validator("reason", "reviewer")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise ValueError("must not be blank")
+        return text
+
+    @model_validator(mode="after")
+    def _status_only_on_check_overrides(self) -> ReviewerDecision:
+        if self.reviewer_status is not None and (
+                self.target_kind != TargetKind.CHECK or self.decision != DecisionKind.OVERRIDDEN):
+            raise ValueError("a reviewer status belongs only to an overridden check")
+        return self
+
+
+def discrepancy_keys(report: dict[str, Any]) -> list[str]:
+    """The decision key of each discrepancy of a report (``report.json`` as a dict), in report order."""
+    seen: dict[str, int] = {}
+    keys = []
+    for d in report.get("discrepancies", []):
+        seen[d["figure"]] = seen.get(d["figure"], 0) + 1
+        keys.append(d["figure"] if seen[d["figure"]] == 1 else f"{d['figure']}#{seen[d['figure']]}")
+    return keys
+
+
+def make_decision(report: dict[str, Any], applicant_row: int, target_kind: TargetKind | str, target: str,
+                  decision: DecisionKind | str, reason: str, reviewer: str,
+                  reviewer_status: CheckStatus | str | None = None, now: dt.datetime | None = None
+                  ) -> ReviewerDecision:
+    """A decision on ``target`` of ``report``, with the machine's result copied beside it.
+
+    Raises ``InputError`` when the target is not in the report or the decision is incomplete
+    (no reason, no reviewer): the reviewer's mistake, shown to them as a plain sentence.
+    """
+    kind = TargetKind(target_kind)
+    if kind == TargetKind.CHECK:
+        found = next((c for c in report.get("checks", []) if c["id"] == target), None)
+        if found is None:
+            raise InputError(f"no check {target} in the report of {report['applicant']['id']}")
+        status, message = found["status"], found["message"]
+    else:
+        keys = discrepancy_keys(report)
+        if target not in keys:
+            raise InputError(f"no discrepancy {target} in the report of {report['applicant']['id']}")
+        status, message = None, report["discrepancies"][keys.index(target)]["message"]
+    try:
+        return ReviewerDecision(
+            applicant_row=applicant_row, target_kind=kind, target=target, machine_status=status,
+            machine_message=message, decision=DecisionKind(decision),
+            reviewer_status=CheckStatus(reviewer_status) if reviewer_status else None, reason=reason,
+            reviewer=reviewer, decided_at=now or dt.datetime.now(dt.UTC))
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise InputError(f"incomplete decision: {_first_problem(exc)}") from exc
+
+
+def _first_problem(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        err = errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc']) or 'decision'}: {err['msg']}"
+    return str(exc)
+
+
+def in_force(decisions: Iterable[ReviewerDecision]) -> dict[tuple[int, TargetKind, str], ReviewerDecision]:
+    """The newest decision per (applicant row, target kind, target)."""
+    newest: dict[tuple[int, TargetKind, str], ReviewerDecision] = {}
+    for d in sorted(decisions, key=lambda d: (d.decided_at, d.id or 0)):
+        newest[(d.applicant_row, d.target_kind, d.target)] = d
+    return newest
+
+
+def describe(decision: ReviewerDecision | None) -> str:
+    """One line for tables and reports: ``推翻（pass）— 王评审 2012-06-03 10:00 UTC：理由``."""
+    if decision is None:
+        return ""
+    status = f"（{decision.reviewer_status.value}）" if decision.reviewer_status else ""
+    when = decision.decided_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{DECISION_LABELS[decision.decision]}{status} — {decision.reviewer} {when}：{decision.reason}"

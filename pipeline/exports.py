@@ -1,0 +1,183 @@
+"""Exports for reviewers: one Excel workbook per batch and a .docx 评审报告 draft per applicant.
+
+Plain functions over the results store. Every text is masked (``pipeline.overview`` masks the
+rows, ``pipeline.review_docx`` the report); reviewer decisions appear beside the machine results.
+The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.decisions import ReviewerDecision
+from pipeline.errors import InputError
+from pipeline.overview import KEY_FIGURES, applicant_rows, check_rows, decision_rows, discrepancy_rows
+from pipeline.review_docx import review_document
+from pipeline.rules import Rules, default_rules
+from pipeline.store import ResultStore, StoredApplicant, existing_url
+
+WORKBOOK_NAME = "评审汇总.xlsx"
+DOCX_NAME = "评审报告（草稿）.docx"
+_MONEY, _RATIO = "#,##0.00", "0.00%"
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def select_entries(store: ResultStore, batch_id: int | None = None) -> list[StoredApplicant]:
+    """The newest row of every applicant, or of those whose newest row belongs to ``batch_id``."""
+    entries = store.latest_applicants()
+    if batch_id is not None:
+        entries = [e for e in entries if e.batch_id == batch_id]
+        if not entries:
+            raise InputError(f"no applicants of batch {batch_id} in the results store")
+    return entries
+
+
+def _atomic(path: Path, save: Callable[[Path], None]) -> Path:
+    """Write through a temporary file beside ``path``, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        save(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def safe_name(applicant_id: str) -> str:
+    """The applicant id as one path component (ids are folder names; a store may hold anything)."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", applicant_id).strip(". ")
+    return name or "_"
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _fill_sheet(ws: Worksheet, rows: Sequence[dict[str, Any]], formats: dict[str, str] | None = None) -> None:
+    """Header + rows; text stays text (a value beginning with ``=`` is never a formula); filters, frozen header."""
+    formats = formats or {}
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True), _HEADER_FILL
+    for row in rows:
+        ws.append([_cell_value(row.get(col, "")) for col in columns])
+    for r in ws.iter_rows(min_row=2):
+        for cell in r:
+            if cell.data_type == "f":  # text from a document that starts with "=": keep it text
+                cell.data_type = "s"
+            fmt = formats.get(columns[cell.column - 1])
+            if fmt and cell.value not in ("", None):
+                cell.number_format = fmt
+            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 40)
+    for i, col in enumerate(columns, start=1):
+        longest = max([_width(col), *(_width(str(row.get(col, ""))) for row in rows)])
+        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _numeric(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Key figures as exact numbers (Decimal), so reviewers can sort and sum them."""
+    labels = {k.label for k in KEY_FIGURES}
+    out = []
+    for row in rows:
+        row = dict(row)
+        for label in labels:
+            with contextlib.suppress(InvalidOperation):  # a figure that is no number stays text
+                row[label] = Decimal(row[label]) if row.get(label) not in ("", None) else ""
+        out.append(row)
+    return out
+
+
+def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[ReviewerDecision], rules: Rules,
+                   path: Path) -> Path:
+    """The workbook: 申报企业, 检查项, 不一致, 评审决定 (the history of decisions), one sheet each."""
+    wb = Workbook()
+    formats = {k.label: _MONEY if k.unit == "CNY" else _RATIO if k.unit == "ratio" else "0" for k in KEY_FIGURES}
+    sheets: list[tuple[str, list[dict[str, Any]], dict[str, str]]] = [
+        ("申报企业", _numeric(applicant_rows(entries, decisions)), formats),
+        ("检查项", check_rows(entries, decisions, rules), {}),
+        ("不一致", discrepancy_rows(entries, decisions), {}),
+        ("评审决定", decision_rows(entries, decisions), {}),
+    ]
+    first = wb.active
+    for i, (title, rows, fmt) in enumerate(sheets):
+        ws = first if i == 0 else wb.create_sheet()
+        ws.title = title
+        _fill_sheet(ws, rows, fmt)
+    return _atomic(path, lambda tmp: wb.save(tmp))
+
+
+def write_batch_workbook(store: ResultStore, path: Path, batch_id: int | None = None,
+                         rules: Rules | None = None) -> Path:
+    entries = select_entries(store, batch_id)
+    decisions = store.decisions([e.row_id for e in entries])
+    return batch_workbook(entries, decisions, rules or default_rules(), path)
+
+
+def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: Rules | None = None) -> Path:
+    """The 评审报告 draft of one applicant (its newest report in the store)."""
+    entry = next((e for e in store.latest_applicants() if e.applicant_id == applicant_id), None)
+    if entry is None:
+        raise InputError(f"no applicant {applicant_id} in the results store")
+    doc = review_document(entry, store.decisions([entry.row_id]), rules or default_rules())
+    return _atomic(path, lambda tmp: doc.save(str(tmp)))
+
+
+def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rules: Rules | None = None) -> list[Path]:
+    """Write ``DEST/评审汇总.xlsx`` and ``DEST/<applicant id>/评审报告（草稿）.docx`` each; return the paths."""
+    rules = rules or default_rules()
+    entries = select_entries(store, batch_id)
+    decisions = store.decisions([e.row_id for e in entries])
+    written = [batch_workbook(entries, decisions, rules, Path(dest) / WORKBOOK_NAME)]
+    for e in entries:
+        doc = review_document(e, [d for d in decisions if d.applicant_row == e.row_id], rules)
+        target = Path(dest) / safe_name(e.applicant_id) / DOCX_NAME
+        written.append(_atomic(target, lambda tmp, doc=doc: doc.save(str(tmp))))
+    return written
+
+
+def run_export(out: Path | None, db: str | None, to: Path | None = None, batch_id: int | None = None
+               ) -> tuple[Path, list[Path]]:
+    """``omreview export``: the store of ``--out OUT`` or ``--db URL`` → ``--to DIR`` (default ``OUT/exports``).
+
+    Brings the store's schema up to date first (decisions need revision 0002). Returns the folder
+    and the files written; ``InputError`` for the user's mistakes.
+    """
+    url = existing_url(out, db)
+    dest = to if to is not None else Path(out) / "exports" if out is not None else None
+    if dest is None:
+        raise InputError("give --to DIR for the exports when the store is given by --db")
+    store = ResultStore(url)
+    try:
+        store.migrate()
+        return dest, export_all(store, dest, batch_id)
+    finally:
+        store.close()

@@ -1,0 +1,211 @@
+"""What reviewers look at, as plain rows: shared by the dashboard and the exports.
+
+Every text that leaves here is masked (:func:`pipeline.masking.mask_any`); reviewer decisions are
+joined beside the machine results they concern, never in place of them. Thresholds come from the
+rules file, never from literals here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
+from pipeline.masking import mask_any, mask_text
+from pipeline.model import CheckStatus, Verdict
+from pipeline.rules import Rules
+from pipeline.store import StoredApplicant
+
+VERDICT_LABELS = {Verdict.MEETS: "符合", Verdict.DOES_NOT_MEET: "不符合", Verdict.NEEDS_REVIEW: "需复核",
+                  Verdict.INCOMPLETE: "材料不全"}
+STATUS_LABELS = {CheckStatus.PASS: "通过", CheckStatus.FAIL: "不通过", CheckStatus.REVIEW: "需复核",
+                 CheckStatus.MANUAL: "人工判断", CheckStatus.MISSING: "缺材料"}
+KIND_LABELS = {"application_form": "申报表", "financial_statement": "审计报告", "staff_roster": "人员名册",
+               "project_list": "项目清单", "certificate": "证书", "unknown": "未识别"}
+
+
+def verdict_label(verdict: str) -> str:
+    """``needs_review（需复核）``: the contract's word, which reviewers search for, and its Chinese."""
+    label = {v.value: text for v, text in VERDICT_LABELS.items()}.get(verdict)
+    return f"{verdict}（{label}）" if label else verdict
+
+
+def status_label(status: str) -> str:
+    label = {s.value: text for s, text in STATUS_LABELS.items()}.get(status)
+    return f"{status}（{label}）" if label else status
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A figure charted against thresholds; ``thresholds`` name fields of ``rules.thresholds``."""
+
+    name: str
+    label: str
+    unit: str
+    thresholds: tuple[str, ...]
+
+
+KEY_FIGURES = (
+    KeyFigure("om_revenue_share", "运维收入占营业收入比例", "ratio", ("om_revenue_share_min",)),
+    KeyFigure("om_revenue_3y", "近三年运维收入总额（元）", "CNY", ("om_revenue_3y_low", "om_revenue_3y_high")),
+    KeyFigure("college_or_above_ratio", "大专及以上学历人员比例", "ratio", ("college_ratio_min",)),
+    KeyFigure("om_staff_count", "运维人员数", "count", ("staff_min",)),
+)
+
+
+def thresholds_of(key: KeyFigure, rules: Rules) -> list[tuple[str, Decimal]]:
+    return [(name, Decimal(getattr(rules.thresholds, name))) for name in key.thresholds]
+
+
+def key_figure_rows(entries: Iterable[StoredApplicant], rules: Rules) -> list[dict[str, Any]]:
+    """One row per applicant and key figure that has a value: the value and its lowest threshold."""
+    rows = []
+    for e in entries:
+        figures = e.report.get("figures", {})
+        for key in KEY_FIGURES:
+            fig = figures.get(key.name)
+            if not fig:
+                continue
+            value = Decimal(fig["value"])
+            lowest = min(t for _, t in thresholds_of(key, rules))
+            rows.append({"applicant": e.applicant_id, "figure": key.name, "label": key.label,
+                         "value": float(value), "threshold": float(lowest), "meets": value >= lowest})
+    return rows
+
+
+def verdict_counts(entries: Iterable[StoredApplicant]) -> dict[str, int]:
+    counts = Counter(e.verdict for e in entries)
+    return {v.value: counts.get(v.value, 0) for v in Verdict}
+
+
+@dataclass(frozen=True)
+class ApplicantFilter:
+    """Empty sets mean "any"; ``checks`` keeps applicants where any of them has a status in ``check_statuses``."""
+
+    verdicts: frozenset[str] = frozenset()
+    checks: frozenset[str] = frozenset()
+    check_statuses: frozenset[str] = field(default_factory=lambda: frozenset({CheckStatus.FAIL.value}))
+    batches: frozenset[int | None] = frozenset()
+    reviewed_from: dt.date | None = None
+    reviewed_to: dt.date | None = None
+
+
+def filter_entries(entries: Iterable[StoredApplicant], f: ApplicantFilter) -> list[StoredApplicant]:
+    out = []
+    for e in entries:
+        if f.verdicts and e.verdict not in f.verdicts:
+            continue
+        if f.checks and not any(c["id"] in f.checks and c["status"] in f.check_statuses
+                                for c in e.report.get("checks", [])):
+            continue
+        if f.batches and e.batch_id not in f.batches:
+            continue
+        day = e.updated_at.date()
+        if (f.reviewed_from and day < f.reviewed_from) or (f.reviewed_to and day > f.reviewed_to):
+            continue
+        out.append(e)
+    return out
+
+
+def source_label(src: dict[str, Any] | None) -> str:
+    """``材料_1.pdf 第5页`` · ``名册.xlsx 人员名册!D35`` · ``申报表.docx 表1 B8``."""
+    if not src:
+        return "（计算得出）"
+    where = ""
+    if src.get("page"):
+        where = f"第{src['page']}页"
+    elif src.get("sheet"):
+        where = f"{src['sheet']}!{src.get('cell') or ''}"
+    elif src.get("table") is not None:
+        where = f"表{src['table'] + 1} {src.get('cell') or ''}".strip()
+    elif src.get("cell"):
+        where = src["cell"]
+    return mask_text(f"{src['file']} {where}".strip()) or ""
+
+
+def _values_text(values: dict[str, Any]) -> str:
+    return "；".join(f"{k}={'' if v is None else v}" for k, v in mask_any(values).items())
+
+
+def _decided(decisions: dict, row: int, kind: TargetKind, target: str) -> ReviewerDecision | None:
+    return decisions.get((row, kind, target))
+
+
+def applicant_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision]) -> list[dict[str, Any]]:
+    """One row per applicant: identity, verdict, what failed, open items, key figures."""
+    current = in_force(decisions)
+    rows = []
+    for e in entries:
+        r = e.report
+        by_status: dict[str, list[str]] = {}
+        for c in r["checks"]:
+            by_status.setdefault(c["status"], []).append(c["id"])
+        targets = [(TargetKind.CHECK, c["id"]) for c in r["checks"] if c["status"] != CheckStatus.PASS]
+        targets += [(TargetKind.DISCREPANCY, k) for k in discrepancy_keys(r)]
+        open_items = sum(1 for kind, t in targets if _decided(current, e.row_id, kind, t) is None)
+        figures = r.get("figures", {})
+        rows.append(mask_any({
+            "申报编号": e.applicant_id, "企业名称": r["applicant"].get("name") or "",
+            "统一社会信用代码": r["applicant"].get("credit_code") or "",
+            "推荐单位": r["applicant"].get("recommending_authority") or "",
+            "申请放宽": "是" if r["applicant"].get("relaxation_requested") else "否",
+            "结论": verdict_label(e.verdict),
+            "不通过": " ".join(by_status.get("fail", [])), "需复核": " ".join(by_status.get("review", [])),
+            "缺材料": " ".join(by_status.get("missing", [])), "不一致数": len(r.get("discrepancies", [])),
+            "待评审项": open_items,
+            **{key.label: figures[key.name]["value"] if key.name in figures else "" for key in KEY_FIGURES},
+            "缺少材料": "、".join(r.get("missing_inputs", [])), "申请日期": e.application_date.isoformat(),
+            "批次": e.batch_id,
+            "审查时间": e.updated_at.strftime("%Y-%m-%d %H:%M"),
+        }))
+    return rows
+
+
+def check_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision],
+               rules: Rules) -> list[dict[str, Any]]:
+    """One row per applicant and check, with its values, evidence and the decision in force."""
+    current = in_force(decisions)
+    titles = {c.id: c.title for c in rules.checks}
+    rows = []
+    for e in entries:
+        for c in e.report["checks"]:
+            d = _decided(current, e.row_id, TargetKind.CHECK, c["id"])
+            rows.append(mask_any({
+                "申报编号": e.applicant_id, "检查项": c["id"], "条件": titles.get(c["id"], ""),
+                "状态": status_label(c["status"]), "发现": c["message"], "数值": _values_text(c["values"]),
+                "证据": "；".join(f"{source_label(s)} {s.get('text') or ''}".strip() for s in c["evidence"]),
+                "评审决定": describe(d), "评审人": d.reviewer if d else "",
+            }))
+    return rows
+
+
+def discrepancy_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision]
+                     ) -> list[dict[str, Any]]:
+    """One row per discrepancy; its values side by side as 值1/来源1, 值2/来源2, …."""
+    current = in_force(decisions)
+    rows = []
+    for e in entries:
+        r = e.report
+        for key, disc in zip(discrepancy_keys(r), r.get("discrepancies", []), strict=True):
+            d = _decided(current, e.row_id, TargetKind.DISCREPANCY, key)
+            row = {"申报编号": e.applicant_id, "数据项": key, "说明": disc["message"]}
+            for i, v in enumerate(disc["values"], start=1):
+                row[f"值{i}"] = v["value"]
+                row[f"来源{i}"] = source_label(v.get("source"))
+            row.update({"评审决定": describe(d), "评审人": d.reviewer if d else ""})
+            rows.append(mask_any(row))
+    return rows
+
+
+def decision_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision]) -> list[dict[str, Any]]:
+    """Every decision (the history), oldest first, with the machine result it was made on."""
+    ids = {e.row_id: e.applicant_id for e in entries}
+    return [mask_any({
+        "申报编号": ids[d.applicant_row], "对象": "检查项" if d.target_kind == TargetKind.CHECK else "不一致",
+        "编号": d.target, "机器结果": f"{d.machine_status or ''} {d.machine_message}".strip(),
+        "决定": describe(d), "评审人": d.reviewer, "时间": d.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }) for d in sorted(decisions, key=lambda d: (d.decided_at, d.id or 0)) if d.applicant_row in ids]

@@ -1,0 +1,124 @@
+"""Exports: the batch workbook and the 评审报告 drafts, opened and read back."""
+
+import dataclasses
+import re
+
+import openpyxl
+import pytest
+from docx import Document
+
+from pipeline.decisions import make_decision
+from pipeline.errors import InputError
+from pipeline.exports import DOCX_NAME, WORKBOOK_NAME, batch_workbook, export_all, run_export, write_review_docx
+from pipeline.masking import ID_NUMBER_IN_TEXT
+from pipeline.rules import default_rules
+from tests.store_factory import build_store
+
+UNMASKED = re.compile(ID_NUMBER_IN_TEXT.pattern)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exports")
+    store = build_store(tmp / "r.sqlite")
+    e = next(x for x in store.latest_applicants() if x.applicant_id == "app-07")
+    store.record_decision(make_decision(e.report, e.row_id, "discrepancy", "roster.id_number.row35", "accepted",
+                                        "校验码确实错误", "王评审"))
+    store.record_decision(make_decision(e.report, e.row_id, "check", "G4", "overridden", "信用中国无违法记录",
+                                        "王评审", "pass"))
+    return store, export_all(store, tmp / "out"), tmp / "out"
+
+
+def _sheet(wb, title):
+    rows = [[c.value for c in r] for r in wb[title].iter_rows()]
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_workbook_has_one_sheet_each_with_decisions_beside_the_results(exported):
+    _, paths, out = exported
+    assert paths[0] == out / WORKBOOK_NAME
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.sheetnames == ["申报企业", "检查项", "不一致", "评审决定"]
+    applicants = _sheet(wb, "申报企业")
+    assert [a["申报编号"] for a in applicants] == ["app-03", "app-07", "app-10"]
+    app10 = applicants[2]
+    assert app10["结论"] == "does_not_meet（不符合）" and "M2b" in app10["不通过"]
+    assert isinstance(applicants[1]["运维人员数"], int | float) and applicants[1]["运维人员数"] == 64
+    checks = _sheet(wb, "检查项")
+    assert len(checks) == 3 * 19
+    g4 = next(c for c in checks if c["申报编号"] == "app-07" and c["检查项"] == "G4")
+    assert g4["状态"] == "manual（人工判断）" and g4["评审决定"].startswith("推翻（pass） — 王评审")
+    b1 = next(c for c in checks if c["申报编号"] == "app-07" and c["检查项"] == "B1")
+    assert "om_revenue_3y=73752403.71" in b1["数值"] and "材料_1.pdf 第5页" in b1["证据"]
+    disc = _sheet(wb, "不一致")
+    row35 = next(d for d in disc if d["数据项"] == "roster.id_number.row35")
+    assert row35["值1"] == "4101**********9697" and row35["来源1"] == "材料_4.xlsx 人员名册!D35"
+    assert row35["评审决定"].startswith("接受 — 王评审")
+    revenue = next(d for d in disc if d["申报编号"] == "app-03")
+    assert revenue["来源1"].endswith("表2 C2") and revenue["来源2"].endswith("第5页")  # side by side
+    assert [d["编号"] for d in _sheet(wb, "评审决定")] == ["roster.id_number.row35", "G4"]
+
+
+def test_no_unmasked_id_number_anywhere_in_the_exports(exported):
+    _, paths, _ = exported
+    wb = openpyxl.load_workbook(paths[0])
+    for ws in wb:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and UNMASKED.search(v) for v in row)
+    for path in paths[1:]:
+        assert not UNMASKED.search(_docx_text(path))
+
+
+def _docx_text(path):
+    doc = Document(str(path))
+    cells = [cell.text for t in doc.tables for row in t.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_docx_draft_has_each_condition_finding_evidence_and_decision(exported):
+    _, paths, out = exported
+    path = out / "app-07" / DOCX_NAME
+    assert path in paths
+    doc = Document(str(path))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    for check in default_rules().checks:
+        assert f"{check.id} {check.title}" in headings
+    text = _docx_text(path)
+    assert "needs_review（需复核）" in text and "北京博思运信息技术有限公司" in text
+    assert "审查发现：近三年运维收入总额不低于1亿元" in text
+    assert "材料_1.pdf 第5页　运维服务 19,768,424.98" in text  # evidence with its page
+    assert "评审意见：推翻（pass） — 王评审" in text and "信用中国无违法记录" in text
+    assert "评审意见：（待评审）" in text
+    assert "4101**********9697" in text and "roster.id_number.row35" in headings
+
+
+def test_one_docx_on_demand_and_unknown_applicants_refused(exported, tmp_path):
+    store, _, _ = exported
+    path = write_review_docx(store, "app-10", tmp_path / "x.docx")
+    assert "M2b" in _docx_text(path)
+    with pytest.raises(InputError, match="no applicant"):
+        write_review_docx(store, "app-99", tmp_path / "y.docx")
+
+
+def test_document_text_never_becomes_a_formula(exported, tmp_path):
+    store, _, _ = exported
+    entry = store.latest_applicants()[0]
+    report = dict(entry.report)
+    report["checks"] = [{**report["checks"][0], "message": '=HYPERLINK("http://x","y")'}, *report["checks"][1:]]
+    path = batch_workbook([dataclasses.replace(entry, report=report)], [], default_rules(), tmp_path / "w.xlsx")
+    ws = openpyxl.load_workbook(path)["检查项"]
+    cell = next(c for r in ws.iter_rows() for c in r if c.value == '=HYPERLINK("http://x","y")')
+    assert cell.data_type == "s"
+
+
+def test_the_export_command_reads_the_store_beside_the_reports(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMREVIEW_DB_URL", raising=False)
+    build_store(tmp_path / "omreview.sqlite", ("app-10",))
+    dest, paths = run_export(tmp_path, None, batch_id=1)
+    assert dest == tmp_path / "exports" and paths == [dest / WORKBOOK_NAME, dest / "app-10" / DOCX_NAME]
+    with pytest.raises(InputError, match="--to DIR"):
+        run_export(None, f"sqlite:///{tmp_path / 'omreview.sqlite'}")
+    with pytest.raises(InputError, match="no applicants of batch 7"):
+        run_export(tmp_path, None, batch_id=7)
+    with pytest.raises(InputError, match="run `omreview batch` first"):
+        run_export(tmp_path / "elsewhere", None)
