@@ -1,7 +1,8 @@
 """A statement PDF's pages: a fast text pass over all of them, positioned lines for the few that need it.
 
 - ``read_texts``: every page's text with pypdfium2 (a few ms a page), for triage: which pages hold
-  the audit report, the statements and the notes; also the scanned-document test ``unreadable``.
+  the audit report, the statements and the notes; also the scanned-document tests ``unreadable`` (the
+  document) and ``page_unreadable`` (one page), which send pages to OCR (``pdf_layer``, ``ocr_pages``).
 - ``plumber_lines``: for the pages triage picked only, pdfplumber characters (``dedupe_chars``) grouped
   into ``Line`` objects that keep every character's box, so a value can be placed in its column by
   x-position and its ``bbox`` reported. Pages are closed after use. Gaps wider than ``X_TOLERANCE``
@@ -110,18 +111,37 @@ def read_texts(path: Path) -> list[str]:
 
 
 def unreadable(texts: list[str], rules: Rules) -> str | None:
-    """Why the text layer cannot be used (scanned pages, or glyphs without a Unicode mapping); else ``None``."""
+    """Why the document's text layer cannot be used (scanned pages, or glyphs without a Unicode mapping); else
+    ``None``. Such pages are then read by OCR (``pdf_layer``)."""
     cfg = rules.labels.statement_pdf
     total = readable = 0
     for text in texts:
-        cleaned = _SPACE.sub("", _CID.sub("\ufffd", text))
-        total += len(cleaned)
-        readable += _READABLE.subn("", cleaned)[1]
+        t, r = _counts(text)
+        total += t
+        readable += r
     if readable < cfg.min_chars_per_page * max(len(texts), 1):
-        return "scanned, no text layer (OCR not available yet)"
+        return "scanned, no text layer"
     if Decimal(readable) < cfg.min_readable_share * total:
-        return "scanned or unreadable text layer (characters without a Unicode mapping; OCR not available yet)"
+        return "scanned or unreadable text layer (characters without a Unicode mapping)"
     return None
+
+
+def page_unreadable(text: str, rules: Rules) -> str | None:
+    """``few`` (fewer readable characters than ``min_chars_per_page``), ``garbage`` (mostly unmapped glyphs)
+    or ``None`` for one page's text."""
+    cfg = rules.labels.statement_pdf
+    total, readable = _counts(text)
+    if readable < cfg.min_chars_per_page:
+        return "garbage" if total >= cfg.min_chars_per_page else "few"
+    if Decimal(readable) < cfg.min_readable_share * total:
+        return "garbage"
+    return None
+
+
+def _counts(text: str) -> tuple[int, int]:
+    """(characters, readable characters) of a page's text, spaces left out, ``(cid:n)`` counted as one."""
+    cleaned = _SPACE.sub("", _CID.sub("\ufffd", text))
+    return len(cleaned), _READABLE.subn("", cleaned)[1]
 
 
 def positioned_lines(path: Path, pages: Iterable[int], rules: Rules) -> dict[int, list[Line]]:

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from extractors import audit_opinion
 from extractors.base import Extraction
-from extractors.pdf_pages import Line, locate, positioned_lines, read_texts, unreadable
+from extractors.pdf_layer import TextLayer, layer_for
+from extractors.pdf_pages import Line, read_texts
 from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
-from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage, triage
+from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
 from extractors.revenue_note import find_note, note_pages, read_note
 from extractors.text import norm
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind, Source
 from pipeline.packet import PacketFile
-from pipeline.records import Money, Opinion, StatementRecord, StatementYear, Text
+from pipeline.records import Money, Opinion, StatementRecord, StatementYear, Text, record_values
 from pipeline.rules import Rules
 
 
@@ -35,23 +36,27 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     if not texts:
         raise DocumentError("the PDF has no pages")
     n = len(texts)
-    reason = unreadable(texts, rules)
-    if reason:
-        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, error=reason)
-    tri = triage(texts, rules)
-    return _Reader(pf, rules, tri).read()
+    try:
+        layer = layer_for(pf.path, texts, rules)
+    except DocumentError as exc:  # no usable text layer and no OCR: the document is not read
+        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, error=str(exc))
+    tri = layer.triage()
+    return _Reader(pf, rules, tri, layer).read()
 
 
 class _Reader:
     """Reads the fields once triage has said where they are."""
 
-    def __init__(self, pf: PacketFile, rules: Rules, tri: Triage) -> None:
-        self.pf, self.rules, self.tri = pf, rules, tri
-        self.warnings: list[str] = []
+    def __init__(self, pf: PacketFile, rules: Rules, tri: Triage, layer: TextLayer) -> None:
+        self.pf, self.rules, self.tri, self.layer = pf, rules, tri, layer
+        self.warnings: list[str] = list(layer.warnings)
 
     def source(self, page: int, bbox: tuple[float, float, float, float] | None, text: str) -> Source:
+        confidence = self.layer.confidence(page, bbox)
+        if bbox:
+            bbox = self.layer.page_box(page, bbox)
         box = tuple(round(v, 2) for v in bbox) if bbox else None
-        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, bbox=box, text=text)
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, bbox=box, text=text, confidence=confidence)
 
     def read(self) -> Extraction:
         tri, n = self.tri, len(self.tri.pages)
@@ -61,11 +66,13 @@ class _Reader:
             stop = next(((s.title.page, s.title.line) for s in tri.spans), None)
             audit = audit_opinion.read_report(tri.pages, tri.audit_at, stop, self.rules)
         if not (audit or balance or income):
-            return self._summary(n) if tri.cover == "summary" else Extraction(kind=DocumentKind.UNKNOWN, pages=n)
+            if tri.cover == "summary":
+                return self._summary(n)
+            return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr)
         spans = [s for s in (balance, income) if s]
         note_at = find_note(tri.pages, max(s.title.page for s in spans), self.rules) if spans else None
         wanted = [p for s in spans for p in s.pages] + (note_pages(tri.pages, note_at, self.rules) if note_at else [])
-        lines = positioned_lines(self.pf.path, wanted, self.rules)
+        lines = self.layer.lines(wanted)
         vocab = Vocabulary(self.rules)
         years: dict[str, dict[str, Money]] = {CURRENT: {}, PRIOR: {}}
         sections = {s.title.statement: read_section(self._span_lines(s, lines), vocab, self.rules) for s in spans}
@@ -102,8 +109,9 @@ class _Reader:
             warnings=self.warnings,
             **self._audit_fields(audit),
         )
+        record = self._confidence(record)
         kind = DocumentKind.UNKNOWN if interim else DocumentKind.FINANCIAL_STATEMENT
-        return Extraction(kind=kind, fiscal_year=fiscal, pages=n, record=record)
+        return Extraction(kind=kind, fiscal_year=fiscal, pages=n, ocr=self.layer.ocr, record=record)
 
     def _audit_status(self, audit: audit_opinion.AuditReport | None) -> tuple[bool, bool]:
         """(interim, audited), with a warning that says why a document is not audited."""
@@ -127,7 +135,7 @@ class _Reader:
                 "so it is not that year's financial statement; its key figures are not taken"
             ],
         )
-        return Extraction(kind=DocumentKind.UNKNOWN, fiscal_year=None, pages=n, record=record)
+        return Extraction(kind=DocumentKind.UNKNOWN, fiscal_year=None, pages=n, ocr=self.layer.ocr, record=record)
 
     def _span_lines(self, span: Span, lines: dict[int, list[Line]]) -> list[Line]:
         """The positioned lines of a statement: after its title, up to the next statement or its signature line."""
@@ -214,7 +222,7 @@ class _Reader:
             return {}
         out: dict = {}
         hits = [h for h in (audit.auditor, audit.opinion_hit) if h]
-        boxes = locate(self.pf.path, [(h.page, h.needle) for h in hits])
+        boxes = self.layer.locate([(h.page, h.needle) for h in hits])
         if audit.auditor:
             h = audit.auditor
             out["auditor"] = Text(value=h.value, source=self.source(h.page, boxes.get((h.page, h.needle)), h.printed))
@@ -227,6 +235,26 @@ class _Reader:
         else:
             self.warnings.append("auditor's report: the opinion was not found")
         return out
+
+    def _confidence(self, record: StatementRecord) -> StatementRecord:
+        """List the OCR'd values read below ``ocr.min_confidence`` (``low_confidence``), with a warning each."""
+        if not self.layer.ocr:
+            return record
+        floor = self.rules.labels.statement_pdf.ocr.min_confidence
+        doubtful = [
+            (name, value.source)
+            for name, value in record_values(record)
+            if value.source.confidence is not None and value.source.confidence < floor
+        ]
+        if not doubtful:
+            return record
+        warnings = [
+            f"p{src.page}: {name} read by OCR with confidence {src.confidence} (below {floor}): «{src.text}»"
+            for name, src in doubtful
+        ]
+        return record.model_copy(
+            update={"low_confidence": [name for name, _ in doubtful], "warnings": [*record.warnings, *warnings]}
+        )
 
 
 def _display(title: Title, rules: Rules) -> str:

@@ -1,1 +1,12 @@
-"""Prefect orchestration only: the one package that imports prefect (arrives with the flows issue)."""
+"""Prefect orchestration only: the one package that imports prefect.
+
+- ``flows.applicant``: the per-applicant flow (``omreview run``, and the reviewer's deployment);
+- ``flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
+- ``flows.tasks``: one task per document and per applicant step, each calling a plain function;
+- ``flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
+- ``flows.serve``: the deployments served by ``omreview serve``;
+- ``flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);
+- ``flows.progress``: a progress hook for the command line (no Prefect import).
+
+Importing this package imports nothing of Prefect; the modules above import it when used.
+"""

@@ -1,23 +1,26 @@
-"""The ``omreview`` command line."""
+"""The ``omreview`` command line.
+
+``run`` and ``batch`` go through the Prefect flows (``flows/``) against the configured Prefect API
+(``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
+(``flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.errors import InputError, RulesError
+from pipeline.intake import BatchSummary, Outcome, rules_for
 from pipeline.model import Report
-from pipeline.packet import applicant_folders
-from pipeline.report import schema_text, write_report, write_text_atomic
-from pipeline.review import review, review_applicant
-from pipeline.rules import Rules, default_rules
-from validators import batch as batch_rules
+from pipeline.packet import applicant_folders, load_packet
+from pipeline.report import schema_text
+from pipeline.rules import Rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Review O&M capability applications.")
 out_console = Console()
@@ -27,6 +30,9 @@ OutOption = Annotated[Path, typer.Option("--out", "-o", help="folder for the rep
 DateOption = Annotated[
     str | None,
     typer.Option("--application-date", help="YYYY-MM-DD; default from the rules file (2012-06-01)"),
+]
+RulesOption = Annotated[
+    str | None, typer.Option("--rules-version", help="refuse to run unless the rules file has this version"),
 ]
 
 
@@ -44,18 +50,18 @@ def _date(text: str | None) -> dt.date | None:
         raise InputError(f"application date must be YYYY-MM-DD, got {text!r}") from exc
 
 
-def _rules() -> Rules:
+def _rules(version: str | None) -> Rules:
     try:
-        return default_rules()
-    except RulesError as exc:
+        return rules_for(version)
+    except (RulesError, InputError) as exc:
         raise _fail(str(exc)) from exc
 
 
-def _summary(report: Report, path: Path) -> str:
+def _summary(report: Report, path: Path, note: str = "") -> str:
     errors = sum(1 for d in report.documents if d.status == "error")
-    note = f", {errors} unreadable file(s)" if errors else ""
-    return (f"{report.applicant.id}: [bold]{report.verdict.value}[/] — {len(report.documents)} file(s){note}"
-            f" → {path}")
+    unreadable = f", {errors} unreadable file(s)" if errors else ""
+    return (f"{report.applicant.id}: [bold]{report.verdict.value}[/] — {len(report.documents)} file(s){unreadable}"
+            f"{note} → {path}")
 
 
 @app.command()
@@ -63,15 +69,25 @@ def run(
     folder: Annotated[Path, typer.Argument(help="one applicant folder")],
     out: OutOption,
     application_date: DateOption = None,
+    rules_version: RulesOption = None,
 ) -> None:
-    """Review one applicant folder and write OUT/<applicant id>/report.json."""
-    rules = _rules()
+    """Review one applicant folder and write OUT/<applicant id>/report.json (and the results store)."""
+    rules = _rules(rules_version)
     try:
-        report = review_applicant(folder, _date(application_date), rules)
+        when = _date(application_date)
+        load_packet(folder, rules)  # a user mistake is told before any Prefect server starts
     except InputError as exc:
         raise _fail(str(exc)) from exc
-    path = write_report(report, out)
-    out_console.print(_summary(report, path), highlight=False)
+    from flows.local import prefect_session
+
+    with prefect_session(out):
+        from flows.applicant import applicant_flow
+
+        try:
+            report = applicant_flow(folder=folder, application_date=when, rules_version=rules.version, out=out)
+        except InputError as exc:
+            raise _fail(str(exc)) from exc
+    out_console.print(_summary(report, Path(out) / report.applicant.id / "report.json"), highlight=False)
 
 
 @app.command()
@@ -79,52 +95,150 @@ def batch(
     intake: Annotated[Path, typer.Argument(help="intake folder: one sub-folder per applicant")],
     out: OutOption,
     application_date: DateOption = None,
+    rules_version: RulesOption = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="documents read at once (default: CPUs, at most 4)")]
+    = None,
+    dask: Annotated[str | None, typer.Option(
+        help="run the tasks on Dask: 'local' (a local cluster) or a scheduler address tcp://host:8786; "
+             "needs the [dask] extra")] = None,
 ) -> None:
-    """Review every applicant folder of an intake folder; write one report each and OUT/batch.json."""
-    rules = _rules()
+    """Review the new or changed applicant folders of an intake folder (unchanged ones are skipped);
+    write one report each, save them to the results store and write OUT/batch.json."""
+    rules = _rules(rules_version)
     try:
         when = _date(application_date)
-        folders, loose = applicant_folders(intake)
+        _, loose = applicant_folders(intake)
     except InputError as exc:
         raise _fail(str(exc)) from exc
     for name in loose:
         err_console.print(f"[yellow]note:[/] {name} is not an applicant folder; skipped", highlight=False)
-    rows, failed = [], 0
-    reviews = []
-    for folder in folders:
-        try:
-            result = review(folder, when, rules)
-        except InputError as exc:
-            err_console.print(f"[yellow]{folder.name}:[/] {exc}", highlight=False)
-            rows.append({"applicant": folder.name, "verdict": None, "error": str(exc)})
-            continue
-        except Exception as exc:  # a bug: record it, keep the batch going, exit non-zero at the end
-            failed += 1
-            log = Path(out) / folder.name / "error.log"
-            write_text_atomic(log, traceback.format_exc())
-            err_console.print(f"[red]{folder.name}: internal error ({type(exc).__name__}); "
-                              f"details in {log}[/]", highlight=False)
-            rows.append({"applicant": folder.name, "verdict": None, "error": f"internal error: {exc}"})
-            continue
-        write_report(result.report, out)  # written at once: nothing is lost if the batch dies later
-        reviews.append(result)
-    extra = batch_rules.batch_discrepancies([r.batch_entry for r in reviews], rules)
-    for result in reviews:
-        report = batch_rules.apply(result.report, extra.get(result.report.applicant.id, []))
-        path = write_report(report, out)
-        rows.append({"applicant": report.applicant.id, "verdict": report.verdict.value, "report": str(path)})
-        out_console.print(_summary(report, path), highlight=False)
-    rows.sort(key=lambda r: r["applicant"])
-    summary = {"intake": str(intake), "rules_version": rules.version, "applicants": rows, "skipped_entries": loose}
-    write_text_atomic(Path(out) / "batch.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    if failed:
+    from flows.local import prefect_session
+
+    with prefect_session(out):
+        from flows import progress
+        from flows.batch import batch_flow, with_runner
+
+        flow = with_runner(batch_flow, workers=workers, dask=dask)
+        with _progress_bar() as observer, progress.observe(observer):
+            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version)
+    _print_batch(summary)
+    if summary.failed:
         raise typer.Exit(1)
+
+
+class _Bar:
+    """The batch's progress bar (on stderr; drawn only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err_console, transient=True)
+        self.task = self.progress.add_task("reviewing", total=None)
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: str, value: int | str, outcome: str | None) -> None:
+        if event == "total":
+            self.progress.update(self.task, total=int(value))
+        else:
+            self.progress.update(self.task, advance=1, description=f"{value} {outcome}")
+
+
+def _progress_bar() -> _Bar:
+    return _Bar()
+
+
+def _print_batch(summary: BatchSummary) -> None:
+    for row in sorted(summary.rows, key=lambda r: r.applicant):
+        if row.outcome is Outcome.REJECTED:
+            err_console.print(f"[yellow]{row.applicant}:[/] {row.error}", highlight=False)
+        elif row.outcome is Outcome.FAILED:
+            err_console.print(f"[red]{row.applicant}: internal error ({row.error_type}); details in {row.path}[/]",
+                              highlight=False)
+        elif row.report is not None and row.path is not None:
+            note = " (unchanged)" if row.outcome is Outcome.UNCHANGED else ""
+            out_console.print(_summary(row.report, row.path, note), highlight=False)
+    counts = ", ".join(f"{summary.count(o)} {o.value}" for o in Outcome if summary.count(o))
+    err_console.print(f"{len(summary.rows)} applicant(s): {counts}", highlight=False)
+
+
+@app.command()
+def serve(
+    intake: Annotated[Path, typer.Option(help="intake folder reviewed on schedule")],
+    out: OutOption,
+    cron: Annotated[str, typer.Option(help="schedule of the batch (cron, server's time zone unless --timezone)")]
+    = "0 2 * * *",
+    timezone: Annotated[str | None, typer.Option(help="time zone of the schedule, e.g. Asia/Shanghai")] = None,
+    application_date: DateOption = None,
+) -> None:
+    """Serve the batch flow on a schedule and the applicant flow for reviewers (needs PREFECT_API_URL)."""
+    rules = _rules(None)
+    try:
+        when = _date(application_date)
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    if not intake.is_dir():  # it may still be empty: applicants arrive before the scheduled run
+        raise _fail(f"intake folder not found: {intake}")
+    from flows.serve import MissingServer, serve_deployments
+
+    try:
+        serve_deployments(intake=intake, out=out, cron=cron, timezone=timezone, application_date=when,
+                          rules_version=rules.version)
+    except MissingServer as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of report.json."""
     typer.echo(schema_text(), nl=False)
+
+
+StoreOutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="a batch's reports folder (its store OUT/omreview.sqlite)")
+]
+DbOption = Annotated[str | None, typer.Option("--db", help="results store URL, instead of --out")]
+
+
+@app.command()
+def dashboard(
+    out: StoreOutOption = None,
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="bind address; any but 127.0.0.1 needs --credentials")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8501,
+    credentials: Annotated[Path | None, typer.Option(help="reviewers' credentials file")] = None,
+    intake: Annotated[Path | None, typer.Option(help="intake folder of the applicant folders (source images)")] = None,
+) -> None:
+    """Serve the reviewers' dashboard over the results store (127.0.0.1 unless --credentials)."""
+    from dashboard.app import launch
+    from pipeline.store import existing_url
+
+    try:
+        code = launch(existing_url(out, db), host, port, credentials, intake)
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    raise typer.Exit(code)
+
+
+@app.command()
+def export(
+    out: StoreOutOption = None,
+    db: DbOption = None,
+    to: Annotated[Path | None, typer.Option("--to", help="folder for the exports (default OUT/exports)")] = None,
+    batch_id: Annotated[int | None, typer.Option("--batch", help="only applicants last reviewed in this batch")] = None,
+) -> None:
+    """Write 评审汇总.xlsx and a 评审报告 draft (.docx) per applicant, personal data masked."""
+    from pipeline.exports import run_export
+
+    try:
+        dest, paths = run_export(out, db, to, batch_id)
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    out_console.print(f"{len(paths)} file(s) written to {dest}", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

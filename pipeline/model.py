@@ -75,6 +75,10 @@ class Source(_Record):
     cell: str | None = Field(default=None, description="A1-style cell of a sheet or of a .docx table")
     table: int | None = Field(default=None, ge=0, description="0-based table index of a .docx")
     text: str | None = Field(default=None, description="the source text as printed")
+    confidence: Decimal | None = Field(
+        default=None, ge=0, le=1,
+        description="read by OCR: the lowest confidence of its characters (0-1); null when read from a text layer",
+    )
 
 
 class Figure(_Record):

@@ -97,7 +97,30 @@ class StatementRecord(_Rec):
     prior: StatementYear = Field(default_factory=StatementYear)
     revenue_lines: list[RevenueLine] = Field(default_factory=list)
     om_revenue: Money | None = Field(default=None, description="sum of the O&M lines of the current year")
+    low_confidence: list[str] = Field(
+        default_factory=list,
+        description="values read by OCR with a character below labels.statement_pdf.ocr.min_confidence, by "
+        "field path (current.total_revenue, prior.net_profit, om_revenue, revenue_lines.0, auditor, opinion, "
+        "company); each value's source.confidence holds the number",
+    )
     warnings: list[str] = Field(default_factory=list)
+
+
+def record_values(record: StatementRecord) -> list[tuple[str, Money | Text | Opinion]]:
+    """Every value of a statement record that carries a source, with its field path (``current.equity``)."""
+    out: list[tuple[str, Money | Text | Opinion]] = []
+    for name in ("company", "auditor", "opinion", "om_revenue"):
+        value = getattr(record, name)
+        if value is not None:
+            out.append((name, value))
+    for column in ("current", "prior"):
+        year = getattr(record, column)
+        for name in ("paid_in_capital", "equity", "total_revenue", "net_profit"):
+            money = getattr(year, name)
+            if money is not None:
+                out.append((f"{column}.{name}", money))
+    out += [(f"revenue_lines.{i}", line.amount) for i, line in enumerate(record.revenue_lines)]
+    return out
 
 
 # --- 申报表 / application form -------------------------------------------------------------------

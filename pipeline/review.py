@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pipeline
 from extractors import read_document
+from extractors.base import Reader
 from extractors.isolate import read_document_isolated
 from pipeline.model import Applicant, DocStatus, Document, Report
 from pipeline.packet import Packet, PacketFile, load_packet
@@ -28,9 +29,14 @@ class Review:
     batch_entry: BatchEntry
 
 
-def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
-    """Read one file into its report entry and record; a bad file becomes status ``error`` with the reason."""
-    read = read_document_isolated if rules.limits.isolate_documents else read_document
+def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tuple[Document, DocumentRecord | None]:
+    """Read one file into its report entry and record; a bad file becomes status ``error`` with the reason.
+
+    ``read`` is the reader to use (e.g. a thread's own ``IsolatedReader.read``); by default the shared
+    isolated reader, or ``read_document`` in-process when ``limits.isolate_documents`` is off.
+    """
+    if read is None:
+        read = read_document_isolated if rules.limits.isolate_documents else read_document
     extraction = read(pf, rules)
     doc = Document(
         file=pf.rel,
@@ -47,8 +53,14 @@ def document_of(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord 
 
 
 def review_packet(packet: Packet, application_date: dt.date, rules: Rules) -> Review:
+    return review_documents(packet, [document_of(pf, rules) for pf in packet.files], application_date, rules)
+
+
+def review_documents(
+    packet: Packet, pairs: list[tuple[Document, DocumentRecord | None]], application_date: dt.date, rules: Rules,
+) -> Review:
+    """Evaluate the documents already read from ``packet`` (one pair per file, in order) into its review."""
     fiscal_years = rules.fiscal_years(application_date)
-    pairs = [document_of(pf, rules) for pf in packet.files]
     result = evaluate(pairs, fiscal_years, rules, application_date)
     applicant = Applicant(id=packet.applicant_id, name=result.applicant_name, credit_code=result.credit_code,
                           recommending_authority=result.recommending_authority,

@@ -77,6 +77,44 @@ class Thresholds(_Strict):
     relaxation_quota: Decimal
 
 
+class OcrSettings(_Strict):
+    """OCR of image-only PDF pages (``extractors/ocr_*.py``); see ``labels.statement_pdf.ocr`` in rules.yaml."""
+
+    enabled: bool = True
+    min_image_share: Decimal = Field(default=Decimal("0.3"), ge=0, le=1)
+    triage_dpi: int = Field(default=72, ge=36, le=300)
+    triage_band: Decimal = Field(default=Decimal("0.30"), gt=0, le=1)
+    triage_max_boxes: int = Field(default=24, gt=0)
+    read_dpi: int = Field(default=150, ge=72, le=400)
+    det_max_side: int = Field(default=1280, ge=320, le=4096)
+    min_confidence: Decimal = Field(default=Decimal("0.90"), ge=0, le=1)
+    orientation_min_score: Decimal = Field(default=Decimal("0.80"), ge=0, le=1)
+    max_skew_degrees: Decimal = Field(default=Decimal("8"), ge=0, le=45)
+    max_pages: int = Field(default=150, gt=0)
+    max_read_pages: int = Field(default=16, gt=0)
+    max_note_pages: int = Field(default=4, ge=0)
+    drop_red: bool = True
+    white_level: int = Field(default=190, ge=64, le=255)
+    second_look_dpi: int = Field(default=200, ge=0, le=400)
+    second_look_white_level: int = Field(default=215, ge=64, le=255)
+    threads: int = Field(default=1, ge=1, le=64)
+    confusions: list[str] = Field(default_factory=lambda: ["入人", "未末", "已己巳", "日曰", "货贷", "帐账"])
+
+    @field_validator("confusions")
+    @classmethod
+    def _pairs(cls, groups: list[str]) -> list[str]:
+        for group in groups:
+            if len(group) < 2:
+                raise ValueError(f"a confusion group needs two or more characters: {group!r}")
+        return groups
+
+    @model_validator(mode="after")
+    def _triage_coarser(self) -> OcrSettings:
+        if self.triage_dpi > self.read_dpi:
+            raise ValueError("triage_dpi must not exceed read_dpi (the triage pass is the low-resolution one)")
+        return self
+
+
 class StatementPdfLabels(_Strict):
     """How statement PDFs say where things are; see ``labels.statement_pdf`` in rules.yaml."""
 
@@ -101,6 +139,7 @@ class StatementPdfLabels(_Strict):
     min_readable_share: Decimal = Field(ge=0, le=1)
     max_statement_pages: int = Field(gt=0)
     positions: Literal["pdfplumber", "pdfium"] = "pdfplumber"
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
 
     @field_validator("opinion_phrases")
     @classmethod

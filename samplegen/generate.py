@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .form_docx import write_form
 from .oracle import expected_batch
 from .params import FISCAL_YEARS, Applicant
 from .roster_xlsx import write_project_list, write_roster
+from .scan import scan_pdf
 from .scenarios import build_all
 from .statement_pdf import write_statement
 
@@ -38,13 +40,25 @@ def _readme(a: Applicant) -> str:
             "2. 各年度审计报告、人员名册及合同清单均已按要求提供。\n3. 如有疑问请与我公司综合部联系。\n")
 
 
+def write_statement_file(a: Applicant, year: int, path: Path) -> None:
+    """The year's statement PDF: drawn with a text layer, then scanned when the layout says so."""
+    style = a.layout.scan(year)
+    if style is None:
+        write_statement(a, year, path)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        drawn = Path(tmp) / "drawn.pdf"
+        write_statement(a, year, drawn)
+        scan_pdf(drawn, path, style, seed=f"scan:{a.id}:{year}")
+
+
 def write_packet(a: Applicant, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_form(a, folder / a.files.form)
     normalise_zip(folder / a.files.form)
     for year in FISCAL_YEARS:
         if a.has_statement(year):
-            write_statement(a, year, folder / a.files.statements[year])
+            write_statement_file(a, year, folder / a.files.statements[year])
     if a.has_roster:
         write_roster(a, folder / a.files.roster)
         normalise_zip(folder / a.files.roster)

@@ -164,12 +164,32 @@ class RosterLayout:
 
 
 @dataclass(frozen=True)
+class ScanStyle:
+    """How one statement PDF was scanned. Page numbers are those of the text-layer PDF (1-based)."""
+
+    dpi: int = 150
+    skew: float = 0.0                   # degrees (a little different on every page)
+    color: bool = True                  # colour scan (seals stay red) or grayscale
+    quality: int = 50                   # JPEG quality
+    noise: float = 4.0                  # standard deviation of the sensor noise, in gray levels
+    dark_cover: bool = False            # the cover is a dark photocopy
+    blank_after: tuple[int, ...] = ()   # a blank sheet scanned after these pages
+    turned: tuple[int, ...] = ()        # pages scanned a quarter turned onto a landscape page
+    seal_signature: bool = True         # the audit firm's seal over its name in the signature block
+    seal_figures: bool = False          # the company's seal over the revenue and equity figures
+
+
+@dataclass(frozen=True)
 class Layout:
     form: FormLayout = field(default_factory=FormLayout)
     statement: StatementLayout = field(default_factory=StatementLayout)
     roster: RosterLayout = field(default_factory=RosterLayout)
     project_list: bool = False    # add a contract list .xlsx
     readme: bool = False          # add an unrelated 说明.txt
+    scans: tuple[ScanStyle, ...] = ()  # the statements are scans (image-only PDFs), one style per fiscal year
+
+    def scan(self, year: int) -> ScanStyle | None:
+        return self.scans[FISCAL_YEARS.index(year)] if self.scans else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from . import ids
 from .builder import Profile, build, staff_row
-from .params import Applicant, Copyright, FormLayout, Layout, RosterLayout, StatementLayout
+from .params import Applicant, Copyright, FormLayout, Layout, RosterLayout, ScanStyle, StatementLayout
 
 Tweak = Callable[[Applicant, random.Random], Applicant]
 
@@ -39,6 +39,13 @@ LAYOUT_D = Layout(  # 2-column form with synonyms, years as rows, amounts in 亿
                     persons_style="blocks"),
     statement=StatementLayout(unit="万元", om_label="运维服务"),
     roster=RosterLayout(header=0, second_sheet=True, title_rows=2, total_row=True))
+
+# LAYOUT_A with every statement scanned (2009, 2010, 2011), each in its own way
+SCANNED_A = replace(LAYOUT_A, scans=(
+    ScanStyle(dpi=200, skew=1.2, dark_cover=True, noise=5.0),
+    ScanStyle(dpi=120, skew=-1.8, seal_figures=True, blank_after=(1,), noise=5.0),
+    ScanStyle(dpi=150, skew=0.8, seal_figures=True, turned=(4,)),
+))
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,12 @@ SCENARIOS = (
     Scenario("app-20", "meets",
              "A clean applicant meeting every condition, its form in 亿元 and its statements in 万元.",
              LAYOUT_D, Profile(city="成都", revenue_2008=Decimal(52_000_000), growth=0.12)),
+    # clean applicant whose three audit reports are scans: OCR must read the same figures
+    Scenario("app-21", "meets",
+             "A clean applicant meeting every condition whose three audit reports are scans without a text "
+             "layer (seals over the signatures and figures, a page turned a quarter, skew, 120-200 dpi, a dark "
+             "photocopied cover, a blank page): OCR reads the figures its text-layer twin would give.",
+             SCANNED_A),
 )
 
 

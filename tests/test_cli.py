@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline import cli
+from pipeline import intake as intake_steps
 from pipeline.rules import default_rules
 from tests.conftest import tree_fingerprint
 from tests.test_schema import validate_report
@@ -79,14 +80,14 @@ def test_one_broken_applicant_does_not_stop_the_batch(small_packet, tmp_path, mo
     intake = small_packet.parent
     (intake / "beta").mkdir()
     (intake / "beta" / "x.pdf").write_bytes(b"%PDF-1.4")
-    real = cli.review
+    real = intake_steps.review_documents
 
-    def flaky(folder, *a, **kw):
-        if folder.name == "acme":
+    def flaky(packet, *a, **kw):
+        if packet.applicant_id == "acme":
             raise RuntimeError("boom")
-        return real(folder, *a, **kw)
+        return real(packet, *a, **kw)
 
-    monkeypatch.setattr(cli, "review", flaky)
+    monkeypatch.setattr(intake_steps, "review_documents", flaky)  # what the batch flow's assess step calls
     out = tmp_path / "out"
     result = _invoke("batch", intake, "--out", out)
     assert result.exit_code == 1

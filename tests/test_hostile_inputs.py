@@ -469,7 +469,8 @@ def test_document_over_the_memory_limit_is_an_error_and_the_next_reads(tmp_path)
     rules = default_rules()
     with IsolatedReader(misbehaving_reader) as reader:
         hungry = reader.read(files["hungry.pdf"], rules)
-        assert hungry.error == "reading needed more than the 1,024 MB memory limit; not read"
+        limit = rules.limits.max_document_memory_mb
+        assert hungry.error == f"reading needed more than the {limit:,} MB memory limit; not read"
         assert _reads_like_in_process(reader, files["good.xlsx"], rules)
 
 

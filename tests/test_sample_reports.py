@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.review import review_applicant
-from tests.conftest import ROOT, SAMPLE_DOCS
+from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "samples"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
@@ -28,15 +27,10 @@ def _base(name: str) -> str:
     return re.sub(r"\.(row|item)\d+$", "", name)
 
 
-@pytest.fixture(scope="module")
-def reports():
-    return {}
-
-
 @pytest.mark.parametrize("case", CASES)
-def test_report_matches_expected_outcome(case, reports):
+def test_report_matches_expected_outcome(case, sample_report):
     expected = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
-    report = review_applicant(SAMPLE_DOCS / case).model_dump(mode="json")
+    report = sample_report(case)
     assert report["applicant"]["name"] == expected["name"]
     documents = {d["file"]: {"kind": d["kind"], "fiscal_year": d["fiscal_year"]} for d in report["documents"]}
     assert documents == expected["documents"]

@@ -148,7 +148,10 @@ def test_the_samples_cover_every_verdict_and_many_causes(goldens):
 
 
 def test_statements_open_with_pdfplumber(goldens):
+    scanned = {a.id for a in build_all(SEED) if a.layout.scans}
     for golden in goldens.values():
+        if golden["applicant_id"] in scanned:
+            continue  # image-only: test_scanned_statements_have_no_text_layer
         for path, doc in _docs(golden, "financial_statement"):
             with pdfplumber.open(path) as pdf:
                 text = "\n".join(page.extract_text() or "" for page in pdf.pages)
@@ -156,6 +159,17 @@ def test_statements_open_with_pdfplumber(goldens):
             assert golden["name"] in text and "营业收入" in text, path
             assert f"{doc['fiscal_year']}年度" in text and "会计师事务所" in text, path
             assert any(row and row[0] == "一、营业收入" for t in tables for row in t), path
+
+
+def test_scanned_statements_have_no_text_layer(goldens):
+    scanned = {a.id: a for a in build_all(SEED) if a.layout.scans}
+    assert scanned, "some scenario should scan its statements"
+    for ident in scanned:
+        docs = _docs(goldens[ident], "financial_statement")
+        assert len(docs) == 3
+        for path, _ in docs:
+            with pdfplumber.open(path) as pdf:
+                assert all(not page.chars and page.images for page in pdf.pages), path
 
 
 def test_forms_open_with_python_docx(goldens):

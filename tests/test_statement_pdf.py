@@ -21,6 +21,7 @@ from reportlab.pdfgen import canvas
 
 from extractors import statement_pdf
 from extractors.base import read_document
+from extractors.pdf_pages import read_texts, unreadable
 from pipeline.errors import DocumentError
 from pipeline.model import AuditOpinion, DocumentKind
 from pipeline.packet import PacketFile, sha256_file
@@ -495,20 +496,20 @@ def test_image_only_pdf_is_scanned(tmp_path):
         c.drawImage(ImageReader(image), 50, 300, 400, 300)
         c.showPage()
     c.save()
-    ex = read(tmp_path / "scan.pdf")
-    assert (ex.kind, ex.pages, ex.record) == (DocumentKind.UNKNOWN, 2, None)
-    assert ex.error == "scanned, no text layer (OCR not available yet)"
+    ex = read(tmp_path / "scan.pdf")  # read by OCR (tests/test_ocr.py): no text on it, so not a statement
+    assert (ex.kind, ex.pages, ex.record, ex.error, ex.ocr) == (DocumentKind.UNKNOWN, 2, None, None, True)
 
 
 def test_cid_garbage_text_layer_is_unreadable(tmp_path):
     garbage = "".join(f"(cid:{n})" for n in range(100, 160))
     ex = read(write_pdf(tmp_path / "cid.pdf", [[T(20, 100 + 15 * i, garbage, size=6) for i in range(20)]]))
-    assert ex.kind == DocumentKind.UNKNOWN and "OCR not available yet" in ex.error
+    assert ex.kind == DocumentKind.UNKNOWN and ex.ocr and ex.error is None  # its pages went to OCR
 
 
 # --- the generated sample packets --------------------------------------------------------------------
 
-SAMPLE_PDFS = sorted(SAMPLE_DOCS.glob("*/*.pdf")) if SAMPLE_DOCS.is_dir() else []
+# scanned samples (no text layer) are read by OCR: tests/test_ocr_packet.py checks them against their twin
+SAMPLE_PDFS = [p for p in sorted(SAMPLE_DOCS.glob("*/*.pdf")) if unreadable(read_texts(p), default_rules()) is None]
 GOLDEN = ROOT / "tests" / "golden" / "samples"
 
 

@@ -1,0 +1,45 @@
+"""The per-applicant flow: one folder reviewed into OUT/<id>/report.json, the store and a markdown artifact.
+
+Parameters are what a reviewer fills in the Prefect UI (``omreview-applicant/reviewer`` deployment):
+the applicant folder, the application date and the rules version. It always reviews (it is asked
+for on purpose) and upserts the store row of that packet; batch-level rules are the batch's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import tasks
+from pipeline import intake
+from pipeline.errors import InputError
+from pipeline.model import Report
+from pipeline.store import default_url
+
+DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+@flow(name="omreview-applicant", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
+def applicant_flow(
+    folder: Path,
+    application_date: dt.date | None = None,
+    rules_version: str | None = None,
+    out: Path = Path("out"),
+    db_url: str | None = None,
+) -> Report:
+    """Review one applicant folder (its documents read in parallel) and record the report."""
+    rules = intake.rules_for(rules_version)
+    when = application_date or rules.default_application_date
+    url = db_url or default_url(out)
+    tasks.submit(tasks.prepare_store, url, None, rules.version).result()
+    opened = tasks.submit(tasks.open_applicant, Path(folder), rules.version, when, None).result()
+    if opened.packet is None:
+        raise InputError(opened.error or f"cannot open {folder}")
+    pairs = [tasks.submit(tasks.read_document, pf, rules.version) for pf in opened.packet.files]
+    review = tasks.submit(tasks.assess_applicant, opened, pairs, when, rules.version, Path(out), url, None).result()
+    intake.clear_error_log(Path(out), opened.applicant_id)
+    return review.report  # its markdown artifact comes from the assess task

@@ -1,0 +1,218 @@
+"""The intake flow: every applicant folder of an intake folder, new or changed ones reviewed, unchanged skipped.
+
+Sequence (every step a task calling a plain function of ``pipeline.intake``):
+
+1. ``prepare-store``: migrate the results store once, open the batch's row;
+2. per applicant ``open-applicant``: list and hash the folder, look the packet up in the store;
+3. per document of a new or changed applicant ``read-document``, then ``assess-applicant``
+   (evaluate, write report.json at once, save to the store, its markdown artifact): a batch killed
+   midway keeps what it did;
+4. the batch-level rules across every applicant of the intake (see ``pipeline.intake`` for how
+   unchanged applicants take part), ``record-report`` and a new artifact version for each report
+   they change;
+5. the batch's table artifact, ``finish-batch`` (the store's batch row and ``OUT/batch.json``).
+
+A broken applicant (a bug while reviewing it) ends as a failed task, its traceback in
+``OUT/<id>/error.log`` and a row of the summary; the others go on and the flow completes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_table_artifact
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import progress, tasks
+from flows.applicant import DEFAULT_WORKERS
+from pipeline import intake
+from pipeline.artifacts import artifact_key, batch_markdown, batch_table
+from pipeline.intake import BatchSummary, Opened, Outcome, Row
+from pipeline.model import Report
+from pipeline.packet import applicant_folders
+from pipeline.review import Review
+from pipeline.store import default_url
+from validators.batch import BatchEntry
+
+
+@dataclass
+class _Applicant:
+    """The flow's bookkeeping for one applicant under review."""
+
+    opened: Opened
+    documents: list[PrefectFuture[Any]] = field(default_factory=list)
+    review: Review | None = None
+
+
+@flow(name="omreview-batch", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
+def batch_flow(
+    intake_folder: Path,
+    out: Path,
+    application_date: dt.date | None = None,
+    rules_version: str | None = None,
+    db_url: str | None = None,
+) -> BatchSummary:
+    """Review the new or changed applicant folders of ``intake_folder``; skip unchanged ones."""
+    rules = intake.rules_for(rules_version)
+    when = application_date or rules.default_application_date
+    out, url = Path(out), db_url or default_url(out)
+    folders, loose = applicant_folders(Path(intake_folder))
+    progress.total(len(folders))
+    batch_id = tasks.submit(tasks.prepare_store, url, str(intake_folder), rules.version).result()
+    summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
+
+    opened, under_review = _open_all(folders, rules.version, when, url, out, summary)
+    reviewing: dict[PrefectFuture[Any], _Applicant] = {}
+    for applicant in under_review:
+        applicant.documents = [tasks.submit(tasks.read_document, pf, rules.version)
+                               for pf in applicant.opened.packet.files]  # type: ignore[union-attr]
+        future = tasks.submit(tasks.assess_applicant, applicant.opened, applicant.documents,
+                              when, rules.version, out, url, batch_id)
+        reviewing[future] = applicant
+    reviewed = _collect_reviews(reviewing, out, summary)
+
+    unchanged = [o for o in opened if o.stored is not None]
+    finals = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary)
+    changed = _record_finals(finals, reviewed, unchanged, out, url, batch_id, summary)
+    if summary.failed:
+        summary.inputs = None  # the batch rules missed someone: work them out again next time
+
+    for report in changed:  # reviewed ones have theirs from their assess task already
+        tasks.publish(report)
+    create_table_artifact(table=batch_table(summary),
+                          key=artifact_key("batch", Path(intake_folder).resolve().name or "intake"),
+                          description=batch_markdown(summary))
+    counts = {o.value: summary.count(o) for o in Outcome}
+    tasks.submit(tasks.finish_batch, url, batch_id, counts, intake.batch_summary_json(summary), out).result()
+    return summary
+
+
+def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, out: Path,
+              summary: BatchSummary) -> tuple[list[Opened], list[_Applicant]]:
+    """Open every folder; rejected and unchanged applicants are done at once, the rest are to review."""
+    futures = {tasks.submit(tasks.open_applicant, folder, rules_version, when, url): folder for folder in folders}
+    opened: list[Opened] = []
+    to_review: list[_Applicant] = []
+    for future in as_completed(list(futures)):
+        folder = futures[future]
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            _failed(summary, folder.name, result, out)
+            continue
+        opened.append(result)
+        if result.error is not None:
+            summary.rows.append(Row(result.applicant_id, Outcome.REJECTED, error=result.error))
+            progress.done(result.applicant_id, Outcome.REJECTED)
+        elif result.to_review:
+            to_review.append(_Applicant(result))
+        else:
+            progress.done(result.applicant_id, Outcome.UNCHANGED)
+    to_review.sort(key=lambda a: a.opened.applicant_id)
+    return opened, to_review
+
+
+def _collect_reviews(reviewing: dict[PrefectFuture[Any], _Applicant], out: Path,
+                     summary: BatchSummary) -> list[_Applicant]:
+    done: list[_Applicant] = []
+    for future in as_completed(list(reviewing)):
+        applicant = reviewing.pop(future)
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            _failed(summary, applicant.opened.applicant_id, _root_cause(result, applicant), out)
+        else:
+            applicant.review = result
+            intake.clear_error_log(out, applicant.opened.applicant_id)
+            done.append(applicant)
+            progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)
+        applicant.documents = []  # let the records go
+    return done
+
+
+def _root_cause(exc: BaseException, applicant: _Applicant) -> BaseException:
+    """The first failed document's exception when assessing failed because of it."""
+    for future in applicant.documents:
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            return result
+    return exc
+
+
+def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Report | None = None,
+            counted: bool = False) -> None:
+    """An internal error: its traceback in OUT/<id>/error.log, a row of the summary; the batch goes on."""
+    log = intake.write_error_log(out, applicant_id, exc)
+    summary.rows.append(Row(applicant_id, Outcome.FAILED, report=report, path=log,
+                            error=f"internal error: {exc}", error_type=type(exc).__name__))
+    if not counted:
+        progress.done(applicant_id, Outcome.FAILED)
+
+
+def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: list[Opened], rules_version: str,
+                 when: dt.date, out: Path, summary: BatchSummary) -> dict[str, Report]:
+    """Every applicant's final report: its base report with the batch discrepancies that concern it."""
+    fingerprint = intake.batch_inputs(opened, intake.rules_for(rules_version), when)
+    if not reviewed and fingerprint == intake.previous_batch_inputs(out):
+        summary.inputs = fingerprint
+        return {o.applicant_id: o.stored for o in unchanged if o.stored is not None}
+    entries: list[BatchEntry] = [a.review.batch_entry for a in reviewed if a.review is not None]
+    bases: dict[str, Report] = {a.opened.applicant_id: a.review.report for a in reviewed if a.review is not None}
+    futures = {tasks.submit(tasks.roster_entry, o, rules_version): o for o in unchanged}
+    complete = True
+    for future in as_completed(list(futures)):
+        o = futures[future]
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            complete = False
+            _failed(summary, o.applicant_id, result, out, report=o.stored, counted=True)
+            continue
+        entries.append(result)
+        bases[o.applicant_id] = intake.base_report(o.stored)  # type: ignore[arg-type]
+    summary.inputs = fingerprint if complete and not summary.failed else None
+    return intake.with_batch_rules(bases, entries, intake.rules_for(rules_version))
+
+
+def _record_finals(finals: dict[str, Report], reviewed: list[_Applicant], unchanged: list[Opened], out: Path,
+                   url: str, batch_id: int | None, summary: BatchSummary) -> list[Report]:
+    """Write and save the reports the batch rules changed; the rows of the summary. Returns the changed ones."""
+    saved: dict[str, tuple[Opened, Report]] = {
+        a.opened.applicant_id: (a.opened, a.review.report) for a in reviewed if a.review is not None}
+    saved.update({o.applicant_id: (o, o.stored) for o in unchanged if o.stored is not None})
+    reviewed_ids = {a.opened.applicant_id for a in reviewed}
+    writes: dict[str, PrefectFuture[Any]] = {}
+    for applicant_id, report in finals.items():
+        o, before = saved[applicant_id]
+        # a reviewed applicant's report.json was just written; an unchanged one's may be missing
+        if report != before or (applicant_id not in reviewed_ids and intake.needs_writing(report, out)):
+            writes[applicant_id] = tasks.submit(tasks.record_report, report, o.packet_hash, out, url, batch_id)
+    failed = {r.applicant for r in summary.rows if r.outcome is Outcome.FAILED}
+    changed: list[Report] = []
+    for applicant_id, report in sorted(finals.items()):
+        if applicant_id in failed:
+            continue
+        path = Path(out) / applicant_id / "report.json"
+        if applicant_id in writes:
+            result = writes[applicant_id].result(raise_on_failure=False)
+            if isinstance(result, BaseException):
+                _failed(summary, applicant_id, result, out, counted=True)
+                continue
+        if report != saved[applicant_id][1]:
+            changed.append(report)
+        outcome = Outcome.REVIEWED if applicant_id in reviewed_ids else Outcome.UNCHANGED
+        summary.rows.append(Row(applicant_id, outcome, report=report, path=path))
+    return changed
+
+
+def with_runner(flow: Any, workers: int | None = None, dask: str | None = None) -> Any:
+    """``flow`` on a thread pool of ``workers`` threads, or on Dask (``local`` or a scheduler address)."""
+    if dask:
+        from flows.dask import dask_runner
+
+        return flow.with_options(task_runner=dask_runner(dask, workers or DEFAULT_WORKERS))
+    if workers:
+        return flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+    return flow

@@ -1,0 +1,20 @@
+"""A Dask task runner for large batches (the ``[dask]`` extra: prefect-dask)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.errors import InputError
+
+
+def dask_runner(address: str, workers: int) -> Any:
+    """``address`` is ``local`` (a local cluster of ``workers`` processes) or a scheduler's ``tcp://host:port``."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'") from exc
+    if address == "local":
+        # one thread per worker process: each reads one document at a time in its own reading process
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    return DaskTaskRunner(address=address)

@@ -1,0 +1,115 @@
+"""The tasks: one per document read and one per applicant step, each a call to a plain function.
+
+Rules travel as their version string and the store as its URL, so a task's parameters are small
+and picklable (a Dask worker process looks both up itself). Only I/O is retried
+(``OSError``, a database that is busy or unreachable); a bug fails its task at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect import Task, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.futures import PrefectFuture
+from prefect.states import State
+from sqlalchemy.exc import OperationalError
+
+from pipeline import intake
+from pipeline.artifacts import applicant_markdown, artifact_key
+from pipeline.model import Document, Report
+from pipeline.packet import PacketFile
+from pipeline.records import DocumentRecord
+from pipeline.review import Review
+from validators.batch import BatchEntry
+
+IO_ERRORS = (OSError, OperationalError)  # a file system or database that is busy or unreachable
+
+
+def io_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
+    """Retry a failed task only when it failed on I/O."""
+    return isinstance(state.data, IO_ERRORS)
+
+
+_io = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition_fn": io_only, "cache_policy": NO_CACHE}
+
+
+@task(name="prepare-store", **_io)
+def prepare_store(db_url: str, intake_name: str | None, rules_version: str) -> int | None:
+    """Create or upgrade the store's schema; for a batch, open its row."""
+    store = intake.store_for(db_url)
+    store.migrate()
+    return None if intake_name is None else store.start_batch(intake_name, rules_version)
+
+
+@task(name="open-applicant", task_run_name="open-{folder.name}", **_io)
+def open_applicant(folder: Path, rules_version: str, application_date: dt.date, db_url: str | None) -> intake.Opened:
+    store = intake.store_for(db_url) if db_url else None
+    return intake.open_applicant(folder, intake.rules_for(rules_version), application_date, store)
+
+
+@task(name="read-document", **_io)
+def read_document(pf: PacketFile, rules_version: str) -> tuple[Document, DocumentRecord | None]:
+    return intake.read_file(pf, intake.rules_for(rules_version))
+
+
+@task(name="assess-applicant", task_run_name="assess-{opened.applicant_id}", **_io)
+def assess_applicant(opened: intake.Opened, pairs: list[tuple[Document, DocumentRecord | None]],
+                     application_date: dt.date, rules_version: str, out: Path, db_url: str,
+                     batch_id: int | None) -> Review:
+    """Evaluate, write report.json at once, save it to the store; the applicant's markdown artifact."""
+    review = intake.assess(opened, pairs, application_date, intake.rules_for(rules_version), out,
+                           intake.store_for(db_url), batch_id)
+    publish(review.report)
+    return review
+
+
+def publish(report: Report) -> None:
+    """The markdown artifact of one report (a new version of ``applicant-<id>``)."""
+    create_markdown_artifact(markdown=applicant_markdown(report), key=artifact_key("applicant", report.applicant.id),
+                             description=f"omreview: {report.applicant.id} {report.verdict.value}")
+
+
+@task(name="roster-entry", task_run_name="roster-{opened.applicant_id}", **_io)
+def roster_entry(opened: intake.Opened, rules_version: str) -> BatchEntry:
+    """What the batch rules need of an unchanged applicant (its roster read again)."""
+    return intake.stored_batch_entry(opened, intake.rules_for(rules_version))
+
+
+@task(name="record-report", task_run_name="record-{report.applicant.id}", **_io)
+def record_report(report: Report, digest: str, out: Path, db_url: str, batch_id: int | None) -> Path:
+    return intake.record(report, digest, out, intake.store_for(db_url), batch_id)
+
+
+@task(name="finish-batch", **_io)
+def finish_batch(db_url: str, batch_id: int, counts: dict[str, int], summary_json: str, out: Path) -> Path:
+    """Close the batch's row in the store and write OUT/batch.json (given as text: nothing to traverse)."""
+    intake.store_for(db_url).finish_batch(batch_id, counts["reviewed"], counts["unchanged"], counts["failed"])
+    return intake.write_batch_summary(summary_json, out)
+
+
+# --- which task runs this process submitted (so a local server is stopped only once it recorded them)
+
+
+_submitted: set[UUID] = set()
+_lock = threading.Lock()
+
+
+def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:
+    future = t.submit(*args, **kwargs)
+    with _lock:
+        _submitted.add(future.task_run_id)
+    return future
+
+
+def take_submitted() -> set[UUID]:
+    with _lock:
+        ids = set(_submitted)
+        _submitted.clear()
+    return ids

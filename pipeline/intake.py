@@ -1,0 +1,326 @@
+"""The steps of reviewing an intake folder, as plain functions the flows sequence (no Prefect here).
+
+An applicant is *unchanged* when the results store already holds a report of this exact packet
+(content hash) under these rules and application date: the batch repeats no work for it and writes
+no new row. The batch-level rules (``validators.batch``) cover every applicant of the intake folder,
+reviewed in this run or unchanged: they are worked out again only when the batch's inputs (which
+applicants, which packets, which rules and date) differ from the previous run recorded in
+``OUT/batch.json``; an unchanged applicant then contributes its authority and relaxation request from
+its stored report and its roster's 身份证号 by reading its roster file again (the numbers are personal
+data and are never stored). So a batch killed midway and run again ends with the same reports as a
+batch that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import json
+import threading
+import traceback
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from extractors.base import Extraction, read_document
+from extractors.isolate import IsolatedReader
+from pipeline.errors import InputError
+from pipeline.model import Discrepancy, DocStatus, Document, DocumentKind, Report
+from pipeline.packet import Packet, PacketFile, load_packet, packet_hash
+from pipeline.records import DocumentRecord
+from pipeline.report import report_json, write_report, write_text_atomic
+from pipeline.review import Review, document_of, review_documents
+from pipeline.rules import Rules, default_rules
+from pipeline.store import ResultStore
+from pipeline.store_schema import applicants
+from validators import batch as batch_rules
+from validators.evaluate import decide
+from validators.figures import counted_staff
+from validators.inputs import gather
+
+# figures of the discrepancies that validators.batch adds (tests/test_flows_intake.py keeps this in step)
+BATCH_FIGURE_PREFIXES = ("roster.cross_applicant.", "relaxation_quota")
+
+
+# --- rules and store -------------------------------------------------------------------------------
+
+
+def rules_for(version: str | None) -> Rules:
+    """The rules to review by; ``version`` (if given) must be the shipped rules' version."""
+    rules = default_rules()
+    if version not in (None, "", rules.version):
+        raise InputError(f"rules version {version!r} is not available: this omreview has rules {rules.version!r}")
+    return rules
+
+
+@cache
+def store_for(url: str) -> ResultStore:
+    """One store (engine and connection pool) per database URL and process."""
+    return ResultStore(url)
+
+
+# --- reading documents -----------------------------------------------------------------------------
+
+
+class ReaderPool:
+    """Reading processes shared by threads: each read takes an idle ``IsolatedReader`` (starting one
+    only when all are busy) and gives it back, so a reader serves one thread at a time, there are
+    never more readers than concurrent reads, and they stay warm from one flow run to the next."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[IsolatedReader] = []
+        self._readers: list[IsolatedReader] = []
+
+    def read(self, pf: PacketFile, rules: Rules) -> Extraction:
+        if not rules.limits.isolate_documents:
+            return read_document(pf, rules)
+        with self._lock:
+            reader = self._idle.pop() if self._idle else None
+            if reader is None:
+                reader = IsolatedReader()
+                self._readers.append(reader)
+        try:
+            return reader.read(pf, rules)
+        finally:
+            with self._lock:
+                if reader in self._readers:  # not closed meanwhile
+                    self._idle.append(reader)
+
+    @property
+    def size(self) -> int:
+        return len(self._readers)
+
+    def close(self) -> None:
+        """Stop every reading process (a later read starts a new one)."""
+        with self._lock:
+            readers, self._readers, self._idle = self._readers, [], []
+        for reader in readers:
+            reader.close()
+
+
+READERS = ReaderPool()
+atexit.register(READERS.close)
+
+
+def read_file(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
+    """One document of a packet, read in one of the process's reading processes (``READERS``)."""
+    return document_of(pf, rules, READERS.read)
+
+
+# --- opening an applicant --------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    REVIEWED = "reviewed"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"  # the folder is unusable (empty, unreadable): the applicant's mistake
+    FAILED = "failed"  # an internal error (a bug): details in OUT/<id>/error.log
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An applicant folder listed and hashed, and its stored report if this packet was reviewed already."""
+
+    applicant_id: str
+    folder: Path
+    packet: Packet | None = None
+    packet_hash: str | None = None
+    stored: Report | None = None
+    error: str | None = None
+
+    @property
+    def to_review(self) -> bool:
+        return self.packet is not None and self.stored is None
+
+
+def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None) -> Opened:
+    """List and hash the folder; with a store, find the report of this exact packet, rules and date."""
+    folder = Path(folder)
+    try:
+        packet = load_packet(folder, rules)
+    except InputError as exc:
+        return Opened(applicant_id=folder.name, folder=folder, error=str(exc))
+    digest = packet_hash(packet)
+    stored = None if store is None else stored_report(store, packet.applicant_id, digest, rules.version)
+    if stored is not None and stored.application_date != application_date:
+        stored = None
+    return Opened(applicant_id=packet.applicant_id, folder=folder, packet=packet, packet_hash=digest, stored=stored)
+
+
+def stored_report(store: ResultStore, applicant_id: str, digest: str, rules_version: str) -> Report | None:
+    """The stored report of this packet under these rules, or ``None`` (also when it no longer validates)."""
+    with store.engine.connect() as c:
+        data = c.execute(select(applicants.c.report).where(
+            applicants.c.applicant_id == applicant_id, applicants.c.packet_hash == digest,
+            applicants.c.rules_version == rules_version)).scalar()
+    if data is None:
+        return None
+    try:
+        return Report.model_validate(data)
+    except ValidationError:  # written by an older omreview: review it again
+        return None
+
+
+# --- reviewing and recording -----------------------------------------------------------------------
+
+
+def assess(opened: Opened, pairs: list[tuple[Document, DocumentRecord | None]], application_date: dt.date,
+           rules: Rules, out: Path, store: ResultStore | None, batch_id: int | None = None) -> Review:
+    """Evaluate an applicant's documents, write its report at once and save it to the store."""
+    if opened.packet is None or opened.packet_hash is None:
+        raise ValueError(f"{opened.applicant_id}: nothing to review ({opened.error})")
+    review = review_documents(opened.packet, pairs, application_date, rules)
+    record(review.report, opened.packet_hash, out, store, batch_id)
+    return review
+
+
+def record(report: Report, digest: str, out: Path, store: ResultStore | None, batch_id: int | None = None) -> Path:
+    """Write ``OUT/<id>/report.json`` and upsert the report into the store."""
+    path = write_report(report, out)
+    if store is not None:
+        store.save(report, digest, batch_id)
+    return path
+
+
+def write_error_log(out: Path, applicant_id: str, exc: BaseException) -> Path:
+    """The traceback of an internal error in ``OUT/<id>/error.log``."""
+    path = Path(out) / applicant_id / "error.log"
+    write_text_atomic(path, "".join(traceback.format_exception(exc)))
+    return path
+
+
+def clear_error_log(out: Path, applicant_id: str) -> None:
+    (Path(out) / applicant_id / "error.log").unlink(missing_ok=True)
+
+
+# --- batch-level rules over the whole intake ------------------------------------------------------
+
+
+def base_report(report: Report) -> Report:
+    """A stored report without the discrepancies the batch rules added (its verdict decided again)."""
+    own = [d for d in report.discrepancies if not d.figure.startswith(BATCH_FIGURE_PREFIXES)]
+    if len(own) == len(report.discrepancies):
+        return report
+    verdict = decide(report.checks, own, report.missing_inputs)
+    return report.model_copy(update={"discrepancies": own, "verdict": verdict})
+
+
+def roster_files(report: Report) -> list[str]:
+    """The files of a report that were read as the staff roster."""
+    return [d.file for d in report.documents if d.kind is DocumentKind.STAFF_ROSTER and d.status is DocStatus.OK]
+
+
+def stored_batch_entry(opened: Opened, rules: Rules) -> batch_rules.BatchEntry:
+    """What the batch rules need of an unchanged applicant: its report's fields and its roster read again."""
+    report = opened.stored
+    if report is None or opened.packet is None:
+        raise ValueError(f"{opened.applicant_id}: no stored report")
+    wanted = set(roster_files(report))
+    pairs = [read_file(pf, rules) for pf in opened.packet.files if pf.rel in wanted]
+    roster = gather(pairs).roster
+    return batch_rules.BatchEntry(
+        applicant_id=report.applicant.id, authority=report.applicant.recommending_authority,
+        relaxation_requested=report.applicant.relaxation_requested,
+        roster_ids={row.id_number: row.source for row in counted_staff(roster)} if roster else {},
+    )
+
+
+def batch_inputs(opened: list[Opened], rules: Rules, application_date: dt.date) -> str:
+    """A fingerprint of what the batch rules depend on: every usable packet, the rules and the date."""
+    digest = hashlib.sha256(f"{rules.version}\0{application_date.isoformat()}\n".encode())
+    for o in sorted(opened, key=lambda o: o.applicant_id):
+        if o.packet_hash is not None:
+            digest.update(f"{o.applicant_id}\0{o.packet_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def previous_batch_inputs(out: Path) -> str | None:
+    """The fingerprint recorded by the previous batch into ``out`` (``None`` if none finished there)."""
+    try:
+        return json.loads((Path(out) / "batch.json").read_text(encoding="utf-8")).get("batch_inputs")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def with_batch_rules(reports: dict[str, Report], entries: list[batch_rules.BatchEntry],
+                     rules: Rules) -> dict[str, Report]:
+    """Every base report with the batch discrepancies that concern it added (verdict decided again)."""
+    extra: dict[str, list[Discrepancy]] = batch_rules.batch_discrepancies(entries, rules)
+    return {aid: batch_rules.apply(report, extra.get(aid, [])) for aid, report in reports.items()}
+
+
+def report_on_disk(out: Path, applicant_id: str) -> str | None:
+    try:
+        return (Path(out) / applicant_id / "report.json").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def needs_writing(report: Report, out: Path) -> bool:
+    return report_on_disk(out, report.applicant.id) != report_json(report)
+
+
+# --- the batch summary -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One applicant of the batch summary (``OUT/batch.json``) and of the batch table artifact."""
+
+    applicant: str
+    outcome: Outcome
+    report: Report | None = None
+    path: Path | None = None
+    error: str | None = None
+    error_type: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"applicant": self.applicant, "status": self.outcome.value,
+                               "verdict": self.report.verdict.value if self.report else None}
+        if self.path is not None:
+            row["report"] = str(self.path)
+        if self.error is not None:
+            row["error"] = self.error
+        return row
+
+
+@dataclass
+class BatchSummary:
+    intake: str
+    rules_version: str
+    application_date: dt.date
+    rows: list[Row] = field(default_factory=list)
+    loose: list[str] = field(default_factory=list)
+    inputs: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.rows if r.outcome is outcome)
+
+    @property
+    def failed(self) -> int:
+        return self.count(Outcome.FAILED)
+
+    def as_json(self) -> dict[str, Any]:
+        rows = sorted(self.rows, key=lambda r: r.applicant)
+        return {"intake": self.intake, "rules_version": self.rules_version,
+                "application_date": self.application_date.isoformat(),
+                "applicants": [r.summary() for r in rows], "skipped_entries": self.loose,
+                "counts": {o.value: self.count(o) for o in Outcome}, "batch_inputs": self.inputs}
+
+
+def batch_summary_json(summary: BatchSummary) -> str:
+    return json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_batch_summary(summary: BatchSummary | str, out: Path) -> Path:
+    """``OUT/batch.json`` (from the summary or its JSON text)."""
+    path = Path(out) / "batch.json"
+    write_text_atomic(path, summary if isinstance(summary, str) else batch_summary_json(summary))
+    return path

@@ -1,0 +1,232 @@
+"""The Prefect flows against a local Prefect server (one for the session: the ``prefect_api`` fixture).
+
+A batch over a few samples, its re-run that repeats nothing, a full batch over all 20, a broken
+applicant, a batch killed midway and run again, the artifacts and the Dask runner.
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from typer.testing import CliRunner
+
+from flows.applicant import applicant_flow
+from flows.batch import batch_flow, with_runner
+from pipeline import cli
+from pipeline import intake as steps
+from pipeline.artifacts import artifact_key
+from pipeline.errors import InputError
+from pipeline.review import review_applicant
+from tests.conftest import ROOT, SAMPLE_DOCS
+from tests.test_flows_privacy import assert_no_personal_data, personal_data_of
+
+GOLDEN = ROOT / "tests" / "golden" / "samples"
+# app-01 twice (the same roster on two applicants: the batch rules flag every person on both)
+SUBSET = {"app-01": "app-01", "app-01-copy": "app-01", "app-06": "app-06", "app-17": "app-17"}
+
+
+def _intake(root: Path, members: dict[str, str]) -> Path:
+    intake = root / "intake"
+    for name, sample in members.items():
+        shutil.copytree(SAMPLE_DOCS / sample, intake / name)
+    return intake
+
+
+def _rows(out: Path) -> dict[str, int]:
+    with sqlite3.connect(out / "omreview.sqlite") as c:
+        return {t: c.execute(f"select count(*) from {t}").fetchone()[0] for t in ("applicants", "batches", "checks")}
+
+
+def _reports(out: Path) -> dict[str, str]:
+    return {p.parent.name: p.read_text(encoding="utf-8") for p in sorted(out.glob("*/report.json"))}
+
+
+def _artifact(key: str):
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return max(found, key=lambda a: a.created) if found else None
+
+
+@pytest.fixture(scope="module")
+def clean_batch(prefect_api, tmp_path_factory):
+    """The subset reviewed by one uninterrupted batch: (intake, out, summary)."""
+    root = tmp_path_factory.mktemp("clean")
+    intake = _intake(root, SUBSET)
+    summary = batch_flow(intake_folder=intake, out=root / "out")
+    return intake, root / "out", summary
+
+
+def test_batch_reviews_every_applicant_and_applies_the_batch_rules(clean_batch):
+    _, out, summary = clean_batch
+    assert {r.applicant: r.outcome for r in summary.rows} == dict.fromkeys(SUBSET, steps.Outcome.REVIEWED)
+    reports = {k: json.loads(v) for k, v in _reports(out).items()}
+    assert set(reports) == set(SUBSET)
+    for name, sample in SUBSET.items():
+        expected = json.loads((GOLDEN / f"{sample}.json").read_text(encoding="utf-8"))
+        assert {c["id"]: c["status"] for c in reports[name]["checks"]} == expected["checks"]
+    for name in ("app-01", "app-01-copy"):  # the same people on both rosters
+        cross = [d for d in reports[name]["discrepancies"] if d["figure"].startswith("roster.cross_applicant.")]
+        assert len(cross) == int(reports[name]["figures"]["om_staff_count"]["value"]) > 0
+        assert reports[name]["verdict"] == "needs_review"
+    assert reports["app-06"]["verdict"] == "meets" and reports["app-17"]["verdict"] == "incomplete"
+    assert _rows(out)["applicants"] == 4 and _rows(out)["batches"] == 1
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert batch["counts"]["reviewed"] == 4 and batch["batch_inputs"]
+    table = _artifact(artifact_key("batch", "intake"))
+    assert table is not None and {row["applicant"] for row in json.loads(table.data)} == set(SUBSET)
+
+
+def test_a_rerun_repeats_no_work_and_writes_no_row(clean_batch, monkeypatch):
+    intake, out, _ = clean_batch
+    before_rows, before_reports = _rows(out), _reports(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*/report.json")}
+
+    def no_reading(*_a, **_kw):
+        raise AssertionError("an unchanged batch read a document")
+
+    monkeypatch.setattr(steps, "read_file", no_reading)
+    summary = batch_flow(intake_folder=intake, out=out)
+    assert {r.outcome for r in summary.rows} == {steps.Outcome.UNCHANGED}
+    after = _rows(out)
+    assert after["applicants"] == before_rows["applicants"] and after["checks"] == before_rows["checks"]
+    assert after["batches"] == before_rows["batches"] + 1  # the run itself is recorded
+    assert _reports(out) == before_reports
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/report.json")} == mtimes
+
+
+def test_a_batch_killed_midway_completes_on_the_next_run(clean_batch, prefect_api, tmp_path):
+    intake, clean_out, _ = clean_batch
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    exe = Path(sys.executable).with_name("omreview")
+    proc = subprocess.Popen([exe, "batch", str(intake), "--out", str(out), "--workers", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not list(out.glob("*/report.json")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    written = {p.parent.name for p in out.glob("*/report.json")}
+    assert 0 < len(written) < len(SUBSET), "the batch was not killed midway"
+    with sqlite3.connect(out / "omreview.sqlite") as c:  # a report is done once it is in the store
+        stored = {row[0] for row in c.execute("select applicant_id from applicants")}
+    summary = batch_flow(intake_folder=intake, out=out)
+    outcomes = {r.applicant: r.outcome for r in summary.rows}
+    assert {a for a, o in outcomes.items() if o is steps.Outcome.UNCHANGED} == stored
+    assert {a for a, o in outcomes.items() if o is steps.Outcome.REVIEWED} == set(SUBSET) - stored
+    assert _rows(out)["applicants"] == len(SUBSET)  # nothing twice, nothing lost
+    assert _reports(out) == _reports(clean_out)  # as if it had never been interrupted
+
+
+def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monkeypatch):
+    intake = _intake(tmp_path, {"app-06": "app-06", "crashes": "app-19"})
+    (intake / "unreadable").mkdir()
+    (intake / "unreadable" / "scan.pdf").write_bytes(b"")  # its only file cannot be read
+    (intake / "empty").mkdir()
+    real = steps.review_documents
+
+    def crash(packet, *a, **kw):
+        if packet.applicant_id == "crashes":
+            raise RuntimeError("a bug in one applicant")
+        return real(packet, *a, **kw)
+
+    monkeypatch.setattr(steps, "review_documents", crash)
+    out = tmp_path / "out"
+    state = batch_flow(intake_folder=intake, out=out, return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    outcomes = {r.applicant: r.outcome for r in summary.rows}
+    assert outcomes == {"app-06": "reviewed", "crashes": "failed", "unreadable": "reviewed", "empty": "rejected"}
+    assert "a bug in one applicant" in (out / "crashes" / "error.log").read_text()
+    assert not (out / "crashes" / "report.json").exists()
+    broken = json.loads((out / "unreadable" / "report.json").read_text(encoding="utf-8"))
+    assert broken["verdict"] == "incomplete" and broken["documents"][0]["status"] == "error"
+    assert _rows(out)["applicants"] == 2  # the failed one is not stored: the next run tries it again
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 1}
+    assert batch["batch_inputs"] is None  # the batch rules missed one: worked out again next time
+    monkeypatch.setattr(steps, "review_documents", real)
+    again = batch_flow(intake_folder=intake, out=out)
+    assert {r.applicant: r.outcome for r in again.rows}["crashes"] == "reviewed"
+    assert not (out / "crashes" / "error.log").exists()
+
+
+def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_path):
+    out = tmp_path / "out"
+    report = applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)
+    assert report == review_applicant(SAMPLE_DOCS / "app-07")
+    assert json.loads((out / "app-07" / "report.json").read_text(encoding="utf-8"))["verdict"] == "needs_review"
+    assert _rows(out)["applicants"] == 1
+    applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)  # a reviewer's second run: an upsert
+    assert _rows(out)["applicants"] == 1
+    markdown = _artifact("applicant-app-07").data
+    assert "needs_review" in markdown and "roster.duplicate" in markdown
+    assert_no_personal_data(markdown, personal_data_of(SAMPLE_DOCS / "app-07"))
+
+
+def test_applicant_flow_refuses_other_rules(prefect_api, tmp_path):
+    with pytest.raises(InputError, match="rules version"):
+        applicant_flow(folder=SAMPLE_DOCS / "app-07", rules_version="1999.1", out=tmp_path)
+
+
+def test_full_batch_over_the_twenty_samples_through_the_command_line(prefect_api, tmp_path):
+    # app-01 … app-20 (text-layer PDFs); scanned samples after them have their own, slower, OCR tests
+    cases = [f"app-{i:02d}" for i in range(1, 21)]
+    intake = _intake(tmp_path, {case: case for case in cases})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.app, ["batch", str(intake), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "ERROR" not in result.output
+    reports = {k: json.loads(v) for k, v in _reports(out).items()}
+    assert sorted(reports) == cases
+    for case in cases:
+        expected = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
+        assert reports[case]["verdict"] == expected["verdict"], case
+    assert _rows(out)["applicants"] == len(cases)
+    table = json.loads(_artifact(artifact_key("batch", "intake")).data)
+    assert [row["applicant"] for row in table] == cases
+    for row in table:
+        assert_no_personal_data(json.dumps(row, ensure_ascii=False), {})
+
+
+def test_dask_runner_on_a_local_cluster(prefect_api, tmp_path):
+    pytest.importorskip("prefect_dask")
+    intake = _intake(tmp_path, {"app-06": "app-06", "app-17": "app-17"})
+    out = tmp_path / "out"
+    summary = with_runner(batch_flow, workers=2, dask="local")(intake_folder=intake, out=out)
+    assert {r.applicant: r.report.verdict for r in summary.rows} == {"app-06": "meets", "app-17": "incomplete"}
+    assert _reports(out)["app-06"] == json.dumps(
+        review_applicant(SAMPLE_DOCS / "app-06").model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    assert _rows(out)["applicants"] == 2
+
+
+def test_only_io_is_retried(prefect_api, tmp_path, monkeypatch):
+    real, calls = steps.record, []
+
+    def flaky(report, *a, **kw):
+        calls.append(report.applicant.id)
+        if len(calls) == 1:
+            raise OSError("disk busy")  # I/O: retried
+        return real(report, *a, **kw)
+
+    monkeypatch.setattr(steps, "record", flaky)
+    applicant_flow(folder=SAMPLE_DOCS / "app-06", out=tmp_path / "a")
+    assert calls == ["app-06", "app-06"]
+
+    def buggy(*_a, **_kw):
+        calls.append("bug")
+        raise ValueError("a bug")  # not retried
+
+    monkeypatch.setattr(steps, "record", buggy)
+    with pytest.raises(ValueError, match="a bug"):
+        applicant_flow(folder=SAMPLE_DOCS / "app-06", out=tmp_path / "b")
+    assert calls.count("bug") == 1

@@ -1,0 +1,254 @@
+"""OCR of image-only statement PDFs (extractors/ocr_engine.py, ocr_pages.py, pdf_layer.py).
+
+The scanned statements are made by the sample generator (``samplegen.scan``): sample statements rendered
+with pypdfium2, spoiled with seals, a quarter turn, skew, noise, a dark cover and a blank page, and wrapped
+back into image-only PDFs. Their figures must equal those the text-layer originals give. Each scan is read
+once per module (``scanned``); the packet twin (``sample_docs/app-21`` against its text-layer twin) is in
+``test_ocr_packet.py``.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from extractors import statement_pdf
+from extractors.base import read_document
+from extractors.ocr_engine import Engine, model_paths
+from extractors.ocr_pages import _straight, _unturn
+from extractors.pdf_layer import layer_for
+from extractors.pdf_pages import read_texts
+from pipeline.model import DocumentKind
+from pipeline.packet import PacketFile, sha256_file
+from pipeline.records import record_values
+from pipeline.rules import Rules, default_rules
+from samplegen.params import ScanStyle
+from samplegen.scan import scan_pdf
+from tests.conftest import SAMPLE_DOCS
+from tests.test_statement_pdf import FIRM, audit_page, balance_page, income_page, notes_page, write_pdf
+
+# (sample statement, how it is scanned): between them every kind of damage the generator makes
+VARIANTS = {
+    "turned-seals-150dpi": ("app-19", 2009, ScanStyle(dpi=150, skew=1.6, seal_figures=True, turned=(5,))),
+    "dark-cover-blank-200dpi": ("app-20", 2011, ScanStyle(dpi=200, skew=-2.2, dark_cover=True, blank_after=(2,),
+                                                          seal_figures=True, noise=6.0)),
+}
+SECONDS_PER_STATEMENT = 90  # generous: the machine is shared; scripts/bench_ocr.py measures
+
+
+def packet_file(path: Path) -> PacketFile:
+    return PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path))
+
+
+def ocr_rules(**changes) -> Rules:
+    rules = default_rules()
+    cfg = rules.labels.statement_pdf
+    pdf = cfg.model_copy(update={"ocr": cfg.ocr.model_copy(update=changes)})
+    return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
+
+
+def _statement(app: str, year: int) -> Path:
+    """The sample packet's statement PDF of ``year`` (found by its text: file names say nothing)."""
+    for path in sorted((SAMPLE_DOCS / app).glob("*.pdf")):
+        if f"{year}年度" in "".join(read_texts(path)[:2]):
+            return path
+    raise LookupError(f"{app} has no {year} statement")
+
+
+def _fields(record) -> dict:
+    out = {name: value.value for name, value in record_values(record)}
+    out["fiscal_year"] = record.fiscal_year
+    out["revenue_lines"] = [(r.name, r.amount.value, r.is_om) for r in record.revenue_lines]
+    return out
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """name -> (text-layer original's extraction, scan's extraction, seconds, the scan's path, page counts)."""
+    folder = tmp_path_factory.mktemp("scans")
+    rules = default_rules()
+    out = {}
+    for name, (app, year, style) in VARIANTS.items():
+        original = _statement(app, year)
+        path = folder / f"{name}.pdf"
+        scan_pdf(original, path, style, seed=name)
+        started = time.perf_counter()
+        layer = layer_for(path, read_texts(path), rules)  # what statement_pdf.extract does, keeping the layer
+        ex = statement_pdf._Reader(packet_file(path), rules, layer.triage(), layer).read()
+        seconds = time.perf_counter() - started
+        out[name] = (read_document(packet_file(original)), ex, seconds, path, dict(layer.pages.counts))
+    return out
+
+
+# --- the engine ---------------------------------------------------------------------------------------
+
+
+def test_engine_runs_from_the_wheel_without_network(monkeypatch, capfd, tmp_path):
+    """The models ship inside the rapidocr wheel: no socket is opened, nothing is logged to the terminal."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the OCR engine tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    paths = model_paths()
+    assert all(p.is_file() and "rapidocr" in p.parts for p in paths.values())
+    pdf_path = write_pdf(tmp_path / "one.pdf", [income_page()])
+    pdf = pdfium.PdfDocument(pdf_path)
+    image = np.asarray(pdf[0].render(scale=150 / 72).to_pil().convert("L"))
+    pdf.close()
+    words = Engine(default_rules().labels.statement_pdf.ocr).read(image)  # a fresh engine: models loaded here
+    texts = [w.text for w in words]
+    assert "利润表" in texts and "64,043,690.46" in texts
+    assert all(0 <= c.score <= 1 for w in words for c in w.chars)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+# --- geometry -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_unturn_undoes_the_quarter_turn(turn):
+    from PIL import Image
+
+    width, height = 40, 60
+    image = Image.new("L", (width, height), 255)
+    image.putpixel((7, 11), 0)
+    from extractors.ocr_pages import _turn
+
+    turned = _turn(image, turn)
+    (y, x), = np.argwhere(np.asarray(turned) == 0)
+    back = _unturn((x + 0.5, y + 0.5), turn, width, height)
+    assert back == pytest.approx((7.5, 11.5))
+
+
+def test_straightening_rotates_like_pil():
+    from PIL import Image
+
+    image = Image.new("L", (200, 100), 255)
+    image.putpixel((170, 20), 0)
+    rotated = np.asarray(image.rotate(10, resample=Image.Resampling.NEAREST, fillcolor=255))
+    (y, x), = np.argwhere(rotated == 0)[:1]
+    assert _straight((170, 20), (100, 50), 10) == pytest.approx((x, y), abs=1.5)
+    assert _straight(_straight((170, 20), (100, 50), 10), (100, 50), -10) == pytest.approx((170, 20))
+
+
+# --- scanned statements -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_scan_gives_the_figures_of_its_text_layer_original(scanned, name):
+    original, ex, *_ = scanned[name]
+    assert ex.error is None and ex.ocr and not original.ocr
+    assert (ex.kind, ex.fiscal_year) == (original.kind, original.fiscal_year) == (DocumentKind.FINANCIAL_STATEMENT,
+                                                                                 VARIANTS[name][1])
+    assert _fields(ex.record) == _fields(original.record)
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_ocr_sources_have_page_bbox_and_confidence(scanned, name):
+    original, ex, _, path, _ = scanned[name]
+    pdf = pdfium.PdfDocument(path)
+    sizes = [pdf[i].get_size() for i in range(len(pdf))]
+    pdf.close()
+    turned = VARIANTS[name][2].turned
+    for field, value in record_values(ex.record):
+        src = value.source
+        assert src.page and src.bbox and src.confidence is not None, field
+        width, height = sizes[src.page - 1]
+        x0, top, x1, bottom = src.bbox
+        assert 0 <= x0 < x1 <= width and 0 <= top < bottom <= height, (field, src.bbox)
+        if not field.startswith(("current.", "prior.")) or turned:
+            continue
+        # the scan keeps the page's geometry: the figure is where the text layer has it (skew aside)
+        before = dict(record_values(original.record))[field].source.bbox
+        center = ((x0 + x1) / 2, (top + bottom) / 2)
+        assert center == pytest.approx(((before[0] + before[2]) / 2, (before[1] + before[3]) / 2), abs=20), field
+
+
+def test_figure_on_a_page_turned_a_quarter_maps_back_onto_the_landscape_page(scanned):
+    original, ex, _, path, _ = scanned["turned-seals-150dpi"]
+    src = ex.record.current.total_revenue.source  # the income statement, page 5, turned onto a landscape page
+    before = original.record.current.total_revenue.source
+    assert src.page == before.page == 5
+    pdf = pdfium.PdfDocument(path)
+    width, height = pdf[4].get_size()
+    pdf.close()
+    assert width > height
+    # ROTATE_90 (counter-clockwise): a point (x, y) of the portrait page lands at (y, portrait width - x)
+    cx, cy = (before.bbox[0] + before.bbox[2]) / 2, (before.bbox[1] + before.bbox[3]) / 2
+    assert ((src.bbox[0] + src.bbox[2]) / 2, (src.bbox[1] + src.bbox[3]) / 2) == pytest.approx((cy, height - cx),
+                                                                                              abs=20)
+
+
+def test_only_the_pages_that_matter_are_read_in_full(scanned):
+    for name, (_, _, seconds, path, counts) in scanned.items():
+        pages = len(read_texts(path))
+        # every page in the low-resolution pass; in full only the report, the statements and the notes
+        assert counts["quick"] == pages and counts["read"] <= 5, (name, counts)
+        assert seconds < SECONDS_PER_STATEMENT, (name, seconds)
+
+
+def test_low_confidence_values_are_listed_with_a_warning(tmp_path):
+    """With a confidence floor no reading reaches, every OCR'd value is listed as doubtful."""
+    text = write_pdf(tmp_path / "text.pdf", [audit_page(2011), income_page(2011)])
+    scan = tmp_path / "scan.pdf"
+    scan_pdf(text, scan, ScanStyle(dpi=150, skew=0.5), seed="low")
+    rules = ocr_rules(min_confidence=Decimal("1.0"), second_look_dpi=0)
+    ex = statement_pdf.extract(packet_file(scan), rules)
+    record = ex.record
+    assert record.current.total_revenue.value == Decimal("64043690.46")
+    doubtful = {name for name, value in record_values(record) if value.source.confidence < 1}
+    assert doubtful and set(record.low_confidence) == doubtful
+    assert sum("read by OCR with confidence" in w for w in record.warnings) == len(doubtful)
+    clean = statement_pdf.extract(packet_file(text), rules).record
+    assert clean.low_confidence == [] and all(v.source.confidence is None for _, v in record_values(clean))
+
+
+def test_ocr_turned_off_keeps_the_plain_error(tmp_path):
+    text = write_pdf(tmp_path / "text.pdf", [income_page(2011)])
+    scan = tmp_path / "scan.pdf"
+    scan_pdf(text, scan, replace(ScanStyle(), seal_signature=False), seed="off")
+    ex = read_document(packet_file(scan), ocr_rules(enabled=False))
+    assert ex.kind == DocumentKind.UNKNOWN and not ex.ocr
+    assert ex.error == "scanned, no text layer; OCR is turned off in the rules"
+
+
+def test_too_many_pages_to_ocr_is_a_plain_error(tmp_path):
+    text = write_pdf(tmp_path / "text.pdf", [income_page(2011)] * 3)
+    scan = tmp_path / "scan.pdf"
+    scan_pdf(text, scan, replace(ScanStyle(dpi=72), seal_signature=False), seed="many")
+    ex = read_document(packet_file(scan), ocr_rules(max_pages=2))
+    assert "3 pages to OCR, more than the 2 pages" in ex.error
+
+
+def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path):
+    """A text-layer report whose auditor's report was scanned in: that page is OCR'd, the others are not."""
+    scan = tmp_path / "report-scan.pdf"
+    scan_pdf(write_pdf(tmp_path / "report.pdf", [audit_page(2011)]), scan, ScanStyle(dpi=150, skew=1.0), seed="mix")
+    text = write_pdf(tmp_path / "text.pdf", [balance_page(2011), income_page(2011), notes_page()])
+    mixed = pdfium.PdfDocument.new()
+    for part in (scan, text):
+        source = pdfium.PdfDocument(part)
+        mixed.import_pages(source)
+        source.close()
+    path = tmp_path / "mixed.pdf"
+    mixed.save(path)
+    mixed.close()
+    layer = layer_for(path, read_texts(path), default_rules())
+    assert layer.ocr and layer.scanned == {1}
+    ex = read_document(packet_file(path))
+    record = ex.record
+    assert ex.ocr and ex.kind == DocumentKind.FINANCIAL_STATEMENT and ex.fiscal_year == 2011
+    assert record.auditor.value == FIRM and record.opinion.value == "unqualified"
+    assert record.auditor.source.page == 1 and record.auditor.source.confidence is not None
+    assert record.current.total_revenue.value == Decimal("64043690.46")
+    assert record.current.total_revenue.source.confidence is None  # from the text layer
