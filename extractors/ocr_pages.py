@@ -458,7 +458,8 @@ def _lines(number: int, words: list[Word], scale: float) -> tuple[list[Line], li
     return lines, chars
 
 
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": "."})
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": ".",
+                                   ":": ",", "：": ",", ";": ",", "；": ","})
 _GROUPED = re.compile(r"^[(（]?[-−－]?\d{1,3}(?:[.,]\d{3})+[.,]\d{2}[)）]?$")
 _BROKEN = re.compile(r"^[(（]?[-−－]?\d{4,}(?:[.,]\d{3})+[.,]\d{2}[)）]?$")  # a separator lost in the first group
 _REPAIRED = 0.5

@@ -181,6 +181,8 @@ class _Reader:
                 continue
             for kind, cell in found.values.items():
                 years[kind][fieldname] = self._money(found.label, cell)
+            if self.layer.ocr and CURRENT not in found.values:  # e.g. a seal over it, read as no amount
+                self.warnings.append(f"{name}: {fieldname}: the row {found.label} has no readable current amount")
 
     def _money(self, label: str, cell: Cell) -> Money:
         return Money.of(cell.amount, self.source(cell.page, cell.bbox, f"{label} {cell.text}"))
