@@ -37,6 +37,7 @@ from typing import Any
 
 from extractors.base import Extraction, read_document
 from pipeline.packet import PacketFile
+from pipeline.processes import child_stdout
 from pipeline.rules import Rules, default_rules
 
 Reader = Callable[[PacketFile, Rules], Extraction]
@@ -124,7 +125,7 @@ class _Worker:
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, "PYTHONPATH": python_path},  # finds extractors even if not installed
                 stdin=subprocess.DEVNULL,
-                stdout=sys.stderr.fileno() if _has_fileno(sys.stderr) else subprocess.DEVNULL,  # keep stdout clean
+                stdout=child_stdout(),
             )
         self._conn = Connection(ours.detach())
         self._conn.send(list(sys.path))  # so the worker can import what the caller can (e.g. a test's reader)
@@ -177,13 +178,6 @@ class _Worker:
             self._proc.kill()
             return self._proc.wait()
 
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
 
 
 def _death_reason(returncode: int | None) -> str:

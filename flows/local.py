@@ -54,6 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.processes import child_stdout
+
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
 CACHE_ENV = "OMREVIEW_CACHE_DIR"
 STARTUP_SECONDS = 180.0
@@ -130,7 +132,7 @@ class LocalServer:
         self.port = _free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(self.port)], env=env, stdin=subprocess.DEVNULL,
-            stdout=sys.stderr.fileno() if _has_fileno(sys.stderr) else subprocess.DEVNULL,  # keep stdout clean
+            stdout=child_stdout(),
         )
 
     def alive(self) -> bool:
@@ -169,13 +171,6 @@ class LocalServer:
             print(f"warning: the local Prefect server exited with code {code}", file=sys.stderr)
         return code
 
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
 
 
 # --- the migrated template database ---------------------------------------------------------------
