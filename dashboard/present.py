@@ -71,6 +71,18 @@ def figure_choices(report: dict[str, Any]) -> list[str]:
     return [n for n, f in named if is_pdf_region(f["source"])] + [n for n, f in named if not is_pdf_region(f["source"])]
 
 
+def ocr_note(report: dict[str, Any]) -> str | None:
+    """What the applicant page says when documents were read by OCR, and which checks rest on doubtful values."""
+    scanned = [d["file"] for d in report["documents"] if d.get("ocr")]
+    if not scanned:
+        return None
+    doubtful = [c["id"] for c in report["checks"] if "ocr_low_confidence" in c.get("values", {})]
+    note = f"以下文件为扫描件，数据经OCR识别：{'、'.join(scanned)}。"
+    if doubtful:
+        return note + f"识别置信度低的数值所涉检查项已转为需复核：{'、'.join(doubtful)}，请对照原件核实。"
+    return note + "所有采用的数值识别置信度均达到规则要求；来源图像可对照核实。"
+
+
 def document_table(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [mask_any({"文件": d["file"], "类型": KIND_LABELS.get(d["kind"], d["kind"]),
                       "年度": str(d.get("fiscal_year") or ""), "状态": d["status"], "问题": d.get("error") or "",

@@ -51,6 +51,9 @@ def _header(entry: StoredApplicant) -> None:
                f"规则 {report['rules_version']}")
     if report.get("missing_inputs"):
         st.warning("缺少或无法读取的材料：" + "、".join(report["missing_inputs"]))
+    ocr = present.ocr_note(report)
+    if ocr:
+        st.info(mask_text(ocr))
 
 
 def _checks(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:

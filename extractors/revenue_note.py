@@ -128,8 +128,12 @@ def _sum(lines: list[RevenueLine], make_source: MakeSource) -> Money | None:
         else None
     )
     text = "; ".join(r.amount.source.text or r.name for r in lines)
+    source = make_source(first.page or 1, box, text)
+    read = [c for c in (source.confidence, *(r.amount.source.confidence for r in lines)) if c is not None]
+    if read:  # read by OCR: a sum is as sure as its least sure part (the lines may lie on several pages)
+        source = source.model_copy(update={"confidence": min(read)})
     return Money(
         value=sum((r.amount.value for r in lines), Decimal(0)),
         precision=max(r.amount.precision for r in lines),
-        source=make_source(first.page or 1, box, text),
+        source=source,
     )

@@ -69,6 +69,13 @@ def applicant_markdown(report: Report) -> str:
     if report.discrepancies:
         lines += ["## Discrepancies", "", "| figure | message |", "|---|---|",
                   *[f"| {_cell(d.figure)} | {_cell(d.message)} |" for d in report.discrepancies], ""]
+    scanned = [d for d in report.documents if d.ocr]
+    if scanned:
+        doubtful = [c.id for c in report.checks if "ocr_low_confidence" in c.values]
+        lines += ["## Read by OCR (scanned pages)", "",
+                  *[f"- {_cell(d.file)}" + (f" ({d.pages} pages)" if d.pages else "") for d in scanned], "",
+                  "Checks resting on a value read with low confidence: "
+                  + (", ".join(doubtful) if doubtful else "none") + ".", ""]
     errors = [d for d in report.documents if d.status == "error"]
     if errors:
         lines += ["## Unreadable files", "", "| file | reason |", "|---|---|",

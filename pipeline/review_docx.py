@@ -104,9 +104,9 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
         _decisions(doc, by_target.get((TargetKind.DISCREPANCY, key), []))
 
     doc.add_heading("三、申报材料", level=1)
-    _table(doc, ["文件", "类型", "年度", "状态", "问题", "页数"], [
+    _table(doc, ["文件", "类型", "年度", "状态", "问题", "页数", "OCR识别"], [
         [d["file"], KIND_LABELS.get(d["kind"], d["kind"]), d.get("fiscal_year") or "", d["status"],
-         d.get("error") or "", d.get("pages") or ""] for d in report["documents"]])
+         d.get("error") or "", d.get("pages") or "", "是" if d.get("ocr") else ""] for d in report["documents"]])
 
     doc.add_heading("四、评审结论", level=1)
     doc.add_paragraph(f"机器审查结论：{verdict_label(report['verdict'])}。")

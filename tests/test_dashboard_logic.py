@@ -179,3 +179,13 @@ def test_the_command_refuses_before_serving(tmp_path, capsys):
     assert "without a credential" in capsys.readouterr().err
     assert main(["--out", str(tmp_path / "nothing")]) == 2
     assert "run `omreview batch` first" in capsys.readouterr().err
+
+
+def test_the_applicant_page_says_which_documents_were_read_by_ocr():
+    report = {"documents": [{"file": "a.pdf", "ocr": True}, {"file": "form.docx", "ocr": False}],
+              "checks": [{"id": "B1", "values": {"ocr_low_confidence": 1}}, {"id": "G2", "values": {}}]}
+    note = present.ocr_note(report)
+    assert "a.pdf" in note and "form.docx" not in note and "B1" in note and "G2" not in note
+    report["checks"][0]["values"] = {}
+    assert "均达到" in present.ocr_note(report)
+    assert present.ocr_note({"documents": [{"file": "form.docx"}], "checks": []}) is None

@@ -65,3 +65,16 @@ def test_scanned_statements_are_marked_ocr_and_read_confidently(sample_report, t
         source = figure["source"]
         assert source["page"] and source["bbox"], name
         assert Decimal(source["confidence"]) >= floor, (name, source)
+
+
+def test_the_markdown_artifact_says_which_statements_were_read_by_ocr(sample_report, twin):
+    from pipeline.artifacts import applicant_markdown
+    from pipeline.model import Report
+
+    scanned = Report.model_validate(sample_report(CASE))
+    markdown = applicant_markdown(scanned)
+    assert "## Read by OCR" in markdown
+    for d in scanned.documents:
+        assert (f"- {d.file}" in markdown) == d.ocr
+    assert "low confidence: none." in markdown  # every figure of app-21 is read above the floor
+    assert "Read by OCR" not in applicant_markdown(Report.model_validate(twin))

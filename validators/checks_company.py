@@ -52,10 +52,10 @@ def check_g1(ctx: Context, rule: CheckRule):
     for year in ctx.fiscal_years:
         om, _ = om_revenue(ctx.inputs, year)
         values[f"om_revenue.{year}"] = yuan_str(om.value) if om else None
+        if om is not None:
+            evidence.append(om.source)
         if om is None or om.value <= 0:
             zero_years.append(str(year))
-        else:
-            evidence.append(om.source)
     if zero_years:
         message = f"运维业务满{need}年，但{'、'.join(zero_years)}年无运维收入，请核实。"
         return row(rule, REVIEW, message, values, evidence)
@@ -114,10 +114,10 @@ def check_g3(ctx: Context, rule: CheckRule):
         equity = s.current.equity
         if equity is not None:
             values[f"equity.{year}"] = yuan_str(equity.value)
+            evidence.append(equity.source)
             if equity.value <= 0:
                 notes.append(f"{year}年末所有者权益合计不为正")
                 worst = max(worst, REVIEW, key=_severity)
-                evidence.append(equity.source)
     if worst is PASS:
         return row(rule, PASS, "近三年均经境内会计师事务所审计，均为标准无保留意见。", values, evidence)
     return row(rule, worst, "；".join(notes) + "。", values, evidence)

@@ -23,6 +23,7 @@ from pipeline.model import (
 from pipeline.records import DocumentRecord, FormRecord
 from pipeline.rules import Rules
 from validators.checks_projects import client_key, in_window, own_software, qualifying
+from validators.confidence import mark_doubtful
 from validators.context import Context
 from validators.discrepancies import find_discrepancies
 from validators.figures import build_figures, counted_staff
@@ -113,7 +114,7 @@ def evaluate(
     ctx = Context(inputs=inputs, figures=figures, rules=rules, application_date=application_date,
                   fiscal_years=fiscal_years)
     figures.update(_project_figures(ctx))
-    checks = relax(run_checks(ctx, rules), inputs.form, rules)
+    checks = mark_doubtful(relax(run_checks(ctx, rules), inputs.form, rules), inputs, rules)
     discrepancies = find_discrepancies(ctx)
     missing = missing_inputs(documents, fiscal_years)
     form = inputs.form
