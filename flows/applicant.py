@@ -39,7 +39,9 @@ def applicant_flow(
     opened = tasks.submit(tasks.open_applicant, Path(folder), rules.version, when, None).result()
     if opened.packet is None:
         raise InputError(opened.error or f"cannot open {folder}")
-    pairs = [tasks.submit(tasks.read_document, pf, rules.version) for pf in opened.packet.files]
-    review = tasks.submit(tasks.assess_applicant, opened, pairs, when, rules.version, Path(out), url, None).result()
+    reads = [tasks.submit(tasks.read_document, pf, rules.version) for pf in opened.packet.files]
+    pairs = [future.result() for future in reads]
+    review = tasks.submit(tasks.assess_applicant, tasks.handoff(opened), tasks.handoff(pairs), when, rules.version,
+                          Path(out), url, None).result()
     intake.clear_error_log(Path(out), opened.applicant_id)
     return review.report  # its markdown artifact comes from the assess task

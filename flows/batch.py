@@ -3,13 +3,14 @@
 Sequence (every step a task calling a plain function of ``pipeline.intake``):
 
 1. ``prepare-store``: migrate the results store once, open the batch's row;
-2. per applicant ``open-applicant``: list and hash the folder, look the packet up in the store;
-3. per document of a new or changed applicant ``read-document``, then ``assess-applicant``
-   (evaluate, write report.json at once, save to the store, its markdown artifact): a batch killed
-   midway keeps what it did;
+2. ``open-intake``: list and hash every applicant folder, look each packet up in the store (one task
+   for the intake: a task per applicant would cost Prefect more than the opening);
+3. per document of a new or changed applicant ``read-document`` (a window of ``WINDOW`` applicants read
+   at a time), then ``assess-applicant`` (evaluate, write report.json at once, save to the store, its
+   markdown artifact): a batch killed midway keeps what it did;
 4. the batch-level rules across every applicant of the intake (see ``pipeline.intake`` for how
-   unchanged applicants take part), ``record-report`` and a new artifact version for each report
-   they change;
+   unchanged applicants take part); the reports they change are written and saved by ``record-reports``
+   (one task for all of them), each with a new version of its artifact;
 5. the batch's table artifact, ``finish-batch`` (the store's batch row and ``OUT/batch.json``).
 
 A broken applicant (a bug while reviewing it) ends as a failed task, its traceback in
@@ -19,6 +20,7 @@ A broken applicant (a bug while reviewing it) ends as a failed task, its traceba
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ from pipeline.packet import applicant_folders
 from pipeline.review import Review
 from pipeline.store import default_url
 from validators.batch import BatchEntry
+
+WINDOW = 8  # applicants whose documents are being read at once (records held in memory, queue kept full)
 
 
 @dataclass
@@ -63,17 +67,12 @@ def batch_flow(
     out, url = Path(out), db_url or default_url(out)
     folders, loose = applicant_folders(Path(intake_folder))
     progress.total(len(folders))
-    batch_id = tasks.submit(tasks.prepare_store, url, str(intake_folder), rules.version).result()
+    # the absolute path: the dashboard finds the originals there whatever folder it is started from
+    batch_id = tasks.submit(tasks.prepare_store, url, str(Path(intake_folder).resolve()), rules.version).result()
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
 
     opened, under_review = _open_all(folders, rules.version, when, url, out, summary)
-    reviewing: dict[PrefectFuture[Any], _Applicant] = {}
-    for applicant in under_review:
-        applicant.documents = [tasks.submit(tasks.read_document, pf, rules.version)
-                               for pf in applicant.opened.packet.files]  # type: ignore[union-attr]
-        future = tasks.submit(tasks.assess_applicant, applicant.opened, applicant.documents,
-                              when, rules.version, out, url, batch_id)
-        reviewing[future] = applicant
+    reviewing = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary)
     reviewed = _collect_reviews(reviewing, out, summary)
 
     unchanged = [o for o in opened if o.stored is not None]
@@ -95,12 +94,10 @@ def batch_flow(
 def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, out: Path,
               summary: BatchSummary) -> tuple[list[Opened], list[_Applicant]]:
     """Open every folder; rejected and unchanged applicants are done at once, the rest are to review."""
-    futures = {tasks.submit(tasks.open_applicant, folder, rules_version, when, url): folder for folder in folders}
+    results = tasks.submit(tasks.open_intake, folders, rules_version, when, url).result()
     opened: list[Opened] = []
     to_review: list[_Applicant] = []
-    for future in as_completed(list(futures)):
-        folder = futures[future]
-        result = future.result(raise_on_failure=False)
+    for folder, result in zip(folders, results, strict=True):
         if isinstance(result, BaseException):
             _failed(summary, folder.name, result, out)
             continue
@@ -116,6 +113,41 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
     return opened, to_review
 
 
+def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: dt.date, out: Path, url: str,
+                     batch_id: int | None, summary: BatchSummary) -> dict[PrefectFuture[Any], _Applicant]:
+    """Read the documents of a window of applicants at a time; assess each applicant once its documents are read.
+
+    The window bounds the records held in memory whatever the intake's size, and keeps the task runner's
+    queue full. What a task hands to the next (the opened packet, the records) is passed ``quote``d:
+    Prefect would otherwise walk every field of every record looking for futures, which cost more than
+    the task itself.
+    """
+    waiting, reading = deque(under_review), deque[_Applicant]()
+    reviewing: dict[PrefectFuture[Any], _Applicant] = {}
+
+    def fill() -> None:
+        while waiting and len(reading) < WINDOW:
+            applicant = waiting.popleft()
+            applicant.documents = [tasks.submit(tasks.read_document, pf, rules_version)
+                                   for pf in applicant.opened.packet.files]  # type: ignore[union-attr]
+            reading.append(applicant)
+
+    fill()
+    while reading:
+        applicant = reading.popleft()
+        pairs = [future.result(raise_on_failure=False) for future in applicant.documents]
+        applicant.documents = []
+        broken = next((p for p in pairs if isinstance(p, BaseException)), None)
+        if broken is not None:  # a bug while reading (an unreadable file is a document in error, not this)
+            _failed(summary, applicant.opened.applicant_id, broken, out)
+        else:
+            future = tasks.submit(tasks.assess_applicant, tasks.handoff(applicant.opened), tasks.handoff(pairs),
+                                  when, rules_version, out, url, batch_id)
+            reviewing[future] = applicant
+        fill()
+    return reviewing
+
+
 def _collect_reviews(reviewing: dict[PrefectFuture[Any], _Applicant], out: Path,
                      summary: BatchSummary) -> list[_Applicant]:
     done: list[_Applicant] = []
@@ -123,23 +155,13 @@ def _collect_reviews(reviewing: dict[PrefectFuture[Any], _Applicant], out: Path,
         applicant = reviewing.pop(future)
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
-            _failed(summary, applicant.opened.applicant_id, _root_cause(result, applicant), out)
+            _failed(summary, applicant.opened.applicant_id, result, out)
         else:
             applicant.review = result
             intake.clear_error_log(out, applicant.opened.applicant_id)
             done.append(applicant)
             progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)
-        applicant.documents = []  # let the records go
     return done
-
-
-def _root_cause(exc: BaseException, applicant: _Applicant) -> BaseException:
-    """The first failed document's exception when assessing failed because of it."""
-    for future in applicant.documents:
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, BaseException):
-            return result
-    return exc
 
 
 def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Report | None = None,
@@ -161,7 +183,7 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
         return {o.applicant_id: o.stored for o in unchanged if o.stored is not None}
     entries: list[BatchEntry] = [a.review.batch_entry for a in reviewed if a.review is not None]
     bases: dict[str, Report] = {a.opened.applicant_id: a.review.report for a in reviewed if a.review is not None}
-    futures = {tasks.submit(tasks.roster_entry, o, rules_version): o for o in unchanged}
+    futures = {tasks.submit(tasks.roster_entry, tasks.handoff(o), rules_version): o for o in unchanged}
     complete = True
     for future in as_completed(list(futures)):
         o = futures[future]
@@ -183,23 +205,26 @@ def _record_finals(finals: dict[str, Report], reviewed: list[_Applicant], unchan
         a.opened.applicant_id: (a.opened, a.review.report) for a in reviewed if a.review is not None}
     saved.update({o.applicant_id: (o, o.stored) for o in unchanged if o.stored is not None})
     reviewed_ids = {a.opened.applicant_id for a in reviewed}
-    writes: dict[str, PrefectFuture[Any]] = {}
+    to_write: list[tuple[Report, str]] = []
     for applicant_id, report in finals.items():
         o, before = saved[applicant_id]
         # a reviewed applicant's report.json was just written; an unchanged one's may be missing
         if report != before or (applicant_id not in reviewed_ids and intake.needs_writing(report, out)):
-            writes[applicant_id] = tasks.submit(tasks.record_report, report, o.packet_hash, out, url, batch_id)
+            to_write.append((report, o.packet_hash))  # type: ignore[arg-type]
+    written: dict[str, Path | Exception] = {}
+    if to_write:
+        results = tasks.submit(tasks.record_reports, tasks.handoff(to_write), out, url, batch_id).result()
+        written = {report.applicant.id: result for (report, _), result in zip(to_write, results, strict=True)}
     failed = {r.applicant for r in summary.rows if r.outcome is Outcome.FAILED}
     changed: list[Report] = []
     for applicant_id, report in sorted(finals.items()):
         if applicant_id in failed:
             continue
         path = Path(out) / applicant_id / "report.json"
-        if applicant_id in writes:
-            result = writes[applicant_id].result(raise_on_failure=False)
-            if isinstance(result, BaseException):
-                _failed(summary, applicant_id, result, out, counted=True)
-                continue
+        result = written.get(applicant_id)
+        if isinstance(result, BaseException):
+            _failed(summary, applicant_id, result, out, counted=True)
+            continue
         if report != saved[applicant_id][1]:
             changed.append(report)
         outcome = Outcome.REVIEWED if applicant_id in reviewed_ids else Outcome.UNCHANGED

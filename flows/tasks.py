@@ -17,8 +17,11 @@ from prefect import Task, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.states import State
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
 
 from pipeline import intake
@@ -54,6 +57,27 @@ def open_applicant(folder: Path, rules_version: str, application_date: dt.date, 
     return intake.open_applicant(folder, intake.rules_for(rules_version), application_date, store)
 
 
+@task(name="open-intake", **_io)
+def open_intake(folders: list[Path], rules_version: str, application_date: dt.date,
+                db_url: str) -> list[intake.Opened | Exception]:
+    """Every applicant folder of a batch listed, hashed and looked up in the store (one task, not one each).
+
+    A bug while opening one folder is that folder's result (its applicant fails, the others go on);
+    an I/O error fails the task, which is retried (opening is read-only and repeatable).
+    """
+    store, rules = intake.store_for(db_url), intake.rules_for(rules_version)
+    return [_or_bug(intake.open_applicant, folder, rules, application_date, store) for folder in folders]
+
+
+def _or_bug(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except IO_ERRORS:
+        raise
+    except Exception as exc:  # one applicant's bug is that applicant's failure, not the batch's
+        return exc
+
+
 @task(name="read-document", **_io)
 def read_document(pf: PacketFile, rules_version: str) -> tuple[Document, DocumentRecord | None]:
     return intake.read_file(pf, intake.rules_for(rules_version))
@@ -82,9 +106,12 @@ def roster_entry(opened: intake.Opened, rules_version: str) -> BatchEntry:
     return intake.stored_batch_entry(opened, intake.rules_for(rules_version))
 
 
-@task(name="record-report", task_run_name="record-{report.applicant.id}", **_io)
-def record_report(report: Report, digest: str, out: Path, db_url: str, batch_id: int | None) -> Path:
-    return intake.record(report, digest, out, intake.store_for(db_url), batch_id)
+@task(name="record-reports", **_io)
+def record_reports(reports: list[tuple[Report, str]], out: Path, db_url: str,
+                   batch_id: int | None) -> list[Path | Exception]:
+    """Write and save the reports the batch rules changed (one task for all; a bug fails only its report)."""
+    store = intake.store_for(db_url)
+    return [_or_bug(intake.record, report, digest, out, store, batch_id) for report, digest in reports]
 
 
 @task(name="finish-batch", **_io)
@@ -92,6 +119,20 @@ def finish_batch(db_url: str, batch_id: int, counts: dict[str, int], summary_jso
     """Close the batch's row in the store and write OUT/batch.json (given as text: nothing to traverse)."""
     intake.store_for(db_url).finish_batch(batch_id, counts["reviewed"], counts["unchanged"], counts["failed"])
     return intake.write_batch_summary(summary_json, out)
+
+
+def handoff(value: Any) -> Any:
+    """``value`` as a parameter Prefect passes on as it is, without walking every field looking for futures.
+
+    That walk (``visit_collection`` over a packet or a report's records) cost more CPU than the task
+    itself. On a thread pool the value is ``quote``d; Dask sends its arguments through its own
+    serialisation, which turns Prefect's annotations (named tuples) into plain tuples, so there it goes
+    unquoted and the walk happens on the workers.
+    """
+    context = FlowRunContext.get()
+    if context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner):
+        return quote(value)
+    return value
 
 
 # --- which task runs this process submitted (so a local server is stopped only once it recorded them)

@@ -62,6 +62,7 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
     store = ResultStore(default_url(out))
     store.migrate()
     folders, _ = applicant_folders(intake)
+    setup = time.process_time()
     start = time.perf_counter()
 
     def one(folder: Path) -> Any:
@@ -89,7 +90,7 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
 
     if isolate._shared is not None:
         isolate._shared.close()
-    return {"wall": wall}
+    return {"wall": wall, "cpu_setup": setup}
 
 
 def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
@@ -98,12 +99,13 @@ def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
     from pipeline.intake import READERS
 
     with quiet_console():
+        setup = time.process_time()
         start = time.perf_counter()
         summary = with_runner(batch_flow, workers=workers)(intake_folder=intake, out=out)
         wall = time.perf_counter() - start
         settle()
     READERS.close()
-    return {"wall": wall, "settled": time.perf_counter() - start,
+    return {"wall": wall, "settled": time.perf_counter() - start, "cpu_setup": setup,
             "counts": {o: summary.count(o) for o in type(summary.rows[0].outcome)}}
 
 
@@ -197,6 +199,7 @@ def run_child(args: list[str], env: dict[str, str], server: psutil.Process | Non
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mb"] = peak / 1_048_576
     result["cpu"] = sum(cpu.values())
+    result["cpu_main"] = cpu.get(proc.pid, 0.0)  # the flow's own process; the rest is its reading processes
     if server:
         result["server_cpu"] = cpu_of(tree(server)) - server_cpu0
     return result
@@ -268,9 +271,10 @@ def main() -> None:
 
 def _print_size(n: int, rows: dict[str, dict[str, Any]]) -> None:
     print(f"\nN = {n} applicants")
-    print(f"  {'run':<14}{'wall s':>8}{'apps/min':>10}{'cpu s':>8}{'server cpu s':>14}{'peak RSS MB':>13}")
+    print(f"  {'run':<14}{'wall s':>8}{'apps/min':>10}{'cpu s':>8}{'of which main':>15}{'server cpu s':>14}"
+          f"{'peak RSS MB':>13}")
     for name, r in rows.items():
-        print(f"  {name:<14}{r['wall']:>8.1f}{n / r['wall'] * 60:>10.1f}{r['cpu']:>8.1f}"
+        print(f"  {name:<14}{r['wall']:>8.1f}{n / r['wall'] * 60:>10.1f}{r['cpu']:>8.1f}{r['cpu_main']:>15.1f}"
               f"{r.get('server_cpu', 0.0):>14.1f}{r['peak_rss_mb']:>13.0f}")
     plain, threads, pf = rows["plain"], rows["plain-threads"], rows["prefect"]
     print(f"  prefect / plain loop (wall): {pf['wall'] / plain['wall']:.2f}; "
@@ -278,6 +282,10 @@ def _print_size(n: int, rows: dict[str, dict[str, Any]]) -> None:
     extra_cpu = pf["cpu"] + pf.get("server_cpu", 0.0) - threads["cpu"]
     print(f"  Prefect's share, CPU (client + server, over plain threads): {extra_cpu:.1f} s = "
           f"{extra_cpu / plain['cpu'] * 100:.0f}% of the plain loop's CPU")
+    work = {k: r["cpu"] - r.get("cpu_setup", 0.0) for k, r in rows.items()}  # imports and set-up left out
+    extra_work = work["prefect"] + pf.get("server_cpu", 0.0) - work["plain-threads"]
+    print(f"  the same without each process's imports (paid once by a long-running worker): {extra_work:.1f} s = "
+          f"{extra_work / work['plain'] * 100:.0f}% of the plain loop's CPU")
     print(f"  Prefect's share, wall (over plain threads): {(pf['wall'] - threads['wall']) / plain['wall'] * 100:.0f}%"
           f" of the plain loop's wall time; re-run with everything unchanged: {rows['prefect-rerun']['wall']:.1f} s")
 

@@ -128,36 +128,45 @@ def test_a_batch_killed_midway_completes_on_the_next_run(clean_batch, prefect_ap
 
 
 def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monkeypatch):
-    intake = _intake(tmp_path, {"app-06": "app-06", "crashes": "app-19"})
+    intake = _intake(tmp_path, {"app-06": "app-06", "crashes": "app-19", "opens-badly": "app-02"})
     (intake / "unreadable").mkdir()
     (intake / "unreadable" / "scan.pdf").write_bytes(b"")  # its only file cannot be read
     (intake / "empty").mkdir()
-    real = steps.review_documents
+    real, real_open = steps.review_documents, steps.open_applicant
 
     def crash(packet, *a, **kw):
         if packet.applicant_id == "crashes":
             raise RuntimeError("a bug in one applicant")
         return real(packet, *a, **kw)
 
+    def crash_opening(folder, *a, **kw):
+        if folder.name == "opens-badly":
+            raise KeyError("a bug while opening one applicant")
+        return real_open(folder, *a, **kw)
+
     monkeypatch.setattr(steps, "review_documents", crash)
+    monkeypatch.setattr(steps, "open_applicant", crash_opening)
     out = tmp_path / "out"
     state = batch_flow(intake_folder=intake, out=out, return_state=True)
     assert state.is_completed()
     summary = state.result()
     outcomes = {r.applicant: r.outcome for r in summary.rows}
-    assert outcomes == {"app-06": "reviewed", "crashes": "failed", "unreadable": "reviewed", "empty": "rejected"}
+    assert outcomes == {"app-06": "reviewed", "crashes": "failed", "opens-badly": "failed", "unreadable": "reviewed",
+                        "empty": "rejected"}
     assert "a bug in one applicant" in (out / "crashes" / "error.log").read_text()
+    assert "a bug while opening one applicant" in (out / "opens-badly" / "error.log").read_text()
     assert not (out / "crashes" / "report.json").exists()
     broken = json.loads((out / "unreadable" / "report.json").read_text(encoding="utf-8"))
     assert broken["verdict"] == "incomplete" and broken["documents"][0]["status"] == "error"
-    assert _rows(out)["applicants"] == 2  # the failed one is not stored: the next run tries it again
+    assert _rows(out)["applicants"] == 2  # the failed ones are not stored: the next run tries them again
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
-    assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 1}
+    assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 2}
     assert batch["batch_inputs"] is None  # the batch rules missed one: worked out again next time
     monkeypatch.setattr(steps, "review_documents", real)
-    again = batch_flow(intake_folder=intake, out=out)
-    assert {r.applicant: r.outcome for r in again.rows}["crashes"] == "reviewed"
-    assert not (out / "crashes" / "error.log").exists()
+    monkeypatch.setattr(steps, "open_applicant", real_open)
+    again = {r.applicant: r.outcome for r in batch_flow(intake_folder=intake, out=out).rows}
+    assert again["crashes"] == again["opens-badly"] == "reviewed"
+    assert not (out / "crashes" / "error.log").exists() and not (out / "opens-badly" / "error.log").exists()
 
 
 def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_path):
@@ -178,12 +187,13 @@ def test_applicant_flow_refuses_other_rules(prefect_api, tmp_path):
         applicant_flow(folder=SAMPLE_DOCS / "app-07", rules_version="1999.1", out=tmp_path)
 
 
-def test_full_batch_over_the_twenty_samples_through_the_command_line(prefect_api, tmp_path):
+def test_full_batch_over_the_twenty_samples_through_the_command_line(prefect_api, tmp_path, monkeypatch):
     # app-01 … app-20 (text-layer PDFs); scanned samples after them have their own, slower, OCR tests
     cases = [f"app-{i:02d}" for i in range(1, 21)]
     intake = _intake(tmp_path, {case: case for case in cases})
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli.app, ["batch", str(intake), "--out", str(out)])
+    monkeypatch.chdir(tmp_path)  # the intake named relative to the working folder, as the README does
+    result = CliRunner().invoke(cli.app, ["batch", "intake", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "ERROR" not in result.output
     reports = {k: json.loads(v) for k, v in _reports(out).items()}
@@ -192,6 +202,8 @@ def test_full_batch_over_the_twenty_samples_through_the_command_line(prefect_api
         expected = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
         assert reports[case]["verdict"] == expected["verdict"], case
     assert _rows(out)["applicants"] == len(cases)
+    with sqlite3.connect(out / "omreview.sqlite") as c:  # absolute: the dashboard finds the originals from anywhere
+        assert c.execute("select intake from batches").fetchall() == [(str(intake.resolve()),)]
     table = json.loads(_artifact(artifact_key("batch", "intake")).data)
     assert [row["applicant"] for row in table] == cases
     for row in table:
