@@ -1,7 +1,8 @@
 """The flows against a Prefect server backed by PostgreSQL, with the results store in PostgreSQL too.
 
 Skipped unless ``OMREVIEW_TEST_POSTGRES`` names a PostgreSQL server whose user may create databases,
-e.g. ``OMREVIEW_TEST_POSTGRES=postgresql://omreview:secret@127.0.0.1:5432`` (CI has none), and the
+e.g. ``OMREVIEW_TEST_POSTGRES=postgresql://omreview:secret@127.0.0.1:5432`` (``.ci/run`` starts Debian's
+PostgreSQL and sets it), and the
 ``psycopg`` driver is installed (``pip install 'psycopg[binary]'``) for the results store.
 """
 
