@@ -20,7 +20,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from typer.testing import CliRunner
 
 from flows.applicant import applicant_flow
-from flows.batch import batch_flow, with_runner
+from flows.batch import batch_flow
 from pipeline import cli
 from pipeline import intake as steps
 from pipeline.artifacts import artifact_key
@@ -214,8 +214,14 @@ def test_dask_runner_on_a_local_cluster(prefect_api, tmp_path):
     pytest.importorskip("prefect_dask")
     intake = _intake(tmp_path, {"app-06": "app-06", "app-17": "app-17"})
     out = tmp_path / "out"
-    summary = with_runner(batch_flow, workers=2, dask="local")(intake_folder=intake, out=out)
-    assert {r.applicant: r.report.verdict for r in summary.rows} == {"app-06": "meets", "app-17": "incomplete"}
+    # the command, so that what its worker processes print on the terminal is seen too
+    done = subprocess.run([Path(sys.executable).with_name("omreview"), "batch", str(intake), "--out", str(out),
+                           "--dask", "local", "--workers", "2"], env={**os.environ, "PREFECT_API_URL": prefect_api},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    terminal = done.stdout + done.stderr
+    assert "app-06: meets" in terminal and "app-17: incomplete" in terminal
+    assert "INFO" not in terminal and "Traceback" not in terminal and "ERROR" not in terminal, terminal
     assert _reports(out)["app-06"] == json.dumps(
         review_applicant(SAMPLE_DOCS / "app-06").model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
     assert _rows(out)["applicants"] == 2
