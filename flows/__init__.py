@@ -2,7 +2,7 @@
 
 - ``flows.applicant``: the per-applicant flow (``omreview run``, and the reviewer's deployment);
 - ``flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
-- ``flows.tasks``: one task per document and per applicant step, each calling a plain function;
+- ``flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
 - ``flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
 - ``flows.serve``: the deployments served by ``omreview serve``;
 - ``flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);

@@ -1,4 +1,4 @@
-"""The tasks: one per document read and one per applicant step, each a call to a plain function.
+"""The tasks: one per document read, one per applicant assessed and a few per batch, each a call to a plain function.
 
 Rules travel as their version string and the store as its URL, so a task's parameters are small
 and picklable (a Dask worker process looks both up itself). Only I/O is retried
@@ -53,6 +53,7 @@ def prepare_store(db_url: str, intake_name: str | None, rules_version: str) -> i
 
 @task(name="open-applicant", task_run_name="open-{folder.name}", **_io)
 def open_applicant(folder: Path, rules_version: str, application_date: dt.date, db_url: str | None) -> intake.Opened:
+    """The applicant flow's (a batch opens all its folders in one ``open-intake`` task)."""
     store = intake.store_for(db_url) if db_url else None
     return intake.open_applicant(folder, intake.rules_for(rules_version), application_date, store)
 
