@@ -34,10 +34,9 @@ from flows import progress, tasks
 from flows.applicant import DEFAULT_WORKERS
 from pipeline import intake
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
-from pipeline.intake import BatchSummary, Opened, Outcome, Row
-from pipeline.model import Report
+from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
+from pipeline.model import Discrepancy
 from pipeline.packet import applicant_folders
-from pipeline.review import Review
 from pipeline.store import default_url
 from validators.batch import BatchEntry
 
@@ -50,7 +49,8 @@ class _Applicant:
 
     opened: Opened
     documents: list[PrefectFuture[Any]] = field(default_factory=list)
-    review: Review | None = None
+    entry: BatchEntry | None = None  # once reviewed: what the batch rules need of it
+    kept: Kept | None = None  # and its report, compressed until the batch rules are applied
 
 
 @flow(name="omreview-batch", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
@@ -75,14 +75,14 @@ def batch_flow(
     reviewing = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary)
     reviewed = _collect_reviews(reviewing, out, summary)
 
-    unchanged = [o for o in opened if o.stored is not None]
-    finals = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary)
-    changed = _record_finals(finals, reviewed, unchanged, out, url, batch_id, summary)
+    unchanged = [o for o in opened if o.kept is not None]
+    extra = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary)
+    changed = _record_finals(extra, reviewed, unchanged, out, url, batch_id, summary)
     if summary.failed:
         summary.inputs = None  # the batch rules missed someone: work them out again next time
 
-    for report in changed:  # reviewed ones have theirs from their assess task already
-        tasks.publish(report)
+    for kept in changed:  # reviewed ones have theirs from their assess task already
+        tasks.publish(kept.get())
     create_table_artifact(table=batch_table(summary),
                           key=artifact_key("batch", Path(intake_folder).resolve().name or "intake"),
                           description=batch_markdown(summary))
@@ -157,14 +157,14 @@ def _collect_reviews(reviewing: dict[PrefectFuture[Any], _Applicant], out: Path,
         if isinstance(result, BaseException):
             _failed(summary, applicant.opened.applicant_id, result, out)
         else:
-            applicant.review = result
+            applicant.entry, applicant.kept = result.batch_entry, Kept.of(result.report)
             intake.clear_error_log(out, applicant.opened.applicant_id)
             done.append(applicant)
             progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)
     return done
 
 
-def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Report | None = None,
+def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Kept | None = None,
             counted: bool = False) -> None:
     """An internal error: its traceback in OUT/<id>/error.log, a row of the summary; the batch goes on."""
     log = intake.write_error_log(out, applicant_id, exc)
@@ -175,14 +175,13 @@ def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: P
 
 
 def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: list[Opened], rules_version: str,
-                 when: dt.date, out: Path, summary: BatchSummary) -> dict[str, Report]:
-    """Every applicant's final report: its base report with the batch discrepancies that concern it."""
+                 when: dt.date, out: Path, summary: BatchSummary) -> dict[str, list[Discrepancy]] | None:
+    """The batch discrepancies of every applicant of the intake; ``None`` when nothing they depend on changed."""
     fingerprint = intake.batch_inputs(opened, intake.rules_for(rules_version), when)
     if not reviewed and fingerprint == intake.previous_batch_inputs(out):
         summary.inputs = fingerprint
-        return {o.applicant_id: o.stored for o in unchanged if o.stored is not None}
-    entries: list[BatchEntry] = [a.review.batch_entry for a in reviewed if a.review is not None]
-    bases: dict[str, Report] = {a.opened.applicant_id: a.review.report for a in reviewed if a.review is not None}
+        return None
+    entries: list[BatchEntry] = [a.entry for a in reviewed if a.entry is not None]
     futures = {tasks.submit(tasks.roster_entry, tasks.handoff(o), rules_version): o for o in unchanged}
     complete = True
     for future in as_completed(list(futures)):
@@ -190,45 +189,52 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
             complete = False
-            _failed(summary, o.applicant_id, result, out, report=o.stored, counted=True)
+            _failed(summary, o.applicant_id, result, out, report=o.kept, counted=True)
             continue
         entries.append(result)
-        bases[o.applicant_id] = intake.base_report(o.stored)  # type: ignore[arg-type]
     summary.inputs = fingerprint if complete and not summary.failed else None
-    return intake.with_batch_rules(bases, entries, intake.rules_for(rules_version))
+    return intake.batch_discrepancies(entries, intake.rules_for(rules_version))
 
 
-def _record_finals(finals: dict[str, Report], reviewed: list[_Applicant], unchanged: list[Opened], out: Path,
-                   url: str, batch_id: int | None, summary: BatchSummary) -> list[Report]:
-    """Write and save the reports the batch rules changed; the rows of the summary. Returns the changed ones."""
-    saved: dict[str, tuple[Opened, Report]] = {
-        a.opened.applicant_id: (a.opened, a.review.report) for a in reviewed if a.review is not None}
-    saved.update({o.applicant_id: (o, o.stored) for o in unchanged if o.stored is not None})
-    reviewed_ids = {a.opened.applicant_id for a in reviewed}
-    to_write: list[tuple[Report, str]] = []
-    for applicant_id, report in finals.items():
-        o, before = saved[applicant_id]
-        # a reviewed applicant's report.json was just written; an unchanged one's may be missing
-        if report != before or (applicant_id not in reviewed_ids and intake.needs_writing(report, out)):
-            to_write.append((report, o.packet_hash))  # type: ignore[arg-type]
-    written: dict[str, Path | Exception] = {}
-    if to_write:
-        results = tasks.submit(tasks.record_reports, tasks.handoff(to_write), out, url, batch_id).result()
-        written = {report.applicant.id: result for (report, _), result in zip(to_write, results, strict=True)}
+def _record_finals(extra: dict[str, list[Discrepancy]] | None, reviewed: list[_Applicant], unchanged: list[Opened],
+                   out: Path, url: str, batch_id: int | None, summary: BatchSummary) -> list[Kept]:
+    """Each applicant's final report, built one at a time (its base report with the batch discrepancies that
+    concern it); those that changed written and saved; the rows of the summary. Returns the changed ones."""
     failed = {r.applicant for r in summary.rows if r.outcome is Outcome.FAILED}
-    changed: list[Report] = []
-    for applicant_id, report in sorted(finals.items()):
+    held: dict[str, tuple[Opened, Kept]] = {a.opened.applicant_id: (a.opened, a.kept) for a in reviewed
+                                            if a.kept is not None}
+    reviewed_ids = set(held)
+    held.update({o.applicant_id: (o, o.kept) for o in unchanged if o.kept is not None})
+    finals: dict[str, Kept] = {}
+    to_write: list[tuple[str, Kept, str]] = []
+    changed: list[Kept] = []
+    for applicant_id, (o, kept) in sorted(held.items()):
         if applicant_id in failed:
             continue
-        path = Path(out) / applicant_id / "report.json"
+        final = kept
+        if extra is not None:  # None: nothing the batch rules depend on changed, the reports stand
+            before = kept.get()
+            after = intake.final_report(before, extra.get(applicant_id, []))
+            if after != before:
+                final = Kept.of(after)
+                changed.append(final)
+        finals[applicant_id] = final
+        # a reviewed applicant's report.json was just written; an unchanged one's may be missing
+        if final is not kept or (applicant_id not in reviewed_ids and intake.needs_writing(final.get(), out)):
+            to_write.append((applicant_id, final, o.packet_hash))  # type: ignore[arg-type]
+    written: dict[str, Path | Exception] = {}
+    if to_write:
+        reports = tasks.handoff([(final, digest) for _, final, digest in to_write])
+        results = tasks.submit(tasks.record_reports, reports, out, url, batch_id).result()
+        written = {applicant_id: result for (applicant_id, _, _), result in zip(to_write, results, strict=True)}
+    for applicant_id, final in finals.items():
         result = written.get(applicant_id)
         if isinstance(result, BaseException):
             _failed(summary, applicant_id, result, out, counted=True)
+            changed = [k for k in changed if k is not final]
             continue
-        if report != saved[applicant_id][1]:
-            changed.append(report)
         outcome = Outcome.REVIEWED if applicant_id in reviewed_ids else Outcome.UNCHANGED
-        summary.rows.append(Row(applicant_id, outcome, report=report, path=path))
+        summary.rows.append(Row(applicant_id, outcome, report=final, path=Path(out) / applicant_id / "report.json"))
     return changed
 
 

@@ -108,11 +108,12 @@ def roster_entry(opened: intake.Opened, rules_version: str) -> BatchEntry:
 
 
 @task(name="record-reports", **_io)
-def record_reports(reports: list[tuple[Report, str]], out: Path, db_url: str,
+def record_reports(reports: list[tuple[intake.Kept, str]], out: Path, db_url: str,
                    batch_id: int | None) -> list[Path | Exception]:
     """Write and save the reports the batch rules changed (one task for all; a bug fails only its report)."""
     store = intake.store_for(db_url)
-    return [_or_bug(intake.record, report, digest, out, store, batch_id) for report, digest in reports]
+    return [_or_bug(lambda k, d: intake.record(k.get(), d, out, store, batch_id), kept, digest)
+            for kept, digest in reports]
 
 
 @task(name="finish-batch", **_io)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import threading
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -125,6 +126,21 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A report held while a batch goes on, as compressed JSON: ~5 KB where its objects take ~150 KB, so a
+    batch's memory does not grow with its number of applicants. ``get()`` builds the report again."""
+
+    data: bytes
+
+    @classmethod
+    def of(cls, report: Report) -> Kept:
+        return cls(zlib.compress(report.model_dump_json().encode("utf-8"), 1))
+
+    def get(self) -> Report:
+        return Report.model_validate_json(zlib.decompress(self.data))
+
+
+@dataclass(frozen=True)
 class Opened:
     """An applicant folder listed and hashed, and its stored report if this packet was reviewed already."""
 
@@ -132,12 +148,17 @@ class Opened:
     folder: Path
     packet: Packet | None = None
     packet_hash: str | None = None
-    stored: Report | None = None
+    kept: Kept | None = None  # the stored report
     error: str | None = None
 
     @property
     def to_review(self) -> bool:
-        return self.packet is not None and self.stored is None
+        return self.packet is not None and self.kept is None
+
+    @property
+    def stored(self) -> Report | None:
+        """The stored report of this packet (built anew at each call)."""
+        return self.kept.get() if self.kept is not None else None
 
 
 def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None) -> Opened:
@@ -151,7 +172,8 @@ def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store:
     stored = None if store is None else stored_report(store, packet.applicant_id, digest, rules.version)
     if stored is not None and stored.application_date != application_date:
         stored = None
-    return Opened(applicant_id=packet.applicant_id, folder=folder, packet=packet, packet_hash=digest, stored=stored)
+    return Opened(applicant_id=packet.applicant_id, folder=folder, packet=packet, packet_hash=digest,
+                  kept=Kept.of(stored) if stored is not None else None)
 
 
 def stored_report(store: ResultStore, applicant_id: str, digest: str, rules_version: str) -> Report | None:
@@ -249,10 +271,20 @@ def previous_batch_inputs(out: Path) -> str | None:
         return None
 
 
+def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> dict[str, list[Discrepancy]]:
+    """The batch discrepancies of every applicant of the intake, by applicant id."""
+    return batch_rules.batch_discrepancies(entries, rules)
+
+
+def final_report(report: Report, extra: list[Discrepancy]) -> Report:
+    """``report`` with the batch discrepancies that concern it now, in place of those it had (verdict decided again)."""
+    return batch_rules.apply(base_report(report), extra)
+
+
 def with_batch_rules(reports: dict[str, Report], entries: list[batch_rules.BatchEntry],
                      rules: Rules) -> dict[str, Report]:
     """Every base report with the batch discrepancies that concern it added (verdict decided again)."""
-    extra: dict[str, list[Discrepancy]] = batch_rules.batch_discrepancies(entries, rules)
+    extra = batch_discrepancies(entries, rules)
     return {aid: batch_rules.apply(report, extra.get(aid, [])) for aid, report in reports.items()}
 
 
@@ -270,20 +302,27 @@ def needs_writing(report: Report, out: Path) -> bool:
 # --- the batch summary -----------------------------------------------------------------------------
 
 
-@dataclass
 class Row:
     """One applicant of the batch summary (``OUT/batch.json``) and of the batch table artifact."""
 
-    applicant: str
-    outcome: Outcome
-    report: Report | None = None
-    path: Path | None = None
-    error: str | None = None
-    error_type: str | None = None
+    def __init__(self, applicant: str, outcome: Outcome, report: Report | Kept | None = None,
+                 path: Path | None = None, error: str | None = None, error_type: str | None = None) -> None:
+        self.applicant, self.outcome, self.path, self.error, self.error_type = (
+            applicant, outcome, path, error, error_type)
+        self.kept = Kept.of(report) if isinstance(report, Report) else report
+
+    @property
+    def report(self) -> Report | None:
+        """The applicant's report (built anew at each call: the row holds it compressed)."""
+        return self.kept.get() if self.kept is not None else None
+
+    def __repr__(self) -> str:
+        return f"Row({self.applicant!r}, {self.outcome.value}, error={self.error!r})"
 
     def summary(self) -> dict[str, Any]:
+        report = self.report
         row: dict[str, Any] = {"applicant": self.applicant, "status": self.outcome.value,
-                               "verdict": self.report.verdict.value if self.report else None}
+                               "verdict": report.verdict.value if report else None}
         if self.path is not None:
             row["report"] = str(self.path)
         if self.error is not None:

@@ -43,6 +43,24 @@ def test_base_report_takes_the_batch_discrepancies_off_again():
     assert steps.base_report(result.report) is result.report
 
 
+def test_final_report_replaces_the_batch_discrepancies_a_report_had():
+    result = review(SAMPLE_DOCS / "app-01", None, RULES)
+    other = BatchEntry("other", roster_ids=dict(result.batch_entry.roster_ids))
+    flagged = steps.final_report(result.report, batch_discrepancies([result.batch_entry, other], RULES)["app-01"])
+    assert flagged.verdict == "needs_review"
+    assert steps.final_report(flagged, []) == result.report  # the other applicant left the intake
+
+
+def test_a_kept_report_is_small_and_comes_back_equal():
+    report = review(SAMPLE_DOCS / "app-07", None, RULES).report
+    kept = steps.Kept.of(report)
+    assert kept.get() == report
+    assert len(kept.data) < len(report.model_dump_json()) / 4  # held compressed for the rest of a batch
+    row = steps.Row("app-07", steps.Outcome.REVIEWED, report=report)
+    assert row.report == report and row.summary()["verdict"] == report.verdict.value
+    assert steps.Row("x", steps.Outcome.FAILED).report is None
+
+
 def test_an_unchanged_applicant_gives_the_batch_rules_the_same_entry(tmp_path):
     store = ResultStore(f"sqlite:///{tmp_path / 's.sqlite'}")
     store.migrate()
