@@ -72,8 +72,7 @@ def batch_flow(
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
 
     opened, under_review = _open_all(folders, rules.version, when, url, out, summary)
-    reviewing = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary)
-    reviewed = _collect_reviews(reviewing, out, summary)
+    reviewed = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary)
 
     unchanged = [o for o in opened if o.kept is not None]
     extra = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary)
@@ -114,16 +113,16 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
 
 
 def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: dt.date, out: Path, url: str,
-                     batch_id: int | None, summary: BatchSummary) -> dict[PrefectFuture[Any], _Applicant]:
+                     batch_id: int | None, summary: BatchSummary) -> list[_Applicant]:
     """Read the documents of a window of applicants at a time; assess each applicant once its documents are read.
 
-    The window bounds the records held in memory whatever the intake's size, and keeps the task runner's
-    queue full. What a task hands to the next (the opened packet, the records) is passed ``quote``d:
-    Prefect would otherwise walk every field of every record looking for futures, which cost more than
-    the task itself.
+    The window bounds what is held in memory whatever the intake's size (records being read, reviews
+    not yet taken in), and keeps the task runner's queue full. What a task hands to the next (the
+    opened packet, the records) goes through ``tasks.handoff``. Returns the applicants reviewed.
     """
     waiting, reading = deque(under_review), deque[_Applicant]()
-    reviewing: dict[PrefectFuture[Any], _Applicant] = {}
+    assessing: deque[tuple[PrefectFuture[Any], _Applicant]] = deque()
+    reviewed: list[_Applicant] = []
 
     def fill() -> None:
         while waiting and len(reading) < WINDOW:
@@ -143,25 +142,27 @@ def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: d
         else:
             future = tasks.submit(tasks.assess_applicant, tasks.handoff(applicant.opened), tasks.handoff(pairs),
                                   when, rules_version, out, url, batch_id)
-            reviewing[future] = applicant
+            assessing.append((future, applicant))
+        del pairs
+        while len(assessing) > WINDOW:
+            _take_review(*assessing.popleft(), out, summary, reviewed)
         fill()
-    return reviewing
+    while assessing:
+        _take_review(*assessing.popleft(), out, summary, reviewed)
+    return reviewed
 
 
-def _collect_reviews(reviewing: dict[PrefectFuture[Any], _Applicant], out: Path,
-                     summary: BatchSummary) -> list[_Applicant]:
-    done: list[_Applicant] = []
-    for future in as_completed(list(reviewing)):
-        applicant = reviewing.pop(future)
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, BaseException):
-            _failed(summary, applicant.opened.applicant_id, result, out)
-        else:
-            applicant.entry, applicant.kept = result.batch_entry, Kept.of(result.report)
-            intake.clear_error_log(out, applicant.opened.applicant_id)
-            done.append(applicant)
-            progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)
-    return done
+def _take_review(future: PrefectFuture[Any], applicant: _Applicant, out: Path, summary: BatchSummary,
+                 reviewed: list[_Applicant]) -> None:
+    """An assessed applicant's outcome: what the batch rules need of it and its report, kept compressed."""
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        _failed(summary, applicant.opened.applicant_id, result, out)
+        return
+    applicant.entry, applicant.kept = result.batch_entry, Kept.of(result.report)
+    intake.clear_error_log(out, applicant.opened.applicant_id)
+    reviewed.append(applicant)
+    progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)
 
 
 def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Kept | None = None,
