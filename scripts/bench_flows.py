@@ -1,6 +1,6 @@
 """Time the Prefect flows against the same plain functions in a loop; prints numbers, it is not a test.
 
-``python scripts/bench_flows.py [--sizes 20 100] [--workers 2] [--no-latency]``
+``python scripts/bench_flows.py [--sizes 20 100] [--workers 2] [--no-latency] [--noop 400]``
 
 For each size N, an intake folder of N applicants (copies of the samples app-01 … app-20) is reviewed:
 
@@ -16,9 +16,11 @@ Each run is a fresh process. Reported: wall seconds, applicants per minute, CPU 
 process and its reading processes, the server's CPU seconds during the run, and the peak RSS of the
 process tree (the process and its reading processes, sampled with psutil every 0.1 s).
 
-Then the latency of one applicant: the plain call, the applicant flow against the running server
-(``PREFECT_API_URL`` set, as a reviewer's run would be), each timed inside a process that already
-imported everything, plus the whole ``omreview run`` command in local mode (its own temporary server).
+First, unless ``--noop 0``, a flow of N no-op tasks: what one task run costs Prefect itself (client and
+server CPU per task run). Then the latency of one applicant: the plain call, the applicant flow
+against the running server (``PREFECT_API_URL`` set, as a reviewer's run would be), each timed inside
+a process that already imported everything, plus the whole ``omreview run`` command in local mode
+(its own temporary server).
 """
 
 from __future__ import annotations
@@ -136,6 +138,20 @@ def child_latency(folder: Path, out: Path) -> dict[str, Any]:
     return {k: sorted(v) for k, v in timings.items()}
 
 
+def child_noop(n: Path, _out: Path) -> dict[str, Any]:
+    from flows.local import quiet_console, settle
+    from flows.noop import noop_flow
+
+    count = int(str(n))
+    with quiet_console():
+        noop_flow(5)  # warm: imports, the first calls' set-up
+        cpu, start = time.process_time(), time.perf_counter()
+        noop_flow(count)
+        result = {"n": count, "client_cpu": time.process_time() - cpu, "wall": time.perf_counter() - start}
+        settle()  # the server has recorded every task run: its CPU for them is in
+    return result
+
+
 # --- the parent: build intakes, run children, sample memory ---------------------------------------
 
 
@@ -235,11 +251,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[20, 100])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--noop", type=int, default=400, metavar="N",
+                        help="also time a flow of N no-op tasks: Prefect's own cost per task run (0: skip)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        fn = {"plain": child_plain, "prefect": child_prefect, "latency": child_latency}[kind]
+        fn = {"plain": child_plain, "prefect": child_prefect, "latency": child_latency, "noop": child_noop}[kind]
         print(json.dumps(fn(*[Path(rest[0]), Path(rest[1])], *([int(rest[2])] if len(rest) > 2 else []))))
         return
 
@@ -252,6 +270,8 @@ def main() -> None:
         server = psutil.Process(server_proc.pid)
         env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT)}
         try:
+            if args.noop:
+                _noop(args.noop, root, env, server)
             for n in args.sizes:
                 intake = build_intake(root, n)
                 rows = {}
@@ -267,6 +287,12 @@ def main() -> None:
         finally:
             os.killpg(server_proc.pid, signal.SIGTERM)
             server_proc.wait(30)
+
+
+def _noop(n: int, root: Path, env: dict[str, str], server: psutil.Process) -> None:
+    r = run_child(["noop", str(n), str(root / "noop")], env, server)
+    print(f"\n{n} no-op tasks: {r['wall']:.1f} s wall; per task run {r['client_cpu'] / n * 1000:.1f} ms of client CPU "
+          f"and {r['server_cpu'] / n * 1000:.1f} ms of server CPU (Prefect's own floor under every task)")
 
 
 def _print_size(n: int, rows: dict[str, dict[str, Any]]) -> None:
