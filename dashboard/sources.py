@@ -21,6 +21,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from PIL import Image, ImageDraw
 
 from extractors.office_zip import open_office
+from extractors.roster_xlsx import ROSTER_REQUIRED, cell_text, find_header
 from extractors.text import match
 from pipeline.errors import DocumentError
 from pipeline.identifiers import mask_id_number
@@ -30,7 +31,6 @@ from pipeline.rules import Rules
 from pipeline.store import StoredApplicant
 
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
-HEADER_SCAN_ROWS = 30
 
 
 class SourceUnavailable(Exception):
@@ -130,14 +130,6 @@ class RosterRow:
         return RosterRow(self.file, self.sheet, self.row, self.headers, self.keys, values)
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -> RosterRow:
     """The row of ``cell`` on ``sheet`` of a roster workbook, unmasked: mask it before showing (``.masked()``)."""
     row = coordinate_from_string(cell)[1]
@@ -151,18 +143,17 @@ def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -
     try:
         if sheet not in wb.sheetnames:
             raise SourceUnavailable(f"{rel} 没有工作表 {sheet}")
-        rows = [tuple(_text(v) for v in r) for r in wb[sheet].iter_rows(max_row=row, values_only=True)]
+        rows = [tuple(cell_text(v) for v in r) for r in wb[sheet].iter_rows(max_row=row, values_only=True)]
     finally:
         wb.close()
     if len(rows) < row:
         raise SourceUnavailable(f"{rel} 的 {sheet} 没有第{row}行")
     headers: tuple[str, ...] = ()
     keys: tuple[str | None, ...] = ()
-    for candidate in rows[:min(HEADER_SCAN_ROWS, row - 1)]:
-        found = tuple(match(text, rules.labels.roster_columns, rules)[0] if text else None for text in candidate)
-        if {"name", "id_number"} <= set(found):
-            headers, keys = candidate, found
-            break
+    header = find_header(rows[:row - 1], rules.labels.roster_columns, ROSTER_REQUIRED, rules)
+    if header is not None:  # every column keyed, so that a second name or 身份证号 column is masked too
+        headers = rows[header.row - 1]
+        keys = tuple(match(text, rules.labels.roster_columns, rules)[0] if text else None for text in headers)
     values = rows[row - 1]
     width = max(len(values), len(headers))
     headers = tuple(headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列" for i in range(width))

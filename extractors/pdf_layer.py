@@ -115,13 +115,21 @@ def ocr_pages(path: Path, texts: list[str], rules: Rules, whole: bool) -> list[i
         elif reason == "few":
             few.append(number)
     if few:
-        out += [n for n in few if _image_share(path, n) >= cfg.ocr.min_image_share]
+        shares = _image_shares(path, few)
+        out += [n for n in few if shares[n] >= cfg.ocr.min_image_share]
     return sorted(out)
 
 
-def _image_share(path: Path, number: int) -> Decimal:
-    """The share of the page covered by image objects (their bounding boxes, capped at 1)."""
+def _image_shares(path: Path, numbers: list[int]) -> dict[int, Decimal]:
+    """The share of each page covered by image objects (their bounding boxes, capped at 1); the file opened once."""
     pdf = open_pdfium(path)
+    try:
+        return {number: _image_share(pdf, number) for number in numbers}
+    finally:
+        pdf.close()
+
+
+def _image_share(pdf: pdfium.PdfDocument, number: int) -> Decimal:
     try:
         page = pdf[number - 1]
         try:
@@ -134,8 +142,6 @@ def _image_share(path: Path, number: int) -> Decimal:
             page.close()
     except pdfium.PdfiumError:
         return Decimal(0)
-    finally:
-        pdf.close()
     return min(Decimal(1), Decimal(str(round(covered / area, 3)))) if area > 0 else Decimal(0)
 
 

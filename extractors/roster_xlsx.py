@@ -24,23 +24,25 @@ from pipeline.records import RosterRecord, StaffRow
 from pipeline.rules import Rules
 
 HEADER_SCAN_ROWS = 30
+ROSTER_REQUIRED = {"name", "id_number"}  # a roster's header row names at least these columns
 
 
 @dataclass
-class _Header:
+class Header:
     row: int
     columns: dict[str, int]  # field -> 0-based column index
 
 
-def _find_header(rows: list[tuple], synonyms: dict[str, list[str]], required: set[str], rules: Rules) -> _Header | None:
+def find_header(rows: list[tuple], synonyms: dict[str, list[str]], required: set[str], rules: Rules) -> Header | None:
+    """The first of the top ``HEADER_SCAN_ROWS`` rows whose cells name every ``required`` field (by synonyms)."""
     for r, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
         columns: dict[str, int] = {}
         for c, value in enumerate(values):
-            key = match(_cell_text(value), synonyms, rules)[0]
+            key = match(cell_text(value), synonyms, rules)[0]
             if key and key not in columns:
                 columns[key] = c
         if required <= set(columns):
-            return _Header(r, columns)
+            return Header(r, columns)
     return None
 
 
@@ -49,7 +51,8 @@ def _is_total_label(text: str, markers: list[str]) -> bool:
     return bool(text) and len(norm(text)) <= 6 and contains_any(text, markers)
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell value as text: empty for None, 12 for 12.0, stripped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -57,7 +60,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_sheet(pf: PacketFile, name: str, rows: list[tuple], header: _Header, rules: Rules) -> RosterRecord:
+def _read_sheet(pf: PacketFile, name: str, rows: list[tuple], header: Header, rules: Rules) -> RosterRecord:
     cols = header.columns
     staff: list[StaffRow] = []
     skipped: list[str] = []
@@ -66,11 +69,11 @@ def _read_sheet(pf: PacketFile, name: str, rows: list[tuple], header: _Header, r
 
     def get(values: tuple, key: str) -> str:
         idx = cols.get(key)
-        return _cell_text(values[idx]) if idx is not None and idx < len(values) else ""
+        return cell_text(values[idx]) if idx is not None and idx < len(values) else ""
 
     for r in range(header.row + 1, len(rows) + 1):
         values = rows[r - 1]
-        texts = [_cell_text(v) for v in values]
+        texts = [cell_text(v) for v in values]
         if not any(texts):
             skipped.append(f"第{r}行：空行")
             continue
@@ -108,12 +111,12 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
         project_list = False
         for ws in wb.worksheets:
             rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-            header = _find_header(rows, rules.labels.roster_columns, {"name", "id_number"}, rules)
+            header = find_header(rows, rules.labels.roster_columns, ROSTER_REQUIRED, rules)
             if header:
                 record = _read_sheet(pf, ws.title, rows, header, rules)
                 if best is None or len(record.rows) > len(best.rows):
                     best = record
-            elif _find_header(rows, rules.labels.project_columns, {"name", "amount"}, rules):
+            elif find_header(rows, rules.labels.project_columns, {"name", "amount"}, rules):
                 project_list = True
     finally:
         wb.close()

@@ -159,9 +159,9 @@ def _print_batch(summary: BatchSummary) -> None:
         elif row.outcome is Outcome.FAILED:
             err_console.print(f"[red]{row.applicant}: internal error ({row.error_type}); details in {row.path}[/]",
                               highlight=False)
-        elif row.report is not None and row.path is not None:
+        elif row.kept is not None and row.path is not None:
             note = " (unchanged)" if row.outcome is Outcome.UNCHANGED else ""
-            out_console.print(_summary(row.report, row.path, note), highlight=False)
+            out_console.print(_summary(row.kept.get(), row.path, note), highlight=False)
     counts = ", ".join(f"{summary.count(o)} {o.value}" for o in Outcome if summary.count(o))
     err_console.print(f"{len(summary.rows)} applicant(s): {counts}", highlight=False)
 

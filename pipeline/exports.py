@@ -8,10 +8,8 @@ The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.decisions import ReviewerDecision
 from pipeline.errors import InputError
 from pipeline.overview import KEY_FIGURES, applicant_rows, check_rows, decision_rows, discrepancy_rows
+from pipeline.report import write_atomic
 from pipeline.review_docx import review_document
 from pipeline.rules import Rules, default_rules
 from pipeline.store import ResultStore, StoredApplicant, existing_url
@@ -43,21 +42,6 @@ def select_entries(store: ResultStore, batch_id: int | None = None) -> list[Stor
         if not entries:
             raise InputError(f"no applicants of batch {batch_id} in the results store")
     return entries
-
-
-def _atomic(path: Path, save: Callable[[Path], None]) -> Path:
-    """Write through a temporary file beside ``path``, so a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        save(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def safe_name(applicant_id: str) -> str:
@@ -132,14 +116,7 @@ def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[Revie
         ws = first if i == 0 else wb.create_sheet()
         ws.title = title
         _fill_sheet(ws, rows, fmt)
-    return _atomic(path, lambda tmp: wb.save(tmp))
-
-
-def write_batch_workbook(store: ResultStore, path: Path, batch_id: int | None = None,
-                         rules: Rules | None = None) -> Path:
-    entries = select_entries(store, batch_id)
-    decisions = store.decisions([e.row_id for e in entries])
-    return batch_workbook(entries, decisions, rules or default_rules(), path)
+    return write_atomic(path, lambda tmp: wb.save(tmp))
 
 
 def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: Rules | None = None) -> Path:
@@ -148,7 +125,7 @@ def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: 
     if entry is None:
         raise InputError(f"no applicant {applicant_id} in the results store")
     doc = review_document(entry, store.decisions([entry.row_id]), rules or default_rules())
-    return _atomic(path, lambda tmp: doc.save(str(tmp)))
+    return write_atomic(path, lambda tmp: doc.save(str(tmp)))
 
 
 def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rules: Rules | None = None) -> list[Path]:
@@ -160,7 +137,7 @@ def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rule
     for e in entries:
         doc = review_document(e, [d for d in decisions if d.applicant_row == e.row_id], rules)
         target = Path(dest) / safe_name(e.applicant_id) / DOCX_NAME
-        written.append(_atomic(target, lambda tmp, doc=doc: doc.save(str(tmp))))
+        written.append(write_atomic(target, lambda tmp, doc=doc: doc.save(str(tmp))))
     return written
 
 

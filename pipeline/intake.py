@@ -285,7 +285,7 @@ def with_batch_rules(reports: dict[str, Report], entries: list[batch_rules.Batch
                      rules: Rules) -> dict[str, Report]:
     """Every base report with the batch discrepancies that concern it added (verdict decided again)."""
     extra = batch_discrepancies(entries, rules)
-    return {aid: batch_rules.apply(report, extra.get(aid, [])) for aid, report in reports.items()}
+    return {aid: final_report(report, extra.get(aid, [])) for aid, report in reports.items()}
 
 
 def report_on_disk(out: Path, applicant_id: str) -> str | None:
