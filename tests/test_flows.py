@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, LogFilter, LogFilterFlowRunId
 from typer.testing import CliRunner
 
 from flows.applicant import applicant_flow
 from flows.batch import batch_flow
+from flows.local import settle
 from pipeline import cli
 from pipeline import intake as steps
 from pipeline.artifacts import artifact_key
@@ -54,6 +55,13 @@ def _artifact(key: str):
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
     return max(found, key=lambda a: a.created) if found else None
+
+
+def _task_run_logs(flow_run_id) -> list:
+    settle(wait=False)  # the client's queued logs delivered
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    return [log for log in logs if log.task_run_id is not None]
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +170,10 @@ def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monke
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 2}
     assert batch["batch_inputs"] is None  # the batch rules missed one: worked out again next time
+    # task runs send their errors to the Prefect API, not their INFO line (flows/__init__.py)
+    logs = _task_run_logs(state.state_details.flow_run_id)
+    assert any(log.level >= 40 and "a bug in one applicant" in log.message for log in logs)
+    assert not [log.message for log in logs if log.level < 30]
     monkeypatch.setattr(steps, "review_documents", real)
     monkeypatch.setattr(steps, "open_applicant", real_open)
     again = {r.applicant: r.outcome for r in batch_flow(intake_folder=intake, out=out).rows}
