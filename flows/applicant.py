@@ -42,6 +42,6 @@ def applicant_flow(
     reads = [tasks.submit(tasks.read_document, pf, rules.version) for pf in opened.packet.files]
     pairs = [future.result() for future in reads]
     review = tasks.submit(tasks.assess_applicant, tasks.handoff(opened), tasks.handoff(pairs), when, rules.version,
-                          Path(out), url, None).result()
+                          Path(out), url, None).result().take()
     intake.clear_error_log(Path(out), opened.applicant_id)
     return review.report  # its markdown artifact comes from the assess task

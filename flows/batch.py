@@ -159,7 +159,8 @@ def _take_review(future: PrefectFuture[Any], applicant: _Applicant, out: Path, s
     if isinstance(result, BaseException):
         _failed(summary, applicant.opened.applicant_id, result, out)
         return
-    applicant.entry, applicant.kept = result.batch_entry, Kept.of(result.report)
+    review = result.take()  # the parcel Prefect keeps is left empty
+    applicant.entry, applicant.kept = review.batch_entry, Kept.of(review.report)
     intake.clear_error_log(out, applicant.opened.applicant_id)
     reviewed.append(applicant)
     progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from prefect import Task, task
@@ -33,6 +33,48 @@ from pipeline.review import Review
 from validators.batch import BatchEntry
 
 IO_ERRORS = (OSError, OperationalError)  # a file system or database that is busy or unreachable
+T = TypeVar("T")
+
+
+class Parcel(Generic[T]):
+    """A task's result handed on once: its receiver takes the value out and the parcel is left empty.
+
+    Prefect holds on to every finished task: its future, the future's final state and, in that state,
+    the task's result, in reference cycles (the future and its own done-callback) that live until
+    Python's cyclic garbage collector finds them. Over a batch that kept every applicant's document
+    records and review alive for a while, ~0.5 MB an applicant, so memory grew with the intake
+    (measured with tracemalloc: 4.6 MB of such records after reading 12 applicants, 19 MB after 40).
+    With parcels, what Prefect holds on to is empty once the value is taken.
+
+    A task that takes parcels ``open()``s them and ``empty()``s them only once it succeeded, so a retried
+    task finds its inputs again. On Dask a parcel travels as a copy (pickled): emptying the copy does not
+    matter there, a Dask worker keeps results in its own memory.
+    """
+
+    __slots__ = ("_full", "_value")
+
+    def __init__(self, value: T) -> None:
+        self._value: T | None = value
+        self._full = True
+
+    def open(self) -> T:
+        if not self._full:
+            raise RuntimeError("this parcel was taken already (a task result handed on twice)")
+        return self._value  # type: ignore[return-value]
+
+    def empty(self) -> None:
+        self._value, self._full = None, False
+
+    def take(self) -> T:
+        value = self.open()
+        self.empty()
+        return value
+
+    def __getstate__(self) -> tuple[Any, bool]:
+        return self._value, self._full
+
+    def __setstate__(self, state: tuple[Any, bool]) -> None:
+        self._value, self._full = state
 
 
 def io_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
@@ -80,19 +122,25 @@ def _or_bug(fn: Any, *args: Any) -> Any:
 
 
 @task(name="read-document", **_io)
-def read_document(pf: PacketFile, rules_version: str) -> tuple[Document, DocumentRecord | None]:
-    return intake.read_file(pf, intake.rules_for(rules_version))
+def read_document(pf: PacketFile, rules_version: str) -> Parcel[tuple[Document, DocumentRecord | None]]:
+    """One document read (its records for ``assess-applicant``, which takes them)."""
+    return Parcel(intake.read_file(pf, intake.rules_for(rules_version)))
 
 
 @task(name="assess-applicant", task_run_name="assess-{opened.applicant_id}", **_io)
-def assess_applicant(opened: intake.Opened, pairs: list[tuple[Document, DocumentRecord | None]],
+def assess_applicant(opened: intake.Opened, pairs: list[Parcel[tuple[Document, DocumentRecord | None]]],
                      application_date: dt.date, rules_version: str, out: Path, db_url: str,
-                     batch_id: int | None) -> Review:
-    """Evaluate, write report.json at once, save it to the store; the applicant's markdown artifact."""
-    review = intake.assess(opened, pairs, application_date, intake.rules_for(rules_version), out,
-                           intake.store_for(db_url), batch_id)
+                     batch_id: int | None) -> Parcel[Review]:
+    """Evaluate, write report.json at once, save it to the store; the applicant's markdown artifact.
+
+    Takes the documents' parcels (emptied once this succeeded: a retry finds them again); returns the
+    review in a parcel for the flow to take."""
+    review = intake.assess(opened, [p.open() for p in pairs], application_date, intake.rules_for(rules_version),
+                           out, intake.store_for(db_url), batch_id)
     publish(review.report)
-    return review
+    for parcel in pairs:
+        parcel.empty()
+    return Parcel(review)
 
 
 def publish(report: Report) -> None:

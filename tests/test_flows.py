@@ -4,6 +4,7 @@ A batch over a few samples, its re-run that repeats nothing, a full batch over a
 applicant, a batch killed midway and run again, the artifacts and the Dask runner.
 """
 
+import gc
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -179,6 +181,40 @@ def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monke
     again = {r.applicant: r.outcome for r in batch_flow(intake_folder=intake, out=out).rows}
     assert again["crashes"] == again["opens-badly"] == "reviewed"
     assert not (out / "crashes" / "error.log").exists() and not (out / "opens-badly" / "error.log").exists()
+
+
+def test_a_batch_lets_go_of_each_applicants_records_once_assessed(prefect_api, tmp_path, monkeypatch):
+    """Prefect keeps finished tasks (future, final state, result) in reference cycles that only the garbage
+    collector frees. The records and reviews handed through them (``tasks.Parcel``) are released as soon as
+    they are taken, so what a batch holds does not grow with its intake."""
+    records, reports = [], []
+    real_read, real_assess = steps.read_file, steps.assess
+
+    def read(pf, rules):
+        pair = real_read(pf, rules)
+        if pair[1] is not None:
+            records.append(weakref.ref(pair[1]))
+        return pair
+
+    def assess(*args, **kwargs):
+        review = real_assess(*args, **kwargs)
+        reports.append(weakref.ref(review.report))
+        return review
+
+    monkeypatch.setattr(steps, "read_file", read)
+    monkeypatch.setattr(steps, "assess", assess)
+    intake = _intake(tmp_path, {"app-06": "app-06", "app-17": "app-17"})
+    gc.collect()
+    gc.disable()  # only what reference counting frees
+    try:
+        summary = batch_flow(intake_folder=intake, out=tmp_path / "out")
+        held_records = sum(r() is not None for r in records)
+        held_reports = sum(r() is not None for r in reports)
+    finally:
+        gc.enable()
+    assert summary.count(steps.Outcome.REVIEWED) == 2 and len(reports) == 2 and len(records) >= 6
+    assert (held_records, held_reports) == (0, 0), \
+        f"still held: {held_records} of {len(records)} records, {held_reports} of {len(reports)} reports"
 
 
 def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_path):
