@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from flows import TASK_RUN_LOG_LEVEL
 from pipeline.errors import InputError
 
 WORKER_ENV = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}
@@ -21,7 +19,6 @@ def dask_runner(address: str, workers: int) -> Any:
         # one thread per worker process: each reads one document at a time in its own reading process.
         # The workers share the command's terminal: their Prefect console shows warnings and errors only
         # (run logs go to the Prefect API, as in the command's own process)
-        env = {**WORKER_ENV, TASK_RUN_LOG_LEVEL: os.environ[TASK_RUN_LOG_LEVEL]}
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None, "env": env})
+                                              "dashboard_address": None, "env": WORKER_ENV})
     return DaskTaskRunner(address=address)

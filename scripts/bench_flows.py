@@ -14,7 +14,9 @@ For each size N, an intake folder of N applicants (copies of the samples app-01 
 
 Each run is a fresh process. Reported: wall seconds, applicants per minute, CPU seconds of the
 process and its reading processes, the server's CPU seconds during the run, and the peak RSS of the
-process tree (the process and its reading processes, sampled with psutil every 0.1 s).
+process tree (the process and its reading processes, sampled with psutil every 0.1 s) and of the
+process alone. Prefect's share compares the Prefect batch with the plain threads (the same
+concurrency): in wall time, and in the CPU of Prefect's own processes (flow process and server).
 
 First, unless ``--noop 0``, a flow of N no-op tasks: what one task run costs Prefect itself (client and
 server CPU per task run). Then the latency of one applicant: the plain call, the applicant flow
@@ -187,17 +189,20 @@ def run_child(args: list[str], env: dict[str, str], server: psutil.Process | Non
     server_cpu0 = cpu_of(tree(server)) if server else 0.0
     proc = subprocess.Popen([sys.executable, __file__, "--child", *args], env=env, stdout=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
-    peak, cpu = 0, {}
+    peak, peak_main, cpu = 0, 0, {}
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_main
         while not stop.is_set():
             procs = tree(ps)
             rss = 0
             for p in procs:
                 try:
-                    rss += p.memory_info().rss
+                    one = p.memory_info().rss
+                    rss += one
+                    if p.pid == proc.pid:
+                        peak_main = max(peak_main, one)
                     t = p.cpu_times()
                     cpu[p.pid] = t.user + t.system
                 except psutil.NoSuchProcess:
@@ -214,6 +219,7 @@ def run_child(args: list[str], env: dict[str, str], server: psutil.Process | Non
         raise SystemExit(f"child {args[0]} failed ({proc.returncode})")
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mb"] = peak / 1_048_576
+    result["peak_main_mb"] = peak_main / 1_048_576  # the flow's own process (the tree adds its reading processes)
     result["cpu"] = sum(cpu.values())
     result["cpu_main"] = cpu.get(proc.pid, 0.0)  # the flow's own process; the rest is its reading processes
     if server:
@@ -298,22 +304,26 @@ def _noop(n: int, root: Path, env: dict[str, str], server: psutil.Process) -> No
 def _print_size(n: int, rows: dict[str, dict[str, Any]]) -> None:
     print(f"\nN = {n} applicants")
     print(f"  {'run':<14}{'wall s':>8}{'apps/min':>10}{'cpu s':>8}{'of which main':>15}{'server cpu s':>14}"
-          f"{'peak RSS MB':>13}")
+          f"{'peak RSS MB':>13}{'of which main':>15}")
     for name, r in rows.items():
         print(f"  {name:<14}{r['wall']:>8.1f}{n / r['wall'] * 60:>10.1f}{r['cpu']:>8.1f}{r['cpu_main']:>15.1f}"
-              f"{r.get('server_cpu', 0.0):>14.1f}{r['peak_rss_mb']:>13.0f}")
+              f"{r.get('server_cpu', 0.0):>14.1f}{r['peak_rss_mb']:>13.0f}{r['peak_main_mb']:>15.0f}")
     plain, threads, pf = rows["plain"], rows["plain-threads"], rows["prefect"]
-    print(f"  prefect / plain loop (wall): {pf['wall'] / plain['wall']:.2f}; "
+    # Prefect's share: the Prefect batch against the same functions at the same concurrency (plain
+    # threads), as a share of that plain run. Wall time on this machine's 2 cores, where the server
+    # shares the cores with the work; CPU of Prefect's own processes (the flow's process and the
+    # server) over the plain run's own process: the reading processes do the same work in both, and
+    # their CPU varies by a few seconds from run to run with how many of them were started.
+    print(f"  prefect / plain loop, 1 thread (wall): {pf['wall'] / plain['wall']:.2f}; "
           f"prefect / plain threads (wall): {pf['wall'] / threads['wall']:.2f}")
-    extra_cpu = pf["cpu"] + pf.get("server_cpu", 0.0) - threads["cpu"]
-    print(f"  Prefect's share, CPU (client + server, over plain threads): {extra_cpu:.1f} s = "
-          f"{extra_cpu / plain['cpu'] * 100:.0f}% of the plain loop's CPU")
-    work = {k: r["cpu"] - r.get("cpu_setup", 0.0) for k, r in rows.items()}  # imports and set-up left out
-    extra_work = work["prefect"] + pf.get("server_cpu", 0.0) - work["plain-threads"]
-    print(f"  the same without each process's imports (paid once by a long-running worker): {extra_work:.1f} s = "
-          f"{extra_work / work['plain'] * 100:.0f}% of the plain loop's CPU")
-    print(f"  Prefect's share, wall (over plain threads): {(pf['wall'] - threads['wall']) / plain['wall'] * 100:.0f}%"
-          f" of the plain loop's wall time; re-run with everything unchanged: {rows['prefect-rerun']['wall']:.1f} s")
+    print(f"  Prefect's share, wall: {(pf['wall'] - threads['wall']) / threads['wall'] * 100:.0f}% of the plain "
+          f"threads' wall time; re-run with everything unchanged: {rows['prefect-rerun']['wall']:.1f} s")
+    extra = pf["cpu_main"] + pf.get("server_cpu", 0.0) - threads["cpu_main"]
+    print(f"  Prefect's share, CPU: flow process + server - plain threads' process = {extra:.1f} s = "
+          f"{extra / threads['cpu'] * 100:.0f}% of the plain threads' CPU ({extra / n * 1000:.0f} ms an applicant)")
+    setup = pf.get("cpu_setup", 0.0) - threads.get("cpu_setup", 0.0)
+    print(f"  of which importing Prefect and the flows, once per process: {setup:.1f} s; the rest "
+          f"{(extra - setup) / threads['cpu'] * 100:.0f}%")
 
 
 def _latency(root: Path, env: dict[str, str], server: psutil.Process) -> None:

@@ -172,10 +172,9 @@ def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monke
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 2}
     assert batch["batch_inputs"] is None  # the batch rules missed one: worked out again next time
-    # task runs send their errors to the Prefect API, not their INFO line (flows/__init__.py)
+    # the failed task's error and traceback reach the Prefect API (the run's logs in the UI)
     logs = _task_run_logs(state.state_details.flow_run_id)
     assert any(log.level >= 40 and "a bug in one applicant" in log.message for log in logs)
-    assert not [log.message for log in logs if log.level < 30]
     monkeypatch.setattr(steps, "review_documents", real)
     monkeypatch.setattr(steps, "open_applicant", real_open)
     again = {r.applicant: r.outcome for r in batch_flow(intake_folder=intake, out=out).rows}
