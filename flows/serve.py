@@ -10,15 +10,26 @@
 Serving needs a Prefect server that outlives the command (``prefect server start``, or a team's
 server backed by PostgreSQL), named by ``PREFECT_API_URL``: a temporary one would take the
 schedule and the UI away with it.
+
+Stopping (SIGTERM, Ctrl-C) pauses both deployments' schedules on the server, so nobody's scheduled
+runs pile up while nothing serves them. If the server is gone by then, Prefect's runner would retry
+that forever; after ``STOP_SECONDS`` the command gives up, says so, and exits with status 1.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import signal
+import sys
+import threading
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
-from prefect import serve
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.runner import Runner
 from prefect.schedules import Cron
 from prefect.settings import get_current_settings
 
@@ -58,4 +69,71 @@ def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None =
     if not get_current_settings().api.url:
         raise MissingServer("omreview serve needs a running Prefect server: start one (prefect server start) and "
                             "set PREFECT_API_URL, e.g. PREFECT_API_URL=http://127.0.0.1:4200/api")
-    serve(*deployments(intake, out, cron, timezone, application_date, rules_version))
+    served = deployments(intake, out, cron, timezone, application_date, rules_version)
+    runner = Runner(pause_on_shutdown=True)
+    for deployment in served:
+        runner.add_deployment(deployment)
+    deadline = _StopDeadline(str(get_current_settings().api.url))
+    prefect_sigterm = runner.handle_sigterm
+
+    def on_sigterm(*args: Any) -> None:
+        deadline.start()
+        prefect_sigterm(*args)
+
+    def on_sigint(*args: Any) -> None:
+        deadline.start()
+        signal.default_int_handler(*args)
+
+    runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]  # what the runner installs for SIGTERM
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_sigint)
+    with suppress(KeyboardInterrupt):  # Ctrl-C: the runner has stopped (schedules paused) or the deadline exits
+        asyncio.run(_run(runner, _starting_message(served, str(get_current_settings().api.url))))
+
+
+async def _run(runner: Runner, message: str) -> None:
+    """Run the runner; say what is served once it is serving (a stop before then pauses nothing)."""
+
+    async def announce() -> None:
+        while not runner.started:
+            await asyncio.sleep(0.1)
+        print(message, flush=True)
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await runner.start()
+    finally:
+        announcer.cancel()
+
+
+STOP_SECONDS = 20.0  # a reachable server has the schedules paused in about a second
+
+
+class _StopDeadline:
+    """Once stopping began: exit with a plain message if the runner has not stopped within ``STOP_SECONDS``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._timer: threading.Timer | None = None
+
+    def start(self) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(STOP_SECONDS, self._give_up)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _give_up(self) -> None:
+        print(f"omreview serve: the Prefect server at {self.url} did not answer within {STOP_SECONDS:.0f} s while "
+              "stopping; stopped without pausing the deployments' schedules (pause them in the Prefect UI or with "
+              "'prefect deployment pause' once the server is back)", file=sys.stderr, flush=True)
+        os._exit(1)
+
+
+def _starting_message(served: list[RunnerDeployment], url: str) -> str:
+    names = [f"{d.flow_name}/{d.name}" for d in served]
+    lines = [f"Serving {', '.join(names)} from {url} (Ctrl-C or SIGTERM stops).",
+             f"A reviewer runs one applicant: prefect deployment run {names[1]} --param folder=/path/to/applicant",
+             f"The batch runs on its schedule, or now: prefect deployment run {names[0]}"]
+    ui = url.removesuffix("/api")
+    lines.append(f"Runs, logs and artifacts: {ui}/deployments (the Prefect UI)")
+    return "\n".join(lines)

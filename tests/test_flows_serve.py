@@ -70,3 +70,63 @@ def test_a_reviewer_triggers_one_applicant_on_the_served_deployment(prefect_api,
         except subprocess.TimeoutExpired:
             serving.kill()
             serving.wait()
+
+
+def _serve(url: str, out: Path, log: Path) -> subprocess.Popen:
+    """``omreview serve`` against ``url``, once it serves (both deployments registered there)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = {**os.environ, "PREFECT_API_URL": url}
+    with open(log, "w") as sink:
+        serving = subprocess.Popen([EXE, "serve", "--intake", str(SAMPLE_DOCS), "--out", str(out)], env=env,
+                                   stdout=sink, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while "Serving omreview-batch" not in log.read_text():  # said once the runner serves
+        assert serving.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+        assert not client.read_deployment_by_name(f"omreview-batch/{BATCH_DEPLOYMENT}").paused
+    return serving
+
+
+def _stopped(serving: subprocess.Popen, seconds: float) -> tuple[int, float]:
+    start = time.monotonic()
+    serving.send_signal(signal.SIGTERM)
+    try:
+        return serving.wait(seconds), time.monotonic() - start
+    except subprocess.TimeoutExpired:
+        serving.kill()
+        serving.wait()
+        raise AssertionError(f"omreview serve still running {seconds:.0f} s after SIGTERM") from None
+
+
+def test_serve_stops_on_sigterm_and_pauses_its_schedule_or_says_why_not(tmp_path):
+    """Stopping pauses the batch's schedule on the server; with the server gone it gives up after
+    ``STOP_SECONDS`` with a plain message (Prefect's runner alone retries forever)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.local import LocalServer
+    from flows.serve import STOP_SECONDS
+
+    server = LocalServer(tmp_path / "home")
+    server.start()
+    url = server.wait_ready()
+    try:
+        log = tmp_path / "serve-1.log"
+        code, took = _stopped(_serve(url, tmp_path / "out", log), 60)
+        assert code == 0 and "Traceback" not in log.read_text(), log.read_text()
+        assert "prefect deployment run omreview-applicant/reviewer --param folder=" in log.read_text()
+        with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+            assert client.read_deployment_by_name(f"omreview-batch/{BATCH_DEPLOYMENT}").paused
+
+        log = tmp_path / "serve-2.log"
+        serving = _serve(url, tmp_path / "out", log)
+        server.process.kill()  # the server goes away under a running serve
+        server.process.wait()
+        code, took = _stopped(serving, STOP_SECONDS + 40)
+        text = " ".join(log.read_text().split())
+        assert code == 1 and took >= STOP_SECONDS - 1, text
+        assert f"the Prefect server at {url} did not answer" in text and "prefect deployment pause" in text
+    finally:
+        server.stop()
