@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,7 @@ def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: P
 
 
 def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: list[Opened], rules_version: str,
-                 when: dt.date, out: Path, summary: BatchSummary) -> dict[str, list[Discrepancy]] | None:
+                 when: dt.date, out: Path, summary: BatchSummary) -> Mapping[str, list[Discrepancy]] | None:
     """The batch discrepancies of every applicant of the intake; ``None`` when nothing they depend on changed."""
     fingerprint = intake.batch_inputs(opened, intake.rules_for(rules_version), when)
     if not reviewed and fingerprint == intake.previous_batch_inputs(out):
@@ -198,7 +199,7 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
     return intake.batch_discrepancies(entries, intake.rules_for(rules_version))
 
 
-def _record_finals(extra: dict[str, list[Discrepancy]] | None, reviewed: list[_Applicant], unchanged: list[Opened],
+def _record_finals(extra: Mapping[str, list[Discrepancy]] | None, reviewed: list[_Applicant], unchanged: list[Opened],
                    out: Path, url: str, batch_id: int | None, summary: BatchSummary) -> list[Kept]:
     """Each applicant's final report, built one at a time (its base report with the batch discrepancies that
     concern it); those that changed written and saved; the rows of the summary. Returns the changed ones."""

@@ -20,6 +20,7 @@ import json
 import threading
 import traceback
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -271,7 +272,7 @@ def previous_batch_inputs(out: Path) -> str | None:
         return None
 
 
-def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> dict[str, list[Discrepancy]]:
+def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> Mapping[str, list[Discrepancy]]:
     """The batch discrepancies of every applicant of the intake, by applicant id."""
     return batch_rules.batch_discrepancies(entries, rules)
 

@@ -29,6 +29,21 @@ def test_same_id_number_on_two_rosters_is_flagged_on_both():
     assert shared not in found["a"][0].message and shared[:4] + "**" in found["a"][0].message
 
 
+def test_an_applicants_discrepancies_come_in_batch_order_and_are_built_when_asked():
+    n1, n2, n3 = id_number(1), id_number(2), id_number(3)
+    entries = [BatchEntry("a", roster_ids={n2: _src(5), n1: _src(6)}),
+               BatchEntry("b", roster_ids={n1: _src(9), n2: _src(10), n3: _src(11)}),
+               BatchEntry("c", roster_ids={n3: _src(2), id_number(4): _src(3)}),
+               BatchEntry("d", roster_ids={id_number(5): _src(4)})]
+    found = batch_discrepancies(entries, RULES)
+    assert list(found) == ["a", "b", "c"] and "d" not in found and found.get("d") is None
+    assert [d.figure.removeprefix("roster.cross_applicant.") for d in found["b"]] == ["row10", "row9", "row11"]
+    assert "申报企业a的" in found["b"][0].message and "申报企业c的" in found["b"][2].message
+    assert [v.source.cell for v in found["b"][2].values] == ["C11", "C2"]
+    # not held: a batch's memory grows with its rosters, not with the discrepancies they give
+    assert found["b"] == found["b"] and found["b"][0] is not found["b"][0]
+
+
 def _authority(n, relaxed, name="某市工信局"):
     return [BatchEntry(f"{name}{i}", authority=name, relaxation_requested=i < relaxed) for i in range(n)]
 

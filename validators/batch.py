@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,34 +28,67 @@ class BatchEntry:
     roster_ids: dict[str, Source] = field(default_factory=dict)  # valid 身份证号 -> its row
 
 
-def batch_discrepancies(entries: list[BatchEntry], rules: Rules) -> dict[str, list[Discrepancy]]:
+def batch_discrepancies(entries: list[BatchEntry], rules: Rules) -> BatchFindings:
+    return BatchFindings(entries, rules)
+
+
+class BatchFindings(Mapping[str, list[Discrepancy]]):
+    """The batch discrepancies by applicant id (only applicants with some), each applicant's built when asked.
+
+    What is held is who claims which 身份证号 (the entries, which the caller holds anyway) and the
+    quota findings, not the discrepancies: in an intake of copies every person of every roster is on
+    several rosters, and holding all their discrepancies at once made a batch's memory grow with the
+    intake. An applicant's discrepancies come in the order their numbers were first seen in the batch,
+    then the quota's.
+    """
+
+    def __init__(self, entries: list[BatchEntry], rules: Rules) -> None:
+        self._entries = {entry.applicant_id: entry for entry in entries}
+        holders: dict[str, list[BatchEntry]] = defaultdict(list)
+        for entry in entries:
+            for number in entry.roster_ids:
+                holders[number].append(entry)
+        self._shared = {number: claimed for number, claimed in holders.items() if len(claimed) > 1}
+        self._order = {number: i for i, number in enumerate(self._shared)}
+        self._quota = _relaxation_quota(entries, rules)
+        keys: dict[str, None] = {}
+        for claimed in self._shared.values():
+            keys.update((entry.applicant_id, None) for entry in claimed)
+        keys.update((applicant_id, None) for applicant_id in self._quota)
+        self._keys = list(keys)
+
+    def __getitem__(self, applicant_id: str) -> list[Discrepancy]:
+        entry = self._entries.get(applicant_id)
+        claims = self._claims(entry) if entry is not None else []
+        if not claims and applicant_id not in self._quota:
+            raise KeyError(applicant_id)
+        return [*(_cross_applicant(entry, number, self._shared[number]) for number in claims),  # type: ignore[arg-type]
+                *self._quota.get(applicant_id, [])]
+
+    def _claims(self, entry: BatchEntry) -> list[str]:
+        """The applicant's 身份证号 that other applicants' rosters have too, in the batch's order."""
+        return sorted((n for n in entry.roster_ids if n in self._shared), key=self._order.__getitem__)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _cross_applicant(entry: BatchEntry, number: str, claimed_by: list[BatchEntry]) -> Discrepancy:
+    masked = mask_id_number(number)
+    others = "、".join(e.applicant_id for e in claimed_by if e is not entry)
+    row = re.sub(r"\D", "", entry.roster_ids[number].cell or "") or "0"
+    return Discrepancy(
+        figure=f"roster.cross_applicant.row{row}",
+        message=f"身份证号{masked}同时出现在本批次申报企业{others}的人员名册中（同一人被两家企业申报）。",
+        values=[DiscrepancyValue(value=masked, source=e.roster_ids[number]) for e in claimed_by],
+    )
+
+
+def _relaxation_quota(entries: list[BatchEntry], rules: Rules) -> dict[str, list[Discrepancy]]:
     found: dict[str, list[Discrepancy]] = defaultdict(list)
-    _cross_applicant(entries, found)
-    _relaxation_quota(entries, rules, found)
-    return dict(found)
-
-
-def _cross_applicant(entries: list[BatchEntry], found: dict[str, list[Discrepancy]]) -> None:
-    holders: dict[str, list[BatchEntry]] = defaultdict(list)
-    for entry in entries:
-        for number in entry.roster_ids:
-            holders[number].append(entry)
-    for number, claimed_by in holders.items():
-        if len(claimed_by) < 2:
-            continue
-        masked = mask_id_number(number)
-        values = [DiscrepancyValue(value=masked, source=e.roster_ids[number]) for e in claimed_by]
-        for entry in claimed_by:
-            others = "、".join(e.applicant_id for e in claimed_by if e is not entry)
-            row = re.sub(r"\D", "", entry.roster_ids[number].cell or "") or "0"
-            found[entry.applicant_id].append(Discrepancy(
-                figure=f"roster.cross_applicant.row{row}",
-                message=f"身份证号{masked}同时出现在本批次申报企业{others}的人员名册中（同一人被两家企业申报）。",
-                values=values,
-            ))
-
-
-def _relaxation_quota(entries: list[BatchEntry], rules: Rules, found: dict[str, list[Discrepancy]]) -> None:
     by_authority: dict[str, list[BatchEntry]] = defaultdict(list)
     for entry in entries:
         by_authority[entry.authority or "（未填写推荐单位）"].append(entry)
@@ -71,6 +105,7 @@ def _relaxation_quota(entries: list[BatchEntry], rules: Rules, found: dict[str, 
                          f"（{(share * 100).quantize(Decimal('0.1'))}%），超过{(quota * 100).normalize():f}%的上限。"),
                 values=[DiscrepancyValue(value=str(len(relaxed))), DiscrepancyValue(value=str(len(group)))],
             ))
+    return dict(found)
 
 
 def apply(report: Report, extra: list[Discrepancy]) -> Report:
