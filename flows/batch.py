@@ -214,16 +214,17 @@ def _record_finals(extra: Mapping[str, list[Discrepancy]] | None, reviewed: list
     for applicant_id, (o, kept) in sorted(held.items()):
         if applicant_id in failed:
             continue
-        final = kept
+        final, report = kept, None
         if extra is not None:  # None: nothing the batch rules depend on changed, the reports stand
             before = kept.get()
-            after = intake.final_report(before, extra.get(applicant_id, []))
-            if after != before:
-                final = Kept.of(after)
+            report = intake.final_report(before, extra.get(applicant_id, []))
+            if report != before:
+                final = Kept.of(report)
                 changed.append(final)
         finals[applicant_id] = final
         # a reviewed applicant's report.json was just written; an unchanged one's may be missing
-        if final is not kept or (applicant_id not in reviewed_ids and intake.needs_writing(final.get(), out)):
+        if final is not kept or (applicant_id not in reviewed_ids
+                                 and intake.needs_writing(report or kept.get(), out)):
             to_write.append((applicant_id, final, o.packet_hash))  # type: ignore[arg-type]
     written: dict[str, Path | Exception] = {}
     if to_write:

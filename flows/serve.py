@@ -66,14 +66,15 @@ def deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
 def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
                       application_date: dt.date | None = None, rules_version: str | None = None) -> None:
     """Serve both deployments until interrupted (runs execute in subprocesses of this one)."""
-    if not get_current_settings().api.url:
+    url = get_current_settings().api.url
+    if not url:
         raise MissingServer("omreview serve needs a running Prefect server: start one (prefect server start) and "
                             "set PREFECT_API_URL, e.g. PREFECT_API_URL=http://127.0.0.1:4200/api")
     served = deployments(intake, out, cron, timezone, application_date, rules_version)
     runner = Runner(pause_on_shutdown=True)
     for deployment in served:
         runner.add_deployment(deployment)
-    deadline = _StopDeadline(str(get_current_settings().api.url))
+    deadline = _StopDeadline(str(url))
     prefect_sigterm = runner.handle_sigterm
 
     def on_sigterm(*args: Any) -> None:
@@ -88,7 +89,7 @@ def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None =
     signal.signal(signal.SIGTERM, on_sigterm)
     signal.signal(signal.SIGINT, on_sigint)
     with suppress(KeyboardInterrupt):  # Ctrl-C: the runner has stopped (schedules paused) or the deadline exits
-        asyncio.run(_run(runner, _starting_message(served, str(get_current_settings().api.url))))
+        asyncio.run(_run(runner, _starting_message(served, str(url))))
 
 
 async def _run(runner: Runner, message: str) -> None:

@@ -70,12 +70,6 @@ class Parcel(Generic[T]):
         self.empty()
         return value
 
-    def __getstate__(self) -> tuple[Any, bool]:
-        return self._value, self._full
-
-    def __setstate__(self, state: tuple[Any, bool]) -> None:
-        self._value, self._full = state
-
 
 def io_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
     """Retry a failed task only when it failed on I/O."""
