@@ -1,7 +1,9 @@
 """Batch-level rules: one person on two applicants' rosters; an authority's 30% relaxation quota."""
 
 import json
+import pickle
 import shutil
+import tracemalloc
 
 from typer.testing import CliRunner
 
@@ -10,7 +12,7 @@ from pipeline.model import Source
 from pipeline.rules import default_rules
 from tests.conftest import SAMPLE_DOCS
 from tests.records_factory import id_number
-from validators.batch import BatchEntry, batch_discrepancies
+from validators.batch import BatchEntry, RowSources, batch_discrepancies
 
 RULES = default_rules()
 
@@ -46,6 +48,29 @@ def test_an_applicants_discrepancies_come_in_batch_order_and_are_built_when_aske
 
 def _authority(n, relaxed, name="某市工信局"):
     return [BatchEntry(f"{name}{i}", authority=name, relaxation_requested=i < relaxed) for i in range(n)]
+
+
+def test_an_entry_gives_back_each_rows_source_and_holds_a_fraction_of_them():
+    # what a batch holds per applicant until its rules run: it must not cost a Source per roster row
+    sources = {id_number(i): Source(file="附件3.xlsx", sha256="ab" * 32, sheet="运维人员名册", cell=f"C{i + 3}")
+               for i in range(400)}
+    sources[id_number(400)] = Source(file="other.xlsx", sheet="名册", cell="D9")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        entry = BatchEntry("a", roster_ids=pickle.loads(pickle.dumps(sources)))  # built from fresh objects
+        held = tracemalloc.get_traced_memory()[0] - before
+        before = tracemalloc.get_traced_memory()[0]
+        plain = pickle.loads(pickle.dumps(sources))
+        plain_size = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert isinstance(entry.roster_ids, RowSources)
+    assert dict(entry.roster_ids) == sources and list(entry.roster_ids) == list(sources)
+    assert id_number(3) in entry.roster_ids and "110101199001011234" not in entry.roster_ids
+    assert held < plain_size / 2, (held, plain_size)
+    assert dict(pickle.loads(pickle.dumps(entry)).roster_ids) == sources  # Dask ships entries pickled
+    del plain
 
 
 def test_relaxation_quota_boundary():

@@ -18,6 +18,39 @@ from pipeline.rules import Rules
 from validators.evaluate import decide
 
 
+class RowSources(Mapping[str, Source]):
+    """Each 身份证号 of a roster with the source of its row, held compactly.
+
+    A batch holds one of these per applicant until its rules have run, so it is what grows with the
+    intake. A roster's rows differ only in their cell: each distinct rest (file, digest, sheet …) is held
+    once and each row keeps only its cell, about a third of a Source per row. A row's Source is
+    rebuilt when asked.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, sources: Mapping[str, Source] | None = None) -> None:
+        shared: dict[Source, Source] = {}
+        rows: dict[str, tuple[Source, str | None]] = {}
+        for number, source in (sources or {}).items():
+            rest = source.model_copy(update={"cell": None})
+            rows[number] = (shared.setdefault(rest, rest), source.cell)
+        self._rows = rows
+
+    def __getitem__(self, number: str) -> Source:
+        rest, cell = self._rows[number]
+        return rest.model_copy(update={"cell": cell})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._rows
+
+
 @dataclass(frozen=True)
 class BatchEntry:
     """What the batch rules need of one applicant; ``roster_ids`` is personal data, kept in memory only."""
@@ -25,7 +58,11 @@ class BatchEntry:
     applicant_id: str
     authority: str | None = None
     relaxation_requested: bool = False
-    roster_ids: dict[str, Source] = field(default_factory=dict)  # valid 身份证号 -> its row
+    roster_ids: Mapping[str, Source] = field(default_factory=RowSources)  # valid 身份证号 -> its row
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.roster_ids, RowSources):
+            object.__setattr__(self, "roster_ids", RowSources(self.roster_ids))
 
 
 def batch_discrepancies(entries: list[BatchEntry], rules: Rules) -> BatchFindings:
