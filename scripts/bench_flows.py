@@ -16,7 +16,8 @@ Each run is a fresh process. Reported: wall seconds, applicants per minute, CPU 
 process and its reading processes, the server's CPU seconds during the run, and the peak RSS of the
 process tree (the process and its reading processes, sampled with psutil every 0.1 s) and of the
 process alone. Prefect's share compares the Prefect batch with the plain threads (the same
-concurrency): in wall time, and in the CPU of Prefect's own processes (flow process and server).
+concurrency): in wall time, and in the CPU of Prefect's own processes (flow process and server,
+together and each alone).
 
 First, unless ``--noop 0``, a flow of N no-op tasks: what one task run costs Prefect itself (client and
 server CPU per task run). Then the latency of one applicant: the plain call, the applicant flow
