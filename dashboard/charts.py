@@ -31,9 +31,12 @@ def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules
               for name, value in thresholds_of(key, rules)]
     rules_layer = alt.Chart(alt.Data(values=limits)).mark_rule(strokeDash=[6, 4], color="#333").encode(
         y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="门槛")])
-    labels = alt.Chart(alt.Data(values=limits)).mark_text(align="left", dx=4, dy=-6, color="#333").encode(
-        y="threshold:Q", x=alt.value(0), text="label:N")
-    return alt.layer(bars, rules_layer, labels).properties(height=260)
+    # each label written twice, under a white outline and then plain, so it stays legible over the bars
+    text = {"align": "left", "dx": 4, "dy": -6, "fontWeight": "bold"}
+    halo = {"color": "white", "stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}
+    labels = [alt.Chart(alt.Data(values=limits)).mark_text(**text, **paint).encode(
+        y="threshold:Q", x=alt.value(0), text="label:N") for paint in (halo, {"color": "#222"})]
+    return alt.layer(bars, rules_layer, *labels).properties(height=260)
 
 
 def _show(value: Any, unit: str) -> str:

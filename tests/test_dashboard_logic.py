@@ -115,6 +115,11 @@ def test_charts_draw_thresholds_from_the_rules(entries):
     limits = drawn["om_revenue_3y"]["layer"][1]["data"]["values"]
     assert [x["threshold"] for x in limits] == [float(rules.thresholds.om_revenue_3y_low),
                                                  float(rules.thresholds.om_revenue_3y_high)]
+    # each threshold is named on the chart, outlined in white first so the name stays legible over a bar
+    halo, label = drawn["om_revenue_3y"]["layer"][2:]
+    assert halo["mark"]["stroke"] == "white" and "stroke" not in label["mark"]
+    assert [layer["encoding"]["text"]["field"] for layer in (halo, label)] == ["label", "label"]
+    assert [x["label"] for x in label["data"]["values"]] == ["下限（且占比达标） 3,000万元", "无占比要求的标准 1亿元"]
 
 
 def test_source_region_is_rendered_with_the_box_highlighted(entries):
