@@ -90,6 +90,7 @@ class OcrPages:
     def __init__(self, path: Path, settings: OcrSettings, vocabulary: Iterable[str] = ()) -> None:
         self.path, self.settings = path, settings
         self.lexicon = Lexicon(vocabulary, settings.confusions)
+        self.lookalikes = str.maketrans(settings.digit_lookalikes)
         self.pages: dict[int, OcrPage] = {}
         self._engine: Engine | None = None
         self.seconds: dict[str, float] = {"quick": 0.0, "read": 0.0}
@@ -199,7 +200,7 @@ class OcrPages:
         doubtful = [i for i, w in enumerate(words) if _doubt(w.chars) < float(cfg.min_confidence)]
         if doubtful and cfg.second_look_dpi:
             words = self._second_look(pdf, page, words, doubtful, scale)
-        page.lines, page.chars = _lines(page.number, words, scale)
+        page.lines, page.chars = _lines(page.number, words, scale, self.lookalikes)
         page.lines = [self.lexicon.correct(line) for line in page.lines]
         self.seconds["read"] += time.perf_counter() - started
         self.counts["read"] += 1
@@ -229,7 +230,7 @@ class OcrPages:
         out = list(words)
         for i, (text, _, confs) in zip(doubtful, self.engine.recognize(crops), strict=True):
             word = words[i]
-            if _same_reading(text, word.text) and len(confs) == len(word.chars):
+            if _same_reading(text, word.text, self.lookalikes) and len(confs) == len(word.chars):
                 chars = tuple(Char(c.text, c.box, max(c.score, s)) for c, s in zip(word.chars, confs, strict=True))
                 out[i] = Word(word.text, word.score, word.box, chars)
         return out
@@ -426,12 +427,14 @@ def _rows(items: list[tuple[BBox, object]]) -> list[list]:
     return [members for _, _, members in rows]
 
 
-def _lines(number: int, words: list[Word], scale: float) -> tuple[list[Line], list[tuple[BBox, float, str]]]:
-    """Words (image pixels) as ``Line`` objects in points, and every character's box, confidence and text."""
+def _lines(number: int, words: list[Word], scale: float,
+           lookalikes: dict[int, str]) -> tuple[list[Line], list[tuple[BBox, float, str]]]:
+    """Words (image pixels) as ``Line`` objects in points, and every character's box, confidence and text;
+    amounts repaired with ``lookalikes`` (a ``str.maketrans`` table of the rules' ``digit_lookalikes``)."""
     chars: list[tuple[BBox, float, str]] = []
     items = []
     for word in words:
-        boxes = [(ch.text, tuple(v / scale for v in ch.box), ch.score) for ch in _repaired(word.chars)]
+        boxes = [(ch.text, tuple(v / scale for v in ch.box), ch.score) for ch in _repaired(word.chars, lookalikes)]
         if not boxes:
             continue
         chars.extend((box, score, text) for text, box, score in boxes)
@@ -458,21 +461,19 @@ def _lines(number: int, words: list[Word], scale: float) -> tuple[list[Line], li
     return lines, chars
 
 
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": ".",
-                                   ":": ",", "：": ",", ";": ",", "；": ","})
 _GROUPED = re.compile(r"^[(（]?[-−－]?\d{1,3}(?:[.,]\d{3})+[.,]\d{2}[)）]?$")
 _BROKEN = re.compile(r"^[(（]?[-−－]?\d{4,}(?:[.,]\d{3})+[.,]\d{2}[)）]?$")  # a separator lost in the first group
 _REPAIRED = 0.5
 
 
-def _repaired(chars: tuple[Char, ...]) -> tuple[Char, ...]:
+def _repaired(chars: tuple[Char, ...], lookalikes: dict[int, str]) -> tuple[Char, ...]:
     """An amount misread in the ways a seal or a speck causes: letters for digits (O, l), full-width or wrong
     separators. A token that is then a well-formed grouped amount (``64.121,514.67`` → ``64,121,514.67``)
     keeps the confidence of its digits: the positions of its separators leave no doubt. A token with two
     decimals but a broken grouping (``47006.647.38``) loses its inner separators and becomes doubtful
     (``_REPAIRED`` confidence): its digits may be right, but a separator may have been a digit."""
     text = "".join(ch.text for ch in chars)
-    fixed = text.translate(_DIGIT_LOOKALIKES)
+    fixed = text.translate(lookalikes)
     if _GROUPED.match(fixed):
         cut = len(fixed.rstrip(")）")) - 3  # the decimal point
         fixed = "".join("," if ch in ".," and i < cut else "." if i == cut else ch for i, ch in enumerate(fixed))
@@ -497,8 +498,8 @@ def _doubt(chars: tuple[Char, ...]) -> float:
     return min(scores, default=1.0)
 
 
-def _same_reading(a: str, b: str) -> bool:
-    return "".join(a.split()).translate(_DIGIT_LOOKALIKES) == "".join(b.split()).translate(_DIGIT_LOOKALIKES)
+def _same_reading(a: str, b: str, lookalikes: dict[int, str]) -> bool:
+    return "".join(a.split()).translate(lookalikes) == "".join(b.split()).translate(lookalikes)
 
 
 class Lexicon:

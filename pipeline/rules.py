@@ -99,6 +99,17 @@ class OcrSettings(_Strict):
     second_look_white_level: int = Field(default=215, ge=64, le=255)
     threads: int = Field(default=1, ge=1, le=64)
     confusions: list[str] = Field(default_factory=lambda: ["入人", "未末", "已己巳", "日曰", "货贷", "帐账"])
+    digit_lookalikes: dict[str, str] = Field(default_factory=lambda: {
+        "O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": ".",
+        ":": ",", "：": ",", ";": ",", "；": ","})
+
+    @field_validator("digit_lookalikes")
+    @classmethod
+    def _one_for_one(cls, table: dict[str, str]) -> dict[str, str]:
+        for seen, meant in table.items():
+            if len(seen) != 1 or len(meant) != 1 or meant not in "0123456789,.":
+                raise ValueError(f"a digit look-alike maps one character to a digit, ',' or '.': {seen!r}: {meant!r}")
+        return table
 
     @field_validator("confusions")
     @classmethod

@@ -21,14 +21,14 @@ import pytest
 
 from extractors import statement_pdf
 from extractors.base import read_document
-from extractors.ocr_engine import Engine, model_paths
-from extractors.ocr_pages import _straight, _unturn
+from extractors.ocr_engine import Char, Engine, model_paths
+from extractors.ocr_pages import _repaired, _straight, _unturn
 from extractors.pdf_layer import layer_for
 from extractors.pdf_pages import read_texts
 from pipeline.model import DocumentKind
 from pipeline.packet import PacketFile, sha256_file
 from pipeline.records import record_values
-from pipeline.rules import Rules, default_rules
+from pipeline.rules import OcrSettings, Rules, default_rules
 from samplegen.params import ScanStyle
 from samplegen.scan import scan_pdf
 from tests.conftest import SAMPLE_DOCS
@@ -142,6 +142,26 @@ def test_straightening_rotates_like_pil():
 
 
 # --- scanned statements -------------------------------------------------------------------------------
+
+
+def _token(text: str, score: float = 0.99) -> tuple[Char, ...]:
+    return tuple(Char(ch, (i, 0, i + 1, 1), score) for i, ch in enumerate(text))
+
+
+def _read(chars: tuple[Char, ...]) -> tuple[str, float]:
+    return "".join(c.text for c in chars), min(c.score for c in chars)
+
+
+def test_an_amount_misread_by_a_seal_is_repaired_by_the_rules_look_alikes():
+    table = str.maketrans(OcrSettings().digit_lookalikes)  # what the shipped rules.yaml gives
+    assert _read(_repaired(_token("64.121,5l4.67"), table)) == ("64,121,514.67", 0.99)  # grouping is sure
+    assert _read(_repaired(_token("(1，2O4.00)"), table)) == ("(1,204.00)", 0.99)
+    assert _read(_repaired(_token("47006.647.38"), table)) == ("47006647.38", 0.5)  # a separator may be a digit
+    assert _read(_repaired(_token("营业收入"), table)) == ("营业收入", 0.99)
+    assert _read(_repaired(_token("Oil"), table)) == ("Oil", 0.99)  # not an amount once repaired: left alone
+    # the table is the rules' to change: without l → 1 the token is not an amount and stays as read
+    narrower = str.maketrans({k: v for k, v in OcrSettings().digit_lookalikes.items() if k != "l"})
+    assert _read(_repaired(_token("64.121,5l4.67"), narrower)) == ("64.121,5l4.67", 0.99)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

@@ -60,3 +60,11 @@ def test_misspelt_label_key_is_refused_by_name(tmp_path):
     data["labels"]["form_fields"]["compnay_name"] = data["labels"]["form_fields"].pop("company_name")
     with pytest.raises(RulesError, match="compnay_name"):
         load_rules(_write(tmp_path, data))
+
+
+@pytest.mark.parametrize("table", [{"B": "8x"}, {"S": "s"}, {"OO": "0"}])
+def test_an_ocr_digit_look_alike_must_map_one_character_to_a_digit_or_separator(tmp_path, table):
+    data = _data()
+    data["labels"]["statement_pdf"]["ocr"]["digit_lookalikes"] = table
+    with pytest.raises(RulesError, match="digit_lookalikes"):
+        load_rules(_write(tmp_path, data))
