@@ -319,15 +319,15 @@ def _print_size(n: int, rows: dict[str, dict[str, Any]]) -> None:
           f"prefect / plain threads (wall): {pf['wall'] / threads['wall']:.2f}")
     print(f"  Prefect's share, wall: {(pf['wall'] - threads['wall']) / threads['wall'] * 100:.0f}% of the plain "
           f"threads' wall time; re-run with everything unchanged: {rows['prefect-rerun']['wall']:.1f} s")
-    extra = pf["cpu_main"] + pf.get("server_cpu", 0.0) - threads["cpu_main"]
+    server = pf.get("server_cpu", 0.0)
+    extra = pf["cpu_main"] + server - threads["cpu_main"]
     print(f"  Prefect's share, CPU: flow process + server - plain threads' process = {extra:.1f} s = "
           f"{extra / threads['cpu'] * 100:.0f}% of the plain threads' CPU ({extra / n * 1000:.0f} ms an applicant)")
     # where it is spent: the batch's own process, and the server (which, with a team's server on its own
     # machine, would not be on the batch's cores at all)
     client = pf["cpu_main"] - threads["cpu_main"]
     print(f"  of which the flow's process: {client / threads['cpu'] * 100:.0f}% ({client / n * 1000:.0f} ms an "
-          f"applicant); the server: {pf.get('server_cpu', 0.0) / threads['cpu'] * 100:.0f}% "
-          f"({pf.get('server_cpu', 0.0) / n * 1000:.0f} ms an applicant)")
+          f"applicant); the server: {server / threads['cpu'] * 100:.0f}% ({server / n * 1000:.0f} ms an applicant)")
     setup = pf.get("cpu_setup", 0.0) - threads.get("cpu_setup", 0.0)
     print(f"  of which importing Prefect and the flows, once per process: {setup:.1f} s; the rest "
           f"{(extra - setup) / threads['cpu'] * 100:.0f}%")
