@@ -298,7 +298,8 @@ def prefect_session(out: Path) -> Iterator[Session]:
 
 
 def settle(wait: bool = True, seconds: float = SETTLE_SECONDS) -> None:
-    """Deliver the client's queued events and logs; then wait until the server recorded our task runs."""
+    """Deliver the client's queued events and logs; then wait until the current API's server recorded the
+    task runs this process submitted to it."""
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
+from prefect.settings import get_current_settings
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -179,22 +180,27 @@ def handoff(value: Any) -> Any:
     return value
 
 
-# --- which task runs this process submitted (so a local server is stopped only once it recorded them)
+# --- which task runs this process submitted, by the API they went to (so a local server is stopped only
+# once it recorded its own; a process such as the tests talks to several servers one after another, and a
+# server is never asked for the runs of another: it would wait in vain for them)
 
 
-_submitted: set[UUID] = set()
+_submitted: dict[str, set[UUID]] = {}
 _lock = threading.Lock()
+
+
+def _api_url() -> str:
+    return str(get_current_settings().api.url or "")
 
 
 def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:
     future = t.submit(*args, **kwargs)
     with _lock:
-        _submitted.add(future.task_run_id)
+        _submitted.setdefault(_api_url(), set()).add(future.task_run_id)
     return future
 
 
-def take_submitted() -> set[UUID]:
+def take_submitted(api_url: str | None = None) -> set[UUID]:
+    """The task runs submitted to ``api_url`` (the current API when None) since the last take."""
     with _lock:
-        ids = set(_submitted)
-        _submitted.clear()
-    return ids
+        return _submitted.pop(_api_url() if api_url is None else api_url, set())

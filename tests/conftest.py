@@ -1,4 +1,22 @@
+"""Shared fixtures, and the test tiers.
+
+Every test is marked here, from one table, by what it needs; nobody remembers a marker per test:
+
+- ``prefect``: runs flows on a Prefect server (the session's, or one of its own);
+- ``postgres``: needs the PostgreSQL server of ``OMREVIEW_TEST_POSTGRES`` (``.ci/run`` starts it);
+- ``browser``: drives Debian's chromium (``.ci/run`` installs it);
+- ``ocr``: runs the OCR engine over scanned pages;
+- ``realdocs``: reads the real public documents in ../shared/realdocs;
+- ``slow``: any of the above, or a test that reviews whole packets in reading processes, or takes
+  seconds for another reason. ``pytest -m "not slow"`` is the fast tier (the README's fast command).
+
+Every test has a time limit (pytest-timeout, ``[tool.pytest.ini_options]``): a hung test fails with its
+name instead of hanging the run.
+"""
+
 import hashlib
+import io
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -6,6 +24,100 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DOCS = ROOT / "sample_docs"
 REALDOCS = ROOT.parent / "shared" / "realdocs"
+
+# module -> what its tests need
+MODULE_MARKS: dict[str, tuple[str, ...]] = {
+    "test_flows": ("prefect",),
+    "test_flows_harness": ("prefect",),
+    "test_flows_intake": ("prefect",),
+    "test_flows_local": ("prefect",),
+    "test_flows_postgres": ("prefect", "postgres"),
+    "test_flows_privacy": ("prefect",),
+    "test_flows_serve": ("prefect",),
+    "test_dashboard_browser": ("browser",),
+    "test_ocr": ("ocr",),
+    "test_ocr_packet": ("ocr",),
+    "test_statement_pdf_realdocs": ("realdocs", "slow"),  # annual reports of 200 pages, one of them scanned
+}
+# fixture -> what a test that uses it (directly or through another fixture) needs
+FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
+    "prefect_api": ("prefect",),
+    "cjk_font": ("slow",),
+}
+# single tests, by node id (without parameters unless one parameter differs from the rest)
+TEST_MARKS: dict[str, tuple[str, ...]] = {
+    # read ../shared/realdocs
+    "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
+    "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
+    # the command line's run and batch: flows on the command's own Prefect server, reading processes
+    "tests/test_cli.py::test_run_writes_a_schema_valid_report_listing_every_file": ("prefect",),
+    "tests/test_cli.py::test_batch_reviews_every_applicant_and_accounts_for_loose_files": ("prefect",),
+    "tests/test_cli.py::test_one_broken_applicant_does_not_stop_the_batch": ("prefect",),
+    "tests/test_cli.py::test_console_script_is_installed": ("prefect",),
+    "tests/test_batch_rules.py::test_batch_cli_flags_a_roster_copied_into_another_applicant": ("prefect",),
+    # the scanned sample packet
+    "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-21]": ("ocr",),
+    # seconds each for a reason of their own: the whole sample set generated, documents read in
+    # reading processes that are started and stopped, a 3,000-page PDF
+    "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow",),
+    "tests/test_samplegen.py::test_statements_open_with_pdfplumber": ("slow",),
+    "tests/test_statement_pdf.py::test_cid_garbage_text_layer_is_unreadable": ("slow",),
+    "tests/test_hostile_inputs.py::test_document_over_the_time_limit_is_stopped_and_the_next_reads": ("slow",),
+    "tests/test_hostile_inputs.py::test_document_over_the_memory_limit_is_an_error_and_the_next_reads": ("slow",),
+    "tests/test_hostile_inputs.py::test_crashing_reader_is_an_error_and_a_bug_surfaces_as_a_bug": ("slow",),
+    "tests/test_hostile_inputs.py::test_packet_mixing_hostile_and_good_files_reads_the_good_ones": ("slow",),
+    "tests/test_hostile_inputs.py::test_hostile_file_is_the_same_error_isolated": ("slow",),
+    "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
+}
+NEEDS_SLOW = {"prefect", "postgres", "browser", "ocr"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = Path(str(item.fspath)).stem
+        marks = set(MODULE_MARKS.get(module, ()))
+        for name in getattr(item, "fixturenames", ()):
+            marks.update(FIXTURE_MARKS.get(name, ()))
+        marks.update(TEST_MARKS.get(item.nodeid, TEST_MARKS.get(item.nodeid.split("[")[0], ())))
+        if marks & NEEDS_SLOW:
+            marks.add("slow")
+        for mark in sorted(marks):
+            item.add_marker(mark)
+
+
+@cache
+def _cjk_renders() -> bool:
+    """Whether pdfium draws a Chinese character of a font the PDF does not embed (STSong-Light).
+
+    The test statements and the sample generator's scans use that font, as many real PDFs do; pdfium
+    draws it with a CJK font of the machine (Debian's fonts-noto-cjk, which .ci/run installs). Without
+    one the characters are left blank and what OCR reads differs from machine to machine.
+    """
+    import numpy as np
+    import pypdfium2 as pdfium
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=(60, 60))
+    page.setFont("STSong-Light", 40)
+    page.drawString(10, 10, "表")
+    page.save()
+    pdf = pdfium.PdfDocument(buffer.getvalue())
+    try:
+        pixels = np.asarray(pdf[0].render(scale=1).to_pil().convert("L"))
+    finally:
+        pdf.close()
+    return bool((pixels < 128).sum() > 20)
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> None:
+    """Skips the test when Chinese text of an unembedded font cannot be drawn here (see ``_cjk_renders``)."""
+    if not _cjk_renders():
+        pytest.skip("no CJK font for unembedded Chinese text: apt-get install fonts-noto-cjk (.ci/run does)")
 
 
 def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:

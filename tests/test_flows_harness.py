@@ -11,7 +11,6 @@ import shutil
 
 import pytest
 from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.applicant import applicant_flow
 from flows.batch import batch_flow
@@ -23,6 +22,8 @@ GOLDEN = ROOT / "tests" / "golden" / "samples"
 
 @pytest.fixture(scope="module")
 def harness():
+    from prefect.testing.utilities import prefect_test_harness  # imports Prefect's server: 3 s, only when run
+
     # telemetry off, as on the command line's server: its heartbeat job otherwise races the harness's
     # SQLite database ("database is locked" tracebacks that are not the flows')
     with temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}), \

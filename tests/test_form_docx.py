@@ -51,7 +51,6 @@ def test_sample_form_figures(packet):
     assert src.file == pf.rel and src.table is not None and src.cell and src.sha256 == pf.sha256
 
 
-@pytest.mark.realdocs
 @pytest.mark.parametrize(
     "name", ["dengfeng_dengjibiao.docx", "jichuang_shenqingbiao.docx", "soil_luntan_baomingbiao.docx"]
 )

@@ -9,8 +9,11 @@ once per module (``scanned``); the packet twin (``sample_docs/app-21`` against i
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
-import time
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +43,6 @@ VARIANTS = {
     "dark-cover-blank-200dpi": ("app-20", 2011, ScanStyle(dpi=200, skew=-2.2, dark_cover=True, blank_after=(2,),
                                                           seal_figures=True, noise=6.0)),
 }
-SECONDS_PER_STATEMENT = 90  # generous: the machine is shared; scripts/bench_ocr.py measures
 
 
 def packet_file(path: Path) -> PacketFile:
@@ -70,8 +72,8 @@ def _fields(record) -> dict:
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory):
-    """name -> (text-layer original's extraction, scan's extraction, seconds, the scan's path, page counts)."""
+def scanned(tmp_path_factory, cjk_font):
+    """name -> (text-layer original's extraction, scan's extraction, the scan's path, page counts)."""
     folder = tmp_path_factory.mktemp("scans")
     rules = default_rules()
     out = {}
@@ -79,18 +81,16 @@ def scanned(tmp_path_factory):
         original = _statement(app, year)
         path = folder / f"{name}.pdf"
         scan_pdf(original, path, style, seed=name)
-        started = time.perf_counter()
         layer = layer_for(path, read_texts(path), rules)  # what statement_pdf.extract does, keeping the layer
         ex = statement_pdf._Reader(packet_file(path), rules, layer.triage(), layer).read()
-        seconds = time.perf_counter() - started
-        out[name] = (read_document(packet_file(original)), ex, seconds, path, dict(layer.pages.counts))
+        out[name] = (read_document(packet_file(original)), ex, path, dict(layer.pages.counts))
     return out
 
 
 # --- the engine ---------------------------------------------------------------------------------------
 
 
-def test_engine_runs_from_the_wheel_without_network(monkeypatch, capfd, tmp_path):
+def test_engine_runs_from_the_wheel_without_network(monkeypatch, capfd, tmp_path, cjk_font):
     """The models ship inside the rapidocr wheel: no socket is opened, nothing is logged to the terminal."""
 
     def refuse(*args, **kwargs):
@@ -175,7 +175,7 @@ def test_scan_gives_the_figures_of_its_text_layer_original(scanned, name):
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_ocr_sources_have_page_bbox_and_confidence(scanned, name):
-    original, ex, _, path, _ = scanned[name]
+    original, ex, path, _ = scanned[name]
     pdf = pdfium.PdfDocument(path)
     sizes = [pdf[i].get_size() for i in range(len(pdf))]
     pdf.close()
@@ -195,7 +195,7 @@ def test_ocr_sources_have_page_bbox_and_confidence(scanned, name):
 
 
 def test_figure_on_a_page_turned_a_quarter_maps_back_onto_the_landscape_page(scanned):
-    original, ex, _, path, _ = scanned["turned-seals-150dpi"]
+    original, ex, path, _ = scanned["turned-seals-150dpi"]
     src = ex.record.current.total_revenue.source  # the income statement, page 5, turned onto a landscape page
     before = original.record.current.total_revenue.source
     assert src.page == before.page == 5
@@ -210,14 +210,13 @@ def test_figure_on_a_page_turned_a_quarter_maps_back_onto_the_landscape_page(sca
 
 
 def test_only_the_pages_that_matter_are_read_in_full(scanned):
-    for name, (_, _, seconds, path, counts) in scanned.items():
+    for name, (_, _, path, counts) in scanned.items():
         pages = len(read_texts(path))
         # every page in the low-resolution pass; in full only the report, the statements and the notes
         assert counts["quick"] == pages and counts["read"] <= 5, (name, counts)
-        assert seconds < SECONDS_PER_STATEMENT, (name, seconds)
 
 
-def test_low_confidence_values_are_listed_with_a_warning(tmp_path):
+def test_low_confidence_values_are_listed_with_a_warning(tmp_path, cjk_font):
     """With a confidence floor no reading reaches, every OCR'd value is listed as doubtful."""
     text = write_pdf(tmp_path / "text.pdf", [audit_page(2011), income_page(2011)])
     scan = tmp_path / "scan.pdf"
@@ -250,7 +249,7 @@ def test_too_many_pages_to_ocr_is_a_plain_error(tmp_path):
     assert "3 pages to OCR, more than the 2 pages" in ex.error
 
 
-def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path):
+def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path, cjk_font):
     """A text-layer report whose auditor's report was scanned in: that page is OCR'd, the others are not."""
     scan = tmp_path / "report-scan.pdf"
     scan_pdf(write_pdf(tmp_path / "report.pdf", [audit_page(2011)]), scan, ScanStyle(dpi=150, skew=1.0), seed="mix")
@@ -272,3 +271,32 @@ def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path):
     assert record.auditor.source.page == 1 and record.auditor.source.confidence is not None
     assert record.current.total_revenue.value == Decimal("64043690.46")
     assert record.current.total_revenue.source.confidence is None  # from the text layer
+
+
+# --- the same page reads the same, in any engine, in any process, under load ------------------------------
+
+
+def _burn(seconds: float) -> subprocess.Popen:
+    """A process keeping one core busy for ``seconds`` (the load a shared machine has)."""
+    return subprocess.Popen([sys.executable, "-c", f"import time\nend = time.monotonic() + {seconds}\n"
+                             "while time.monotonic() < end: pass"])
+
+
+def test_a_scanned_page_reads_identically_in_two_engines_and_two_processes_under_load():
+    """Words, boxes and every character's confidence are the same bits each time: the engines share no
+    state, onnxruntime runs a fixed number of threads, and nothing depends on the machine's load."""
+    from tests.ocr_worker import read_page
+
+    scan = SAMPLE_DOCS / "app-21" / "scan0005.pdf"  # image-only: no font of this machine is involved
+    first = read_page(str(scan), 4)  # the income statement: labels and amounts
+    assert len(first) > 20 and "利润表" in [w.text for w in first]
+    assert read_page(str(scan), 4) == first  # a second engine in this process
+    burners = [_burn(120) for _ in range(2)]
+    try:
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            others = list(pool.map(read_page, [str(scan)] * 2, [4, 4]))
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert others == [first, first]

@@ -69,7 +69,6 @@ def test_workbook_without_roster_header_is_unknown(tmp_path):
     assert extract(_packet_file(folder, "y.xlsx"), default_rules()).kind is DocumentKind.UNKNOWN
 
 
-@pytest.mark.realdocs
 @pytest.mark.parametrize("name", ["roster_students_fake.xlsx", "abc_pos_workorder_form.xlsx", "tcm_company_info.xlsx"])
 def test_real_workbooks_that_are_not_staff_rosters(name):
     """A student list (姓名, 学号), a POS work-order form and company master data are not O&M rosters."""

@@ -52,7 +52,7 @@ def goldens() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def generated_twice(tmp_path_factory) -> tuple[Path, Path]:
+def generated_twice(tmp_path_factory, cjk_font) -> tuple[Path, Path]:
     first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
     for root in (first, second):
         write_all(root / "docs", root / "golden", SEED)
