@@ -60,6 +60,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # seconds each for a reason of their own: the whole sample set generated, documents read in
     # reading processes that are started and stopped, a 3,000-page PDF
     "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow",),
+    "tests/test_sample_reports.py::test_committed_report_fixtures_are_what_reviewing_their_sample_gives": ("slow",),
     "tests/test_samplegen.py::test_statements_open_with_pdfplumber": ("slow",),
     "tests/test_statement_pdf.py::test_cid_garbage_text_layer_is_unreadable": ("slow",),
     "tests/test_hostile_inputs.py::test_document_over_the_time_limit_is_stopped_and_the_next_reads": ("slow",),

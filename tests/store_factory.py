@@ -1,7 +1,9 @@
-"""Results stores for the dashboard and export tests, filled from the committed sample applicants.
+"""Results stores for the dashboard and export tests, filled with the committed sample applicants' reports.
 
-Each sample is reviewed once per test session (reviews take a second or two); every test gets
-its own store file.
+The reports are committed fixtures (``tests/fixtures/reports/<id>.json``), not reviewed anew here, so
+these tests stay in the fast tier; ``test_sample_reports`` checks in the slow tier that each fixture is
+still what reviewing its sample gives (regenerate: ``OMREVIEW_REGEN=1 pytest tests/test_sample_reports.py``).
+Every test gets its own store file.
 """
 
 from __future__ import annotations
@@ -13,17 +15,29 @@ from pipeline.model import Report
 from pipeline.packet import load_packet, packet_hash
 from pipeline.review import review_applicant
 from pipeline.store import ResultStore
-from tests.conftest import SAMPLE_DOCS
+from tests.conftest import ROOT, SAMPLE_DOCS
+
+FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 
 # app-07: a masked 身份证号 discrepancy, PDF figures; app-03: a discrepancy with a PDF value;
 # app-10: does_not_meet (M2b fails)
 SAMPLES = ("app-03", "app-07", "app-10")
 
 
+def fixture_path(name: str) -> Path:
+    return FIXTURES / f"{name}.json"
+
+
+def fresh_report_json(name: str) -> str:
+    """The report of ``sample_docs/<name>`` as its fixture is written."""
+    return review_applicant(SAMPLE_DOCS / name).model_dump_json(indent=1) + "\n"
+
+
 @cache
 def reviewed(name: str) -> tuple[Report, str]:
-    folder = SAMPLE_DOCS / name
-    return review_applicant(folder), packet_hash(load_packet(folder))
+    """The committed report of sample ``name`` and its packet's digest."""
+    report = Report.model_validate_json(fixture_path(name).read_text(encoding="utf-8"))
+    return report, packet_hash(load_packet(SAMPLE_DOCS / name))
 
 
 def build_store(path: Path, names: tuple[str, ...] = SAMPLES, intake: Path | None = SAMPLE_DOCS,

@@ -3,12 +3,14 @@ the generator's parameters, never from the files): verdict, every check status, 
 figure, the discrepancies by figure name, and each document's kind and fiscal year."""
 
 import json
+import os
 import re
 from decimal import Decimal
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.store_factory import SAMPLES, fixture_path, fresh_report_json
 
 GOLDEN = ROOT / "tests" / "golden" / "samples"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
@@ -43,3 +45,14 @@ def test_report_matches_expected_outcome(case, sample_report):
     assert set(figures) == set(expected["figures"])
     assert sorted(_base(d["figure"]) for d in report["discrepancies"]) == sorted(expected["discrepancies"])
     assert report["verdict"] == expected["verdict"]
+
+
+@pytest.mark.parametrize("case", SAMPLES)
+def test_committed_report_fixtures_are_what_reviewing_their_sample_gives(case):
+    """The dashboard, export and decision tests read committed reports (tests/store_factory.py) instead of
+    reviewing the samples; a fixture that no longer matches its review is stale."""
+    fresh = fresh_report_json(case)
+    if os.environ.get("OMREVIEW_REGEN") == "1":
+        fixture_path(case).write_text(fresh, encoding="utf-8")
+    assert fixture_path(case).read_text(encoding="utf-8") == fresh, (
+        f"tests/fixtures/reports/{case}.json is stale: OMREVIEW_REGEN=1 pytest tests/test_sample_reports.py")
