@@ -10,11 +10,13 @@ import altair as alt
 from pipeline.overview import KEY_FIGURES, KeyFigure, thresholds_of
 from pipeline.rules import Rules
 
+# what alt.layer returns: a FacetChart only when the layers share facet encodings (these have none)
+Chart = alt.LayerChart | alt.FacetChart
 _FORMATS = {"ratio": ".0%", "CNY": ",.0f", "count": "d"}
 _THRESHOLD_LABELS = {"om_revenue_3y_low": "下限（且占比达标）", "om_revenue_3y_high": "无占比要求的标准"}
 
 
-def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules) -> alt.LayerChart | None:
+def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules) -> Chart | None:
     """Bars per applicant coloured by whether they reach the lowest threshold, a dashed rule per threshold."""
     data = [{**r, "meets": "达到" if r["meets"] else "未达到"} for r in rows if r["figure"] == key.name]
     if not data:
@@ -32,10 +34,11 @@ def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules
     rules_layer = alt.Chart(alt.Data(values=limits)).mark_rule(strokeDash=[6, 4], color="#333").encode(
         y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="门槛")])
     # each label written twice, under a white outline and then plain, so it stays legible over the bars
-    text = {"align": "left", "dx": 4, "dy": -6, "fontWeight": "bold"}
-    halo = {"color": "white", "stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}
-    labels = [alt.Chart(alt.Data(values=limits)).mark_text(**text, **paint).encode(
-        y="threshold:Q", x=alt.value(0), text="label:N") for paint in (halo, {"color": "#222"})]
+    label = alt.Chart(alt.Data(values=limits))
+    halo = label.mark_text(align="left", dx=4, dy=-6, fontWeight="bold",
+                           color="white", stroke="white", strokeWidth=4, strokeJoin="round")
+    plain = label.mark_text(align="left", dx=4, dy=-6, fontWeight="bold", color="#222")
+    labels = [mark.encode(y="threshold:Q", x=alt.value(0), text="label:N") for mark in (halo, plain)]
     return alt.layer(bars, rules_layer, *labels).properties(height=260)
 
 
@@ -48,5 +51,5 @@ def _show(value: Any, unit: str) -> str:
     return f"{int(value)}"
 
 
-def charts(rows: Sequence[dict[str, Any]], rules: Rules) -> list[tuple[KeyFigure, alt.LayerChart]]:
+def charts(rows: Sequence[dict[str, Any]], rules: Rules) -> list[tuple[KeyFigure, Chart]]:
     return [(key, chart) for key in KEY_FIGURES if (chart := threshold_chart(key, rows, rules)) is not None]

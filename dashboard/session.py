@@ -62,8 +62,16 @@ def sign_in(ctx: Context) -> str:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _region_png(path: str, sha256: str | None, page: int, bbox: tuple[float, ...] | None) -> bytes:
-    return render_region(Path(path), page, bbox)  # type: ignore[arg-type]
+def _region_png(path: str, sha256: str | None, page: int, bbox: tuple[float, float, float, float] | None) -> bytes:
+    return render_region(Path(path), page, bbox)
+
+
+def _bbox(value: Any) -> tuple[float, float, float, float] | None:
+    """A stored source's ``bbox`` (four numbers in the report's JSON) as a tuple, or None without one."""
+    if not value:
+        return None
+    x0, top, x1, bottom = value
+    return x0, top, x1, bottom
 
 
 def source_image(ctx: Context, entry: StoredApplicant, src: dict[str, Any]) -> tuple[bytes | None, str]:
@@ -72,7 +80,7 @@ def source_image(ctx: Context, entry: StoredApplicant, src: dict[str, Any]) -> t
         return None, "（非 PDF 来源，无页面图像）"
     try:
         path = original(applicant_folder(entry, ctx.config.intake), src["file"], src.get("sha256"))
-        bbox = tuple(src["bbox"]) if src.get("bbox") else None
+        bbox = _bbox(src.get("bbox"))
         return _region_png(str(path), src.get("sha256"), int(src["page"]), bbox), ""
     except SourceUnavailable as exc:
         return None, str(exc)

@@ -94,8 +94,8 @@ def render_region(path: Path, page: int, bbox: tuple[float, float, float, float]
     return out.getvalue()
 
 
-def _highlight(image: Image.Image, bbox: tuple[float, float, float, float], media: tuple, crop: tuple,
-               scale: float, margin: float) -> Image.Image:
+def _highlight(image: Image.Image, bbox: tuple[float, float, float, float], media: tuple[float, ...],
+               crop: tuple[float, ...], scale: float, margin: float) -> Image.Image:
     # bbox: x from the PDF origin, top measured down from the media box's top; the bitmap shows the crop box.
     x0, top, x1, bottom = bbox
     dx, dy = crop[0], media[3] - crop[3]

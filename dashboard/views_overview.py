@@ -33,7 +33,7 @@ def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
     batch_ids = sorted({e.batch_id for e in entries}, key=lambda b: (b is None, b or 0))
     batches = sb.multiselect("批次", batch_ids, format_func=lambda b: "（无批次）" if b is None else f"#{b}")
     days = sorted(e.updated_at.date() for e in entries)
-    span = sb.date_input("审查日期", value=(days[0], days[-1]) if days else ()) if days else ()
+    span = sb.date_input("审查日期", value=(days[0], days[-1])) if days else ()
     start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (None, None)
     return ApplicantFilter(verdicts=frozenset(verdicts), checks=frozenset(checks),
                            check_statuses=frozenset(statuses or [s.value for s in CheckStatus]),

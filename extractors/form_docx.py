@@ -8,6 +8,8 @@ label synonyms come from the rules file.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import docx
 
 from extractors.base import Extraction
@@ -41,7 +43,8 @@ def _value_cell(grid: Grid, cell: GridCell, rules: Rules) -> GridCell | None:
     return None
 
 
-def _convert(key: str, text: str, unit, source: Source, warnings: list[str]):
+def _convert(key: str, text: str, unit: Decimal | None, source: Source,
+             warnings: list[str]) -> Money | DateValue | Count | Ratio | Flag | Text | None:
     if key in _MONEY:
         amount = try_amount(text, unit)
         if amount is None:
@@ -106,12 +109,12 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
         return Extraction()
     warnings: list[str] = []
     fields = _fields(pf, tables, rules, warnings)
-    record = FormRecord(
+    record = FormRecord.model_validate({  # the fields found are known only at run time: validated by pydantic
         **fields,
-        declared_years=declared_years(pf, tables, rules, warnings),
-        projects=projects(pf, tables, rules, warnings),
-        key_persons=key_persons(pf, tables, rules),
-        software=software(pf, tables, rules),
-        warnings=warnings,
-    )
+        "declared_years": declared_years(pf, tables, rules, warnings),
+        "projects": projects(pf, tables, rules, warnings),
+        "key_persons": key_persons(pf, tables, rules),
+        "software": software(pf, tables, rules),
+        "warnings": warnings,
+    })
     return Extraction(kind=DocumentKind.APPLICATION_FORM, record=record)

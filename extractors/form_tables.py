@@ -23,6 +23,7 @@ from pipeline.records import (
 from pipeline.rules import Rules
 
 _EMPTY = {"", "无", "-", "—", "/"}
+Columns = dict[str, list[tuple[int, Decimal | None]]]  # field key -> [(column, unit stated in the header)]
 
 
 def _src(pf: PacketFile, grid: Grid, cell: GridCell, label: str = "") -> Source:
@@ -30,10 +31,10 @@ def _src(pf: PacketFile, grid: Grid, cell: GridCell, label: str = "") -> Source:
     return Source(file=pf.rel, sha256=pf.sha256, table=grid.index, cell=cell.address, text=text)
 
 
-def _header(grid: Grid, synonyms: dict[str, list[str]], rules: Rules, required: set[str]):
+def _header(grid: Grid, synonyms: dict[str, list[str]], rules: Rules, required: set[str]) -> tuple[int, Columns] | None:
     """(row index, {key: [(col, unit)]}) of the first row naming all ``required`` columns."""
     for r in range(min(len(grid.rows), 4)):
-        columns: dict[str, list[tuple[int, Decimal | None]]] = {}
+        columns: Columns = {}
         for cell in grid.distinct(r):
             key, unit = match(cell.text, synonyms, rules)
             if key:
@@ -43,7 +44,7 @@ def _header(grid: Grid, synonyms: dict[str, list[str]], rules: Rules, required: 
     return None
 
 
-def _text(pf, grid, r, columns, key) -> Text | None:
+def _text(pf: PacketFile, grid: Grid, r: int, columns: Columns, key: str) -> Text | None:
     for col, _ in columns.get(key, []):
         cell = grid.cell(r, col)
         if cell is not None and cell.text not in _EMPTY:
@@ -71,21 +72,25 @@ def declared_years(pf: PacketFile, tables: list[Grid], rules: Rules, warnings: l
                         _put(out, year, key, grid.cell(r, col), unit or default_unit, pf, grid,
                              f"{label_cell.text} {year}", warnings)
             continue
-        label_cols = {c.col: match(c.text, synonyms, rules) for c in header}
-        label_cols = {col: km for col, km in label_cols.items() if km[0]}
+        label_cols: dict[int, tuple[str, Decimal | None]] = {}
+        for c in header:
+            label, label_unit = match(c.text, synonyms, rules)
+            if label:
+                label_cols[c.col] = (label, label_unit)
         if not label_cols:
             continue
         for r in range(1, len(grid.rows)):  # years as rows
-            year = find_year(grid.rows[r][0].text)
-            if year is None:
+            row_year = find_year(grid.rows[r][0].text)
+            if row_year is None:
                 continue
             for col, (key, unit) in label_cols.items():
-                _put(out, year, key, grid.cell(r, col), unit or default_unit, pf, grid,
-                     f"{year} {grid.rows[0][col].text}", warnings)
+                _put(out, row_year, key, grid.cell(r, col), unit or default_unit, pf, grid,
+                     f"{row_year} {grid.rows[0][col].text}", warnings)
     return [DeclaredYear(year=y, **values) for y, values in sorted(out.items())]
 
 
-def _put(out, year, key, cell, unit, pf, grid, label, warnings) -> None:
+def _put(out: dict[int, dict[str, Money]], year: int, key: str, cell: GridCell | None, unit: Decimal | None,
+         pf: PacketFile, grid: Grid, label: str, warnings: list[str]) -> None:
     if cell is None or cell.text in _EMPTY:
         return
     amount = try_amount(cell.text, unit)
@@ -125,7 +130,7 @@ def projects(pf: PacketFile, tables: list[Grid], rules: Rules, warnings: list[st
     return out
 
 
-def _period(pf, grid, r, columns) -> tuple[DateValue | None, DateValue | None]:
+def _period(pf: PacketFile, grid: Grid, r: int, columns: Columns) -> tuple[DateValue | None, DateValue | None]:
     if "period" in columns:
         cell = grid.cell(r, columns["period"][0][0])
         if cell is not None:
@@ -137,7 +142,7 @@ def _period(pf, grid, r, columns) -> tuple[DateValue | None, DateValue | None]:
     for key, end_of_month in (("start", False), ("end", True)):
         cell = grid.cell(r, columns[key][0][0]) if key in columns else None
         value = parse_date(cell.text, end_of_month=end_of_month) if cell is not None else None
-        dates.append(DateValue(value=value, source=_src(pf, grid, cell)) if value else None)
+        dates.append(DateValue(value=value, source=_src(pf, grid, cell)) if cell is not None and value else None)
     return dates[0], dates[1]
 
 
@@ -172,10 +177,11 @@ def key_persons(pf: PacketFile, tables: list[Grid], rules: Rules) -> list[KeyPer
                 key = match(cells[0].text, rules.labels.key_person_columns, rules)[0]
                 if key:
                     people[current].update(_person_value(pf, grid, key, cells[1], cells[0].text))
-    return [KeyPerson(role=role, **values) for role, values in people.items()]
+    # the fields found are known only at run time: validated by pydantic
+    return [KeyPerson.model_validate({"role": role, **values}) for role, values in people.items()]
 
 
-def _person_row(pf, grid, r, columns) -> dict[str, object]:
+def _person_row(pf: PacketFile, grid: Grid, r: int, columns: Columns) -> dict[str, object]:
     values: dict[str, object] = {}
     for key in (*_PERSON_TEXT, *_PERSON_YEARS):
         for col, _ in columns.get(key, []):
@@ -186,7 +192,7 @@ def _person_row(pf, grid, r, columns) -> dict[str, object]:
     return values
 
 
-def _person_value(pf, grid, key, cell, label) -> dict[str, object]:
+def _person_value(pf: PacketFile, grid: Grid, key: str, cell: GridCell, label: str) -> dict[str, object]:
     if cell.text in _EMPTY or key == "role":
         return {}
     if key in _PERSON_YEARS:

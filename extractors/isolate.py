@@ -33,7 +33,7 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from extractors.base import Extraction, read_document
 from pipeline.packet import PacketFile
@@ -68,9 +68,9 @@ class IsolatedReader:
             worker = self._worker
             if worker is None or worker.memory_mb != limits.max_document_memory_mb or not worker.alive():
                 self.close()
-                self._worker = _Worker(limits.max_document_memory_mb)
+                worker = self._worker = _Worker(limits.max_document_memory_mb)
             try:
-                return self._worker.read(pf, rules, self._reader, limits.max_document_seconds)
+                return worker.read(pf, rules, self._reader, limits.max_document_seconds)
             except _WorkerLost as lost:
                 self.close(kill=True)
                 self._worker = _Worker(limits.max_document_memory_mb)  # starts while the caller goes on
@@ -145,7 +145,7 @@ class _Worker:
         self._rules = rules
         status, payload = self._receive(seconds, starting=False)
         if status == "ok":
-            return payload
+            return cast(Extraction, payload)  # unpickled from the pipe (typed Any): the worker's Extraction
         if status == "memory":
             raise _WorkerLost(f"reading needed more than the {self.memory_mb:,} MB memory limit; not read")
         raise payload  # a bug in the reader, raised as it would be in-process
@@ -153,7 +153,7 @@ class _Worker:
     def _receive(self, seconds: float, starting: bool) -> tuple[str, Any]:
         try:
             if self._conn.poll(seconds):
-                return self._conn.recv()
+                return cast(tuple[str, Any], self._conn.recv())  # recv() is Any: the worker sends (status, payload)
         except (EOFError, OSError):
             returncode = self._reap()
             if starting:

@@ -23,16 +23,17 @@ import math
 import re
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from extractors.ocr_engine import Char, Engine, Word, engine
+from extractors.ocr_engine import Char, Engine, PixelBox, Word, engine
 from extractors.pdf_guard import current_budget
 from extractors.pdf_pages import BBox, Line, open_pdfium
 from pipeline.rules import OcrSettings
@@ -373,7 +374,7 @@ def _skew(image: Image.Image, limit: float) -> float:
     return angle if abs(angle) >= _MIN_SKEW else 0.0
 
 
-def _straight(point, center: tuple[float, float], skew: float) -> tuple[float, float]:
+def _straight(point: Sequence[float] | np.ndarray, center: tuple[float, float], skew: float) -> tuple[float, float]:
     """Where ``point`` lands when the image is rotated by ``skew`` degrees (PIL ``rotate``) about ``center``."""
     if not skew:
         return float(point[0]), float(point[1])
@@ -409,11 +410,13 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
 
 # --- lines ----------------------------------------------------------------------------------------------
 
+_Item = TypeVar("_Item")
 
-def _rows(items: list[tuple[BBox, object]]) -> list[list]:
+
+def _rows(items: list[tuple[BBox, _Item]]) -> list[list[_Item]]:
     """Items grouped into rows by the vertical center of their boxes, top to bottom."""
     ordered = sorted(items, key=lambda it: (it[0][1] + it[0][3]) / 2)
-    rows: list[tuple[float, float, list]] = []  # (center, height, members)
+    rows: list[tuple[float, float, list[_Item]]] = []  # (center, height, members)
     for box, item in ordered:
         center, height = (box[1] + box[3]) / 2, box[3] - box[1]
         if rows:
@@ -427,18 +430,24 @@ def _rows(items: list[tuple[BBox, object]]) -> list[list]:
     return [members for _, _, members in rows]
 
 
+def _scaled(box: PixelBox, scale: float) -> BBox:
+    """Image pixels to points."""
+    x0, top, x1, bottom = box
+    return x0 / scale, top / scale, x1 / scale, bottom / scale
+
+
 def _lines(number: int, words: list[Word], scale: float,
            lookalikes: dict[int, str]) -> tuple[list[Line], list[tuple[BBox, float, str]]]:
     """Words (image pixels) as ``Line`` objects in points, and every character's box, confidence and text;
     amounts repaired with ``lookalikes`` (a ``str.maketrans`` table of the rules' ``digit_lookalikes``)."""
     chars: list[tuple[BBox, float, str]] = []
-    items = []
+    items: list[tuple[BBox, list[tuple[str, BBox, float]]]] = []
     for word in words:
-        boxes = [(ch.text, tuple(v / scale for v in ch.box), ch.score) for ch in _repaired(word.chars, lookalikes)]
+        boxes = [(ch.text, _scaled(ch.box, scale), ch.score) for ch in _repaired(word.chars, lookalikes)]
         if not boxes:
             continue
         chars.extend((box, score, text) for text, box, score in boxes)
-        items.append((tuple(v / scale for v in word.box), boxes))
+        items.append((_scaled(word.box, scale), boxes))
     lines = []
     for row in _rows(items):
         row.sort(key=lambda boxes: boxes[0][1][0])

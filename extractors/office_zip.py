@@ -77,14 +77,16 @@ def _check_directory_size(pf: PacketFile, rules: Rules) -> None:
 
     Uses zipfile's own end-of-directory reader, so the sizes checked are the ones it will use.
     """
+    # private to zipfile (so not in its type stubs either)
     end_record = getattr(zipfile, "_EndRecData", None)
-    if end_record is None:  # a future Python without it: the entry count is still checked after opening
-        return
+    entries_at, size_at = getattr(zipfile, "_ECD_ENTRIES_TOTAL", None), getattr(zipfile, "_ECD_SIZE", None)
+    if end_record is None or entries_at is None or size_at is None:
+        return  # a future Python without them: the entry count is still checked after opening
     with open(pf.path, "rb") as fh:
         end = end_record(fh)
     if end is None:
         raise zipfile.BadZipFile("no end of central directory")
-    entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    entries, size = end[entries_at], end[size_at]
     limit = rules.limits.max_zip_entries
     if entries > limit or size > limit * _MAX_DIRECTORY_ENTRY:
         shown = f"{entries:,}" if entries > limit else f"a {_mb(size)} directory"

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -204,10 +205,10 @@ def pdfium_lines(path: Path, pages: Iterable[int]) -> dict[int, list[Line]]:
     return out | plumber_lines(path, rotated)
 
 
-def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float]) -> list[dict]:
+def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
     left, _, _, top = mediabox
     rect = pdfium_c.FS_RECTF()
-    chars: list[dict] = []
+    chars: list[dict[str, Any]] = []
     seen: dict[tuple[str, int], list[float]] = {}
     for i in range(textpage.count_chars()):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
@@ -225,9 +226,9 @@ def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, fl
     return chars
 
 
-def _lines(page_number: int, chars: list[dict]) -> list[Line]:
+def _lines(page_number: int, chars: list[dict[str, Any]]) -> list[Line]:
     chars = sorted((c for c in chars if c.get("text") and c.get("upright", True)), key=lambda c: (c["top"], c["x0"]))
-    rows: list[list[dict]] = []
+    rows: list[list[dict[str, Any]]] = []
     for ch in chars:
         if rows and abs(ch["top"] - rows[-1][0]["top"]) <= Y_TOLERANCE:
             rows[-1].append(ch)

@@ -7,6 +7,7 @@ rows (合计) are skipped and reported. Every row keeps its sheet and cell.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import openpyxl
@@ -33,7 +34,8 @@ class Header:
     columns: dict[str, int]  # field -> 0-based column index
 
 
-def find_header(rows: list[tuple], synonyms: dict[str, list[str]], required: set[str], rules: Rules) -> Header | None:
+def find_header(rows: Sequence[tuple[object, ...]], synonyms: dict[str, list[str]], required: set[str],
+                rules: Rules) -> Header | None:
     """The first of the top ``HEADER_SCAN_ROWS`` rows whose cells name every ``required`` field (by synonyms)."""
     for r, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
         columns: dict[str, int] = {}
@@ -60,14 +62,15 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_sheet(pf: PacketFile, name: str, rows: list[tuple], header: Header, rules: Rules) -> RosterRecord:
+def _read_sheet(pf: PacketFile, name: str, rows: Sequence[tuple[object, ...]], header: Header,
+                rules: Rules) -> RosterRecord:
     cols = header.columns
     staff: list[StaffRow] = []
     skipped: list[str] = []
     warnings: list[str] = []
     markers = rules.labels.roster_total_markers
 
-    def get(values: tuple, key: str) -> str:
+    def get(values: tuple[object, ...], key: str) -> str:
         idx = cols.get(key)
         return cell_text(values[idx]) if idx is not None and idx < len(values) else ""
 

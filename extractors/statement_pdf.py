@@ -16,10 +16,12 @@ summary (年度报告摘要: no report, no statements; its cover figures never s
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from extractors import audit_opinion
 from extractors.base import Extraction
 from extractors.pdf_layer import TextLayer, layer_for
-from extractors.pdf_pages import Line, read_texts
+from extractors.pdf_pages import BBox, Line, read_texts
 from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
 from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
 from extractors.revenue_note import find_note, note_pages, read_note
@@ -27,7 +29,7 @@ from extractors.text import norm
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind, Source
 from pipeline.packet import PacketFile
-from pipeline.records import Money, Opinion, StatementRecord, StatementYear, Text, record_values
+from pipeline.records import Money, Opinion, RevenueLine, StatementRecord, StatementYear, Text, record_values
 from pipeline.rules import Rules
 
 
@@ -44,6 +46,11 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     return _Reader(pf, rules, tri, layer).read()
 
 
+class _AuditFields(TypedDict, total=False):
+    auditor: Text
+    opinion: Opinion
+
+
 class _Reader:
     """Reads the fields once triage has said where they are."""
 
@@ -51,11 +58,12 @@ class _Reader:
         self.pf, self.rules, self.tri, self.layer = pf, rules, tri, layer
         self.warnings: list[str] = list(layer.warnings)
 
-    def source(self, page: int, bbox: tuple[float, float, float, float] | None, text: str) -> Source:
+    def source(self, page: int, bbox: BBox | None, text: str) -> Source:
         confidence = self.layer.confidence(page, bbox)
+        box: BBox | None = None
         if bbox:
-            bbox = self.layer.page_box(page, bbox)
-        box = tuple(round(v, 2) for v in bbox) if bbox else None
+            x0, top, x1, bottom = self.layer.page_box(page, bbox)
+            box = round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
         return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, bbox=box, text=text, confidence=confidence)
 
     def read(self) -> Extraction:
@@ -84,7 +92,8 @@ class _Reader:
                 self.warnings.append(f"no {statement.replace('_', ' ')} ({title}) found")
         year = self._fiscal_year(audit, sections)
         interim, audited = self._audit_status(audit)
-        revenue_lines, om = [], None
+        revenue_lines: list[RevenueLine] = []
+        om: Money | None = None
         if note_at:
             unit = sections[INCOME].unit if INCOME in sections else None
             revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source)
@@ -219,10 +228,10 @@ class _Reader:
                 return Text(value=name, source=src)
         return None
 
-    def _audit_fields(self, audit: audit_opinion.AuditReport | None) -> dict:
+    def _audit_fields(self, audit: audit_opinion.AuditReport | None) -> _AuditFields:
         if audit is None:
             return {}
-        out: dict = {}
+        out: _AuditFields = {}
         hits = [h for h in (audit.auditor, audit.opinion_hit) if h]
         boxes = self.layer.locate([(h.page, h.needle) for h in hits])
         if audit.auditor:

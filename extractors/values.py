@@ -7,7 +7,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from pipeline.amounts import parse_amount
+from pipeline.amounts import Amount, parse_amount
 from pipeline.errors import AmountError
 
 _CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
@@ -116,7 +116,7 @@ def find_year(text: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def try_amount(text: object, unit: Decimal | None = None):
+def try_amount(text: object, unit: Decimal | None = None) -> Amount | None:
     """``parse_amount`` that answers ``None`` instead of raising, for cells that may hold anything."""
     if text is None:
         return None

@@ -10,20 +10,33 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any, cast
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import tasks
 from pipeline import intake
 from pipeline.errors import InputError
 from pipeline.model import Report
+from pipeline.review import Review
 from pipeline.store import default_url
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-@flow(name="omreview-applicant", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
+def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
+    """A thread-pool task runner, typed as ``flow(task_runner=...)`` takes it.
+
+    Prefect annotates that parameter as the invariant ``TaskRunner[PrefectFuture[Any]]``, which its own
+    ``ThreadPoolTaskRunner`` (a ``TaskRunner[PrefectConcurrentFuture[R]]``) does not match: a cast, as
+    Prefect's ``Flow.__init__`` does for its default runner.
+    """
+    return cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=max_workers))
+
+
+@flow(name="omreview-applicant", task_runner=thread_pool(DEFAULT_WORKERS))
 def applicant_flow(
     folder: Path,
     application_date: dt.date | None = None,
@@ -41,7 +54,7 @@ def applicant_flow(
         raise InputError(opened.error or f"cannot open {folder}")
     reads = [tasks.submit(tasks.read_document, pf, rules.version) for pf in opened.packet.files]
     pairs = [future.result() for future in reads]
-    review = tasks.submit(tasks.assess_applicant, tasks.handoff(opened), tasks.handoff(pairs), when, rules.version,
-                          Path(out), url, None).result().take()
+    review: Review = tasks.submit(tasks.assess_applicant, tasks.handoff(opened), tasks.handoff(pairs), when,
+                                  rules.version, Path(out), url, None).result().take()
     intake.clear_error_log(Path(out), opened.applicant_id)
     return review.report  # its markdown artifact comes from the assess task

@@ -32,7 +32,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import progress, tasks
-from flows.applicant import DEFAULT_WORKERS
+from flows.applicant import DEFAULT_WORKERS, thread_pool
 from pipeline import intake
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
 from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
@@ -54,7 +54,7 @@ class _Applicant:
     kept: Kept | None = None  # and its report, compressed until the batch rules are applied
 
 
-@flow(name="omreview-batch", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
+@flow(name="omreview-batch", task_runner=thread_pool(DEFAULT_WORKERS))
 def batch_flow(
     intake_folder: Path,
     out: Path,
@@ -128,8 +128,10 @@ def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: d
     def fill() -> None:
         while waiting and len(reading) < WINDOW:
             applicant = waiting.popleft()
-            applicant.documents = [tasks.submit(tasks.read_document, pf, rules_version)
-                                   for pf in applicant.opened.packet.files]  # type: ignore[union-attr]
+            packet = applicant.opened.packet
+            if packet is None:  # under review means opened (Opened.to_review)
+                raise ValueError(f"{applicant.opened.applicant_id}: nothing to read ({applicant.opened.error})")
+            applicant.documents = [tasks.submit(tasks.read_document, pf, rules_version) for pf in packet.files]
             reading.append(applicant)
 
     fill()
@@ -225,7 +227,9 @@ def _record_finals(extra: Mapping[str, list[Discrepancy]] | None, reviewed: list
         # a reviewed applicant's report.json was just written; an unchanged one's may be missing
         if final is not kept or (applicant_id not in reviewed_ids
                                  and intake.needs_writing(report or kept.get(), out)):
-            to_write.append((applicant_id, final, o.packet_hash))  # type: ignore[arg-type]
+            if o.packet_hash is None:  # a report is only ever kept for a hashed packet
+                raise ValueError(f"{applicant_id}: a report without its packet's hash")
+            to_write.append((applicant_id, final, o.packet_hash))
     written: dict[str, Path | Exception] = {}
     if to_write:
         reports = tasks.handoff([(final, digest) for _, final, digest in to_write])

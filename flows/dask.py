@@ -12,7 +12,7 @@ WORKER_ENV = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}
 def dask_runner(address: str, workers: int) -> Any:
     """``address`` is ``local`` (a local cluster of ``workers`` processes) or a scheduler's ``tcp://host:port``."""
     try:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
     except ImportError as exc:
         raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'") from exc
     if address == "local":

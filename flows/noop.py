@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.applicant import DEFAULT_WORKERS
+from flows.applicant import DEFAULT_WORKERS, thread_pool
 
 
 @task(name="noop", cache_policy=NO_CACHE)
@@ -19,7 +18,7 @@ def noop(i: int) -> int:
     return i
 
 
-@flow(name="omreview-noop", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_WORKERS))
+@flow(name="omreview-noop", task_runner=thread_pool(DEFAULT_WORKERS))
 def noop_flow(n: int) -> int:
     futures = [noop.submit(i) for i in range(n)]
     return sum(f.result() for f in futures)

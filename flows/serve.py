@@ -26,12 +26,13 @@ import sys
 import threading
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.runner import Runner
 from prefect.schedules import Cron
 from prefect.settings import get_current_settings
+from prefect.types.entrypoint import EntrypointType
 
 from flows.applicant import applicant_flow
 from flows.batch import batch_flow
@@ -60,7 +61,8 @@ def deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
         description=f"Review one applicant folder (parameter 'folder') into {out}.",
         tags=["omreview"], entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return [batch, applicant]
+    # to_deployment answers a coroutine in an async context only; here (sync) it is the deployment itself
+    return [cast(RunnerDeployment, batch), cast(RunnerDeployment, applicant)]
 
 
 def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
@@ -85,7 +87,7 @@ def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None =
         deadline.start()
         signal.default_int_handler(*args)
 
-    runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]  # what the runner installs for SIGTERM
+    runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]  # on purpose: the runner installs it for SIGTERM
     signal.signal(signal.SIGTERM, on_sigterm)
     signal.signal(signal.SIGINT, on_sigint)
     with suppress(KeyboardInterrupt):  # Ctrl-C: the runner has stopped (schedules paused) or the deadline exits

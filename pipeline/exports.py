@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from docx.document import Document as DocxDocument
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -67,11 +68,11 @@ def _fill_sheet(ws: Worksheet, rows: Sequence[dict[str, Any]], formats: dict[str
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
     for row in rows:
         ws.append([_cell_value(row.get(col, "")) for col in columns])
-    for r in ws.iter_rows(min_row=2):
-        for cell in r:
+    for r in ws.iter_rows(min_row=2):  # from column A: the i-th cell is columns[i]
+        for col, cell in zip(columns, r, strict=False):
             if cell.data_type == "f":  # text from a document that starts with "=": keep it text
                 cell.data_type = "s"
-            fmt = formats.get(columns[cell.column - 1])
+            fmt = formats.get(col)
             if fmt and cell.value not in ("", None):
                 cell.number_format = fmt
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 40)
@@ -112,11 +113,17 @@ def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[Revie
         ("评审决定", decision_rows(entries, decisions), {}),
     ]
     first = wb.active
+    if not isinstance(first, Worksheet):  # openpyxl types ``active`` as possibly None or a chartsheet
+        raise TypeError(f"a new workbook's active sheet is {first!r}")
     for i, (title, rows, fmt) in enumerate(sheets):
         ws = first if i == 0 else wb.create_sheet()
         ws.title = title
         _fill_sheet(ws, rows, fmt)
     return write_atomic(path, lambda tmp: wb.save(tmp))
+
+
+def _docx_saver(doc: DocxDocument) -> Callable[[Path], None]:
+    return lambda tmp: doc.save(str(tmp))
 
 
 def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: Rules | None = None) -> Path:
@@ -137,7 +144,7 @@ def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rule
     for e in entries:
         doc = review_document(e, [d for d in decisions if d.applicant_row == e.row_id], rules)
         target = Path(dest) / safe_name(e.applicant_id) / DOCX_NAME
-        written.append(write_atomic(target, lambda tmp, doc=doc: doc.save(str(tmp))))
+        written.append(write_atomic(target, _docx_saver(doc)))
     return written
 
 

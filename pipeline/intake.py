@@ -267,9 +267,10 @@ def batch_inputs(opened: list[Opened], rules: Rules, application_date: dt.date) 
 def previous_batch_inputs(out: Path) -> str | None:
     """The fingerprint recorded by the previous batch into ``out`` (``None`` if none finished there)."""
     try:
-        return json.loads((Path(out) / "batch.json").read_text(encoding="utf-8")).get("batch_inputs")
+        found = json.loads((Path(out) / "batch.json").read_text(encoding="utf-8")).get("batch_inputs")
     except (OSError, ValueError, AttributeError):
         return None
+    return found if isinstance(found, str) else None  # a fingerprint is text
 
 
 def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> Mapping[str, list[Discrepancy]]:

@@ -9,7 +9,7 @@ they are masked where they are known to be names (:func:`mask_name` on a roster'
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, overload
 
 from pipeline.identifiers import mask_id_number, mask_name
 
@@ -23,6 +23,12 @@ ID_NUMBER_IN_TEXT = re.compile(
 __all__ = ["ID_NUMBER_IN_TEXT", "mask_any", "mask_name", "mask_text"]
 
 
+@overload
+def mask_text(text: str) -> str: ...
+@overload
+def mask_text(text: None) -> None: ...
+@overload
+def mask_text(text: str | None) -> str | None: ...
 def mask_text(text: str | None) -> str | None:
     """``text`` with every 身份证号 in it masked: ``…110105194912310021…`` → ``…1101**********0021…``."""
     if not text:

@@ -131,7 +131,8 @@ def _values_text(values: dict[str, Any]) -> str:
     return "；".join(f"{k}={'' if v is None else v}" for k, v in mask_any(values).items())
 
 
-def _decided(decisions: dict, row: int, kind: TargetKind, target: str) -> ReviewerDecision | None:
+def _decided(decisions: dict[tuple[int, TargetKind, str], ReviewerDecision], row: int, kind: TargetKind,
+             target: str) -> ReviewerDecision | None:
     return decisions.get((row, kind, target))
 
 

@@ -30,7 +30,7 @@ def report_json(report: Report) -> str:
     return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_atomic(path: Path, save: Callable[[Path], None]) -> Path:
+def write_atomic(path: Path, save: Callable[[Path], object]) -> Path:
     """Write through ``save(temporary file)`` beside ``path``, then rename: a reader never sees half a file,
     even if the process dies midway. The temporary file keeps ``path``'s suffix (writers that check it)."""
     path = Path(path)

@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import CursorResult, Engine, create_engine, delete, event, insert, select, update
 
 from pipeline.decisions import ReviewerDecision
 from pipeline.errors import InputError
@@ -35,6 +35,14 @@ from pipeline.store_schema import (
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_URL_ENV = "OMREVIEW_DB_URL"
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT added (SQLAlchemy types it Optional)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])
 
 
 def default_url(out: Path) -> str:
@@ -78,8 +86,8 @@ class ResultStore:
 
     def start_batch(self, intake: str, rules_version: str) -> int:
         with self.engine.begin() as c:
-            return int(c.execute(insert(batches).values(intake=intake, rules_version=rules_version,
-                                                        started_at=_now())).inserted_primary_key[0])
+            return _new_id(c.execute(insert(batches).values(intake=intake, rules_version=rules_version,
+                                                            started_at=_now())))
 
     def finish_batch(self, batch_id: int, applicants_done: int, skipped: int, failed: int) -> None:
         with self.engine.begin() as c:
@@ -110,9 +118,9 @@ class ResultStore:
         with self.engine.begin() as c:
             existing = c.execute(select(applicants.c.id).where(*key)).scalar()
             if existing is None:
-                row_id = int(c.execute(insert(applicants).values(
+                row_id = _new_id(c.execute(insert(applicants).values(
                     applicant_id=report.applicant.id, packet_hash=packet_hash, rules_version=report.rules_version,
-                    **fields)).inserted_primary_key[0])
+                    **fields)))
             else:
                 row_id = int(existing)
                 c.execute(update(applicants).where(applicants.c.id == row_id).values(**fields))
@@ -178,7 +186,7 @@ class ResultStore:
         values["decision"] = decision.decision.value
         values["reviewer_status"] = decision.reviewer_status.value if decision.reviewer_status else None
         with self.engine.begin() as c:
-            return int(c.execute(insert(reviewer_decisions).values(**values)).inserted_primary_key[0])
+            return _new_id(c.execute(insert(reviewer_decisions).values(**values)))
 
     def decisions(self, applicant_rows: Iterable[int] | None = None) -> list[ReviewerDecision]:
         """Every decision (of the given applicant rows), oldest first."""

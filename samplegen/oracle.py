@@ -109,8 +109,8 @@ def _money(a: Applicant, out: dict) -> None:
         if audit.om_in_notes and not agree(_form(a, f"om_revenue.{y}"), om[y]):
             disc.add(f"om_revenue.{y}")
         shown = audit.restated_prior_net_profit
-        compared = y - 1 in FISCAL_YEARS and a.has_statement(y - 1) and shown is not None
-        if compared and not agree(_stmt(a, shown), _stmt(a, a.finances[y - 1].net_profit)):
+        compared = y - 1 in FISCAL_YEARS and a.has_statement(y - 1)
+        if shown is not None and compared and not agree(_stmt(a, shown), _stmt(a, a.finances[y - 1].net_profit)):
             disc.add(f"net_profit.{y - 1}")
     out["checks"]["G3"] = _worst(g3)
     out["_om_positive"] = all(om[y].value > 0 for y in FISCAL_YEARS)
@@ -234,7 +234,7 @@ def _people(a: Applicant, out: dict) -> None:
 
 
 def _documents(a: Applicant) -> dict[str, dict]:
-    docs = {a.files.form: ("application_form", None)}
+    docs: dict[str, tuple[str, int | None]] = {a.files.form: ("application_form", None)}
     for year, name in a.files.statements.items():
         if a.has_statement(year):
             docs[name] = ("financial_statement", year)

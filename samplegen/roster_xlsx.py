@@ -7,6 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .params import FILL_DATE, Applicant, RosterRow
 
@@ -26,7 +27,7 @@ _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-def _cells(row: RosterRow, no: int) -> dict[str, object]:
+def _cells(row: RosterRow, no: int) -> dict[str, str | int]:
     return {"no": no, "name": row.name, "gender": row.gender, "id": row.id_number, "edu": row.education,
             "title": row.title, "spec": row.specialty, "post": row.post, "years": row.om_years}
 
@@ -38,7 +39,15 @@ def _new_book() -> Workbook:
     return wb
 
 
-def _title(ws, text: str, width: int, company: str, rows: int) -> int:
+def _first_sheet(wb: Workbook) -> Worksheet:
+    """A new workbook's one worksheet (openpyxl types ``active`` as possibly None or a chartsheet)."""
+    ws = wb.active
+    if not isinstance(ws, Worksheet):
+        raise TypeError(f"a new workbook's active sheet is {ws!r}")
+    return ws
+
+
+def _title(ws: Worksheet, text: str, width: int, company: str, rows: int) -> int:
     """Title rows above the header; returns the header's row number."""
     ws.cell(1, 1, text).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
@@ -57,7 +66,7 @@ def write_roster(a: Applicant, path: Path) -> None:
     heads = HEADERS[lay.header]
     keys = list(heads)
     wb = _new_book()
-    ws = wb.active
+    ws = _first_sheet(wb)
     if lay.second_sheet:
         ws.title = "填报说明"
         for i, line in enumerate(_NOTES, 1):
@@ -82,23 +91,23 @@ def write_roster(a: Applicant, path: Path) -> None:
         ws.cell(r, 1, "合计")
         ws.cell(r, 2, f"{len(a.roster)}人")
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
-    for col, width in zip("ABCDEFGHI", (6, 10, 6, 22, 10, 14, 18, 16, 12), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFGHI", (6, 10, 6, 22, 10, 14, 18, 16, 12), strict=True):
+        ws.column_dimensions[letter].width = width
     wb.save(str(path))
 
 
 def write_project_list(a: Applicant, path: Path) -> None:
     """A contract ledger repeating the form's projects, amounts in 元."""
     wb = _new_book()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = "合同清单"
     header_row = _title(ws, "近三年运维合同清单", 6, a.facts.name, 2)
     heads = ("序号", "合同名称", "客户名称", "合同金额（元）", "合同开始日期", "合同结束日期")
     for col, text in enumerate(heads, 1):
         ws.cell(header_row, col, text).font = Font(bold=True)
     for i, p in enumerate(a.projects, 1):
-        values = (i, p.name, p.client, float(p.amount), p.start.isoformat(),
-                  p.end.isoformat())
+        values: tuple[str | int | float, ...] = (i, p.name, p.client, float(p.amount), p.start.isoformat(),
+                                                 p.end.isoformat())
         for col, value in enumerate(values, 1):
             ws.cell(header_row + i, col, value)
         ws.cell(header_row + i, 4).number_format = "#,##0.00"

@@ -225,7 +225,8 @@ SCENARIOS = (
 def build_all(seed: int) -> list[Applicant]:
     """Every scenario's applicant, each from its own ``Random`` (seeded by seed and id); no two rosters
     share a 身份证号."""
-    out, taken = [], set()
+    out: list[Applicant] = []
+    taken: set[str] = set()
     for s in SCENARIOS:
         rng = random.Random(f"{seed}:{s.id}")
         applicant = build(s.id, int(s.id[-2:]), s.purpose, s.profile, s.layout, rng, taken)

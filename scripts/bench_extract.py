@@ -19,7 +19,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pypdfium2 as pdfium
 
@@ -36,6 +38,7 @@ SAMPLES = ROOT / "sample_docs"
 # 40 pages from the auditor's report on: (annual report, first page)
 CUTS = (("jinhua_ar2024.pdf", 75), ("sifang_ar2019.pdf", 56), ("jinyu_ar2020.pdf", 63))
 ENGINES = ("pdfplumber", "pdfium")
+_T = TypeVar("_T")
 
 
 def with_positions(engine: str) -> Rules:
@@ -44,7 +47,7 @@ def with_positions(engine: str) -> Rules:
     return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
 
 
-def cpu(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+def cpu(fn: Callable[[], _T], repeat: int) -> tuple[float, _T | None]:
     best, result = float("inf"), None
     for _ in range(repeat):
         start = time.process_time()
@@ -122,10 +125,11 @@ def main() -> None:
                 pages = len(pdf)
             rel = path.relative_to(root).as_posix()
             pf = PacketFile(rel=rel, path=path, size=path.stat().st_size, sha256=sha256_file(path))
-            floor_s, _ = cpu(lambda path=path: floor(path), args.repeat)
-            row, outcome = [], ""
+            floor_s, _ = cpu(partial(floor, path), args.repeat)
+            row: list[str] = []
+            outcome: str | None = ""
             for engine in ENGINES:
-                seconds, outcome = cpu(lambda engine=engine, pf=pf: ours(pf, rules[engine]), args.repeat)
+                seconds, outcome = cpu(partial(ours, pf, rules[engine]), args.repeat)
                 ratio = seconds / floor_s if floor_s else float("inf")
                 ratios[engine].append(ratio)
                 row.append(f"{seconds:9.3f} {ratio:6.1f}" if engine == "pdfplumber" else f"{seconds:8.3f} {ratio:6.1f}")

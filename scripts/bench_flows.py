@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +265,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        fn = {"plain": child_plain, "prefect": child_prefect, "latency": child_latency, "noop": child_noop}[kind]
+        children: dict[str, Callable[..., dict[str, Any]]] = {
+            "plain": child_plain, "prefect": child_prefect, "latency": child_latency, "noop": child_noop}
+        fn = children[kind]
         print(json.dumps(fn(*[Path(rest[0]), Path(rest[1])], *([int(rest[2])] if len(rest) > 2 else []))))
         return
 

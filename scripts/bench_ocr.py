@@ -31,7 +31,7 @@ from extractors import pdf_layer, statement_pdf  # noqa: E402
 from extractors.ocr_engine import engine  # noqa: E402
 from extractors.pdf_pages import read_texts  # noqa: E402
 from pipeline.packet import PacketFile, sha256_file  # noqa: E402
-from pipeline.records import record_values  # noqa: E402
+from pipeline.records import StatementRecord, record_values  # noqa: E402
 from pipeline.rules import Rules, default_rules  # noqa: E402
 from samplegen.params import ScanStyle  # noqa: E402
 from samplegen.scan import scan_pdf  # noqa: E402
@@ -86,7 +86,8 @@ def bench(path: Path, rules: Rules, original: Path | None) -> dict:
     return {"name": path.name, "pages": len(texts), "quick": counts["quick"], "read": counts["read"],
             "wall": wall, "cpu": cpu,
             "quick_s": seconds["quick"] / max(1, counts["quick"]), "read_s": seconds["read"] / max(1, counts["read"]),
-            "kind": ex.kind.value, "low": len(ex.record.low_confidence) if ex.record else 0,
+            "kind": ex.kind.value,
+            "low": len(ex.record.low_confidence) if isinstance(ex.record, StatementRecord) else 0,
             "same": f"{same[0]}/{same[1]}" if same else "-", "right": same}
 
 
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     engine(rules.labels.statement_pdf.ocr).read(__import__("numpy").full((64, 64), 255, dtype="uint8"))
     print(f"engine load: {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [(p, None) for p in args.pdfs] or _defaults(Path(tmp))
+        cases: list[tuple[Path, Path | None]] = [(p, None) for p in args.pdfs] or _defaults(Path(tmp))
         cases += _more(Path(tmp), args.more)
         right = total = 0
         header = (f"{'pdf':<28}{'pages':>6}{'quick':>6}{'read':>5}{'wall s':>8}{'cpu s':>7}"

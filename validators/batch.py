@@ -99,8 +99,9 @@ class BatchFindings(Mapping[str, list[Discrepancy]]):
         claims = self._claims(entry) if entry is not None else []
         if not claims and applicant_id not in self._quota:
             raise KeyError(applicant_id)
-        return [*(_cross_applicant(entry, number, self._shared[number]) for number in claims),  # type: ignore[arg-type]
-                *self._quota.get(applicant_id, [])]
+        shared = ([_cross_applicant(entry, number, self._shared[number]) for number in claims]
+                  if entry is not None else [])
+        return [*shared, *self._quota.get(applicant_id, [])]
 
     def _claims(self, entry: BatchEntry) -> list[str]:
         """The applicant's 身份证号 that other applicants' rosters have too, in the batch's order."""

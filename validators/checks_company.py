@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from pipeline.amounts import yuan_str
-from pipeline.model import AuditOpinion, CheckStatus
+from pipeline.model import AuditOpinion, Check, CheckStatus, Source
 from pipeline.rules import CheckRule
-from validators.context import Context, missing, money_words, percent, row
+from validators.context import Context, Value, missing, money_words, percent, row
 from validators.figures import om_revenue, paid_in_capital
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW
 
 
-def _add_years(d, years: int):
+def _add_years(d: dt.date, years: int) -> dt.date:
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
 
 
-def check_p1(ctx: Context, rule: CheckRule):
+def check_p1(ctx: Context, rule: CheckRule) -> Check:
     form = ctx.inputs.form
     if form is None:
         return missing(rule, "申报表")
@@ -37,17 +38,18 @@ def check_p1(ctx: Context, rule: CheckRule):
     return row(rule, PASS, f"系统集成资质证书{number.value}（{level.value}）。", values, evidence)
 
 
-def check_g1(ctx: Context, rule: CheckRule):
+def check_g1(ctx: Context, rule: CheckRule) -> Check:
     form = ctx.inputs.form
     if form is None or form.om_start_date is None:
         return missing(rule, "申报表中的从事运维业务起始时间")
     start = form.om_start_date
     need = ctx.thresholds.om_start_min_years
-    values = {"om_start_date": start.value.isoformat(), "application_date": ctx.application_date.isoformat()}
+    values: dict[str, Value] = {"om_start_date": start.value.isoformat(),
+                                "application_date": ctx.application_date.isoformat()}
     if _add_years(start.value, need) > ctx.application_date:
         message = f"运维业务起始于{start.value.isoformat()}，至申报日不足{need}年。"
         return row(rule, FAIL, message, values, [start.source])
-    zero_years = []
+    zero_years: list[str] = []
     evidence = [start.source]
     for year in ctx.fiscal_years:
         om, _ = om_revenue(ctx.inputs, year)
@@ -63,7 +65,7 @@ def check_g1(ctx: Context, rule: CheckRule):
     return row(rule, PASS, message, values, evidence)
 
 
-def check_g2(ctx: Context, rule: CheckRule):
+def check_g2(ctx: Context, rule: CheckRule) -> Check:
     form = ctx.inputs.form
     registered = form.registered_capital if form else None
     paid = paid_in_capital(ctx.inputs, ctx.fiscal_years) or (form.paid_in_capital if form else None)
@@ -72,7 +74,7 @@ def check_g2(ctx: Context, rule: CheckRule):
     t = ctx.thresholds
     values = {"registered_capital": yuan_str(registered.value), "paid_in_capital": yuan_str(paid.value)}
     evidence = [registered.source, paid.source]
-    short = []
+    short: list[str] = []
     if registered.value < t.registered_capital_min:
         short.append(f"注册资本{yuan_str(registered.value)}元")
     if paid.value < t.paid_in_capital_min:
@@ -88,13 +90,16 @@ _OPINION_TEXT = {
 }
 
 
-def check_g3(ctx: Context, rule: CheckRule):
-    absent = [str(y) for y in ctx.fiscal_years if ctx.inputs.statement(y) is None]
+def check_g3(ctx: Context, rule: CheckRule) -> Check:
+    found = {y: s for y in ctx.fiscal_years if (s := ctx.inputs.statement(y)) is not None}
+    absent = [str(y) for y in ctx.fiscal_years if y not in found]
     if absent:
         return missing(rule, f"{'、'.join(absent)}年度的审计报告")
-    worst, notes, values, evidence = PASS, [], {}, []
-    for year in ctx.fiscal_years:
-        s = ctx.inputs.statement(year)
+    worst = PASS
+    notes: list[str] = []
+    values: dict[str, Value] = {}
+    evidence: list[Source | None] = []
+    for year, s in found.items():
         opinion = s.opinion.value if s.opinion else None
         values[f"audit_opinion.{year}"] = opinion.value if opinion else None
         values[f"auditor.{year}"] = s.auditor.value if s.auditor else None
@@ -127,7 +132,7 @@ def _severity(status: CheckStatus) -> int:
     return {PASS: 0, REVIEW: 1, FAIL: 2}.get(status, 1)
 
 
-def check_g5(ctx: Context, rule: CheckRule):
+def check_g5(ctx: Context, rule: CheckRule) -> Check:
     form = ctx.inputs.form
     if form is None:
         return missing(rule, "申报表")
@@ -137,10 +142,11 @@ def check_g5(ctx: Context, rule: CheckRule):
     return row(rule, PASS, f"ITSS符合性评估证书{cert.value}。", {"itss_cert_number": cert.value}, [cert.source])
 
 
-def check_b1(ctx: Context, rule: CheckRule):
+def check_b1(ctx: Context, rule: CheckRule) -> Check:
     t = ctx.thresholds
     om_sum = total_sum = Decimal(0)
-    unaudited, evidence, values = [], [], {}
+    unaudited: list[str] = []
+    evidence: list[Source] = []
     for year in ctx.fiscal_years:
         om, audited = om_revenue(ctx.inputs, year)
         statement = ctx.inputs.statement(year)

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from pipeline.amounts import yuan_str
 from pipeline.identifiers import is_valid_software_copyright
-from pipeline.model import CheckStatus
+from pipeline.model import Check, CheckStatus
 from pipeline.records import Project, SoftwareCopyright
 from pipeline.rules import CheckRule
 from pipeline.text import norm
-from validators.context import Context, missing, money_words, row
+from validators.context import Context, Value, missing, money_words, row
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW
 _COMPANY_SUFFIX = re.compile(r"(股份)?有限(责任)?公司$|集团$|公司$")
@@ -48,9 +48,14 @@ def in_window(ctx: Context) -> list[Project]:
     return [p for p in (form.projects if form else []) if overlap_months(p, ctx.window) >= 1]
 
 
-def qualifying(ctx: Context) -> list[Project]:
+def qualifying_annualised(ctx: Context) -> list[tuple[Project, Decimal]]:
+    """The qualifying projects, each with its annualised amount."""
     bar = ctx.thresholds.project_annual_value_min
-    return [p for p in in_window(ctx) if (value := annualised(p)) is not None and value >= bar]
+    return [(p, value) for p in in_window(ctx) if (value := annualised(p)) is not None and value >= bar]
+
+
+def qualifying(ctx: Context) -> list[Project]:
+    return [p for p, _ in qualifying_annualised(ctx)]
 
 
 def own_software(ctx: Context) -> list[SoftwareCopyright]:
@@ -72,7 +77,7 @@ def uses_own_tool(p: Project, software: list[SoftwareCopyright]) -> bool:
                for s in software)
 
 
-def check_b2a(ctx: Context, rule: CheckRule):
+def check_b2a(ctx: Context, rule: CheckRule) -> Check:
     if ctx.inputs.form is None:
         return missing(rule, "申报表")
     projects = in_window(ctx)
@@ -84,21 +89,21 @@ def check_b2a(ctx: Context, rule: CheckRule):
     return row(rule, status, f"近三年运维项目涉及{len(clients)}个用户（要求不少于{need}个）。", values, evidence)
 
 
-def check_b2b(ctx: Context, rule: CheckRule):
+def check_b2b(ctx: Context, rule: CheckRule) -> Check:
     if ctx.inputs.form is None:
         return missing(rule, "申报表")
-    good = qualifying(ctx)
+    good = qualifying_annualised(ctx)
     need = ctx.thresholds.qualifying_projects_min
     bar = money_words(ctx.thresholds.project_annual_value_min)
-    values: dict[str, str | int | None] = {"qualifying_project_count": len(good)}
-    for i, p in enumerate(good, 1):
-        values[f"project{i}.annualised"] = yuan_str(annualised(p))
-    evidence = [p.amount.source for p in good if p.amount is not None]
+    values: dict[str, Value] = {"qualifying_project_count": len(good)}
+    for i, (_, value) in enumerate(good, 1):
+        values[f"project{i}.annualised"] = yuan_str(value)
+    evidence = [p.amount.source for p, _ in good if p.amount is not None]
     status = PASS if len(good) >= need else FAIL
     return row(rule, status, f"合同额每年{bar}及以上的项目{len(good)}个（要求不少于{need}个）。", values, evidence)
 
 
-def check_b2c(ctx: Context, rule: CheckRule):
+def check_b2c(ctx: Context, rule: CheckRule) -> Check:
     if ctx.inputs.form is None:
         return missing(rule, "申报表")
     good, software = qualifying(ctx), own_software(ctx)
@@ -112,7 +117,7 @@ def check_b2c(ctx: Context, rule: CheckRule):
     return row(rule, PASS, "每个符合B2b的项目均应用了本企业登记的软件。", values, evidence)
 
 
-def check_t1(ctx: Context, rule: CheckRule):
+def check_t1(ctx: Context, rule: CheckRule) -> Check:
     form = ctx.inputs.form
     if form is None:
         return missing(rule, "申报表")

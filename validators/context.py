@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pipeline.model import Check, CheckStatus, Figure, Source
-from pipeline.rules import CheckRule, Rules
+from pipeline.rules import CheckRule, Rules, Thresholds
 from validators.inputs import Inputs
 
 Value = str | int | None
@@ -23,7 +23,7 @@ class Context:
     fiscal_years: list[int]
 
     @property
-    def thresholds(self):
+    def thresholds(self) -> Thresholds:
         return self.rules.thresholds
 
     @property
@@ -34,12 +34,13 @@ class Context:
 CheckFn = Callable[[Context, CheckRule], Check]
 
 
-def row(rule: CheckRule, status: CheckStatus, message: str, values: dict[str, Value] | None = None,
-        evidence: list[Source | None] | None = None) -> Check:
+def row(rule: CheckRule, status: CheckStatus, message: str, values: Mapping[str, Value] | None = None,
+        evidence: Sequence[Source | None] | None = None) -> Check:
     """A Check with the rule's title before the message; ``None`` evidence entries are dropped."""
     sources = [s for s in (evidence or []) if s is not None]
     unique = list({s.model_dump_json(): s for s in sources}.values())
-    return Check(id=rule.id, status=status, message=f"{rule.title}：{message}", values=values or {}, evidence=unique)
+    return Check(id=rule.id, status=status, message=f"{rule.title}：{message}", values=dict(values or {}),
+                 evidence=unique)
 
 
 def money_words(value: Decimal) -> str:

@@ -18,7 +18,7 @@ from pipeline.identifiers import (
     mask_name,
 )
 from pipeline.model import Discrepancy, DiscrepancyValue, Source
-from pipeline.records import Education, KeyRole, Money, StaffRow
+from pipeline.records import Education, KeyRole, Money, StaffRow, Text
 from validators.checks_projects import client_key
 from validators.context import Context
 from validators.figures import counted_staff
@@ -28,6 +28,14 @@ _ROLE_NAMES = {KeyRole.PRINCIPAL: "主要负责人", KeyRole.TECH_LEAD: "运维�
 
 def _value(value: str, source: Source | None) -> DiscrepancyValue:
     return DiscrepancyValue(value=value, source=source)
+
+
+def _exponent(value: Decimal) -> int:
+    """A finite Decimal's exponent (a record's Decimals are finite: pydantic refuses NaN and infinity)."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite number: {value}")
+    return exponent
 
 
 def _money_pair(figure: str, what: str, declared: Money, audited: Money) -> Discrepancy | None:
@@ -52,7 +60,8 @@ def find_discrepancies(ctx: Context) -> list[Discrepancy]:
 
 
 def _declared_vs_audited(ctx: Context) -> list[Discrepancy]:
-    form, out = ctx.inputs.form, []
+    form = ctx.inputs.form
+    out: list[Discrepancy] = []
     if form is None:
         return out
     for declared in form.declared_years:
@@ -74,7 +83,7 @@ def _declared_vs_audited(ctx: Context) -> list[Discrepancy]:
 
 def _restatements(ctx: Context) -> list[Discrepancy]:
     """A statement's prior-year column against the previous year's own report."""
-    out = []
+    out: list[Discrepancy] = []
     for year in ctx.fiscal_years[1:]:
         this, previous = ctx.inputs.statement(year), ctx.inputs.statement(year - 1)
         if this is None or previous is None:
@@ -96,7 +105,7 @@ def _roster_rows(ctx: Context) -> list[Discrepancy]:
     roster = ctx.inputs.roster
     if roster is None:
         return []
-    out = []
+    out: list[Discrepancy] = []
     first_row: dict[str, StaffRow] = {}
     for r in roster.rows:
         problem = id_number_problem(r.id_number)
@@ -127,7 +136,7 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
     college = sum(1 for r in staff if r.education in {Education.DOCTORATE, Education.MASTER, Education.BACHELOR,
                                                        Education.COLLEGE})
     where = Source(file=staff[0].source.file, sha256=staff[0].source.sha256, sheet=roster.sheet) if staff else None
-    out = []
+    out: list[Discrepancy] = []
     for name, what, declared, actual in (("om_staff_count", "运维人员总数", form.declared_staff_count, len(staff)),
                                          ("college_or_above_count", "大专及以上学历人数", form.declared_college_count,
                                           college)):
@@ -137,7 +146,7 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
     ratio = form.declared_college_ratio
     if ratio is not None and staff:
         actual_ratio = Decimal(college) / Decimal(len(staff))
-        written = Decimal(1).scaleb(min(ratio.value.as_tuple().exponent, 0))  # 0.8594 was written to 0.0001
+        written = Decimal(1).scaleb(min(_exponent(ratio.value), 0))  # 0.8594 was written to 0.0001
         if abs(actual_ratio - ratio.value) > written / 2:  # the agree rule, applied to a ratio
             out.append(Discrepancy(
                 figure="college_or_above_ratio",
@@ -148,25 +157,27 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
 
 
 def _identifiers(ctx: Context) -> list[Discrepancy]:
-    form, out = ctx.inputs.form, []
+    form = ctx.inputs.form
+    out: list[Discrepancy] = []
     if form is None:
         return out
     if form.credit_code is not None and not is_valid_credit_code(form.credit_code.value):
         out.append(Discrepancy(figure="credit_code",
                                message=f"统一社会信用代码{form.credit_code.value}校验位错误（GB 32100）。",
                                values=[_value(form.credit_code.value, form.credit_code.source)]))
-    me = client_key(form.company_name.value) if form.company_name else None
+    company = form.company_name
+    me = client_key(company.value) if company else None
     for i, s in enumerate(form.software, 1):
         if s.number is None or not is_valid_software_copyright(s.number.value, ctx.rules):
             shown = s.number.value if s.number else "未填写"
             out.append(Discrepancy(figure=f"software_copyright.number.item{i}",
                                    message=f"软件著作权「{s.name.value}」的登记号「{shown}」格式不正确。",
                                    values=[_value(shown, s.number.source if s.number else s.name.source)]))
-        if me is not None and s.holder is not None and client_key(s.holder.value) != me:
+        if company is not None and s.holder is not None and client_key(s.holder.value) != me:
             out.append(Discrepancy(figure=f"software_copyright.holder.item{i}",
                                    message=f"软件著作权「{s.name.value}」的著作权人为{s.holder.value}，不是申报企业。",
                                    values=[_value(s.holder.value, s.holder.source),
-                                           _value(form.company_name.value, form.company_name.source)]))
+                                           _value(company.value, company.source)]))
     return out
 
 
@@ -176,12 +187,12 @@ def _key_persons(ctx: Context) -> list[Discrepancy]:
         return []
     by_name = Counter(r.name for r in roster.rows)
     rows = {r.name: r for r in roster.rows}
-    out = []
+    out: list[Discrepancy] = []
     for p in form.key_persons:
         if p.name is None or by_name[p.name.value] != 1:
             continue
         r = rows[p.name.value]
-        differences = []
+        differences: list[tuple[str, Text, str]] = []
         if p.title is not None and r.title_raw and p.title.value != r.title_raw:
             differences.append(("职称", p.title, r.title_raw))
         if p.education is not None and r.education_raw and p.education.value != r.education_raw:
