@@ -134,11 +134,12 @@ class Engine:
         with self._lock:
             out = self._ocr(image, **_READ)
         txts = getattr(out, "txts", None)
-        if not txts:
+        boxes, scores = getattr(out, "boxes", None), getattr(out, "scores", None)
+        if not txts or boxes is None or scores is None:
             return []
         words = []
         details = list(getattr(out, "word_results", None) or ())
-        for i, (quad, text, score) in enumerate(zip(out.boxes, txts, out.scores, strict=True)):
+        for i, (quad, text, score) in enumerate(zip(boxes, txts, scores, strict=True)):
             box = _aabb(quad)
             chars = _chars(details[i] if i < len(details) else (), text, box, float(score))
             words.append(Word(text=text, score=float(score), box=box, chars=chars))
@@ -150,7 +151,7 @@ class Engine:
             return []
         crops = [np.repeat(c[:, :, None], 3, axis=2) if c.ndim == 2 else c for c in crops]
         with self._lock:
-            self._ocr.update_params(**_RECOGNIZE)
+            self._ocr.update_params(**_RECOGNIZE)  # type: ignore[no-untyped-call]  # rapidocr leaves it unannotated
             out = self._ocr.recognize_txt(crops)
         txts = getattr(out, "txts", None) or ("",) * len(crops)
         scores = getattr(out, "scores", None) or (0.0,) * len(crops)

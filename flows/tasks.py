@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 from uuid import UUID
 
 from prefect import Task, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
+from prefect.cache_policies import NO_CACHE, CachePolicy
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.settings import get_current_settings
-from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
@@ -61,7 +61,7 @@ class Parcel(Generic[T]):
     def open(self) -> T:
         if not self._full:
             raise RuntimeError("this parcel was taken already (a task result handed on twice)")
-        return self._value  # type: ignore[return-value]
+        return self._value  # type: ignore[return-value]  # a full parcel holds its T (None only once emptied)
 
     def empty(self) -> None:
         self._value, self._full = None, False
@@ -77,7 +77,15 @@ def io_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
     return isinstance(state.data, IO_ERRORS)
 
 
-_io = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition_fn": io_only, "cache_policy": NO_CACHE}
+class _TaskOptions(TypedDict):
+    retries: int
+    retry_delay_seconds: list[float]
+    retry_condition_fn: Callable[[Task[..., Any], TaskRun, State[Any]], bool]
+    cache_policy: CachePolicy
+
+
+_io: _TaskOptions = {"retries": 2, "retry_delay_seconds": [1, 5], "retry_condition_fn": io_only,
+                     "cache_policy": NO_CACHE}
 
 
 @task(name="prepare-store", **_io)
@@ -194,7 +202,7 @@ def _api_url() -> str:
 
 
 def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:
-    future = t.submit(*args, **kwargs)
+    future: PrefectFuture[Any] = t.submit(*args, **kwargs)
     with _lock:
         _submitted.setdefault(_api_url(), set()).add(future.task_run_id)
     return future

@@ -23,9 +23,10 @@ import sys
 import tempfile
 import venv
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lock import LOCK, ROOT, compile_command  # noqa: E402
+from lock import LOCK, ROOT, compile_command
 
 TIERS = {"fast": ["-m", "not slow"], "full": []}
 _LINE = re.compile(r"^([A-Za-z0-9_.\-]+)==([^ ;\\]+)")
@@ -41,8 +42,8 @@ def versions(path: Path) -> dict[str, str]:
     return out
 
 
-def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=ROOT, text=True, **kwargs)  # type: ignore[call-overload]  # kwargs pass through
+def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, text=True, **kwargs)
 
 
 class Env:
