@@ -1,33 +1,105 @@
-"""Label matching for the extractors: synonyms from the rules file, a unit written in the label."""
+"""Label matching for the extractors: what a label cell means, by the synonyms of the rules file.
+
+Forms and rosters written by other hands word their labels in their own way: 人员姓名 for 姓名,
+学历（最高） for 学历, 公司注册日期 for 注册日期, 注 册 资 本（万元） for 注册资本. A label is
+normalised (NFKC: full width to half width; no spaces; no leading number such as 一、, 1. or （2）;
+no trailing colon or asterisk; a unit in brackets taken off and kept), then matched:
+
+1. a term it equals, else
+2. the longest term it *contains*, when what surrounds the term is a short qualifier (at most
+   ``labels.matching.max_extra_chars`` characters): a long text that happens to hold a term is a
+   sentence or a value, not a label.
+
+Two fields whose best terms are equally long claim the label together: that is an ambiguity, reported
+as such (``LabelMatch.ambiguous``) and never resolved by guessing.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline.rules import Rules
 from pipeline.text import contains_any, norm
 
-__all__ = ["contains_any", "match", "norm", "split_label"]
+__all__ = ["LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm", "split_label"]
 
-_UNIT_IN_LABEL = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
+_MONEY_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
+_NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))")
+_MARKS = re.compile(r"[*＊※]")
+_BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """What a label names: its field ``key`` (None when it names none, or several equally well), the
+    money unit written in it, the vocabulary ``term`` that decided, and the fields tied for it."""
+
+    key: str | None
+    unit: Decimal | None = None
+    term: str = ""
+    exact: bool = False
+    ambiguous: tuple[str, ...] = field(default=())
 
 
 def split_label(text: str, rules: Rules) -> tuple[str, Decimal | None]:
     """``注册资本（万元）`` → (``注册资本``, 10000); a label without a unit → (label, None)."""
-    m = _UNIT_IN_LABEL.search(text)
+    m = _MONEY_UNIT.search(text)
     if not m:
         return text, None
     return text[: m.start()], rules.amounts.units.get(m.group(1))
 
 
-def match(text: str, synonyms: dict[str, list[str]], rules: Rules) -> tuple[str | None, Decimal | None]:
-    """The synonym key a label cell names, and the unit it states."""
-    label, unit = split_label(text, rules)
+def label_text(text: str | None, rules: Rules) -> tuple[str, Decimal | None]:
+    """The normalised label and the money unit it states: ``'（二）注 册 资 本（万元）：'`` → (``注册资本``, 10000)."""
+    raw = _MARKS.sub("", str(text or "")).strip().rstrip(":：").strip()
+    label, unit = split_label(raw, rules)
     key = norm(label)
+    key = _NUMBERING.sub("", key, count=1) if len(key) > 2 else key
+    for plain in rules.labels.matching.plain_units:  # （人） （年） （%）: a count's or a span's unit
+        for left, right in (("(", ")"), ("（", "）")):
+            suffix = norm(f"{left}{plain}{right}")
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key = key[: -len(suffix)]
+    return key, unit
+
+
+def _terms(words: Sequence[str]) -> list[str]:
+    return [t for t in (_BRACKETS.sub("", norm(w)) for w in words) if t]
+
+
+def match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
+    """The field a label cell names, by the rules' synonyms (see the module's docstring)."""
+    key, unit = label_text(text, rules)
     if not key:
-        return None, None
+        return LabelMatch(None)
+    bare = _BRACKETS.sub("", key)
+    exact = [name for name, words in synonyms.items() if bare in _terms(words)]
+    if exact:
+        return LabelMatch(exact[0], unit, bare, exact=True)
+    limit = rules.labels.matching.max_extra_chars
+    best: dict[str, str] = {}
     for name, words in synonyms.items():
-        if any(key == norm(w) for w in words):
-            return name, unit
-    return None, None
+        for term in _terms(words):
+            if term in bare and len(bare) - len(term) <= limit and len(term) > len(best.get(name, "")):
+                best[name] = term
+    if not best:
+        return LabelMatch(None, unit)
+    longest = max(len(t) for t in best.values())
+    tied = tuple(name for name, t in best.items() if len(t) == longest)
+    if len(tied) > 1:
+        return LabelMatch(None, unit, ambiguous=tied)
+    return LabelMatch(tied[0], unit, best[tied[0]])
+
+
+def match(text: str, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> tuple[str | None, Decimal | None]:
+    """The synonym key a label cell names, and the money unit it states."""
+    found = match_label(text, synonyms, rules)
+    return found.key, found.unit
+
+
+def is_label(text: str | None, vocabularies: Sequence[Mapping[str, Sequence[str]]], rules: Rules) -> bool:
+    """Whether a cell reads as a label of any of these vocabularies (then it is never a value)."""
+    return any(match_label(text, v, rules).key is not None for v in vocabularies)

@@ -198,8 +198,17 @@ _LABEL_KEYS: dict[str, set[str]] = {
 }
 
 
+class LabelMatching(_Strict):
+    """How a label cell is matched with the synonyms (extractors/text.py)."""
+
+    max_extra_chars: int = Field(ge=0)  # characters a label may hold beyond its term (人员姓名, 现任职称)
+    plain_units: list[str]  # units of counts and spans written in a label's brackets: （人）（年）（%）
+
+
 class Labels(_Strict):
     """Label synonyms by group; see the comments in rules.yaml."""
+
+    matching: LabelMatching
 
     statement_rows: dict[str, list[str]]
     statement_columns: dict[str, list[str]]
