@@ -27,7 +27,8 @@ from pipeline.text import contains_any, norm
 __all__ = ["LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm", "split_label"]
 
 _MONEY_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
-_NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))")
+_NUMBERING = re.compile(  # 一、 （二） (3) 4. 5、 before a label (not the 1 of 1.5)
+    r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))")
 _MARKS = re.compile(r"[*＊※]")
 _BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
 
