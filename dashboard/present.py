@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
 from pipeline.masking import mask_any, mask_text
-from pipeline.overview import KIND_LABELS, source_label, status_label
+from pipeline.overview import kind_label, source_label, status_label
 from pipeline.rules import Rules
 
 
@@ -84,7 +84,7 @@ def ocr_note(report: dict[str, Any]) -> str | None:
 
 
 def document_table(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [mask_any({"文件": d["file"], "类型": KIND_LABELS.get(d["kind"], d["kind"]),
+    return [mask_any({"文件": d["file"], "类型": kind_label(d),
                       "年度": str(d.get("fiscal_year") or ""), "状态": d["status"], "问题": d.get("error") or "",
                       "页数": str(d.get("pages") or ""), "OCR": "是" if d.get("ocr") else ""})
             for d in report["documents"]]

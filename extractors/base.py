@@ -3,7 +3,8 @@
 ``read_document`` is the only entry point: it sniffs the container format from the first bytes
 (never the file name), hands the file to the reader for that format, and turns every
 ``DocumentError`` into an ``Extraction`` with a plain reason. The readers recognise the document
-kind from content.
+kind from content; a PDF or .docx that its reader took for none of its kinds is then told apart as an
+attachment (certificate, business licence, contract) by ``classify``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from pipeline.errors import DocumentError
-from pipeline.model import DocumentKind
+from pipeline.model import CertificateType, DocumentKind
 from pipeline.packet import PacketFile
 from pipeline.records import DocumentRecord
 from pipeline.rules import Rules, default_rules
@@ -30,6 +31,7 @@ class Extraction:
     """What reading one file produced: its kind, fiscal year, page count, record and any error."""
 
     kind: DocumentKind = DocumentKind.UNKNOWN
+    certificate_type: CertificateType | None = None
     fiscal_year: int | None = None
     pages: int | None = None
     ocr: bool = False
@@ -65,11 +67,11 @@ def _other(pf: PacketFile, rules: Rules) -> Extraction:
 
 
 def _readers() -> dict[str, Reader]:
-    from extractors import office, pdf_guard, statement_pdf
+    from extractors import classify, office, pdf_guard, statement_pdf
 
     return {
-        "pdf": pdf_guard.guarded(statement_pdf.extract),
-        "zip": office.extract,
+        "pdf": pdf_guard.guarded(classify.attachments(statement_pdf.extract, classify.pdf_kind)),
+        "zip": classify.attachments(office.extract, classify.docx_kind),
         "ole": office.extract_ole,
         "other": _other,
     }

@@ -23,8 +23,21 @@ class DocumentKind(StrEnum):
     FINANCIAL_STATEMENT = "financial_statement"
     STAFF_ROSTER = "staff_roster"
     PROJECT_LIST = "project_list"
+    CONTRACT = "contract"
     CERTIFICATE = "certificate"
+    BUSINESS_LICENSE = "business_license"
     UNKNOWN = "unknown"
+
+
+class CertificateType(StrEnum):
+    """Which certificate a ``certificate`` document is, told from its title (``labels.document_kinds``)."""
+
+    SOFTWARE_COPYRIGHT = "software_copyright"  # 计算机软件著作权登记证书
+    ITSS = "itss"  # 信息技术服务运行维护标准符合性证书 (ITSS)
+    SI_QUALIFICATION = "si_qualification"  # 计算机信息系统集成企业资质证书
+    PATENT = "patent"  # 专利证书
+    MANAGEMENT_SYSTEM = "management_system"  # 质量/信息安全/IT服务管理体系认证证书 (ISO)
+    OTHER = "other"  # a title that says 证书 and none of the above
 
 
 class DocStatus(StrEnum):
@@ -117,6 +130,10 @@ class Document(_Record):
     sha256: str | None
     size: int | None = None
     kind: DocumentKind = DocumentKind.UNKNOWN
+    certificate_type: CertificateType | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="which certificate, on a document of kind certificate (the key is absent on other documents)",
+    )
     fiscal_year: int | None = None
     status: DocStatus = DocStatus.OK
     error: str | None = None

@@ -25,7 +25,19 @@ VERDICT_LABELS = {Verdict.MEETS: "符合", Verdict.DOES_NOT_MEET: "不符合", V
 STATUS_LABELS = {CheckStatus.PASS: "通过", CheckStatus.FAIL: "不通过", CheckStatus.REVIEW: "需复核",
                  CheckStatus.MANUAL: "人工判断", CheckStatus.MISSING: "缺材料"}
 KIND_LABELS = {"application_form": "申报表", "financial_statement": "审计报告", "staff_roster": "人员名册",
-               "project_list": "项目清单", "certificate": "证书", "unknown": "未识别"}
+               "project_list": "项目清单", "contract": "合同", "certificate": "证书", "business_license": "营业执照",
+               "unknown": "未识别"}
+CERTIFICATE_LABELS = {"software_copyright": "软件著作权登记证书", "itss": "ITSS运维符合性证书",
+                      "si_qualification": "系统集成资质证书", "patent": "专利证书",
+                      "management_system": "管理体系认证证书", "other": "其他证书"}
+
+
+def kind_label(document: dict[str, Any]) -> str:
+    """A report document's kind in Chinese; a certificate with its type: ``证书（软件著作权登记证书）``."""
+    kind = document["kind"]
+    label = KIND_LABELS.get(kind, kind)
+    cert = document.get("certificate_type")
+    return f"{label}（{CERTIFICATE_LABELS.get(cert, cert)}）" if kind == "certificate" and cert else label
 
 
 def verdict_label(verdict: str) -> str:

@@ -43,6 +43,7 @@ def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tup
         sha256=pf.sha256,
         size=pf.size,
         kind=extraction.kind,
+        certificate_type=extraction.certificate_type,
         fiscal_year=extraction.fiscal_year,
         status=DocStatus.ERROR if extraction.error else DocStatus.OK,
         error=extraction.error,

@@ -17,7 +17,7 @@ from docx.shared import Pt
 
 from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
 from pipeline.masking import mask_text
-from pipeline.overview import KIND_LABELS, source_label, status_label, verdict_label
+from pipeline.overview import kind_label, source_label, status_label, verdict_label
 from pipeline.rules import Rules
 from pipeline.store import StoredApplicant
 
@@ -105,7 +105,7 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
 
     doc.add_heading("三、申报材料", level=1)
     _table(doc, ["文件", "类型", "年度", "状态", "问题", "页数", "OCR识别"], [
-        [d["file"], KIND_LABELS.get(d["kind"], d["kind"]), d.get("fiscal_year") or "", d["status"],
+        [d["file"], kind_label(d), d.get("fiscal_year") or "", d["status"],
          d.get("error") or "", d.get("pages") or "", "是" if d.get("ocr") else ""] for d in report["documents"]])
 
     doc.add_heading("四、评审结论", level=1)

@@ -198,6 +198,38 @@ _LABEL_KEYS: dict[str, set[str]] = {
 }
 
 
+CertificateKey = Literal["software_copyright", "itss", "si_qualification", "patent", "management_system", "other"]
+
+
+class KindWords(_Strict):
+    """A document kind's words: the titles that name it, the markers its text must hold."""
+
+    titles: list[str] = Field(min_length=1)
+    markers: list[str]
+
+
+class DocumentKindLabels(_Strict):
+    """Attachments (certificates, business licences, contracts) told by their title; see
+    ``labels.document_kinds`` in rules.yaml and ``extractors/classify.py``."""
+
+    title_lines: int = Field(gt=0)
+    max_title_chars: int = Field(gt=0)
+    marker_pages: int = Field(gt=0)
+    min_markers: int = Field(ge=0)
+    form_min_fields: int = Field(gt=0)
+    title_noise: list[str]
+    prose_marks: list[str]
+    form_titles: list[str]
+    certificate: dict[CertificateKey, KindWords] = Field(min_length=1)
+    business_license: KindWords
+    contract: KindWords
+
+    @field_validator("title_noise")
+    @classmethod
+    def _noise_compiles(cls, patterns: list[str]) -> list[str]:
+        return _compiles(patterns)
+
+
 class LabelMatching(_Strict):
     """How a label cell is matched with the synonyms (extractors/text.py)."""
 
@@ -228,6 +260,7 @@ class Labels(_Strict):
     titles: dict[str, list[str]]
     title_series: dict[str, list[str]]
     it_specialties: list[str]
+    document_kinds: DocumentKindLabels
 
     @model_validator(mode="after")
     def _known_keys(self) -> Labels:

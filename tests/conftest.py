@@ -49,12 +49,17 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
+    "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),
+    "tests/test_classify_attachments.py::test_real_reports_are_not_attachments": ("realdocs",),
+    "tests/test_classify_attachments.py::test_real_scanned_table_is_not_an_attachment": ("realdocs", "ocr"),
     # the command line's run and batch: flows on the command's own Prefect server, reading processes
     "tests/test_cli.py::test_run_writes_a_schema_valid_report_listing_every_file": ("prefect",),
     "tests/test_cli.py::test_batch_reviews_every_applicant_and_accounts_for_loose_files": ("prefect",),
     "tests/test_cli.py::test_one_broken_applicant_does_not_stop_the_batch": ("prefect",),
     "tests/test_cli.py::test_console_script_is_installed": ("prefect",),
     "tests/test_batch_rules.py::test_batch_cli_flags_a_roster_copied_into_another_applicant": ("prefect",),
+    # attachments scanned (image-only PDFs), read through the OCR pipeline
+    "tests/test_classify_attachments.py::test_scanned_attachment_is_its_kind": ("ocr",),
     # the scanned sample packet
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-21]": ("ocr",),
     # seconds each for a reason of their own: the whole sample set generated, documents read in
