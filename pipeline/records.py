@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.amounts import Amount
 from pipeline.model import AuditOpinion, Source
@@ -19,6 +19,47 @@ from pipeline.model import AuditOpinion, Source
 
 class _Rec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_NO_FIELD = object()
+
+
+class _StatesNone(_Rec):
+    """A record of the form whose fields the applicant may have answered with an explicit "none".
+
+    A field that is ``None`` (or an empty list) was either not found by the reader or written as none
+    by the applicant; only the second is evidence against the applicant (CONDITIONS.md, "Judging from
+    which source"). The reader records the second in ``stated_none``: the field's name and the cell
+    that says so (无, —, -, /, 不适用, 否, or a cell left empty in a row of a filled table; for a list
+    field, the table that is there but lists nothing). A field neither set nor in ``stated_none`` was
+    not found.
+    """
+
+    stated_none: dict[str, Source] = Field(
+        default_factory=dict,
+        description="fields written as none by the applicant (无, —, 否, an empty cell of a filled row or table), "
+        "by field name, each with the cell that says so; a field neither set nor listed here was not found",
+    )
+
+    @model_validator(mode="after")
+    def _stated_fields_are_empty(self) -> _StatesNone:
+        for name in self.stated_none:
+            value = self._stated_value(name)
+            if value is _NO_FIELD:
+                raise ValueError(f"stated_none names no field of {type(self).__name__}: {name!r}")
+            if value not in (None, []):
+                raise ValueError(f"{name} has a value and cannot also be stated as none")
+        return self
+
+    def _stated_value(self, name: str) -> object:
+        """The value of the field ``name`` names (``_NO_FIELD`` when it names none)."""
+        if name == "stated_none" or name not in type(self).model_fields:
+            return _NO_FIELD
+        return getattr(self, name)
+
+    def none_written(self, name: str) -> Source | None:
+        """The cell where the applicant wrote ``name`` as none, or ``None`` when it did not."""
+        return self.stated_none.get(name)
 
 
 class Money(_Rec):
@@ -42,6 +83,9 @@ class Text(_Rec):
 class DateValue(_Rec):
     value: dt.date
     source: Source
+    precision: Literal["day", "month", "year"] = Field(
+        default="day", description="as written: 2001年3月 is a month (value: its first day, or its last for an end "
+        "date), 2001年 a year")
 
 
 class Count(_Rec):
@@ -132,7 +176,7 @@ class DeclaredYear(_Rec):
     om_revenue: Money | None = None
 
 
-class Project(_Rec):
+class Project(_StatesNone):
     name: Text
     client: Text | None = None
     amount: Money | None = None
@@ -147,7 +191,7 @@ class KeyRole(StrEnum):
     FINANCE_LEAD = "finance_lead"
 
 
-class KeyPerson(_Rec):
+class KeyPerson(_StatesNone):
     role: KeyRole
     name: Text | None = None
     post: Text | None = None
@@ -159,13 +203,17 @@ class KeyPerson(_Rec):
     other_years: Count | None = Field(default=None, description="years in the role's own field (e.g. finance)")
 
 
-class SoftwareCopyright(_Rec):
+class SoftwareCopyright(_StatesNone):
     name: Text
     number: Text | None = None
     holder: Text | None = None
 
 
-class FormRecord(_Rec):
+class FormRecord(_StatesNone):
+    """The 申报表. Its ``stated_none`` names its own fields (``itss_cert_number``; a table as a whole:
+    ``projects``, ``software``, ``key_persons``) and a declared year's amounts as
+    ``declared_years.<year>.<total_revenue|om_revenue>`` (``declared_years.2009.om_revenue``)."""
+
     kind: Literal["application_form"] = "application_form"
     company_name: Text | None = None
     credit_code: Text | None = None
@@ -189,7 +237,18 @@ class FormRecord(_Rec):
     declared_staff_count: Count | None = None
     declared_college_count: Count | None = None
     declared_college_ratio: Ratio | None = None
+    table_count: int | None = Field(default=None, ge=0, description="tables the reader searched in the form")
     warnings: list[str] = Field(default_factory=list)
+
+    def _stated_value(self, name: str) -> object:
+        head, _, rest = name.partition(".")
+        if head != "declared_years":
+            return super()._stated_value(name)
+        year, _, field = rest.partition(".")
+        if not year.isdigit() or field not in ("total_revenue", "om_revenue"):
+            return _NO_FIELD
+        declared = next((d for d in self.declared_years if d.year == int(year)), None)
+        return None if declared is None else getattr(declared, field)
 
 
 # --- 人员名册 / staff roster -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from pipeline.model import AuditOpinion, Document, DocumentKind, Verdict
+from pipeline.model import AuditOpinion, Document, DocumentKind, Source, Verdict
 from pipeline.records import Count, DeclaredYear, Flag, KeyPerson, KeyRole, Money, SoftwareCopyright
 from pipeline.rules import RULES_PATH, default_rules, load_rules
 from tests import records_factory as f
@@ -29,6 +29,11 @@ def run(form=None, statements=None, roster=None, rules=None, application_date=D)
 
 def status(result, check_id):
     return next(c.status.value for c in result.checks if c.id == check_id)
+
+
+def none_at(*fields: str, cell: str = "B9") -> dict[str, Source]:
+    """``stated_none`` for ``fields``: the applicant wrote each as 无 in a cell of the form."""
+    return {name: Source(file="form.docx", table=0, cell=cell, text=f"{name} 无") for name in fields}
 
 
 def test_the_base_applicant_meets():
@@ -118,11 +123,13 @@ def test_g3_review_on_non_positive_equity_and_missing_year():
 # --- P1, G5 ---------------------------------------------------------------------------------------
 
 def test_p1_and_g5():
-    assert status(run(form=f.form(si_cert_number=None)), "P1") == "fail"
+    assert status(run(form=f.form(si_cert_number=None, stated_none=none_at("si_cert_number"))), "P1") == "fail"
+    assert status(run(form=f.form(si_cert_number=None)), "P1") == "missing"  # not found: never a fail
     assert status(run(form=f.form(si_cert_valid_until=f.date(2012, 5, 31))), "P1") == "fail"
     assert status(run(form=f.form(si_cert_valid_until=f.date(2012, 6, 1))), "P1") == "pass"
     assert status(run(form=f.form(si_cert_level=None)), "P1") == "review"
-    assert status(run(form=f.form(itss_cert_number=None)), "G5") == "fail"
+    assert status(run(form=f.form(itss_cert_number=None, stated_none=none_at("itss_cert_number"))), "G5") == "fail"
+    assert status(run(form=f.form(itss_cert_number=None)), "G5") == "missing"
 
 
 # --- B2a, B2b, B2c, T1: projects ---------------------------------------------------------------
@@ -272,7 +279,7 @@ def test_key_person_vs_roster_row():
 
 def test_relaxation_turns_relaxable_failures_into_review_only():
     form = f.form(relaxation_requested=Flag(value=True, source=f.FORM_SRC), relaxation_reason=f.text("地方重点企业"),
-                  itss_cert_number=None)
+                  itss_cert_number=None, stated_none=none_at("itss_cert_number"))
     result = run(form=form, roster=f.roster(staff=40, college=40))
     assert status(result, "T2") == "review" and "地方重点企业" in next(c.message for c in result.checks if c.id == "T2")
     assert status(result, "G5") == "fail"  # never relaxable
@@ -304,7 +311,8 @@ def test_relaxable_set_is_data(tmp_path):
             check["relaxable"] = True
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    form = f.form(relaxation_requested=Flag(value=True, source=f.FORM_SRC), itss_cert_number=None)
+    form = f.form(relaxation_requested=Flag(value=True, source=f.FORM_SRC), itss_cert_number=None,
+                  stated_none=none_at("itss_cert_number"))
     assert status(run(form=form, rules=load_rules(path)), "G5") == "review"
 
 

@@ -22,13 +22,14 @@ from pipeline.model import (
 )
 from pipeline.records import DocumentRecord, FormRecord
 from pipeline.rules import Rules
-from validators.checks_projects import client_key, in_window, own_software, qualifying
+from validators.checks_projects import client_key, in_window, own_software, projects_found, qualifying, software_found
 from validators.confidence import mark_doubtful
 from validators.context import Context
 from validators.discrepancies import find_discrepancies
 from validators.figures import build_figures, counted_staff
 from validators.inputs import gather
 from validators.registry import run_checks
+from validators.sought import NOT_FOUND
 
 
 @dataclass
@@ -77,14 +78,19 @@ def decide(checks: list[Check], discrepancies: list[Discrepancy], missing: list[
 
 
 def relax(checks: list[Check], form: FormRecord | None, rules: Rules) -> list[Check]:
-    """A relaxation request (申请放宽条件：是) turns relaxable failures into ``review``, with the reason."""
+    """A relaxation request (申请放宽条件：是) turns relaxable failures into ``review``, with the reason.
+
+    So it does with a relaxable check left ``missing`` for a value the reader did not find (its values
+    name it under ``not_found``): the relaxation could still carry it (CONDITIONS.md).
+    """
     if form is None or form.relaxation_requested is None or not form.relaxation_requested.value:
         return checks
     relaxable = {r.id for r in rules.checks if r.relaxable}
     reason = form.relaxation_reason.value if form.relaxation_reason else "未说明理由"
     out = []
     for check in checks:
-        if check.id in relaxable and check.status is CheckStatus.FAIL:
+        not_found = check.status is CheckStatus.MISSING and NOT_FOUND in check.values
+        if check.id in relaxable and (check.status is CheckStatus.FAIL or not_found):
             check = check.model_copy(update={
                 "status": CheckStatus.REVIEW,
                 "message": f"{check.message}（企业申请放宽条件，理由：{reason}；由推荐单位和评审人员决定。）",
@@ -96,12 +102,18 @@ def relax(checks: list[Check], form: FormRecord | None, rules: Rules) -> list[Ch
 
 
 def _project_figures(ctx: Context) -> dict[str, Figure]:
-    if ctx.inputs.form is None:
-        return {}
-    clients = {client_key(p.client.value) for p in in_window(ctx) if p.client is not None}
-    return {"distinct_client_count": Figure.count(len(clients)),
-            "qualifying_project_count": Figure.count(len(qualifying(ctx))),
-            "software_copyright_count": Figure.count(len(own_software(ctx)))}
+    """The project and copyright counts, each only when what it counts was found (a table not found is no 0)."""
+    form = ctx.inputs.form
+    out: dict[str, Figure] = {}
+    if form is None:
+        return out
+    if projects_found(ctx):
+        clients = {client_key(p.client.value) for p in in_window(ctx) if p.client is not None}
+        out["distinct_client_count"] = Figure.count(len(clients))
+        out["qualifying_project_count"] = Figure.count(len(qualifying(ctx)))
+    if software_found(ctx) and form.company_name is not None:
+        out["software_copyright_count"] = Figure.count(len(own_software(ctx)))
+    return out
 
 
 def evaluate(

@@ -6,6 +6,7 @@ carries from the form. Derived figures (three-year sums, ratios, counts) carry n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pipeline.identifiers import is_valid_id_number
@@ -26,16 +27,35 @@ def counted_staff(roster: RosterRecord) -> list[StaffRow]:
     return list(seen.values())
 
 
-def om_revenue(inputs: Inputs, year: int) -> tuple[Money | None, bool]:
-    """(O&M revenue of ``year``, whether it is audited): the notes' lines, else the form's declaration."""
+@dataclass(frozen=True)
+class OmReading:
+    """One year's O&M revenue as read: the amount and whether it is audited, or the applicant's own "none"."""
+
+    money: Money | None
+    audited: bool = False
+    stated_none: Source | None = None  # the form writes the year's O&M revenue as none (and the notes have none)
+
+
+def om_revenue_reading(inputs: Inputs, year: int) -> OmReading:
+    """The notes' O&M lines of ``year``, else the form's declaration (its amount, or its explicit none).
+
+    ``money`` and ``stated_none`` both ``None``: the value was found nowhere.
+    """
     statement = inputs.statement(year)
     if statement is not None and statement.om_revenue is not None:
-        return statement.om_revenue, True
-    if inputs.form is not None:
-        for declared in inputs.form.declared_years:
-            if declared.year == year and declared.om_revenue is not None:
-                return declared.om_revenue, False
-    return None, False
+        return OmReading(statement.om_revenue, audited=True)
+    if inputs.form is None:
+        return OmReading(None)
+    for declared in inputs.form.declared_years:
+        if declared.year == year and declared.om_revenue is not None:
+            return OmReading(declared.om_revenue)
+    return OmReading(None, stated_none=inputs.form.none_written(f"declared_years.{year}.om_revenue"))
+
+
+def om_revenue(inputs: Inputs, year: int) -> tuple[Money | None, bool]:
+    """(O&M revenue of ``year``, whether it is audited): the notes' lines, else the form's declaration."""
+    reading = om_revenue_reading(inputs, year)
+    return reading.money, reading.audited
 
 
 def paid_in_capital(inputs: Inputs, fiscal_years: list[int]) -> Money | None:

@@ -14,6 +14,9 @@ class Inputs:
     statements: dict[int, StatementRecord] = field(default_factory=dict)
     roster: RosterRecord | None = None
     notes: list[str] = field(default_factory=list)
+    form_file: str | None = None  # the files of the records taken, to say where a value was looked for
+    roster_file: str | None = None
+    statement_files: dict[int, str] = field(default_factory=dict)
 
     def statement(self, year: int) -> StatementRecord | None:
         return self.statements.get(year)
@@ -27,12 +30,12 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
             continue
         if isinstance(record, FormRecord):
             if inputs.form is None:
-                inputs.form = record
+                inputs.form, inputs.form_file = record, doc.file
             else:
                 inputs.notes.append(f"{doc.file}：另一份申报表，未采用")
         elif isinstance(record, RosterRecord):
             if inputs.roster is None:
-                inputs.roster = record
+                inputs.roster, inputs.roster_file = record, doc.file
             else:
                 inputs.notes.append(f"{doc.file}：另一份人员名册，未采用")
         elif isinstance(record, StatementRecord) and record.fiscal_year is not None:
@@ -40,4 +43,5 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
                 inputs.notes.append(f"{doc.file}：{record.fiscal_year}年度的另一份审计报告，未采用")
             else:
                 inputs.statements[record.fiscal_year] = record
+                inputs.statement_files[record.fiscal_year] = doc.file
     return inputs
