@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from pipeline.amounts import agree, yuan_str
 from pipeline.identifiers import (
+    CompanyIdKind,
     id_number_problem,
-    is_valid_credit_code,
     is_valid_software_copyright,
     mask_id_number,
     mask_name,
@@ -20,6 +20,7 @@ from pipeline.identifiers import (
 from pipeline.model import Discrepancy, DiscrepancyValue, Source
 from pipeline.records import Education, KeyRole, Money, StaffRow, Text
 from validators.checks_projects import client_key
+from validators.company_ids import form_identifiers
 from validators.context import Context
 from validators.figures import counted_staff
 
@@ -161,10 +162,14 @@ def _identifiers(ctx: Context) -> list[Discrepancy]:
     out: list[Discrepancy] = []
     if form is None:
         return out
-    if form.credit_code is not None and not is_valid_credit_code(form.credit_code.value):
-        out.append(Discrepancy(figure="credit_code",
-                               message=f"统一社会信用代码{form.credit_code.value}校验位错误（GB 32100）。",
-                               values=[_value(form.credit_code.value, form.credit_code.source)]))
+    for found in form_identifiers(ctx)[0]:  # 统一社会信用代码, 营业执照注册号, 组织机构代码: each its own check
+        company_id = found.company_id
+        if company_id.problem is None:
+            continue
+        kind = company_id.kind
+        figure = "credit_code" if kind is CompanyIdKind.CREDIT_CODE else f"credit_code.{kind.value}"
+        out.append(Discrepancy(figure=figure, message=f"{company_id.name}{company_id.shown}{company_id.problem}。",
+                               values=[_value(company_id.shown, found.source)]))
     company = form.company_name
     me = client_key(company.value) if company else None
     for i, s in enumerate(form.software, 1):

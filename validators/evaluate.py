@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipeline.identifiers import CompanyIdKind
 from pipeline.model import (
     Check,
     CheckStatus,
@@ -23,6 +24,7 @@ from pipeline.model import (
 from pipeline.records import DocumentRecord, FormRecord
 from pipeline.rules import Rules
 from validators.checks_projects import client_key, in_window, own_software, projects_found, qualifying, software_found
+from validators.company_ids import first_of_each_kind, form_identifiers
 from validators.confidence import mark_doubtful
 from validators.context import Context
 from validators.discrepancies import find_discrepancies
@@ -40,7 +42,9 @@ class Evaluation:
     missing_inputs: list[str] = field(default_factory=list)
     verdict: Verdict = Verdict.INCOMPLETE
     applicant_name: str | None = None
-    credit_code: str | None = None
+    credit_code: str | None = None  # 统一社会信用代码, as the form gives it (compact), when the form has one
+    registration_number: str | None = None  # 营业执照注册号 (15 digits), when the form has one (2012 forms)
+    organization_code: str | None = None  # 组织机构代码 (12345678-9), when the form has one (2012 forms)
     relaxation_requested: bool = False
     recommending_authority: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -130,13 +134,17 @@ def evaluate(
     discrepancies = find_discrepancies(ctx)
     missing = missing_inputs(documents, fiscal_years)
     form = inputs.form
+    found_ids, identifier_notes = form_identifiers(ctx)
+    identifiers = first_of_each_kind(found_ids)
     return Evaluation(
         checks=checks, discrepancies=discrepancies, figures=figures, missing_inputs=missing,
         verdict=decide(checks, discrepancies, missing),
         applicant_name=form.company_name.value if form and form.company_name else None,
-        credit_code=form.credit_code.value if form and form.credit_code else None,
+        credit_code=identifiers.get(CompanyIdKind.CREDIT_CODE),
+        registration_number=identifiers.get(CompanyIdKind.REGISTRATION_NUMBER),
+        organization_code=identifiers.get(CompanyIdKind.ORGANIZATION_CODE),
         relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
         recommending_authority=form.recommending_authority.value if form and form.recommending_authority else None,
-        notes=inputs.notes,
+        notes=[*inputs.notes, *identifier_notes],
         roster_ids={row.id_number: row.source for row in counted_staff(inputs.roster)} if inputs.roster else {},
     )
