@@ -21,8 +21,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from PIL import Image, ImageDraw
 
 from extractors.office_zip import open_office
-from extractors.roster_xlsx import ROSTER_REQUIRED, cell_text, find_header
-from extractors.text import match
+from extractors.roster_xlsx import cell_text, roster_header
 from pipeline.errors import DocumentError
 from pipeline.identifiers import mask_id_number
 from pipeline.masking import mask_name, mask_text
@@ -150,10 +149,9 @@ def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -
         raise SourceUnavailable(f"{rel} 的 {sheet} 没有第{row}行")
     headers: tuple[str, ...] = ()
     keys: tuple[str | None, ...] = ()
-    header = find_header(rows[:row - 1], rules.labels.roster_columns, ROSTER_REQUIRED, rules)
+    header = roster_header(rows[:row - 1], rules)
     if header is not None:  # every column keyed, so that a second name or 身份证号 column is masked too
-        headers = rows[header.row - 1]
-        keys = tuple(match(text, rules.labels.roster_columns, rules)[0] if text else None for text in headers)
+        headers, keys = header.labels, header.keys
     values = rows[row - 1]
     width = max(len(values), len(headers))
     headers = tuple(headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列" for i in range(width))

@@ -1,8 +1,10 @@
 """人员名册 (.xlsx) → RosterRecord; also recognises a contract list (project_list) by its header.
 
-The header row is found below any title rows by matching column names against the rules'
-synonyms; the sheet with the most staff rows wins when there are several. Blank rows and total
-rows (合计) are skipped and reported. Every row keeps its sheet and cell.
+Where the table lies on a sheet (its header below any title rows, which rows are people, where it
+ends) is ``extractors.roster_layout``'s; this module reads the workbook and the people's values. The
+roster is the sheet with the most people; sheets with the same header (a roster split over several
+sheets) are read one after another, in the workbook's order. Every row keeps its sheet and cell, and
+its 序号 where the roster has that column.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from extractors.base import Extraction
-from extractors.text import contains_any, match, norm
+from extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
 from extractors.values import parse_decimal
 from pipeline.errors import DocumentError
 from pipeline.identifiers import normalize_id_number
@@ -24,33 +26,7 @@ from pipeline.people import education_of, title_of
 from pipeline.records import RosterRecord, StaffRow
 from pipeline.rules import Rules
 
-HEADER_SCAN_ROWS = 30
-ROSTER_REQUIRED = {"name", "id_number"}  # a roster's header row names at least these columns
-
-
-@dataclass
-class Header:
-    row: int
-    columns: dict[str, int]  # field -> 0-based column index
-
-
-def find_header(rows: Sequence[tuple[object, ...]], synonyms: dict[str, list[str]], required: set[str],
-                rules: Rules) -> Header | None:
-    """The first of the top ``HEADER_SCAN_ROWS`` rows whose cells name every ``required`` field (by synonyms)."""
-    for r, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        columns: dict[str, int] = {}
-        for c, value in enumerate(values):
-            key = match(cell_text(value), synonyms, rules)[0]
-            if key and key not in columns:
-                columns[key] = c
-        if required <= set(columns):
-            return Header(r, columns)
-    return None
-
-
-def _is_total_label(text: str, markers: list[str]) -> bool:
-    """A short cell such as 合计 / 合计： / 总计（人） that marks a total row, not a person."""
-    return bool(text) and len(norm(text)) <= 6 and contains_any(text, markers)
+__all__ = ["Header", "cell_text", "extract", "find_header", "roster_header"]
 
 
 def cell_text(value: object) -> str:
@@ -62,45 +38,60 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_sheet(pf: PacketFile, name: str, rows: Sequence[tuple[object, ...]], header: Header,
-                rules: Rules) -> RosterRecord:
-    cols = header.columns
-    staff: list[StaffRow] = []
-    skipped: list[str] = []
+@dataclass(frozen=True)
+class _Sheet:
+    name: str
+    values: Sequence[tuple[object, ...]]
+    header: Header
+    table: TableRows
+
+
+def _staff(pf: PacketFile, sheet: _Sheet, rules: Rules) -> tuple[list[StaffRow], list[str]]:
+    cols = sheet.header.columns
+    id_idx = cols["id_number"]
     warnings: list[str] = []
-    markers = rules.labels.roster_total_markers
+    people: list[StaffRow] = []
+    for r in sheet.table.people:
+        values = sheet.values[r - 1]
 
-    def get(values: tuple[object, ...], key: str) -> str:
-        idx = cols.get(key)
-        return cell_text(values[idx]) if idx is not None and idx < len(values) else ""
+        def get(key: str, values: tuple[object, ...] = values) -> str:
+            idx = cols.get(key)
+            return cell_text(values[idx]) if idx is not None and idx < len(values) else ""
 
-    for r in range(header.row + 1, len(rows) + 1):
-        values = rows[r - 1]
-        texts = [cell_text(v) for v in values]
-        if not any(texts):
-            skipped.append(f"第{r}行：空行")
-            continue
-        if any(_is_total_label(t, markers) for t in texts[:3]):
-            skipped.append(f"第{r}行：合计行")
-            continue
-        name_text, id_text = get(values, "name"), get(values, "id_number")
-        if not name_text and not id_text:
-            skipped.append(f"第{r}行：无姓名和身份证号")
-            continue
-        id_idx = cols["id_number"]
         raw_id = values[id_idx] if id_idx < len(values) else None
         if isinstance(raw_id, float):
             warnings.append(f"第{r}行：身份证号存为数字，末位可能已丢失")
-        education_raw, title_raw = get(values, "education"), get(values, "title")
+        seq_idx = sheet.header.seq
+        seq = cell_text(values[seq_idx]) if seq_idx is not None and seq_idx < len(values) else ""
+        education_raw, title_raw = get("education"), get("title")
         level, series = title_of(title_raw, rules)
-        staff.append(StaffRow(
-            row=r, name=name_text, id_number=normalize_id_number(id_text), education_raw=education_raw,
-            education=education_of(education_raw, rules), title_raw=title_raw, title_level=level,
-            title_series=series, specialty=get(values, "specialty"), post=get(values, "post"),
-            om_years=parse_decimal(get(values, "om_years")) if "om_years" in cols else None,
-            source=Source(file=pf.rel, sha256=pf.sha256, sheet=name, cell=f"{get_column_letter(id_idx + 1)}{r}"),
+        people.append(StaffRow(
+            row=r, seq=seq or None, name=get("name"), id_number=normalize_id_number(get("id_number")),
+            education_raw=education_raw, education=education_of(education_raw, rules), title_raw=title_raw,
+            title_level=level, title_series=series, specialty=get("specialty"), post=get("post"),
+            om_years=parse_decimal(get("om_years")) if "om_years" in cols else None,
+            source=Source(file=pf.rel, sha256=pf.sha256, sheet=sheet.name, cell=f"{get_column_letter(id_idx + 1)}{r}"),
         ))
-    return RosterRecord(sheet=name, header_row=header.row, rows=staff, skipped_rows=skipped, warnings=warnings)
+    return people, warnings
+
+
+def _record(pf: PacketFile, sheets: Sequence[_Sheet], rules: Rules) -> RosterRecord:
+    """One roster from the sheets of one table, in the workbook's order."""
+    rows: list[StaffRow] = []
+    skipped: list[str] = []
+    warnings: list[str] = []
+    several = len(sheets) > 1
+    for sheet in sheets:
+        where = f"{sheet.name}：" if several else ""
+        people, notes = _staff(pf, sheet, rules)
+        rows += people
+        skipped += [where + s for s in sheet.table.skipped]
+        warnings += [where + w for w in (*sheet.table.warnings, *notes)]
+    if several:
+        warnings.insert(0, f"名册分在{len(sheets)}个工作表（{'、'.join(s.name for s in sheets)}），表头相同，依次读入")
+    first = sheets[0]
+    return RosterRecord(sheet=first.name, header_row=first.header.row, rows=rows, skipped_rows=skipped,
+                        warnings=warnings)
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:
@@ -109,22 +100,23 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
         wb = openpyxl.load_workbook(pf.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise DocumentError(f"not a readable .xlsx workbook ({type(exc).__name__})") from exc
+    rosters: list[_Sheet] = []
+    project_list = False
     try:
-        best: RosterRecord | None = None
-        project_list = False
         for ws in wb.worksheets:
-            rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-            header = find_header(rows, rules.labels.roster_columns, ROSTER_REQUIRED, rules)
-            if header:
-                record = _read_sheet(pf, ws.title, rows, header, rules)
-                if best is None or len(record.rows) > len(best.rows):
-                    best = record
-            elif find_header(rows, rules.labels.project_columns, {"name", "amount"}, rules):
+            values = [tuple(r) for r in ws.iter_rows(values_only=True)]
+            texts = [tuple(cell_text(v) for v in r) for r in values]
+            header = roster_header(texts, rules)
+            if header is not None:
+                rosters.append(_Sheet(ws.title, values, header, table_rows(texts, header, rules)))
+            elif find_header(texts, rules.labels.project_columns, {"name", "amount"}, rules):
                 project_list = True
     finally:
         wb.close()
-    if best is not None:
-        return Extraction(kind=DocumentKind.STAFF_ROSTER, record=best)
+    if rosters:
+        best = max(rosters, key=lambda s: len(s.table.people))  # the first of equals
+        same = [s for s in rosters if s.header.signature == best.header.signature]
+        return Extraction(kind=DocumentKind.STAFF_ROSTER, record=_record(pf, same, rules))
     if project_list:
         return Extraction(kind=DocumentKind.PROJECT_LIST)
     return Extraction()

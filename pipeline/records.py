@@ -280,7 +280,8 @@ class TitleSeries(StrEnum):
 class StaffRow(_Rec):
     """One person of the roster. ``id_number`` is personal data: never log or export it unmasked."""
 
-    row: int
+    row: int = Field(description="the row on its sheet (source.sheet)")
+    seq: str | None = Field(default=None, description="the row's own 序号 as written, where the roster has one")
     name: str
     id_number: str
     education_raw: str
@@ -292,6 +293,10 @@ class StaffRow(_Rec):
     post: str = ""
     om_years: Decimal | None = None
     source: Source
+
+    def where(self) -> str:
+        """The row as a reviewer finds it: ``第12行（序号10）``, or ``第12行`` without a 序号."""
+        return f"第{self.row}行（序号{self.seq}）" if self.seq else f"第{self.row}行"
 
 
 class RosterRecord(_Rec):

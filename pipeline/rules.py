@@ -230,6 +230,22 @@ class DocumentKindLabels(_Strict):
         return _compiles(patterns)
 
 
+class RosterLayout(_Strict):
+    """How a roster's table is found on a sheet (extractors/roster_layout.py); see ``labels.roster_layout``."""
+
+    header_rows: int = Field(gt=0)
+    header_min_fields: int = Field(ge=2, description="roster fields a header names, 姓名 and 身份证号 among them")
+    seq_column: list[str] = Field(min_length=1)
+    footer_dates: list[str]
+    blank_run_end: int = Field(gt=0)
+    name_max_chars: int = Field(gt=1)
+
+    @field_validator("footer_dates")
+    @classmethod
+    def _dates_compile(cls, patterns: list[str]) -> list[str]:
+        return _compiles(patterns)
+
+
 class LabelMatching(_Strict):
     """How a label cell is matched with the synonyms (extractors/text.py)."""
 
@@ -256,6 +272,8 @@ class Labels(_Strict):
     software_columns: dict[str, list[str]]
     roster_columns: dict[str, list[str]]
     roster_total_markers: list[str]
+    roster_footer_markers: list[str]
+    roster_layout: RosterLayout
     education: dict[str, list[str]]
     titles: dict[str, list[str]]
     title_series: dict[str, list[str]]
@@ -270,6 +288,9 @@ class Labels(_Strict):
             unknown, absent = sorted(keys - allowed), sorted(allowed - keys)
             if unknown or absent:
                 raise ValueError(f"labels.{group}: unknown keys {unknown}, missing keys {absent}")
+        if self.roster_layout.header_min_fields > len(self.roster_columns):
+            raise ValueError(f"labels.roster_layout.header_min_fields: more than the {len(self.roster_columns)} "
+                             "roster_columns (no header could name them)")
         return self
 
 

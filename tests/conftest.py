@@ -49,6 +49,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
+    "tests/test_roster_xlsx.py::test_real_employee_import_template_is_a_roster_of_its_one_example_row": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_reports_are_not_attachments": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_scanned_table_is_not_an_attachment": ("realdocs", "ocr"),

@@ -57,6 +57,8 @@ def test_roster_rows_with_provenance(tmp_path, second_sheet):
     assert record.rows[0].title_level is TitleLevel.SENIOR
     assert record.rows[0].id_number == _id(1)
     assert record.rows[1].source.cell == "C6" and record.rows[1].source.file == "x.xlsx"
+    assert [(r.row, r.seq) for r in record.rows] == [(4, "1"), (6, "2"), (7, "3")]
+    assert record.rows[2].where() == "第7行（序号3）"
     assert any("空行" in s for s in record.skipped_rows) and any("合计" in s for s in record.skipped_rows)
 
 
@@ -69,12 +71,31 @@ def test_workbook_without_roster_header_is_unknown(tmp_path):
     assert extract(_packet_file(folder, "y.xlsx"), default_rules()).kind is DocumentKind.UNKNOWN
 
 
-@pytest.mark.parametrize("name", ["roster_students_fake.xlsx", "abc_pos_workorder_form.xlsx", "tcm_company_info.xlsx"])
+@pytest.mark.parametrize("name", ["roster_students_fake.xlsx", "abc_pos_workorder_form.xlsx", "tcm_company_info.xlsx",
+                                  "jtrc_qiye_daoru_moban.xlsx", "ruanjian_chanpin_pinggu_shenqing.xlsx"])
 def test_real_workbooks_that_are_not_staff_rosters(name):
-    """A student list (姓名, 学号), a POS work-order form and company master data are not O&M rosters."""
+    """A student list (姓名, 学号), a POS work-order form, company master data, a company import template
+    (its sheet named 员工信息) and a software-evaluation form laid out in cells are not O&M rosters."""
     folder = REALDOCS / "xlsx"
     if not folder.exists():
         pytest.skip("../shared/realdocs not present")
     result = extract(_packet_file(folder, name), default_rules())
     assert result.error is None
     assert result.kind is DocumentKind.UNKNOWN
+
+
+def test_real_employee_import_template_is_a_roster_of_its_one_example_row():
+    """An employee import template (28 columns: 身份证, 姓名, 文化程度, 所学专业, 技术职称 among them, in its
+    own order and words) is a roster; its one example row (张三, 身份证 '123456') is read as written, for the
+    validators to flag, and nothing else is taken for a person."""
+    folder = REALDOCS / "xlsx"
+    if not folder.exists():
+        pytest.skip("../shared/realdocs not present")
+    result = extract(_packet_file(folder, "jtrc_yuangong_daoru_moban.xlsx"), default_rules())
+    assert result.kind is DocumentKind.STAFF_ROSTER and result.error is None
+    record = result.record
+    assert record.sheet == "员工信息" and record.header_row == 1
+    [row] = record.rows
+    assert (row.row, row.seq, row.name, row.id_number) == (2, None, "张三", "123456")
+    assert (row.education, row.title_level, row.specialty) == (Education.BACHELOR, TitleLevel.SENIOR, "教育管理")
+    assert row.source.cell == "C2" and row.om_years is None

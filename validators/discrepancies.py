@@ -113,17 +113,17 @@ def _roster_rows(ctx: Context) -> list[Discrepancy]:
         masked = mask_id_number(r.id_number)
         if problem:
             out.append(Discrepancy(figure=f"roster.id_number.row{r.row}",
-                                   message=f"人员名册第{r.row}行身份证号{masked}：{problem}，不计入运维人员。",
+                                   message=f"人员名册{r.where()}身份证号{masked}：{problem}，不计入运维人员。",
                                    values=[_value(masked, r.source)]))
         elif r.id_number in first_row:
             first = first_row[r.id_number]
             out.append(Discrepancy(figure=f"roster.duplicate.row{r.row}",
-                                   message=f"人员名册第{r.row}行与第{first.row}行身份证号相同（{masked}），只计一人。",
+                                   message=f"人员名册{r.where()}与{first.where()}身份证号相同（{masked}），只计一人。",
                                    values=[_value(masked, first.source), _value(masked, r.source)]))
         else:
             first_row[r.id_number] = r
         if r.education is Education.UNKNOWN:
-            message = f"人员名册第{r.row}行学历「{r.education_raw or '空'}」无法识别，按大专以下计。"
+            message = f"人员名册{r.where()}学历「{r.education_raw or '空'}」无法识别，按大专以下计。"
             out.append(Discrepancy(figure=f"roster.education.row{r.row}", message=message,
                                    values=[_value(r.education_raw, r.source)]))
     return out
@@ -206,7 +206,7 @@ def _key_persons(ctx: Context) -> list[Discrepancy]:
             out.append(Discrepancy(
                 figure=f"key_person.{p.role.value}",
                 message=(f"{_ROLE_NAMES[p.role]}（{mask_name(p.name.value)}）{what}：申报表为{form_value.value}，"
-                         f"人员名册第{r.row}行为{roster_value}。"),
+                         f"人员名册{r.where()}为{roster_value}。"),
                 values=[_value(form_value.value, form_value.source), _value(roster_value, r.source)],
             ))
     return out
