@@ -40,7 +40,7 @@ from extractors.pdf_pages import (
 )
 from extractors.pdf_tables import label_key
 from extractors.pdf_triage import BALANCE, INCOME, Triage, triage
-from extractors.revenue_note import find_note
+from extractors.revenue_note import find_note, statements_end
 from extractors.text import norm
 from pipeline.errors import DocumentError
 from pipeline.rules import Rules
@@ -220,10 +220,9 @@ class OcrLayer(TextLayer):
 
     def _find_note(self, tri: Triage) -> Triage:
         """Read the pages after the statements, one at a time, until the revenue breakdown's heading shows."""
-        spans = [s for s in (tri.pick(BALANCE), tri.pick(INCOME)) if s]
-        if not spans:
+        after = statements_end(tri, self.rules)
+        if after is None:
             return tri
-        after = max(s.title.page for s in spans)
         start = max(s.title.page for s in tri.spans) + 1
         candidates = [p + 1 for p in range(start, min(len(tri.pages), start + self.cfg.max_note_pages))]
         for number in [*candidates, None]:
@@ -273,6 +272,7 @@ def vocabulary(rules: Rules) -> list[str]:
     groups = [*labels.statement_rows.values(), *labels.statement_columns.values(), *labels.statement_titles.values()]
     words = [w for group in groups for w in group]
     words += [*labels.om_revenue_lines, *cfg.revenue_note_subject, *cfg.revenue_note_breakdown, *cfg.total_rows,
+              *cfg.revenue_note_cost, *cfg.revenue_note_main, *cfg.revenue_note_other, *cfg.revenue_note_totals,
               *cfg.other_statements, *cfg.end_markers, *cfg.audit_markers, *cfg.signature_markers, *cfg.audit_firm,
               *cfg.annual_report, *cfg.unaudited]
     words += [w for group in labels.audit_opinions.values() for w in group]

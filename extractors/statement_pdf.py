@@ -24,7 +24,7 @@ from extractors.pdf_layer import TextLayer, layer_for
 from extractors.pdf_pages import BBox, Line, read_texts
 from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
 from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
-from extractors.revenue_note import find_note, note_pages, read_note
+from extractors.revenue_note import ends_on_title_page, find_note, note_pages, read_note, statements_end
 from extractors.text import norm
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind, Source
@@ -78,9 +78,13 @@ class _Reader:
                 return self._summary(n)
             return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr)
         spans = [s for s in (balance, income) if s]
-        note_at = find_note(tri.pages, max(s.title.page for s in spans), self.rules) if spans else None
-        wanted = [p for s in spans for p in s.pages] + (note_pages(tri.pages, note_at, self.rules) if note_at else [])
+        after = statements_end(tri, self.rules)
+        note_at = find_note(tri.pages, after, self.rules) if after is not None else None
+        more = note_pages(tri.pages, note_at, self.rules) if note_at else []
+        wanted = [p for s in spans for p in s.pages] + more[:1]
         lines = self.layer.lines(wanted)
+        if more[1:] and not ends_on_title_page(lines.get(more[0], []), self.rules):
+            lines |= self.layer.lines(more[1:])  # the note goes on: its next pages (few, when OCR reads them)
         vocab = Vocabulary(self.rules)
         years: dict[str, dict[str, Money]] = {CURRENT: {}, PRIOR: {}}
         sections = {s.title.statement: read_section(self._span_lines(s, lines), vocab, self.rules) for s in spans}
@@ -96,10 +100,12 @@ class _Reader:
         om: Money | None = None
         if note_at:
             unit = sections[INCOME].unit if INCOME in sections else None
-            revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source)
+            revenue = years[CURRENT].get("total_revenue")
+            revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source, revenue)
             self.warnings += note_warnings
         elif audit and not interim:
-            self.warnings.append("the notes have no revenue breakdown by business line (营业收入按业务类别)")
+            self.warnings.append("the notes have no revenue breakdown by business line (no revenue note: "
+                                 "营业收入 / 营业收入和营业成本)")
         if tri.another_report:
             self.warnings.append(
                 f"p{tri.another_report}: another auditor's report follows (several years in one file?); "

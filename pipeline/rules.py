@@ -139,8 +139,21 @@ class StatementPdfLabels(_Strict):
     title_noise: list[str]
     other_statements: list[str]
     end_markers: list[str]
+    note_references: list[str]
     revenue_note_subject: list[str]
+    revenue_note_cost: list[str]
+    revenue_note_title_words: list[str]
+    revenue_note_numbering: list[str]
+    revenue_note_pages: int = Field(gt=0)
     revenue_note_breakdown: list[str]
+    revenue_note_not_lines: list[str]
+    revenue_note_main: list[str]
+    revenue_note_other: list[str]
+    revenue_note_totals: list[str]
+    revenue_note_subtotals: list[str]
+    revenue_note_sub_marks: list[str]
+    revenue_note_value_columns: list[str] = Field(min_length=1)
+    revenue_note_other_columns: list[str]
     total_rows: list[str]
     annual_report: list[str]
     report_summary: list[str]
@@ -159,7 +172,7 @@ class StatementPdfLabels(_Strict):
             _compiles(patterns)
         return phrases
 
-    @field_validator("title_noise")
+    @field_validator("title_noise", "note_references")
     @classmethod
     def _noise_compiles(cls, patterns: list[str]) -> list[str]:
         return _compiles(patterns)

@@ -108,3 +108,56 @@ def test_caption_gives_period_company_and_unit():
     section = read_section(lines, Vocabulary(rules), rules)
     assert section.year == 2011 and section.company[0] == "某某公司" and section.unit == Decimal(10000)
     assert section.find(["实收资本"]).values[CURRENT].amount.value == Decimal(50_000_000)
+
+
+def test_opening_balance_dated_the_first_of_the_year_is_prior():
+    """2022年12月31日 | 2022年1月1日: both 2022, the opening balance is the prior column (the 2021 closing)."""
+    rules = default_rules()
+    for cols in (("2022年12月31日", "2022年1月1日"), ("2022年1月1日", "2022年12月31日")):
+        lines = [line([(60, "项目", "l"), (300, cols[0], "c"), (420, cols[1], "c")], 100),
+                 line([(60, "实收资本（或股本）", "l"), (350, "100.00", "r"), (470, "90.00", "r")], 120)]
+        section = read_section(lines, Vocabulary(rules), rules)
+        current = 0 if cols[0].endswith("12月31日") else 1
+        assert (section.header.year(CURRENT), section.header.year(PRIOR)) == (2022, 2021)
+        found = section.find(["实收资本（或股本）"])
+        assert found.values[CURRENT].text == ("100.00", "90.00")[current]
+
+
+def test_a_date_range_is_one_period_not_a_header():
+    vocab = Vocabulary(default_rules())
+    assert not vocab.is_header_text("期间：2022年1月1日至2022年12月31日")
+    assert vocab.header(line([(60, "2022年1月1日至2022年12月31日", "l")], 100)) is None
+    assert vocab.is_header_text("项目 2022年12月31日 2022年1月1日")
+
+
+def test_note_reference_without_a_note_column_is_neither_label_nor_amount():
+    rules = default_rules()
+    head = line([(60, "项目", "l"), (300, "期末余额", "c"), (420, "期初余额", "c")], 100)
+    rows = [line([(60, "实收资本（或股本）", "l"), (270, "53", "r"), (350, "749,477,334.00", "r"),
+                  (470, "749,477,334.00", "r")], 120),
+            line([(60, "资本公积", "l"), (270, "五、54", "r"), (470, "1,000.00", "r")], 140),
+            line([(60, "盈余公积", "l"), (350, "53", "r")], 160)]  # a small amount under its column stays one
+    section = read_section([head, *rows], Vocabulary(rules), rules)
+    paid = section.find(["实收资本（或股本）"])
+    assert paid.label == "实收资本（或股本）" and paid.values[CURRENT].text == "749,477,334.00"
+    reserve = section.find(["资本公积"])
+    assert set(reserve.values) == {PRIOR} and reserve.label == "资本公积"
+    assert section.find(["盈余公积"]).values[CURRENT].amount.value == Decimal(53)
+
+
+def test_note_reference_run_into_the_amount_is_split_at_the_wider_gap():
+    rules = default_rules()
+    head = line([(60, "项目", "l"), (300, "期末余额", "c"), (420, "期初余额", "c")], 100)
+    glued = line([(60, "实收资本（或股本）", "l"), (350, "749,477,334.00", "r"), (470, "1.00", "r")], 120)
+    at = glued.text.index("749")
+    boxes = list(glued.boxes)
+    shift = 10 + 1.5  # "53" drawn 1.5 points left of the amount: one token for the text layer
+    note = [(boxes[at][0] - shift + DIGIT * k, 120, boxes[at][0] - shift + DIGIT * (k + 1), 130) for k in range(2)]
+    text = glued.text[:at] + "53" + glued.text[at:]
+    glued = Line(1, text, tuple(boxes[:at] + note + boxes[at:]))
+    section = read_section([head, glued], Vocabulary(rules), rules)
+    found = section.find(["实收资本（或股本）"])
+    assert found.values[CURRENT].text == "749,477,334.00" and found.values[CURRENT].bbox[0] == boxes[at][0]
+    # digits evenly spaced are one number, however malformed: no split, no amount
+    even = line([(60, "实收资本（或股本）", "l"), (350, "53749,477,334.00", "r")], 140)
+    assert read_section([head, even], Vocabulary(rules), rules).find(["实收资本（或股本）"]) is None

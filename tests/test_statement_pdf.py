@@ -186,9 +186,16 @@ def notes_page(lines=(("运维服务", "27,259,459.28", "22,225,348.87"), ("系�
 
 
 def make_statement(tmp_path: Path, name: str = "s.pdf", **kw) -> Path:
+    """An audit report, balance sheet, income statement and notes; ``notes`` is one page or a list of pages."""
+    notes = kw.get("notes", notes_page())
     pages = [kw.get("audit", audit_page()), kw.get("balance", balance_page()), kw.get("income", income_page()),
-             kw.get("notes", notes_page())]
+             *(notes if notes and isinstance(notes[0], list) else [notes])]
     return write_pdf(tmp_path / name, [p for p in pages if p])
+
+
+def total_of(lines) -> str:
+    """The printed sum of the current amounts of (label, current, prior) lines."""
+    return f"{sum(Decimal(c.replace(',', '')) for _, c, _ in lines):,.2f}"
 
 
 # --- a whole statement --------------------------------------------------------------------------
@@ -444,14 +451,16 @@ def test_other_pdf_is_unknown_without_error(tmp_path):
 def test_revenue_note_with_two_om_lines(tmp_path):
     lines = (("IT运维服务", "10,000,000.00", "9,000,000.00"), ("信息系统运行维护", "5,000,000.50", "4,000,000.00"),
              ("系统集成", "3,000,000.00", "2,000,000.00"))
-    r = read(make_statement(tmp_path, notes=notes_page(lines=lines))).record
+    income = income_page(revenue=(total_of(lines), "15,000,000.00"))
+    r = read(make_statement(tmp_path, income=income, notes=notes_page(lines=lines))).record
     assert [line.is_om for line in r.revenue_lines] == [True, True, False]
     assert r.om_revenue.value == Decimal("15000000.50") and "信息系统运行维护" in r.om_revenue.source.text
 
 
 def test_revenue_note_without_om_line_leaves_om_revenue_empty(tmp_path):
     lines = (("系统集成", "3,000,000.00", "2,000,000.00"), ("软件开发", "1,000,000.00", "2,000,000.00"))
-    r = read(make_statement(tmp_path, notes=notes_page(lines=lines))).record
+    income = income_page(revenue=(total_of(lines), "4,000,000.00"))
+    r = read(make_statement(tmp_path, income=income, notes=notes_page(lines=lines))).record
     assert len(r.revenue_lines) == 2 and r.om_revenue is None
     assert any("no O&M line" in w for w in r.warnings)
 
@@ -551,3 +560,268 @@ def test_several_years_in_one_file_are_flagged(tmp_path):
     r = read(write_pdf(tmp_path / "two.pdf", pages)).record
     assert r.fiscal_year == 2011
     assert any(w.startswith("p4: another auditor's report follows") for w in r.warnings)
+
+
+# --- the revenue note, whatever its layout -------------------------------------------------------------
+
+# the business lines of every layout below: they add up to the income statement's 营业收入 (64,043,690.46)
+OM_LINE, OM_AMOUNT = "运维服务", "27,259,459.28"
+LINES = ((OM_LINE, OM_AMOUNT, "22,225,348.87"), ("系统集成", "22,000,000.00", "20,000,000.00"),
+         ("软件开发", "14,784,231.18", "12,927,589.22"))
+WAN_LINES = ((OM_LINE, "2,725.95", "2,222.53"), ("系统集成", "2,200.00", "2,000.00"),
+             ("软件开发", "1,478.42", "1,292.76"))
+OTHER_INCOME = "1,000,000.00"  # 其他业务收入 where the breakdown is of 主营业务收入 only
+MAIN_LINES = (*LINES[:2], ("软件开发", "13,784,231.18", "11,927,589.22"))  # + OTHER_INCOME = 营业收入
+# x of the columns: income only (current, prior right edges), or income | cost under each period
+ONE = {"current": 410, "prior": 530}
+PAIRS = {"current": 300, "current_cost": 380, "prior": 460, "prior_cost": 540}
+PAIR_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class Note:
+    """How a revenue note is laid out (see ``note_pages``)."""
+
+    title: str
+    caption: str | None = None  # a line between the title and the table
+    periods: tuple[str, str] = ("本期发生额", "上期发生额")
+    cost: str | None = None  # None | "two-level" (收入 | 成本 under each period) | "one-line" (本期收入 本期成本 …)
+    unit: str | None = "caption"  # caption | title | header | None; the unit word is ``unit_word``
+    unit_word: str = "元"
+    lines: tuple = LINES
+    label: str = "{}"  # how a line's label is printed: "{}", "{n}、{}", "（{n}）{}"
+    main: bool = False  # the breakdown is of 主营业务收入, indented under it, with 其他业务收入 beside it
+    split: str | None = None  # None | "repeat" (the table goes on onto the next page under its header) | "bare"
+    composition_first: bool = False  # a table 主营业务收入 / 其他业务收入 / 合计 before the breakdown
+
+
+def _note_header(y: float, note: Note) -> list[T]:
+    current, prior = note.periods
+    unit = f"（{note.unit_word}）" if note.unit == "header" else ""
+    if note.cost is None:
+        return [T(LABEL_X, y, "项目"), T(ONE["current"] - COL_WIDTH / 2, y, current + unit, "center"),
+                T(ONE["prior"] - COL_WIDTH / 2, y, prior + unit, "center")]
+    if note.cost == "one-line":
+        words = {"current": f"{current}收入", "current_cost": f"{current}成本", "prior": f"{prior}收入",
+                 "prior_cost": f"{prior}成本"}
+        return [T(LABEL_X, y, "项目"),
+                *(T(x - PAIR_WIDTH / 2, y, words[k] + unit, "center", 8) for k, x in PAIRS.items())]
+    top = [T(LABEL_X, y + 7, "项目"), T(PAIRS["current"], y, current + unit, "center"),
+           T(PAIRS["prior"], y, prior + unit, "center")]
+    return top + [T(x - PAIR_WIDTH / 2, y + 14, "收入" if "cost" not in k else "成本", "center")
+                  for k, x in PAIRS.items()]
+
+
+def _note_row(y: float, label: str, current: str | None, prior: str | None, note: Note,
+              x: float = LABEL_X) -> list[T]:
+    out = [T(x, y, label)]
+    cols = ONE if note.cost is None else PAIRS
+    out += [T(cols["current"], y, current, "right")] if current else []
+    out += [T(cols["prior"], y, prior, "right")] if prior else []
+    if note.cost and current:  # a cost beside each income amount: never read as revenue
+        out += [T(PAIRS["current_cost"], y, "9,999,999.99", "right"),
+                T(PAIRS["prior_cost"], y, "8,888,888.88", "right")]
+    return out
+
+
+def note_pages(note: Note) -> list[list[T]]:
+    """The notes' pages for a layout: the title, a caption, the unit, a (two-level) header, the lines, 合计."""
+    unit_line = f"单位：{note.unit_word}"
+    title_text = note.title + (f"（{unit_line}）" if note.unit == "title" else "")
+    page = [title("财务报表附注（节选）"), T(LABEL_X, 90, "五、财务报表主要项目注释"),
+            T(LABEL_X, 110, "26、应付职工薪酬"), *row(130, "工资、奖金", "1,000.00", "900.00"),
+            T(LABEL_X, 160, title_text)]
+    y = 185
+    if note.composition_first:
+        page += _note_header(y, note)
+        y += 30 if note.cost == "two-level" else 20
+        main_total = total_of(note.lines)
+        for label, amount in (("主营业务收入", main_total), ("其他业务收入", OTHER_INCOME), ("合计", "64,043,690.46")):
+            page += _note_row(y, label, amount, "1.00", note)
+            y += 20
+        y += 10
+    if note.caption:
+        page.append(T(LABEL_X, y, note.caption))
+        y += 20
+    if note.unit == "caption":
+        page.append(T(530, y, unit_line, "right"))
+        y += 20
+    page += _note_header(y, note)
+    y += 30 if note.cost == "two-level" else 20
+    body: list[tuple[str, str | None, str | None, float]] = []
+    if note.main:
+        body.append(("主营业务收入", total_of(note.lines), None, LABEL_X))
+    for n, (label, current, prior) in enumerate(note.lines, start=1):
+        body.append((note.label.format(label, n=n), current, prior, LABEL_X + (20 if note.main else 0)))
+    if note.main:
+        body.append(("其他业务收入", OTHER_INCOME, None, LABEL_X))
+        total = f"{sum(Decimal(c.replace(',', '')) for c in (total_of(note.lines), OTHER_INCOME)):,.2f}"
+    else:
+        total = total_of(note.lines)
+    body.append(("合计", total, None, LABEL_X + 30))
+    pages = [page]
+    for i, (label, current, prior, x) in enumerate(body):
+        if note.split and i == 2:  # the rest of the table on the next page
+            page = [T(297, 30, "财务报表附注 第 5 页", "center", 9)]
+            pages.append(page)
+            y = 60
+            if note.split == "repeat":
+                page += _note_header(y, note)
+                y += 30 if note.cost == "two-level" else 20
+        page += _note_row(y, label, current, prior, note, x)
+        y += 20
+    page.append(T(LABEL_X, y + 20, next_note(note.title)))
+    return pages
+
+
+def next_note(title_text: str) -> str:
+    """The next note's title, numbered like ``title_text`` (27、 → 28、, （三十二） → （三十三）, 5.32 → 5.33)."""
+    for this, after in (("27", "28"), ("三十二", "三十三"), ("5.32", "5.33"), ("（一）", "（二）"), ("61", "62")):
+        if this in title_text:
+            return title_text.split(this)[0] + after + "、营业税金及附加" if this in ("27", "61") else \
+                title_text.split(this)[0] + after + "营业税金及附加"
+    return "营业税金及附加"
+
+
+LAYOUTS = {
+    "numbered-cost-pairs": Note("27、营业收入和营业成本", cost="two-level"),
+    "chinese-number-by-category-unit-in-title": Note("（三十二）营业收入", caption="（1）按业务类别列示",
+                                                      periods=("本年发生额", "上年发生额"), unit="title"),
+    "dotted-number-by-industry-one-line-cost": Note("5.32 营业收入", caption="分行业", periods=("本期", "上期"),
+                                                   cost="one-line"),
+    "note-word-main-by-industry-after-composition": Note(
+        "注释27.主营业务收入", caption="主营业务（分行业）", periods=("本年数", "上年数"), cost="two-level",
+        lines=MAIN_LINES, composition_first=True),
+    "no-number-years-wan-yuan": Note("营业收入及营业成本", periods=("2011年度", "2010年度"), cost="two-level",
+                                      unit_word="万元", lines=WAN_LINES),
+    "main-and-cost-by-product-numbered-lines-continued": Note(
+        "主营业务收入及主营业务成本", caption="分产品", periods=("2011年", "2010年"), label="{n}、{}", split="repeat"),
+    "indented-under-main-continued-bare": Note("27、营业收入", caption="按产品", periods=("本期数", "上期数"),
+                                                lines=MAIN_LINES, main=True, split="bare", label="（{n}）{}"),
+    "sample-generator-layout": Note("（一）营业收入和营业成本", caption="1. 营业收入按业务类别列示",
+                                    periods=("本期金额", "上期金额")),
+    "unit-in-header-by-business": Note("61、营业收入和营业成本", caption="(2) 主营业务（分业务）", cost="two-level",
+                                       unit="header", unit_word="万元", lines=WAN_LINES),
+    "no-unit-in-note": Note("27、营业收入", caption="按业务类别", unit=None),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_revenue_note_layouts(tmp_path, layout):
+    """Every layout gives the same business lines and O&M line; their sum is the income statement's 营业收入."""
+    note = LAYOUTS[layout]
+    r = read(make_statement(tmp_path, notes=note_pages(note))).record
+    assert [line.name for line in r.revenue_lines] == [name for name, _, _ in note.lines], r.warnings
+    assert [line.is_om for line in r.revenue_lines] == [True, False, False]
+    wan = note.unit_word == "万元"
+    assert r.om_revenue.value == (Decimal("27259500") if wan else Decimal("27259459.28"))
+    assert r.om_revenue.source.page == 4 and r.om_revenue.source.bbox is not None
+    total = sum(line.amount.value for line in r.revenue_lines)
+    other = Decimal(OTHER_INCOME.replace(",", "")) if note.lines is MAIN_LINES else 0
+    assert abs(total + other - r.current.total_revenue.value) <= (50 if wan else 0)
+    no_unit = "the revenue breakdown states no unit; the income statement's unit is used"
+    expected = [no_unit] if note.unit is None else []
+    assert r.warnings == expected
+
+
+def test_revenue_note_is_found_after_a_statement_title_quoted_in_the_notes(tmp_path):
+    """A statement's title printed in the notes (a policy change's table) does not hide the note before it."""
+    notes = note_pages(LAYOUTS["numbered-cost-pairs"])
+    quoted = [T(LABEL_X, 60, "四、会计政策变更的影响"), T(LABEL_X, 90, "合并资产负债表"),
+              *header(120, "2011年12月31日", "2011年1月1日", note=None)]
+    policies = [[T(LABEL_X, 60, f"（{n}）重要会计政策说明")] for n in "一二三四五"]
+    pages = [*notes, *policies, quoted]
+    balance, income = balance_page(name="合并资产负债表"), income_page(name="合并利润表")
+    r = read(make_statement(tmp_path, balance=balance, income=income, notes=pages)).record
+    assert r.consolidated and r.om_revenue.value == Decimal("27259459.28")
+
+
+def test_revenue_breakdown_that_does_not_add_up_to_revenue_is_not_taken(tmp_path):
+    """The breakdown's 合计 disagrees with the income statement's 营业收入: a warning, and nothing claimed."""
+    income = income_page(revenue=("65,043,690.46", "55,152,938.09"))
+    r = read(make_statement(tmp_path, income=income, notes=note_pages(LAYOUTS["numbered-cost-pairs"]))).record
+    assert r.revenue_lines == [] and r.om_revenue is None
+    assert r.current.total_revenue.value == Decimal("65043690.46")
+    [warning] = [w for w in r.warnings if "revenue breakdown" in w]
+    assert "is not taken" in warning and "64,043,690.46" in warning and "65,043,690.46" in warning
+
+
+def test_revenue_breakdown_whose_lines_miss_their_total_is_not_taken(tmp_path):
+    """A line misread (or one not read) shows as lines that do not add up to the printed 合计."""
+    lines = (*LINES[:2], ("软件开发", "14,784,231.10", "12,927,589.22"))
+    note = Note("27、营业收入", caption="按业务类别", lines=lines)
+    pages = note_pages(note)
+    for item in pages[0]:  # print the true 合计 under the misread line
+        if item.text == total_of(lines):
+            pages[0][pages[0].index(item)] = T(item.x, item.y, "64,043,690.46", item.align)
+    r = read(make_statement(tmp_path, notes=pages)).record
+    assert r.om_revenue is None and r.revenue_lines == []
+    assert any("is not taken" in w and "合计 is 64,043,690.46" in w for w in r.warnings)
+
+
+def test_revenue_note_picks_the_breakdown_by_business_line_not_by_region(tmp_path):
+    """主营/其他, then 主营业务 by region (it adds up too, but lists no business lines), then by industry."""
+    main = total_of(MAIN_LINES)
+    note = [title("财务报表附注（节选）"), T(LABEL_X, 90, "27、营业收入和营业成本"), T(530, 110, "单位：元", "right"),
+            *header(130, "本期发生额", "上期发生额", note=None),
+            *rows(155, [("主营业务收入", main, "1.00"), ("其他业务收入", OTHER_INCOME, "1.00"),
+                        ("合计", "64,043,690.46", "2.00")]),
+            T(LABEL_X, 225, "(2) 主营业务（分地区）"), *header(245, "本期发生额", "上期发生额", note=None),
+            *rows(270, [("华北地区", "40,000,000.00", "1.00"), ("华东地区", "23,043,690.46", "1.00"),
+                        ("合计", main, "")]),
+            T(LABEL_X, 340, "(3) 主营业务（分行业）"), *header(360, "本期发生额", "上期发生额", note=None),
+            *rows(385, [*MAIN_LINES, ("合计", main, "")]), T(LABEL_X, 485, "28、营业税金及附加")]
+    r = read(make_statement(tmp_path, notes=note)).record
+    assert [line.name for line in r.revenue_lines] == [OM_LINE, "系统集成", "软件开发"]
+    assert r.om_revenue.value == Decimal(OM_AMOUNT.replace(",", "")) and r.warnings == []
+
+
+def test_composition_only_note_is_no_breakdown(tmp_path):
+    """A note with 主营业务收入 / 其他业务收入 only (as listed companies print it) has no business line."""
+    note = [title("财务报表附注（节选）"), T(LABEL_X, 110, "61、营业收入和营业成本"), T(530, 130, "单位：元", "right"),
+            *header(150, "本期发生额", "上期发生额", note=None),
+            *rows(175, [("主营业务", "63,043,690.46", "1.00"), ("其他业务", OTHER_INCOME, "1.00"),
+                        ("合计", "64,043,690.46", "2.00")])]
+    r = read(make_statement(tmp_path, notes=note)).record
+    assert r.revenue_lines == [] and r.om_revenue is None
+    assert any("no revenue breakdown by business line (only 主营业务收入 / 其他业务收入)" in w for w in r.warnings)
+
+
+# --- real reports' statement layouts (issue #14, point 10) -----------------------------------------------
+
+
+def test_opening_balance_column_dated_the_first_of_the_year_is_the_prior_one(tmp_path):
+    """2022年12月31日 beside 2022年1月1日 (the opening balance): the latter is the prior column."""
+    balance = balance_page(year=2022, cols=("2022年12月31日", "2022年1月1日"))
+    income = income_page(year=2022, cols=("2022年度", "2021年度"))
+    audit = audit_page(year=2022)
+    r = read(make_statement(tmp_path, audit=audit, balance=balance, income=income, notes=None)).record
+    assert r.fiscal_year == 2022 and (r.current.year, r.prior.year) == (2022, 2021)
+    assert (r.current.equity.value, r.prior.equity.value) == (Decimal("72417851.66"), Decimal("67560952.16"))
+
+
+@pytest.mark.parametrize("gap", [12, 1.5], ids=["apart", "run-into-the-amount"])
+def test_bare_note_number_between_label_and_amount(tmp_path, gap):
+    """实收资本（或股本） 53 749,477,334.00 with no 附注 column: 53 is a note reference, neither label nor amount."""
+    page = [title("资产负债表"), *caption(90, "2011年12月31日"), *header(120, "期末余额", "年初余额", note=None),
+            *row(145, "货币资金", "12,000,000.00", "11,000,000.00"),
+            *row(165, "实收资本（或股本）", "749,477,334.00", "749,477,334.00"),
+            *row(185, "所有者权益合计", "800,000,000.00", "790,000,000.00")]
+    amount_left = CUR_RIGHT - pdfmetrics.stringWidth("749,477,334.00", FONT, 10)
+    page += [T(amount_left - gap, 165, "53", "right"), T(amount_left - gap, 185, "54", "right")]
+    r = read(make_statement(tmp_path, balance=page)).record
+    assert r.current.paid_in_capital.value == Decimal("749477334.00")
+    assert r.current.paid_in_capital.source.text == "实收资本（或股本） 749,477,334.00"
+    assert r.current.equity.value == Decimal("800000000.00")
+
+
+def test_wan_yuan_lines_rounded_apart_from_their_total_still_add_up(tmp_path):
+    """Each line rounded to 0.01万元 on its own: their sum may miss the printed 合计 by a unit or two; a sum is as
+    precise as its parts together, so the breakdown is taken."""
+    lines = (*WAN_LINES[:2], ("软件开发", "1,478.43", "1,292.76"))
+    pages = note_pages(Note("27、营业收入", caption="按业务类别", unit_word="万元", lines=lines))
+    for i, item in enumerate(pages[0]):
+        if item.text == total_of(lines):
+            pages[0][i] = T(item.x, item.y, "6,404.37", item.align)
+    r = read(make_statement(tmp_path, notes=pages)).record
+    assert r.om_revenue.value == Decimal("27259500") and r.warnings == []

@@ -17,6 +17,8 @@ Decisions the truth leaves open, tested here:
 - The quarterly report (jinhua_2025q3) is ``unknown`` with ``audited=False`` and a warning; its
   unaudited statements are still read (the same reader), so its truth figures are asserted too.
 - The scanned PDF (qingfeng_scan) is read by OCR and is ``unknown``: not a statement, no error.
+- The three annual reports' revenue notes give 主营业务 / 其他业务 only (no business lines): they are found and
+  read (their 合计 is 营业收入), and no breakdown is claimed.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from extractors.pdf_layer import OcrLayer
 from extractors.pdf_pages import plumber_lines, read_texts
 from extractors.pdf_tables import CURRENT, PRIOR, Vocabulary, read_section
 from extractors.pdf_triage import triage
+from extractors.revenue_note import find_note, note_pages, read_tables, statements_end
 from pipeline.model import AuditOpinion, DocumentKind
 from pipeline.packet import PacketFile, sha256_file
 from pipeline.rules import default_rules
@@ -221,3 +224,29 @@ def test_pdfium_positions_read_the_same(extracted, name):
     path = REALDOCS / "pdf" / name
     pf = PacketFile(rel=f"pdf/{name}", path=path, size=path.stat().st_size, sha256=sha256_file(path))
     assert _fields(statement_pdf.extract(pf, fast).record) == _fields(extracted(name).record)
+
+
+NOTE_PAGES = {"jinhua_ar2024.pdf": 149, "sifang_ar2019.pdf": 121, "jinyu_ar2020.pdf": 158}  # 61、营业收入和营业成本
+
+
+@pytest.mark.parametrize("name", FULL_REPORTS)
+def test_revenue_note_of_a_listed_company(extracted, name):
+    """The note (61、营业收入和营业成本, 收入 | 成本 under 本期发生额 and 上期发生额) is found and read: 主营业务 and
+    其他业务 income (not cost) add up to its 合计, which is the income statement's 营业收入. It lists no business
+    line, so nothing is claimed and the warning says why."""
+    rules = default_rules()
+    path = REALDOCS / "pdf" / name
+    tri = triage(read_texts(path), rules)
+    at = find_note(tri.pages, statements_end(tri, rules), rules)
+    assert at is not None and at[0] + 1 == NOTE_PAGES[name]
+    pages = note_pages(tri.pages, at, rules)
+    first, *_ = read_tables(plumber_lines(path, pages), at, Vocabulary(rules), rules)
+    amounts = {row.kind: row.cell.amount.value for row in first.rows if row.cell}
+    revenue = next(f for f in TRUTH[name]["figures"] if f["item"] == "营业收入" and f["statement"] == "合并利润表"
+                   and f["period"].startswith(str(TRUTH[name]["fiscal_year"])))
+    assert amounts["total"] == Decimal(revenue["value_printed"].replace(",", "")) == amounts["main"] + amounts["other"]
+    record = extracted(name).record
+    assert record.revenue_lines == [] and record.om_revenue is None
+    said = ("the revenue note (61、营业收入和营业成本) has no revenue breakdown by business line "
+            "(only 主营业务收入 / 其他业务收入)")
+    assert f"p{NOTE_PAGES[name]}: {said}" in record.warnings
