@@ -1,22 +1,36 @@
-"""申报表 (.docx) → FormRecord, from labelled table cells whatever the layout.
+"""申报表 (.docx) → FormRecord, whatever the layout.
 
-A label's value is the next distinct cell to its right, or the cell below it when the right
-neighbour is another label (labels above values). Tables with a header row (projects, key
-persons, software copyrights, declared revenue by year) are read by their column names. All
-label synonyms come from the rules file.
+The document is read as grids (merged and nested cells resolved, ``docx_grid``) and paragraphs. The
+header-row tables are found first and read by their columns: declared revenue by year
+(``form_years``), projects and software copyrights (``form_tables``), key persons
+(``form_persons``). Every other label is paired with its value by position (``form_pairs``): right
+of it, below it, after its colon, in a table or a paragraph. What a cell means comes from the rules'
+vocabularies (``form_labels``): a cell that reads as a label is never a value, so a label whose value
+cell is empty, or holds another label, is not found (never read from that label).
+
+A value is read by its field's kind (money with the unit written in the cell, the label, the table's
+caption or notes, else the document's; a date in any common notation with its precision; a count; a
+ratio; 是/否; an identifier, which must look like one). An explicit "none" (无, —, 否) is recorded as
+such where the record has a place for it. A label tied between two fields is a warning, never a guess.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal
 
 import docx
 
 from extractors.base import Extraction
-from extractors.docx_grid import Grid, GridCell, caption_unit, grids
-from extractors.form_tables import declared_years, key_persons, projects, software
-from extractors.text import contains_any, match, norm
-from extractors.values import parse_count, parse_date, parse_ratio, try_amount
+from extractors.docx_grid import Grid, read_document, stated_unit
+from extractors.form_labels import lexicon
+from extractors.form_pairs import Pair, grid_pairs, paragraph_pairs
+from extractors.form_persons import key_persons, person_tables
+from extractors.form_tables import Context, find_tables, projects, record, software
+from extractors.form_years import declared_years, read_tables
+from extractors.text import contains_any, norm, split_label
+from extractors.values import parse_count, parse_ratio, read_date, try_amount
 from pipeline.errors import DocumentError
 from pipeline.model import DocumentKind, Source
 from pipeline.packet import PacketFile
@@ -26,95 +40,177 @@ from pipeline.rules import Rules
 _MONEY = {"registered_capital", "paid_in_capital"}
 _DATES = {"founded_date", "om_start_date", "si_cert_valid_until", "fill_date"}
 _COUNTS = {"declared_staff_count", "declared_college_count"}
-_NONE_WORDS = {"无", "-", "—", "/", "不适用"}
+_IDS = {"credit_code": re.compile(r"[0-9A-Z]{18}"), "registration_number": re.compile(r"\d{15}"),
+        "org_code": re.compile(r"[0-9A-Z]{8}-?[0-9X]")}
+_ID_CHARS = re.compile(r"[0-9A-Z\-]{6,20}")
+
+Value = Money | DateValue | Count | Ratio | Flag | Text
 
 
-def _value_cell(grid: Grid, cell: GridCell, rules: Rules) -> GridCell | None:
-    fields = rules.labels.form_fields
-    for right in grid.rows[cell.row][cell.col + 1:]:
-        if right.key == cell.key:
-            continue
-        if match(right.text, fields, rules)[0] is None:
-            return right if right.text else None
-        break
-    below = grid.cell(cell.row + 1, cell.col)
-    if below is not None and below.text and match(below.text, fields, rules)[0] is None:
-        return below
-    return None
+def _compact(text: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).upper()
 
 
-def _convert(key: str, text: str, unit: Decimal | None, source: Source,
-             warnings: list[str]) -> Money | DateValue | Count | Ratio | Flag | Text | None:
+def _identifier(key: str, text: str) -> str | None:
+    """The field an identifier belongs to by its shape (a 15-digit 注册号 under 注册号/统一社会信用代码 is
+    a registration number), or None when the text is no identifier at all."""
+    compact = _compact(text)
+    for field, shape in _IDS.items():
+        if shape.fullmatch(compact):
+            return field
+    return key if _ID_CHARS.fullmatch(compact) else None
+
+
+def _convert(key: str, pair: Pair, unit: Decimal | None, source: Source, where: str,
+             warnings: list[str]) -> tuple[str, Value] | None:
+    text = pair.value
     if key in _MONEY:
         amount = try_amount(text, unit)
         if amount is None:
-            warnings.append(f"{source.cell}：无法识别金额「{text}」")
+            if re.search(r"\d|[壹贰叁肆伍陆柒捌玖拾佰仟万亿]", text):
+                warnings.append(f"{where}：无法识别金额「{text}」")
             return None
-        return Money.of(amount, source)
+        return key, Money.of(amount, source)
     if key in _DATES:
-        date = parse_date(text)
+        date = read_date(text, end_of_month=key == "si_cert_valid_until", allow_year=True)
         if date is None:
-            warnings.append(f"{source.cell}：无法识别日期「{text}」")
+            if re.search(r"\d|[〇一二三四五六七八九十]", text):
+                warnings.append(f"{where}：无法识别日期「{text}」")
             return None
-        return DateValue(value=date, source=source)
+        return key, DateValue(value=date.value, precision=date.precision, source=source)
     if key in _COUNTS:
         n = parse_count(text)
-        return Count(value=n, source=source) if n is not None else None
+        return (key, Count(value=n, source=source)) if n is not None else None
     if key == "declared_college_ratio":
         r = parse_ratio(text)
-        return Ratio(value=r, source=source) if r is not None else None
+        return (key, Ratio(value=r, source=source)) if r is not None else None
     if key == "relaxation_requested":
         flag = norm(text)
-        return Flag(value=flag.startswith("是"), source=source) if flag[:1] in {"是", "否"} else None
-    if norm(text) in _NONE_WORDS:
+        return (key, Flag(value=flag.startswith("是"), source=source)) if flag[:1] in {"是", "否"} else None
+    if key in _IDS:
+        field = _identifier(key, text)
+        if field is None:
+            warnings.append(f"{where}：「{text}」不是代码或注册号")
+            return None
+        return field, Text(value=_compact(text), source=source)
+    return key, Text(value=text, source=source)
+
+
+def _facts(ctx: Context, pairs: list[Pair]) -> tuple[dict[str, Value], dict[str, Source]]:
+    found: dict[str, Value] = {}
+    stated: dict[str, Source] = {}
+    for pair in pairs:
+        reading = pair.reading
+        where, source = _place(ctx, pair)
+        if reading.key is None and any(a.startswith("form_fields.") for a in reading.ambiguous) and pair.value:
+            fields = "、".join(a.split(".", 1)[1] for a in reading.ambiguous)
+            ctx.warnings.append(f"{where}：标签「{pair.label}」可指多个字段（{fields}），未读取「{pair.value}」")
+            continue
+        if reading.group != "form_fields" or reading.key is None or not pair.value:
+            continue
+        key = reading.key
+        if pair.several:
+            ctx.warnings.append(f"{where}：「{pair.label}」一行有多个值，未读取")
+            continue
+        if ctx.lex.is_none(pair.value) and key != "relaxation_requested":
+            if key not in found:
+                stated.setdefault(key, source)
+            continue
+        unit = reading.unit
+        if unit is None and pair.grid is not None:
+            unit = _column_unit(pair, ctx.lex.rules) or ctx.table_unit(pair.grid)
+        if unit is None:
+            unit = ctx.paragraph_unit(pair.paragraph) if pair.grid is None else ctx.doc_unit
+        converted = _convert(key, pair, unit, source, where, ctx.warnings)
+        if converted is not None and converted[0] not in found:
+            found[converted[0]] = converted[1]
+            stated.pop(converted[0], None)
+    return found, stated
+
+
+def _column_unit(pair: Pair, rules: Rules) -> Decimal | None:
+    """A unit written in the header just over the value's column (变动前数额（万元）)."""
+    grid, cell = pair.grid, pair.value_cell
+    if grid is None or cell is None or pair.label_cell is None:
         return None
-    return Text(value=text, source=source)
+    span = grid.span(cell)
+    for r in range(span.top - 1, -1, -1):
+        above = grid.cell(r, span.left)
+        if above is None or above.key in (cell.key, pair.label_cell.key) or not above.text:
+            continue
+        label, unit = split_label(above.text, rules)
+        return unit if unit is not None and not re.search(r"\d", label) else None
+    return None
 
 
-def _fields(pf: PacketFile, tables: list[Grid], rules: Rules, warnings: list[str]) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for grid in tables:
-        default_unit = caption_unit(grid)
-        for row in grid.rows:
-            for cell in row:
-                key, unit = match(cell.text, rules.labels.form_fields, rules)
-                if key is None or key in found:
-                    continue
-                value_cell = _value_cell(grid, cell, rules)
-                if value_cell is None:
-                    continue
-                source = Source(file=pf.rel, sha256=pf.sha256, table=grid.index, cell=value_cell.address,
-                                text=f"{cell.text} {value_cell.text}")
-                value = _convert(key, value_cell.text, unit or default_unit, source, warnings)
-                if value is not None:
-                    found[key] = value
-    return found
+def _place(ctx: Context, pair: Pair) -> tuple[str, Source]:
+    if pair.grid is not None:
+        cell = pair.value_cell or pair.label_cell
+        assert cell is not None
+        inline = pair.value_cell is pair.label_cell  # 成立日期：2001年3月5日 in one cell
+        return ctx.where(pair.grid, cell), ctx.src(pair.grid, cell, "" if inline else pair.label)
+    where = f"正文第{(pair.paragraph or 0) + 1}段"
+    return where, Source(file=ctx.pf.rel, sha256=ctx.pf.sha256, text=f"{pair.label}：{pair.value}")
 
 
 def is_application_form(paragraphs: list[str], tables: list[Grid], rules: Rules) -> bool:
-    text = "\n".join(paragraphs[:10])
-    has_title = "申报表" in text and contains_any(text, ["运维", "运行维护"])
-    has_name = any(match(c.text, {"n": rules.labels.form_fields["company_name"]}, rules)[0]
-                   for g in tables for row in g.rows for c in row)
+    title_rows = [c.text for g in tables[:1] for c in (g.distinct(0) if g.rows else [])]
+    text = "\n".join([*paragraphs[:10], *title_rows])
+    has_title = contains_any(text, ["申报表", "申请表"]) and contains_any(text, ["运维", "运行维护"])
+    lex = lexicon(rules)
+    texts = [*(c.text for g in tables for row in g.rows for c in row), *paragraphs]
+    has_name = any(lex.read(t).key == "company_name" or
+                   any(lex.read(label).key == "company_name" for label, _ in lex.split_inline(t)[1]) for t in texts)
     return has_title and has_name
+
+
+def read_form(pf: PacketFile, document: docx.document.Document, rules: Rules) -> FormRecord:
+    """Everything the form says, whatever it is (the caller decides it is a 申报表)."""
+    tables, paragraphs = read_document(document)
+    lex = lexicon(rules)
+    units: list[Decimal | None] = []
+    for text in paragraphs:  # a unit stated in a paragraph holds for the paragraphs after it
+        unit = stated_unit(text, rules)
+        units.append(unit if unit is not None else (units[-1] if units else None))
+    before_tables = tables[0].preceding if tables else len(paragraphs)
+    ctx = Context(pf, lex, doc_unit=units[before_tables - 1] if before_tables else None, paragraph_units=units)
+    years = read_tables(ctx, tables)
+    people, person_rows = person_tables(ctx, tables)
+    project_tables = [t for g in tables for t in find_tables(g, lex, "project_columns", {"name", "amount"})]
+    software_tables = [t for g in tables for t in find_tables(g, lex, "software_columns", {"name", "number"})]
+    taken: dict[int, set[int]] = {}
+    for rows in (years.rows, person_rows, *({t.grid.index: t.rows()} for t in project_tables + software_tables)):
+        for index, found in rows.items():
+            taken.setdefault(index, set()).update(found)
+    pairs = [p for g in tables for p in grid_pairs(g, lex, taken.get(g.index))] + paragraph_pairs(paragraphs, lex)
+    fields, stated = _facts(ctx, pairs)
+    read_projects = projects(ctx, project_tables)
+    read_software = software(ctx, software_tables)
+    for name, tables_found, items in (("projects", project_tables, read_projects),
+                                      ("software", software_tables, read_software)):
+        if tables_found and not items:
+            stated[name] = Source(file=pf.rel, sha256=pf.sha256, table=tables_found[0].grid.index,
+                                  cell=tables_found[0].grid.rows[tables_found[0].head][0].address,
+                                  text="表中未填任何一行")
+    data: dict[str, object] = {
+        **fields,
+        "declared_years": declared_years(ctx, years, pairs),
+        "projects": read_projects,
+        "key_persons": key_persons(ctx, people, pairs),
+        "software": read_software,
+        "warnings": ctx.warnings,
+    }
+    if "table_count" in FormRecord.model_fields:
+        data["table_count"] = len(tables)
+    return record(FormRecord, data, stated)
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:
     try:
-        doc = docx.Document(str(pf.path))
+        document = docx.Document(str(pf.path))
     except Exception as exc:  # python-docx raises many types for a damaged package
         raise DocumentError(f"not a readable .docx document ({type(exc).__name__})") from exc
-    tables, paragraphs = grids(doc)
+    tables, paragraphs = read_document(document)
     if not is_application_form(paragraphs, tables, rules):
         return Extraction()
-    warnings: list[str] = []
-    fields = _fields(pf, tables, rules, warnings)
-    record = FormRecord.model_validate({  # the fields found are known only at run time: validated by pydantic
-        **fields,
-        "declared_years": declared_years(pf, tables, rules, warnings),
-        "projects": projects(pf, tables, rules, warnings),
-        "key_persons": key_persons(pf, tables, rules),
-        "software": software(pf, tables, rules),
-        "warnings": warnings,
-    })
-    return Extraction(kind=DocumentKind.APPLICATION_FORM, record=record)
+    return Extraction(kind=DocumentKind.APPLICATION_FORM, record=read_form(pf, document, rules))

@@ -1,219 +1,254 @@
-"""The header-row tables of the 申报表: declared revenue by year, projects, key persons, software."""
+"""The header-row tables of the 申报表 (projects, software copyrights; key persons and declared
+revenue have modules of their own), found anywhere in any table and read by their columns.
+
+A header row is a row naming at least two columns of one vocabulary (a cell counts for the vocabulary
+that reads it best, so 企业名称 is never a software 名称), or two rows whose cells name them together
+(合同期限 over 开始 | 结束). Its body runs down to a section row (one cell across the table), a row
+that is itself a header, or a row whose cells no longer line up with the header's columns. A table
+may sit inside a larger one: the rows around it are read as labelled cells.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from extractors.docx_grid import Grid, GridCell, caption_unit
-from extractors.text import match
-from extractors.values import find_year, parse_count, parse_date, parse_period, try_amount
+from extractors.form_labels import Lexicon
+from extractors.values import parse_period, read_date, try_amount
 from pipeline.model import Source
 from pipeline.packet import PacketFile
-from pipeline.records import (
-    Count,
-    DateValue,
-    DeclaredYear,
-    KeyPerson,
-    KeyRole,
-    Money,
-    Project,
-    SoftwareCopyright,
-    Text,
-)
-from pipeline.rules import Rules
+from pipeline.records import DateValue, Money, Project, SoftwareCopyright, Text
 
-_EMPTY = {"", "无", "-", "—", "/"}
-Columns = dict[str, list[tuple[int, Decimal | None]]]  # field key -> [(column, unit stated in the header)]
+M = TypeVar("M", bound=BaseModel)
+_DAYS = re.compile(r"\d{1,2}\s*日|[-./]\d{1,2}[-./]\d{1,2}")
 
 
-def _src(pf: PacketFile, grid: Grid, cell: GridCell, label: str = "") -> Source:
-    text = f"{label} {cell.text}".strip()
-    return Source(file=pf.rel, sha256=pf.sha256, table=grid.index, cell=cell.address, text=text)
+@dataclass(frozen=True)
+class Column:
+    key: str
+    col: int  # grid column of the header cell's left edge: the values sit under it
+    unit: Decimal | None
+    header: str
 
 
-def _header(grid: Grid, synonyms: dict[str, list[str]], rules: Rules, required: set[str]) -> tuple[int, Columns] | None:
-    """(row index, {key: [(col, unit)]}) of the first row naming all ``required`` columns."""
-    for r in range(min(len(grid.rows), 4)):
-        columns: Columns = {}
-        for cell in grid.distinct(r):
-            key, unit = match(cell.text, synonyms, rules)
-            if key:
-                columns.setdefault(key, []).append((cell.col, unit))
-        if required <= set(columns):
-            return r, columns
-    return None
+@dataclass(frozen=True)
+class Table:
+    grid: Grid
+    top: int  # first header row
+    head: int  # last header row
+    body: list[int]
+    columns: dict[str, list[Column]] = field(default_factory=dict)
+
+    def rows(self) -> set[int]:
+        return {*range(self.top, self.head + 1), *self.body}
 
 
-def _text(pf: PacketFile, grid: Grid, r: int, columns: Columns, key: str) -> Text | None:
-    for col, _ in columns.get(key, []):
-        cell = grid.cell(r, col)
-        if cell is not None and cell.text not in _EMPTY:
-            return Text(value=cell.text, source=_src(pf, grid, cell))
-    return None
+@dataclass
+class Context:
+    """What one reading of a form shares: the file, the vocabularies, the warnings, the units."""
+
+    pf: PacketFile
+    lex: Lexicon
+    doc_unit: Decimal | None = None  # stated before the first table (金额单位：万元 under the title)
+    paragraph_units: list[Decimal | None] = field(default_factory=list)  # the unit in force at each paragraph
+    warnings: list[str] = field(default_factory=list)
+
+    def paragraph_unit(self, i: int | None) -> Decimal | None:
+        if i is not None and 0 <= i < len(self.paragraph_units) and self.paragraph_units[i] is not None:
+            return self.paragraph_units[i]
+        return self.doc_unit
+
+    def src(self, grid: Grid, cell: GridCell, label: str = "") -> Source:
+        text = f"{label} {cell.text}".strip()
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, table=grid.index, cell=grid.origin(cell).address,
+                      text=text)
+
+    def table_unit(self, grid: Grid) -> Decimal | None:
+        unit = caption_unit(grid, self.lex.rules)
+        return unit if unit is not None else self.doc_unit
+
+    def where(self, grid: Grid, cell: GridCell) -> str:
+        return f"表{grid.index + 1} {grid.origin(cell).address}"
 
 
-# --- declared revenue ---------------------------------------------------------------------------
+# --- finding header rows ------------------------------------------------------------------------
 
 
-def declared_years(pf: PacketFile, tables: list[Grid], rules: Rules, warnings: list[str]) -> list[DeclaredYear]:
-    """营业收入 and 运维收入 per year, with years as columns or as rows."""
-    synonyms = rules.labels.declared_revenue
-    out: dict[int, dict[str, Money]] = {}
-    for grid in tables:
-        default_unit = caption_unit(grid)
-        header = grid.distinct(0) if grid.rows else []
-        year_cols = {c.col: y for c in header if (y := find_year(c.text))}
-        if len(year_cols) >= 2:  # years as columns; labels down the first column
-            for r in range(1, len(grid.rows)):
-                label_cell = grid.rows[r][0]
-                key, unit = match(label_cell.text, synonyms, rules)
-                if key:
-                    for col, year in year_cols.items():
-                        _put(out, year, key, grid.cell(r, col), unit or default_unit, pf, grid,
-                             f"{label_cell.text} {year}", warnings)
-            continue
-        label_cols: dict[int, tuple[str, Decimal | None]] = {}
-        for c in header:
-            label, label_unit = match(c.text, synonyms, rules)
-            if label:
-                label_cols[c.col] = (label, label_unit)
-        if not label_cols:
-            continue
-        for r in range(1, len(grid.rows)):  # years as rows
-            row_year = find_year(grid.rows[r][0].text)
-            if row_year is None:
-                continue
-            for col, (key, unit) in label_cols.items():
-                _put(out, row_year, key, grid.cell(r, col), unit or default_unit, pf, grid,
-                     f"{row_year} {grid.rows[0][col].text}", warnings)
-    return [DeclaredYear(year=y, **values) for y, values in sorted(out.items())]
-
-
-def _put(out: dict[int, dict[str, Money]], year: int, key: str, cell: GridCell | None, unit: Decimal | None,
-         pf: PacketFile, grid: Grid, label: str, warnings: list[str]) -> None:
-    if cell is None or cell.text in _EMPTY:
-        return
-    amount = try_amount(cell.text, unit)
-    if amount is None:
-        warnings.append(f"表{grid.index} {cell.address}：无法识别金额「{cell.text}」")
-        return
-    out.setdefault(year, {}).setdefault(key, Money.of(amount, _src(pf, grid, cell, label)))
-
-
-# --- projects -----------------------------------------------------------------------------------
-
-
-def projects(pf: PacketFile, tables: list[Grid], rules: Rules, warnings: list[str]) -> list[Project]:
-    out: list[Project] = []
-    for grid in tables:
-        found = _header(grid, rules.labels.project_columns, rules, {"name", "amount"})
-        if not found:
-            continue
-        head, columns = found
-        default_unit = caption_unit(grid)
-        for r in range(head + 1, len(grid.rows)):
-            name = _text(pf, grid, r, columns, "name")
-            if name is None:
-                continue
-            amount = None
-            col, unit = columns["amount"][0]
-            cell = grid.cell(r, col)
-            if cell is not None and cell.text not in _EMPTY:
-                parsed = try_amount(cell.text, unit or default_unit)
-                if parsed is None:
-                    warnings.append(f"表{grid.index} {cell.address}：无法识别合同金额「{cell.text}」")
-                else:
-                    amount = Money.of(parsed, _src(pf, grid, cell))
-            start, end = _period(pf, grid, r, columns)
-            out.append(Project(name=name, client=_text(pf, grid, r, columns, "client"), amount=amount,
-                               start=start, end=end, tool=_text(pf, grid, r, columns, "tool")))
+def _columns(grid: Grid, lex: Lexicon, group: str, r: int) -> dict[str, list[Column]]:
+    out: dict[str, list[Column]] = {}
+    for cell in grid.distinct(r):
+        found = lex.column(cell.text, group)
+        if found:
+            left = grid.span(cell).left
+            out.setdefault(found[0], []).append(Column(found[0], left, found[1], cell.text))
     return out
 
 
-def _period(pf: PacketFile, grid: Grid, r: int, columns: Columns) -> tuple[DateValue | None, DateValue | None]:
-    if "period" in columns:
-        cell = grid.cell(r, columns["period"][0][0])
-        if cell is not None:
-            start, end = parse_period(cell.text)
-            src = _src(pf, grid, cell)
-            return (DateValue(value=start, source=src) if start else None,
-                    DateValue(value=end, source=src) if end else None)
-    dates = []
-    for key, end_of_month in (("start", False), ("end", True)):
-        cell = grid.cell(r, columns[key][0][0]) if key in columns else None
-        value = parse_date(cell.text, end_of_month=end_of_month) if cell is not None else None
-        dates.append(DateValue(value=value, source=_src(pf, grid, cell)) if cell is not None and value else None)
-    return dates[0], dates[1]
-
-
-# --- key persons --------------------------------------------------------------------------------
-
-_PERSON_TEXT = ("name", "post", "title", "specialty", "education")
-_PERSON_YEARS = ("mgmt_years", "om_years", "other_years")
-
-
-def key_persons(pf: PacketFile, tables: list[Grid], rules: Rules) -> list[KeyPerson]:
-    """From a table with a role column, or from blocks headed by the role (主要负责人 …)."""
-    roles = rules.labels.key_person_roles
-    people: dict[KeyRole, dict[str, object]] = {}
-    for grid in tables:
-        found = _header(grid, rules.labels.key_person_columns, rules, {"role", "name"})
-        if found:
-            head, columns = found
-            for r in range(head + 1, len(grid.rows)):
-                role_cell = grid.cell(r, columns["role"][0][0])
-                role = match(role_cell.text, roles, rules)[0] if role_cell else None
-                if role:
-                    people[KeyRole(role)] = _person_row(pf, grid, r, columns)
-            continue
-        current: KeyRole | None = None
-        for r in range(len(grid.rows)):
-            cells = grid.distinct(r)
-            role = match(cells[0].text, roles, rules)[0] if len(cells) == 1 else None
-            if role:
-                current = KeyRole(role)
-                people.setdefault(current, {})
-            elif current is not None and len(cells) >= 2:
-                key = match(cells[0].text, rules.labels.key_person_columns, rules)[0]
-                if key:
-                    people[current].update(_person_value(pf, grid, key, cells[1], cells[0].text))
-    # the fields found are known only at run time: validated by pydantic
-    return [KeyPerson.model_validate({"role": role, **values}) for role, values in people.items()]
-
-
-def _person_row(pf: PacketFile, grid: Grid, r: int, columns: Columns) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for key in (*_PERSON_TEXT, *_PERSON_YEARS):
-        for col, _ in columns.get(key, []):
-            cell = grid.cell(r, col)
-            if cell is not None and cell.text not in _EMPTY:
-                values.update(_person_value(pf, grid, key, cell, grid.rows[0][col].text))
+def _two_row_columns(grid: Grid, lex: Lexicon, group: str, r: int) -> dict[str, list[Column]]:
+    out: dict[str, list[Column]] = {}
+    for cell in grid.distinct(r + 1):
+        span = grid.span(cell)
+        parent = grid.cell(r, span.left)
+        texts = [cell.text] if span.top <= r or parent is None else [
+            cell.text, parent.text + cell.text, cell.text + parent.text]
+        if parent is not None and span.top > r and grid.span(parent).left == span.left \
+                and grid.span(parent).right == span.right:
+            texts.append(parent.text)
+        for text in texts:
+            found = lex.column(text, group)
+            if found:
+                out.setdefault(found[0], []).append(Column(found[0], span.left, found[1], text))
                 break
-    return values
+    return out
 
 
-def _person_value(pf: PacketFile, grid: Grid, key: str, cell: GridCell, label: str) -> dict[str, object]:
-    if cell.text in _EMPTY or key == "role":
-        return {}
-    if key in _PERSON_YEARS:
-        n = parse_count(cell.text)
-        return {key: Count(value=n, source=_src(pf, grid, cell, label))} if n is not None else {}
-    return {key: Text(value=cell.text, source=_src(pf, grid, cell, label))}
+def is_section_row(grid: Grid, lex: Lexicon, r: int) -> bool:
+    cells = [c for c in grid.distinct(r) if not lex.is_blank(c.text)]
+    if len(cells) != 1 or grid.width < 2:
+        return False
+    s = grid.span(cells[0])
+    return s.right - s.left + 1 > grid.width / 2
 
 
-# --- software copyrights ------------------------------------------------------------------------
+def _lines_up(grid: Grid, r: int, columns: dict[str, list[Column]]) -> bool:
+    starts = {c.col for cols in columns.values() for c in cols}
+    broken = sum(1 for col in starts if (cell := grid.cell(r, col)) is None or grid.span(cell).left != col)
+    return broken * 2 <= len(starts)
 
 
-def software(pf: PacketFile, tables: list[Grid], rules: Rules) -> list[SoftwareCopyright]:
-    out: list[SoftwareCopyright] = []
-    for grid in tables:
-        found = _header(grid, rules.labels.software_columns, rules, {"name", "number"})
-        if not found:
+def is_header_row(grid: Grid, lex: Lexicon, r: int) -> bool:
+    labels = [c for c in grid.distinct(r) if lex.read(c.text).group not in (None, "key_person_roles", "known")]
+    first = next((c for c in grid.distinct(r) if not lex.is_blank(c.text)), None)
+    return len(labels) >= 2 or (first is not None and lex.read(first.text).group == "form_fields"
+                                and lex.read(first.text).exact)
+
+
+def find_tables(grid: Grid, lex: Lexicon, group: str, required: set[str], min_keys: int = 2) -> list[Table]:
+    """Every header-row table of ``group`` in the grid (see the module's docstring)."""
+    out: list[Table] = []
+    r = 0
+    while r < len(grid.rows):
+        columns, head = _columns(grid, lex, group, r), r
+        if r + 1 < len(grid.rows) and (columns or _columns(grid, lex, group, r + 1)):
+            two = _two_row_columns(grid, lex, group, r)
+            if len(two) > len(columns) and required <= set(two):
+                columns, head = two, r + 1
+        if not (required <= set(columns) and len(columns) >= min_keys):
+            r += 1
             continue
-        head, columns = found
-        for r in range(head + 1, len(grid.rows)):
-            name = _text(pf, grid, r, columns, "name")
-            if name is not None:
-                out.append(SoftwareCopyright(name=name, number=_text(pf, grid, r, columns, "number"),
-                                             holder=_text(pf, grid, r, columns, "holder")))
+        body = []
+        for b in range(head + 1, len(grid.rows)):
+            if is_section_row(grid, lex, b) or is_header_row(grid, lex, b) or not _lines_up(grid, b, columns):
+                break
+            body.append(b)
+        out.append(Table(grid, r, head, body, columns))
+        r = (body[-1] if body else head) + 1
+    return out
+
+
+def row_text(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Text | None:
+    """A text cell of the row; an explicit none (无, —) or an empty cell of a filled row is noted in ``stated``."""
+    for column in table.columns.get(key, []):
+        cell = table.grid.cell(r, column.col)
+        if cell is None:
+            continue
+        if ctx.lex.is_blank(cell.text) or ctx.lex.is_none(cell.text):
+            stated.setdefault(key, ctx.src(table.grid, cell))
+            continue
+        stated.pop(key, None)
+        return Text(value=cell.text, source=ctx.src(table.grid, cell))
+    return None
+
+
+def row_money(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Money | None:
+    for column in table.columns.get(key, []):
+        cell = table.grid.cell(r, column.col)
+        if cell is None:
+            continue
+        if ctx.lex.is_blank(cell.text) or ctx.lex.is_none(cell.text):
+            stated.setdefault(key, ctx.src(table.grid, cell))
+            continue
+        unit = column.unit if column.unit is not None else ctx.table_unit(table.grid)
+        amount = try_amount(cell.text, unit)
+        if amount is None:
+            ctx.warnings.append(f"{ctx.where(table.grid, cell)}：无法识别金额「{cell.text}」")
+            return None
+        stated.pop(key, None)
+        return Money.of(amount, ctx.src(table.grid, cell))
+    return None
+
+
+def _date(ctx: Context, table: Table, r: int, key: str, end: bool) -> DateValue | None:
+    for column in table.columns.get(key, []):
+        cell = table.grid.cell(r, column.col)
+        found = read_date(cell.text, end_of_month=end, allow_year=True) if cell is not None else None
+        if cell is not None and found is not None:
+            return DateValue(value=found.value, precision=found.precision, source=ctx.src(table.grid, cell))
+    return None
+
+
+def _period(ctx: Context, table: Table, r: int) -> tuple[DateValue | None, DateValue | None]:
+    start, end = _date(ctx, table, r, "start", False), _date(ctx, table, r, "end", True)
+    for column in table.columns.get("period", []):
+        cell = table.grid.cell(r, column.col)
+        if cell is None or (start and end):
+            continue
+        first, last = parse_period(cell.text)
+        src = ctx.src(table.grid, cell)
+        if first and start is None:
+            found = read_date(cell.text)
+            start = DateValue(value=first, precision=found.precision if found else "day", source=src)
+        if last and end is None:
+            end = DateValue(value=last, source=src, precision="day" if _has_day_end(cell.text) else "month")
+    return start, end
+
+
+def _has_day_end(text: str) -> bool:
+    return len(_DAYS.findall(text)) >= 2
+
+
+def record(model: type[M], data: Mapping[str, object], stated: dict[str, Source]) -> M:
+    """``model.model_validate(data)`` with the explicit nones, where the record has a place for them."""
+    if stated and "stated_none" in model.model_fields:
+        data = {**data, "stated_none": stated}
+    return model.model_validate(data)  # the fields found are known only at run time: validated by pydantic
+
+
+# --- projects and software ------------------------------------------------------------------------
+
+
+def projects(ctx: Context, tables: list[Table]) -> list[Project]:
+    out: list[Project] = []
+    for table in tables:
+        for r in table.body:
+            stated: dict[str, Source] = {}
+            name = row_text(ctx, table, r, "name", {})
+            if name is None or ctx.lex.is_total(name.value) or ctx.lex.is_label(name.value):
+                continue
+            start, end = _period(ctx, table, r)
+            data = {"name": name, "client": row_text(ctx, table, r, "client", stated),
+                    "amount": row_money(ctx, table, r, "amount", stated), "start": start, "end": end,
+                    "tool": row_text(ctx, table, r, "tool", stated)}
+            stated = {k: v for k, v in stated.items() if k in ("client", "amount", "tool")}
+            out.append(record(Project, data, stated))
+    return out
+
+
+def software(ctx: Context, tables: list[Table]) -> list[SoftwareCopyright]:
+    out: list[SoftwareCopyright] = []
+    for table in tables:
+        for r in table.body:
+            stated: dict[str, Source] = {}
+            name = row_text(ctx, table, r, "name", {})
+            if name is None or ctx.lex.is_total(name.value) or ctx.lex.is_label(name.value):
+                continue
+            data = {"name": name, "number": row_text(ctx, table, r, "number", stated),
+                    "holder": row_text(ctx, table, r, "holder", stated)}
+            out.append(record(SoftwareCopyright, data, stated))
     return out

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pipeline.amounts import Amount, parse_amount
 from pipeline.errors import AmountError
@@ -13,7 +15,7 @@ from pipeline.errors import AmountError
 _CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
              "六": "6", "七": "7", "八": "8", "九": "9"}
 _DATE = re.compile(
-    r"((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月?(?:\s*(\d{1,2})\s*日)?|([\-./])(\d{1,2})(?:\4(\d{1,2}))?)"
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月?(?:\s*(\d{1,2})\s*日)?|([\-./])(\d{1,2})(?!\d)(?:\4(\d{1,2})(?!\d))?)"
 )
 
 
@@ -32,19 +34,37 @@ def _cn_date_digits(text: str) -> str:
     return re.sub(r"[〇○零一二三四五六七八九十]+", lambda m: number(m.group(0)), text)
 
 
-def parse_date(text: object, *, end_of_month: bool = False) -> dt.date | None:
-    """``2008年3月1日``, ``2008-03-01``, ``2008.03``, ``2008/3``, ``二〇〇八年三月`` → a date.
+DatePrecision = Literal["day", "month", "year"]
+_YEAR_ONLY = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*度)")
 
-    A month without a day is its first day, or its last with ``end_of_month``. ``None`` if no date.
+
+@dataclass(frozen=True)
+class DateReading:
+    """A date as written, with the precision it was written in (``2001年3月`` is a month, not 1 March)."""
+
+    value: dt.date
+    precision: DatePrecision
+
+
+def read_date(text: object, *, end_of_month: bool = False, allow_year: bool = False) -> DateReading | None:
+    """A date in any common notation, with its precision.
+
+    ``2001-03-05``, ``2001年3月5日``, ``2001.3.5``, ``2001/03/05`` → a day; ``2001年3月``, ``2001.03``,
+    ``二〇〇一年三月`` → a month (its first day, or its last with ``end_of_month``); with ``allow_year``,
+    a bare ``2001年`` → a year (1 January, or 31 December with ``end_of_month``). ``None`` if no date.
     """
     if isinstance(text, dt.datetime):
-        return text.date()
+        return DateReading(text.date(), "day")
     if isinstance(text, dt.date):
-        return text
+        return DateReading(text, "day")
     s = _cn_date_digits(_nfkc(text))
     m = _DATE.search(s)
     if not m:
-        return None
+        y = _YEAR_ONLY.search(s) if allow_year else None
+        if y is None:
+            return None
+        year = int(y.group(1))
+        return DateReading(dt.date(year, 12, 31) if end_of_month else dt.date(year, 1, 1), "year")
     year = int(m.group(1))
     month = int(m.group(2) or m.group(5))
     day = m.group(3) or m.group(6)
@@ -52,13 +72,23 @@ def parse_date(text: object, *, end_of_month: bool = False) -> dt.date | None:
         return None
     if day:
         try:
-            return dt.date(year, month, int(day))
+            return DateReading(dt.date(year, month, int(day)), "day")
         except ValueError:
             return None
     if end_of_month:
         nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
-    return dt.date(year, month, 1)
+        return DateReading(nxt - dt.timedelta(days=1), "month")
+    return DateReading(dt.date(year, month, 1), "month")
+
+
+def parse_date(text: object, *, end_of_month: bool = False) -> dt.date | None:
+    """``2008年3月1日``, ``2008-03-01``, ``2008.03``, ``2008/3``, ``二〇〇八年三月`` → a date.
+
+    A month without a day is its first day, or its last with ``end_of_month``. ``None`` if no date
+    (see ``read_date`` for the precision it was written in).
+    """
+    found = read_date(text, end_of_month=end_of_month)
+    return found.value if found else None
 
 
 def parse_period(text: object) -> tuple[dt.date | None, dt.date | None]:
@@ -70,16 +100,31 @@ def parse_period(text: object) -> tuple[dt.date | None, dt.date | None]:
     return parse_date(found[0].group(0)), parse_date(found[1].group(0), end_of_month=True)
 
 
+def cn_number(text: str) -> int | None:
+    """A whole number in Chinese numerals below 100: ``九`` → 9, ``十二`` → 12, ``二十`` → 20; else ``None``."""
+    if not text or any(ch not in _CN_DIGIT and ch != "十" for ch in text) or text.count("十") > 1:
+        return None
+    if "十" not in text:
+        return int(_CN_DIGIT[text]) if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return int(_CN_DIGIT[tens] if tens else "1") * 10 + (int(_CN_DIGIT[ones]) if ones else 0)
+
+
 def parse_count(text: object) -> int | None:
-    """``65``, ``65人``, ``６５ 人``, ``5年`` → 65 / 5; ``None`` if not a whole number."""
+    """``65``, ``65人``, ``６５ 人``, ``5年``, ``九年``, ``十二年以上`` → 65 / 5 / 9 / 12; else ``None``."""
     if isinstance(text, bool):
         return None
     if isinstance(text, int):
         return text
     if isinstance(text, float):
         return int(text) if text.is_integer() else None
-    m = re.fullmatch(r"(\d+)\s*(?:人|名|个|项|年|年以上)?", _nfkc(text).replace(",", ""))
-    return int(m.group(1)) if m else None
+    m = re.fullmatch(r"(\d+|[〇○零一二三四五六七八九十]+)\s*(?:人|名|个|项|年|年以上|余年|多年)?",
+                     _nfkc(text).replace(",", ""))
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else cn_number(m.group(1))
 
 
 def parse_decimal(text: object) -> Decimal | None:
@@ -111,8 +156,11 @@ def parse_ratio(text: object) -> Decimal | None:
 
 
 def find_year(text: object) -> int | None:
-    """The fiscal year named by ``2011``, ``2011年``, ``2011年度``; ``None`` otherwise."""
-    m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:年度?|年)?", _nfkc(text))
+    """The fiscal year named by ``2011``, ``2011年``, ``2011年度``, ``二〇一一年``; ``None`` otherwise."""
+    s = _nfkc(text)
+    if re.fullmatch(r"[〇○零一二三四五六七八九]{4}\s*年度?", s):
+        s = "".join(_CN_DIGIT.get(ch, ch) for ch in s)
+    m = re.fullmatch(r"((?:19|20)\d{2})\s*(?:年度?|年)?", s)
     return int(m.group(1)) if m else None
 
 

@@ -174,6 +174,8 @@ class DeclaredYear(_Rec):
     year: int
     total_revenue: Money | None = None
     om_revenue: Money | None = None
+    om_share: Ratio | None = Field(default=None, description="O&M revenue's share of revenue as the form writes it "
+                                   "(cross-checked by the reader against the two amounts, never used instead)")
 
 
 class Project(_StatesNone):
@@ -217,6 +219,8 @@ class FormRecord(_StatesNone):
     kind: Literal["application_form"] = "application_form"
     company_name: Text | None = None
     credit_code: Text | None = None
+    registration_number: Text | None = Field(default=None, description="营业执照注册号 (15 digits, before 2015)")
+    org_code: Text | None = Field(default=None, description="组织机构代码 (8 characters and a check character)")
     registered_capital: Money | None = None
     paid_in_capital: Money | None = None
     founded_date: DateValue | None = None

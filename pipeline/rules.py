@@ -196,13 +196,15 @@ _LABEL_KEYS: dict[str, set[str]] = {
         "company_name", "credit_code", "registered_capital", "paid_in_capital", "founded_date", "om_start_date",
         "si_cert_number", "si_cert_level", "si_cert_valid_until", "itss_cert_number", "recommending_authority",
         "relaxation_requested", "relaxation_reason", "mis_description", "fill_date", "declared_staff_count",
-        "declared_college_count", "declared_college_ratio",
+        "declared_college_count", "declared_college_ratio", "registration_number", "org_code",
     },
-    "declared_revenue": {"total_revenue", "om_revenue"},
+    "declared_revenue": {"total_revenue", "om_revenue", "om_share"},
     "project_columns": {"name", "client", "amount", "period", "start", "end", "tool"},
     "key_person_columns": {"role", "name", "post", "title", "specialty", "education", "mgmt_years", "om_years",
                            "other_years"},
     "key_person_roles": {"principal", "tech_lead", "finance_lead"},
+    "key_person_posts": {"principal", "tech_lead", "finance_lead", "none"},
+    "key_person_own_years": {"principal", "tech_lead", "finance_lead"},
     "software_columns": {"name", "number", "holder"},
     "roster_columns": {"name", "id_number", "education", "title", "specialty", "post", "om_years"},
     "education": {"doctorate", "master", "bachelor", "college", "below"},
@@ -282,7 +284,13 @@ class Labels(_Strict):
     project_columns: dict[str, list[str]]
     key_person_columns: dict[str, list[str]]
     key_person_roles: dict[str, list[str]]
+    key_person_posts: dict[str, list[str]]
+    key_person_own_years: dict[str, Literal["mgmt_years", "om_years", "other_years"]]
     software_columns: dict[str, list[str]]
+    form_known_labels: list[str]
+    form_blanks: list[str]
+    form_none_words: list[str]
+    form_total_markers: list[str]
     roster_columns: dict[str, list[str]]
     roster_total_markers: list[str]
     roster_footer_markers: list[str]
@@ -292,6 +300,11 @@ class Labels(_Strict):
     title_series: dict[str, list[str]]
     it_specialties: list[str]
     document_kinds: DocumentKindLabels
+
+    @field_validator("form_blanks")
+    @classmethod
+    def _blanks_compile(cls, patterns: list[str]) -> list[str]:
+        return _compiles(patterns)
 
     @model_validator(mode="after")
     def _known_keys(self) -> Labels:

@@ -48,6 +48,11 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
 TEST_MARKS: dict[str, tuple[str, ...]] = {
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
+    "tests/test_form_docx.py::test_real_blank_forms_give_no_value": ("realdocs",),
+    "tests/test_form_docx.py::test_real_registration_form_filled_in_its_own_layout": ("realdocs",),
+    "tests/test_form_docx.py::test_real_property_certificate_filled_in_its_own_layout": ("realdocs",),
+    "tests/test_form_docx.py::test_real_change_form_filled_in_its_own_layout": ("realdocs",),
+    "tests/test_form_docx.py::test_real_legacy_word_form_is_refused_with_its_reason": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_employee_import_template_is_a_roster_of_its_one_example_row": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),

@@ -1,19 +1,25 @@
 """申报表 reading, against every sample packet's expected figures and against real blank forms."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
+import docx
 import pytest
 
-from extractors.form_docx import extract
+from extractors.base import read_document
+from extractors.form_docx import extract, read_form
 from pipeline.model import DocumentKind
-from pipeline.packet import load_packet
+from pipeline.packet import PacketFile, load_packet
 from pipeline.records import KeyRole
 from pipeline.rules import default_rules
 from tests.conftest import REALDOCS, ROOT, SAMPLE_DOCS
 
 RULES = default_rules()
 GOLDEN = ROOT / "tests" / "golden" / "samples"
+REAL_FORMS = ["dengfeng_dengjibiao.docx", "jichuang_shenqingbiao.docx", "soil_luntan_baomingbiao.docx",
+              "gongsi_dengji_jiben_qingkuang.docx", "guozi_biandong_dengji_qingkuangbiao.docx",
+              "guozi_chanquan_dengji_zhengming.docx", "ruanzhu_dengji_shenqingbiao_tpl.docx"]
 PACKETS = sorted(p.name for p in SAMPLE_DOCS.iterdir() if p.is_dir()) if SAMPLE_DOCS.exists() else []
 
 
@@ -51,9 +57,7 @@ def test_sample_form_figures(packet):
     assert src.file == pf.rel and src.table is not None and src.cell and src.sha256 == pf.sha256
 
 
-@pytest.mark.parametrize(
-    "name", ["dengfeng_dengjibiao.docx", "jichuang_shenqingbiao.docx", "soil_luntan_baomingbiao.docx"]
-)
+@pytest.mark.parametrize("name", REAL_FORMS)
 def test_real_blank_forms_are_not_application_forms(name):
     """Real 登记表/申请表/报名表 with merged and nested cells: read without error, recognised as not ours."""
     folder = REALDOCS / "docx"
@@ -62,3 +66,81 @@ def test_real_blank_forms_are_not_application_forms(name):
     pf = next(f for f in load_packet(folder).files if f.rel == name)
     result = extract(pf, RULES)
     assert result.error is None and result.kind is DocumentKind.UNKNOWN
+
+
+def _real(name: str):
+    folder = REALDOCS / "docx"
+    if not (folder / name).exists():
+        pytest.skip("../shared/realdocs not present")
+    return next(f for f in load_packet(folder).files if f.rel == name)
+
+
+@pytest.mark.parametrize("name", REAL_FORMS)
+def test_real_blank_forms_give_no_value(name):
+    """Blank government forms in their own wording and layout (注册号/统一社会信用代码, 注 册 资 本, a label merged
+    down six rows, units in 千元 or only in column headers, a value cell holding the next label, {{placeholders}}):
+    read through, and not one field is read from a label or a template."""
+    pf = _real(name)
+    form = read_form(pf, docx.Document(str(pf.path)), RULES)
+    data = form.model_dump(exclude_defaults=True, exclude={"table_count", "stated_none"})
+    assert data == {}
+
+
+def _filled(tmp_path, name: str, cells: dict[tuple[int, int], str]):
+    pf = _real(name)
+    document = docx.Document(str(pf.path))
+    table = document.tables[0]
+    for (r, c), text in cells.items():
+        table.rows[r].cells[c].text = text
+    path = tmp_path / name
+    document.save(str(path))
+    return read_form(PacketFile(path=path, rel=name, sha256="0" * 64, size=1), docx.Document(str(path)), RULES)
+
+
+def test_real_registration_form_filled_in_its_own_layout(tmp_path):
+    """公司登记基本情况: 注册号/统一社会信用代码, two pairs in a row (注册资本 | … | 邮政编码 | …), 名称's value cell
+    holding the next label (| 企业状态：), 住所 never a value of anything."""
+    form = _filled(tmp_path, "gongsi_dengji_jiben_qingkuang.docx", {
+        (2, 1): "浙江省台州市椒江区某某路1号", (3, 1): "91331000MA2A00001Q", (5, 1): "1000万元", (5, 3): "318000",
+        (6, 1): "2001年3月5日"})
+    assert form.credit_code.value == "91331000MA2A00001Q" and form.credit_code.source.cell == "B4"
+    assert form.registered_capital.value == Decimal(10_000_000)
+    assert form.founded_date.value == dt.date(2001, 3, 5) and form.founded_date.precision == "day"
+    assert form.company_name is None and form.warnings == []
+
+
+def test_real_property_certificate_filled_in_its_own_layout(tmp_path):
+    """国有资产产权登记证明: 金额单位：千元 in a paragraph above the table, 单位名称： with its value after the colon,
+    spaced labels (注 册 号, 注 册 资 本), 实收资本 written vertically and merged down beside its parts and 合计."""
+    form = _filled(tmp_path, "guozi_chanquan_dengji_zhengming.docx", {
+        (0, 0): "单位名称：台州市某某投资有限公司", (2, 5): "2001.3.5", (3, 2): "331000000012345", (3, 5): "12,000",
+        (4, 3): "5,000", (9, 3): "8,000"})
+    assert form.company_name.value == "台州市某某投资有限公司"
+    assert form.registration_number.value == "331000000012345" and form.credit_code is None
+    assert form.registered_capital.value == Decimal(12_000_000)  # 千元
+    assert form.paid_in_capital.value == Decimal(8_000_000) and form.paid_in_capital.source.cell == "D10"  # 合计
+    assert form.founded_date.value == dt.date(2001, 3, 5)
+
+
+def test_real_change_form_filled_in_its_own_layout(tmp_path):
+    """企业国有资产变动产权登记情况表: 社会统一信用代码（注册号）; 实收资本 with a value before and after the change,
+    its unit only in the column headers: two values for one label are not a value (a warning says so)."""
+    form = _filled(tmp_path, "guozi_biandong_dengji_qingkuangbiao.docx", {
+        (1, 2): "黄岩某某集团有限公司", (2, 2): "91331003000000000X", (8, 1): "500", (8, 2): "800"})
+    assert form.company_name.value == "黄岩某某集团有限公司" and form.credit_code.value == "91331003000000000X"
+    assert form.paid_in_capital is None and form.warnings == ["表1 B9：「实收资本」一行有多个值，未读取"]
+    only_before = _filled(tmp_path, "guozi_biandong_dengji_qingkuangbiao.docx", {(8, 1): "500", (8, 2): "—"})
+    assert only_before.paid_in_capital.value == Decimal(5_000_000)  # 变动前数额（万元）
+
+
+def test_real_legacy_word_form_is_refused_with_its_reason(tmp_path):
+    """基本建设资金来源审批表 is a Word 97-2003 file, also under a .docx name: an error that says so, no record."""
+    folder = REALDOCS / "docx"
+    source = folder / "jianshe_zijin_laiyuan_shenpibiao.doc"
+    if not source.exists():
+        pytest.skip("../shared/realdocs not present")
+    renamed = tmp_path / "申报表.docx"
+    renamed.write_bytes(source.read_bytes())
+    for path in (source, renamed):
+        result = read_document(PacketFile(path=path, rel=path.name, sha256="0" * 64, size=path.stat().st_size), RULES)
+        assert result.record is None and "97-2003" in (result.error or "")
