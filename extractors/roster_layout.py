@@ -9,12 +9,13 @@ Nothing here is fitted to one layout; the vocabularies are the rules' (``labels.
   (a majority). Under a merged group heading (学历情况 over 学历 | 专业) the sub-heading names the
   column; a column without one keeps the heading above it.
 - below it a row is a person when its 身份证号 cell holds an identifier (15 or 18 characters, give or
-  take one), or when it holds a name (no digits, not a label, not a footer) while the table lasts;
+  take one), or, while the table lasts, a name (no digits, not a label, not a footer) with something
+  else of a person (a field, a 序号): a text alone in the name column is a group heading;
   the table ends at a footer (``labels.roster_footer_markers``: 填表人, 审核人, 盖章, 注：…, or a line
   holding only a date) or a run of ``blank_run_end`` blank rows. A row holding an identifier after that
-  is still a person (with a warning), unless a different table's header came first.
-- blank rows, total rows (``labels.roster_total_markers``), a repeated header, numbered empty rows
-  and anything else without a name or an identifier are skipped, each with its reason.
+  is still a person (with a warning). Another table's header below (other fields) ends everything.
+- blank rows, total rows (``labels.roster_total_markers``), the header repeated (a printed page's),
+  numbered empty rows and anything else without a name or an identifier are skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ IDENTITY = ("name", "id_number")  # a roster's header names both
 _ID_LIKE = re.compile(r"\d{14,18}[\dXx]")  # 15 or 18 characters, a digit more or less (a slip of the pen)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
+_NOT_IN_NAMES = set(":;,、，；：。!?！？")
 _REMARK = re.compile(r"\s*[(（][^()（）]+[)）]\s*$")  # 身份证号码（请以文本格式填写）: a note to whoever fills it in
 
 
@@ -160,10 +162,11 @@ def _total_cell(text: str, rules: Rules) -> bool:
 
 
 def name_like(text: str, rules: Rules) -> bool:
-    """Whether a name cell holds a name: letters (no digits, no colon), short, not a label or a footer."""
+    """Whether a name cell holds a name: letters (no digits, no list punctuation such as 一、), short, not a
+    label or a footer."""
     plain = norm(text)
     return (0 < len(plain) <= rules.labels.roster_layout.name_max_chars
-            and not any(ch.isdigit() for ch in plain) and ":" not in plain
+            and not any(ch.isdigit() or ch in _NOT_IN_NAMES for ch in plain)
             and any(ch.isalpha() for ch in plain)
             and match_label(plain, rules.labels.roster_columns, rules).key is None
             and not footer_cell(text, rules) and not _total_cell(text, rules))
@@ -171,6 +174,13 @@ def name_like(text: str, rules: Rules) -> bool:
 
 def _cell(values: Row, idx: int | None) -> str:
     return values[idx] if idx is not None and idx < len(values) else ""
+
+
+def _more_than_a_name(values: Row, header: Header) -> bool:
+    """A row without an identifier is a person when its name comes with something else of a person (a
+    field, or a number in the 序号 column); a text alone in the name column is a heading (一、运维部)."""
+    seq = _cell(values, header.seq)
+    return seq.isdigit() or any(_cell(values, idx) for key, idx in header.columns.items() if key not in IDENTITY)
 
 
 def _span(first: int, last: int) -> str:
@@ -210,8 +220,8 @@ def table_rows(rows: Sequence[Row], header: Header, rules: Rules) -> TableRows:
             out.people.append(r)
             continue
         again = roster_header([values], rules)
-        if again is not None:
-            if body or again.signature == header.signature:
+        if again is not None:  # the header repeated (a printed page's), or another table's below this one
+            if again.signature == header.signature:
                 out.skipped.append(f"第{r}行：重复的表头")
                 body = True
             else:
@@ -227,7 +237,7 @@ def table_rows(rows: Sequence[Row], header: Header, rules: Rules) -> TableRows:
             out.skipped.append(f"第{r}行：合计行")
             continue
         name = _cell(values, name_idx)
-        if body and name_like(name, rules):
+        if body and name_like(name, rules) and _more_than_a_name(values, header):
             out.people.append(r)
             continue
         reason = "无姓名和身份证号" if not name else "姓名栏不是姓名，且无身份证号"

@@ -10,6 +10,7 @@ same people with the same values; only the provenance (sheet, cell) and the 序�
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ import pytest
 from openpyxl.styles import Border, Side
 from stdnum.cn import ric
 
+from dashboard.sources import read_roster_row
 from extractors.roster_xlsx import extract
 from pipeline.model import DocumentKind
 from pipeline.packet import load_packet
@@ -102,6 +104,7 @@ LAYOUTS = {
     "split_over_two_sheets": Layout(split=3, title_rows=1, footer=("total",)),
     "formatted_blank_and_numbered_empty_rows": Layout(words="levels", formatted_blank=6, numbered_empty=10,
                                                       footer=("signatures",)),
+    "group_headings_in_the_name_column": Layout(groups=True, seq=None, words="citizen", footer=("total",)),
     "groups_subtotals_blank_rows": Layout(groups=True, blank_between=(1, 4), years_text=True, footer=("grand_total",)),
     "notes_above_header": Layout(words="formal", title_rows=9, extra=("birth", "address"), extra_first=True,
                                  footer=("date",)),
@@ -318,6 +321,32 @@ def test_every_layout_gives_the_same_people(tmp_path, name):
         assert set(sheets) == {"运维人员" if lay.sheet_before else "名册"}
 
 
+def _random_layout(seed: int) -> Layout:
+    """A layout mixing the options above at random (seeded: the same layout on every run)."""
+    rnd = random.Random(seed)
+    order = list(FIELDS) + (["titledate"] if rnd.random() < 0.3 else [])
+    rnd.shuffle(order)
+    extras = rnd.sample(["gender", "birth", "phone", "kind", "address", "remark"], rnd.randint(0, 3))
+    footers = rnd.sample(["total", "grand_total", "signatures", "trap", "stamp", "date", "note", "note_lines",
+                          "nothing_below", "empty_below", "blank_end"], rnd.randint(0, 4))
+    return Layout(words=rnd.choice(sorted(WORDS)), order=tuple(order), extra=tuple(extras),
+                  extra_first=rnd.random() < 0.3, seq=rnd.choice(["序号", "序 号", "No.", None]),
+                  title_rows=rnd.choice([0, 1, 2, 4, 9]), two_row=rnd.random() < 0.4,
+                  blank_between=tuple(rnd.sample(range(1, 6), rnd.randint(0, 2))), groups=rnd.random() < 0.2,
+                  years_text=rnd.random() < 0.5, footer=tuple(footers), formatted_blank=rnd.choice([0, 0, 5]),
+                  numbered_empty=rnd.choice([0, 0, 8]), sheet_before=rnd.random() < 0.3,
+                  summary_after=rnd.random() < 0.3, split=rnd.choice([0, 0, 0, 2, 4]))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_layouts_give_the_same_people(tmp_path, seed):
+    lay = _random_layout(seed)
+    record = _read(tmp_path, lay).record
+    assert isinstance(record, RosterRecord), lay
+    assert [_values(r) for r in record.rows] == EXPECTED, (lay, record.skipped_rows)
+    assert [r.seq for r in record.rows] == ([str(i) for i in range(1, 7)] if lay.seq else [None] * 6)
+
+
 def test_the_layouts_are_many_and_differ():
     assert len(LAYOUTS) >= 12 and len(set(LAYOUTS.values())) == len(LAYOUTS)
 
@@ -377,9 +406,10 @@ def test_a_person_with_an_identifier_after_the_footer_is_still_read_with_a_warni
     assert any("第4行" in w for w in record.warnings)
 
 
-def test_another_table_below_the_roster_is_not_read(tmp_path):
-    result = _book(tmp_path, [HEAD, [1, "张伟", _id(11), "本科", "工程师", "计算机", "运维"], [], [], [],
-                              ["附：关键岗位人员"], ["姓名", "身份证号", "职称", "学历", "从事运维年限"],
+@pytest.mark.parametrize("gap", [0, 4])
+def test_another_table_below_the_roster_is_not_read(tmp_path, gap):
+    result = _book(tmp_path, [HEAD, [1, "张伟", _id(11), "本科", "工程师", "计算机", "运维"], *([[]] * gap),
+                              ["姓名", "身份证号", "职称", "学历", "从事运维年限"],
                               ["张伟", _id(11), "工程师", "本科", 5]])
     record = result.record
     assert isinstance(record, RosterRecord)
@@ -420,3 +450,18 @@ def test_roster_discrepancies_name_the_row_and_its_seq():
     messages = {d.figure: d.message for d in result.discrepancies if d.figure.startswith("roster.")}
     assert "第5行（序号2）与第4行（序号1）" in messages["roster.duplicate.row5"]
     assert "人员名册第6行学历" in messages["roster.education.row6"]  # no 序号: the row alone
+
+
+def test_the_dashboard_reads_a_row_under_a_two_row_header_with_its_sub_headings(tmp_path):
+    """The dashboard shows a row by the headings the reader used; every 身份证 column is masked."""
+    lay = LAYOUTS["two_row_header"]
+    record = _read(tmp_path, lay).record
+    assert isinstance(record, RosterRecord)
+    person = record.rows[2]
+    assert person.source.cell is not None and person.source.sheet is not None
+    path = tmp_path / "app" / "名册.xlsx"
+    row = read_roster_row(path, "名册.xlsx", person.source.sheet, person.source.cell, RULES)
+    cells = dict(zip(row.headers, row.values, strict=True))
+    assert cells["学历"] == "硕士研究生" and cells["专业"] == "软件工程" and cells["取得时间"] == ""
+    masked = dict(zip(row.headers, row.masked().values, strict=True))
+    assert masked["身份证号"] == _id(13)[:4] + "*" * 10 + _id(13)[-4:] and masked["姓名"].startswith("阿*")
