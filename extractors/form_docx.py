@@ -192,9 +192,11 @@ def read_form(pf: PacketFile, document: docx.document.Document, rules: Rules) ->
             stated[name] = Source(file=pf.rel, sha256=pf.sha256, table=tables_found[0].grid.index,
                                   cell=tables_found[0].grid.rows[tables_found[0].head][0].address,
                                   text="表中未填任何一行")
+    years_read, years_none = declared_years(ctx, years, pairs)
+    stated.update(years_none)
     data: dict[str, object] = {
         **fields,
-        "declared_years": declared_years(ctx, years, pairs),
+        "declared_years": years_read,
         "projects": read_projects,
         "key_persons": key_persons(ctx, people, pairs),
         "software": read_software,

@@ -86,7 +86,8 @@ def _below(grid: Grid, lex: Lexicon, cell: GridCell) -> GridCell | None:
 
 def _several(grid: Grid, lex: Lexicon, value: GridCell) -> bool:
     after = _right(grid, value)
-    return (after is not None and not lex.is_blank(after.text) and not lex.is_label(after.text)
+    return (after is not None and not lex.is_blank(after.text) and not lex.is_none(after.text)
+            and not lex.is_label(after.text)
             and not lex.split_inline(after.text)[1] and lex.read(after.text).group is None
             and after.text.strip() not in lex.rules.amounts.units)
 

@@ -39,14 +39,17 @@ class _Person:
     role: str
     origin: str  # where it was read, for messages
     values: dict[str, Text | Count] = field(default_factory=dict)
-    stated: dict[str, Source] = field(default_factory=dict)
-    generic: set[str] = field(default_factory=set)  # fields read from a years column named for no role
+    stated: dict[str, Source] = field(default_factory=dict)  # written as none (无, —)
+    blank: dict[str, Source] = field(default_factory=dict)  # left empty: none only in a row that says something
 
     def put(self, ctx: Context, key: str, text: str, source: Source, where: str) -> None:
         if key not in (*_TEXT, *_YEARS) or key in self.values:
             return
-        if ctx.lex.is_blank(text) or ctx.lex.is_none(text):
+        if ctx.lex.is_none(text):
             self.stated.setdefault(key, source)
+            return
+        if ctx.lex.is_blank(text):
+            self.blank.setdefault(key, source)
             return
         if key in _YEARS:
             n = parse_count(text)
@@ -57,8 +60,15 @@ class _Person:
         else:
             self.values[key] = Text(value=text, source=source)
         self.stated.pop(key, None)
+        self.blank.pop(key, None)
+
+    def says_something(self) -> bool:
+        """A row with only its role printed (a blank template) is no person at all."""
+        return bool(self.values or self.stated)
 
     def settle(self, ctx: Context) -> KeyPerson:
+        if self.values:  # an empty cell of a row that is filled in is the applicant's none
+            self.stated = {**self.blank, **self.stated}
         own = ctx.lex.rules.labels.key_person_own_years.get(self.role)
         generic = self.values.get("other_years")
         if own and own != "other_years" and own not in self.values and generic is not None:
@@ -246,6 +256,8 @@ def key_persons(ctx: Context, tables: list[_Person], pairs: list[Pair]) -> list[
     """One person per role: the first with the most fields, tables before labelled cells."""
     best: dict[str, _Person] = {}
     for person in [*tables, *_from_pairs(ctx, pairs)]:
+        if not person.says_something():
+            continue
         held = best.get(person.role)
         if held is None or person.weight() > held.weight():
             best[person.role] = person

@@ -45,11 +45,28 @@ class _Collect:
         self.values: dict[int, dict[str, Money | Ratio]] = {}
         self.rows: dict[int, set[int]] = {}  # grid index -> rows read (left out of the label pairing)
         self.precision: dict[tuple[int, str], Decimal] = {}
+        self.none: dict[tuple[int, str], Source] = {}  # written as none (—, 无), or left empty in a filled table
+        self._blanks: list[tuple[tuple[int, str], Source]] = []
+        self._count = self._mark = 0
+
+    def begin(self) -> None:
+        self._blanks, self._mark = [], self._count
+
+    def end(self) -> None:
+        """An empty cell of a table that holds figures is the applicant's none; of a blank table, nothing."""
+        if self._count > self._mark:
+            for key, source in self._blanks:
+                self.none.setdefault(key, source)
+        self._blanks = []
 
     def put(self, year: int, label: _Label, text: str, units: list[Decimal | None], source: Source,
             where: str) -> bool:
         ctx = self.ctx
-        if ctx.lex.is_blank(text) or ctx.lex.is_none(text):
+        if ctx.lex.is_none(text):
+            self.none.setdefault((year, label.key), source)
+            return False
+        if ctx.lex.is_blank(text):
+            self._blanks.append(((year, label.key), source))
             return False
         if label.key == "om_share":
             found = _ratio(text, label.percent)
@@ -67,6 +84,7 @@ class _Collect:
             value, precision = Money.of(amount, source), amount.precision
         year_values = self.values.setdefault(year, {})
         old = year_values.get(label.key)
+        self._count += 1
         if old is None:
             year_values[label.key] = value
             self.precision[(year, label.key)] = precision
@@ -110,6 +128,14 @@ def _label(ctx: Context, text: str) -> _Label | None:
     return _Label(found[0], found[1], "%" in text or "％" in text, text)
 
 
+def _tied(ctx: Context, text: str, where: str) -> None:
+    """A warning for a label two revenue fields claim (运维收入/营业收入): its figures are not read."""
+    tied = [a.split(".", 1)[1] for a in ctx.lex.read(text).ambiguous if a.startswith("declared_revenue.")]
+    message = f"{where}：标签「{text}」可指多个字段（{'、'.join(tied)}），未读取"
+    if len(tied) > 1 and message not in ctx.warnings:
+        ctx.warnings.append(message)
+
+
 def _year(ctx: Context, cell: GridCell) -> tuple[int, Decimal | None] | None:
     text, unit = split_label(cell.text, ctx.lex.rules)
     year = find_year(text.strip())
@@ -149,6 +175,8 @@ def _years_as_columns(grid: Grid, ctx: Context, yr: int, years: dict[int, tuple[
         for cell in reversed(grid.rows[r][:first]):
             if not ctx.lex.is_blank(cell.text):
                 row_label = _label(ctx, cell.text)
+                if row_label is None:
+                    _tied(ctx, cell.text, ctx.where(grid, cell))
                 break
         if r == yr + 1 and row_label is None and any(_label(ctx, c.text) for c in grid.rows[r] if c.col in years):
             used.add(r)  # the fields under the years: the second row of the header
@@ -187,6 +215,8 @@ def _years_as_rows(grid: Grid, ctx: Context, collect: _Collect) -> None:
                 above = grid.cell(r, c)
                 if above is not None and not ctx.lex.is_blank(above.text):
                     label = _label(ctx, above.text)
+                    if label is None and grid.span(above).left == c:
+                        _tied(ctx, above.text, ctx.where(grid, above))
                     if label is not None or grid.span(above).left == c:
                         break
             if label is None:
@@ -207,6 +237,8 @@ def _from_pairs(ctx: Context, pairs: list[Pair], collect: _Collect) -> None:
     for pair in pairs:
         named = ctx.lex.year_label(pair.label)
         label = _label(ctx, named[1]) if named else None
+        if named is not None and label is None and pair.value:
+            _tied(ctx, pair.label, ctx.where(pair.grid, pair.value_cell) if pair.grid and pair.value_cell else "正文")
         if named is None or label is None or not pair.value:
             continue
         if pair.grid is not None and pair.value_cell is not None:
@@ -226,19 +258,27 @@ def read_tables(ctx: Context, grids: list[Grid]) -> _Collect:
         heads = sorted(year_rows)
         for i, yr in enumerate(heads):
             stop = heads[i + 1] if i + 1 < len(heads) else len(grid.rows)
+            collect.begin()
             _years_as_columns(grid, ctx, yr, year_rows[yr], collect, stop)
+            collect.end()
         if not year_rows:
+            collect.begin()
             _years_as_rows(grid, ctx, collect)
+            collect.end()
     return collect
 
 
-def declared_years(ctx: Context, collect: _Collect, pairs: list[Pair]) -> list[DeclaredYear]:
+def declared_years(ctx: Context, collect: _Collect, pairs: list[Pair]) -> tuple[list[DeclaredYear],
+                                                                                dict[str, Source]]:
+    """The years read, and the amounts written as none (``declared_years.2009.om_revenue``)."""
     _from_pairs(ctx, pairs, collect)
+    stated = {f"declared_years.{year}.{key}": source for (year, key), source in collect.none.items()
+              if key in ("total_revenue", "om_revenue") and key not in collect.values.get(year, {})}
     out = []
     for year, values in sorted(collect.values.items()):
         out.append(DeclaredYear.model_validate({"year": year, **values}))
         _check_share(ctx, out[-1], collect)
-    return out
+    return out, stated
 
 
 def _check_share(ctx: Context, year: DeclaredYear, collect: _Collect) -> None:

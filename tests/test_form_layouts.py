@@ -537,3 +537,65 @@ def test_identifiers_go_where_their_shape_says(tmp_path):
     assert form.credit_code is None and form.registration_number.value == "110108001234567"
     assert form.org_code.value == "55138508-2"
     assert any("不是代码或注册号" in w for w in form.warnings)
+
+
+def _form(tmp_path, name: str, *tables: list[list[str]], paragraphs: tuple[str, ...] = ()):
+    """A form of plain tables (one cell per string) after the title and the paragraphs."""
+    doc = docx.Document()
+    doc.add_paragraph(TITLE)
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    for rows in tables:
+        table = doc.add_table(rows=0, cols=max(len(r) for r in rows))
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, row, strict=False):
+                cell.text = text
+    path = tmp_path / f"{name}.docx"
+    doc.save(str(path))
+    return read_form(PacketFile(path=path, rel=path.name, sha256="0" * 64, size=1), docx.Document(str(path)), RULES)
+
+
+def test_the_applicants_none_is_told_from_a_value_not_found(tmp_path):
+    form = _form(
+        tmp_path, "none",
+        [["企业名称", COMPANY], ["ITSS符合性评估证书编号", "无"], ["系统集成资质证书编号", ""], ["放宽理由", "—"]],
+        [["项目", "2009年", "2010年", "2011年"], ["营业收入", "4,583.91万元", "5,515.29万元", "6,404.37万元"],
+         ["运维收入", "1,859.75万元", "—", ""]],
+        [["类别", "姓名", "职称", "从事IT企业管理年限", "从事运维工作年限"],
+         ["主要负责人", "任勇", "高级工程师", "13年", "—"], ["运维技术负责人", "田然晓", "", "", "9年"]])
+    assert form.itss_cert_number is None and "itss_cert_number" in form.stated_none
+    assert form.si_cert_number is None and "si_cert_number" not in form.stated_none  # empty: not found
+    assert "relaxation_reason" in form.stated_none
+    assert {"declared_years.2010.om_revenue", "declared_years.2011.om_revenue"} <= set(form.stated_none)
+    boss, tech = form.key_persons
+    assert set(boss.stated_none) == {"om_years"} and boss.mgmt_years.value == 13
+    assert {"title", "mgmt_years"} <= set(tech.stated_none) and tech.title is None  # empty cells of a filled row
+
+
+def test_a_blank_template_states_nothing(tmp_path):
+    """Roles printed in a blank key-person table, years printed over a blank revenue table: nothing was answered."""
+    form = _form(
+        tmp_path, "blank",
+        [["企业名称", ""], ["ITSS符合性评估证书编号", ""]],
+        [["项目", "2009年", "2010年", "2011年"], ["营业收入", "", "", ""], ["运维收入", "", "", ""]],
+        [["类别", "姓名", "职称", "从事IT企业管理年限"], ["主要负责人", "", "", ""], ["运维技术负责人", "", "", ""],
+         ["财务负责人", "", "", ""]])
+    assert form.model_dump(exclude_defaults=True, exclude={"table_count"}) == {}
+
+
+def test_a_revenue_label_two_fields_claim_is_a_warning_not_a_guess(tmp_path):
+    form = _form(tmp_path, "tied", [["企业名称", COMPANY]],
+                 [["项目", "2009年", "2010年"], ["营业收入", "4,583.91万元", "5,515.29万元"],
+                  ["运维收入/营业收入", "1,859.75万元", "2,222.53万元"]])
+    assert [d.om_revenue for d in form.declared_years] == [None, None]
+    assert form.warnings == ["表2 A3：标签「运维收入/营业收入」可指多个字段（total_revenue、om_revenue），未读取"]
+
+
+def test_dates_keep_the_precision_they_were_written_in(tmp_path):
+    form = _form(tmp_path, "dates", [["企业名称", COMPANY], ["成立日期", "二〇〇一年三月"],
+                                     ["从事运维业务起始时间", "2005年"], ["有效期至", "2014.12"],
+                                     ["填表日期", "2012/05/20"]])
+    assert (form.founded_date.value, form.founded_date.precision) == (dt.date(2001, 3, 1), "month")
+    assert (form.om_start_date.value, form.om_start_date.precision) == (dt.date(2005, 1, 1), "year")
+    assert (form.si_cert_valid_until.value, form.si_cert_valid_until.precision) == (dt.date(2014, 12, 31), "month")
+    assert (form.fill_date.value, form.fill_date.precision) == (dt.date(2012, 5, 20), "day")
