@@ -11,7 +11,8 @@ a table; a two-level header (本期发生额 over 收入 | 成本, or 本期收�
 of each period. A table is a breakdown when its caption says so (按业务类别, 分行业, 主营业务（分产品） …), or when
 it has no such caption and its first column lists business lines; captions of other tables (分地区, 前五名客户 …)
 are not. Rows are business lines unless they are 主营业务收入 / 其他业务收入, a total or a subtotal; a line
-indented under a business line (or marked 其中：) is a part of it and not counted again.
+indented under a business line (or marked 其中：) is a part of it and not counted again; a label wrapped over two
+lines (its amounts beside either, or between them) is put back together when its lines stand closer than rows do.
 
 The cross-check: the business lines' current amounts must add up to the table's 合计 (when printed) and to the
 income statement's 营业收入 of the same year, or to it less the note's 其他业务收入 (a breakdown of 主营业务收入).
@@ -255,6 +256,24 @@ class NoteTable:
 
 
 @dataclass
+class _Rows:
+    """What reading a table's rows keeps: a label line waiting for its amounts, the last row, the rows' tops."""
+
+    pending: tuple[str, float, Line] | None = None
+    last: tuple[NoteRow, float, Line] | None = None
+    tops: list[float] = field(default_factory=list)
+
+    def add(self, row: NoteRow, x: float, line: Line) -> None:
+        self.last = (row, x, line)
+        self.tops.append(line.top)
+
+    def pitch(self) -> float | None:
+        """The usual distance between two rows' tops (``None`` before two rows)."""
+        steps = sorted(b - a for a, b in zip(self.tops, self.tops[1:], strict=False) if b > a)
+        return steps[len(steps) // 2] if steps else None
+
+
+@dataclass
 class NoteResult:
     lines: list[RevenueLine] = field(default_factory=list)
     om: Money | None = None
@@ -286,6 +305,8 @@ def read_tables(
 
 
 class _Reader:
+    """Reads one note: its lines, its tables, the breakdown chosen and checked."""
+
     def __init__(self, vocab: Vocabulary, rules: Rules, make_source: MakeSource) -> None:
         self.vocab, self.rules, self.make_source = vocab, rules, make_source
         self.words = _Words(rules)
@@ -307,17 +328,16 @@ class _Reader:
             return NoteResult(warnings=[said])
         other = next((c for t in tables if (c := t.first("other"))), None)
         failures: list[str] = []
-        taken: tuple[NoteTable, list[str]] | None = None
-        for table in candidates:
+        taken: NoteTable | None = None
+        for table in candidates:  # the first that adds up, unless a later one that adds up has the O&M line
             problem = self._check(table, other, revenue)
             if problem:
                 failures.append(problem)
-                continue
-            if taken is None or (not self._om_rows(taken[0]) and self._om_rows(table)):
-                taken = (table, [])
+            elif taken is None or (not self._om_rows(taken) and self._om_rows(table)):
+                taken = table
         if taken is None:
             return NoteResult(warnings=[f"p{page}: the revenue breakdown ({name}) is not taken: {failures[0]}"])
-        table = taken[0]
+        table = taken
         result = self._result(table)
         if table.unit is None and unit is not None and result.lines:
             result.warnings.append("the revenue breakdown states no unit; the income statement's unit is used")
@@ -354,7 +374,7 @@ class _Reader:
         caption: list[Line] = [title]
         note_unit = _unit(title.text, self.rules)
         table: NoteTable | None = None
-        pending: tuple[str, float] | None = None
+        rows = _Rows()
         i = 0
         while i < len(body):
             line = body[i]
@@ -368,8 +388,9 @@ class _Reader:
                 else:
                     table = NoteTable(texts, header, unit or note_unit, line.page)
                     tables.append(table)
+                    rows = _Rows()
                 note_unit = note_unit or unit
-                caption, pending = [], None
+                caption, rows.pending = [], None
                 i += 1 + used
                 continue
             i += 1
@@ -378,28 +399,57 @@ class _Reader:
                 note_unit = note_unit or _unit(line.text, self.rules)
                 continue
             item = split_line(line, table.header, table.unit or is_unit, self.vocab, self.rules)[0]
-            cell = item.values.get(CURRENT)
-            if not item.values:
-                if table.rows and self._heading(item.label):
-                    table.closed = True  # a heading after the rows: the table has ended
-                    caption.append(line)
-                elif item.label:
-                    pending = (item.label, _label_x(line, item.label))
+            if not item.values and table.rows and self._heading(item.label):
+                table.closed = True  # a heading after the rows: the table has ended
+                caption.append(line)
                 continue
-            label, x = (item.label, _label_x(line, item.label)) if item.label else (pending or ("", 0.0))
-            if pending and item.label:  # a label line without amounts above a labelled row: a group heading
-                table.rows.append(NoteRow(pending[0], self.words.row_kind(pending[0]), pending[1], None))
-            pending = None
-            if not label:
-                continue
-            kind = self.words.row_kind(label)
-            indent = x + (2 * _INDENT if self.words.sub_marked(label) else 0)
-            table.rows.append(NoteRow(label, kind, indent, cell))
-            if kind == "total":
-                table.closed = True
+            self._row(table, rows, line, item.label, item.values.get(CURRENT) if item.values else None,
+                      bool(item.values))
         for t in tables:
             _parents(t.rows)
         return tables
+
+    def _row(self, table: NoteTable, rows: _Rows, line: Line, label: str, cell: Cell | None, valued: bool) -> None:
+        """One line of an open table: a row, a label wrapped onto the line above or below it, or a group heading."""
+        x = _label_x(line, label) if label else 0.0
+        if not valued:
+            if not label:
+                return
+            last = rows.last
+            if last and self._joins(rows, last[1], last[2], x, line, label):
+                last[0].label += label  # the label's second line, under its amounts' line
+                last[0].kind = self.words.row_kind(last[0].label)
+                return
+            rows.pending = (label, x, line)
+            return
+        pending, rows.pending = rows.pending, None
+        if pending and label and self._joins(rows, pending[1], pending[2], x, line, label):
+            label, x = pending[0] + label, pending[1]  # the label's first line, above its amounts' line
+        elif pending and label:  # a label line without amounts above a labelled row: a group heading
+            table.rows.append(NoteRow(pending[0], self.words.row_kind(pending[0]), pending[1], None))
+        elif pending:  # amounts under a label of their own line (wrapped, or numbers on the lower line)
+            label, x = pending[0], pending[1]
+        if not label:
+            return
+        kind = self.words.row_kind(label)
+        row = NoteRow(label, kind, x + (2 * _INDENT if self.words.sub_marked(label) else 0), cell)
+        table.rows.append(row)
+        rows.add(row, x, line)
+        if kind == "total":
+            table.closed = True
+
+    def _joins(self, rows: _Rows, x_above: float, above: Line, x_below: float, below: Line, label: str) -> bool:
+        """Whether two label lines are one label wrapped: as far left, closer than rows stand, no number below."""
+        gap, pitch, box = below.top - above.top, rows.pitch(), above.bbox
+        limit = 0.75 * pitch if pitch else 1.2 * (box[3] - box[1] if box else 0)
+        numbering, _ = self.words.numbering(label)
+        return (
+            below.page == above.page
+            and abs(x_above - x_below) < _INDENT
+            and 0 < gap < limit
+            and numbering is None
+            and not self.words.sub_marked(label)
+        )
 
     def _refine(self, header: Header, following: Sequence[Line]) -> tuple[Header, int]:
         """A two-level header: the income column of each period (本期发生额 over 收入 | 成本), the others set aside."""

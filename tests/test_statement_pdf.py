@@ -825,3 +825,19 @@ def test_wan_yuan_lines_rounded_apart_from_their_total_still_add_up(tmp_path):
             pages[0][i] = T(item.x, item.y, "6,404.37", item.align)
     r = read(make_statement(tmp_path, notes=pages)).record
     assert r.om_revenue.value == Decimal("27259500") and r.warnings == []
+
+
+@pytest.mark.parametrize(("label_dy", "amount_dy"), [((0, 11), 0), ((0, 11), 11), ((-6, 6), 0)],
+                         ids=["amounts-on-the-first-line", "amounts-on-the-last-line", "amounts-between"])
+def test_revenue_note_label_wrapped_over_two_lines(tmp_path, label_dy, amount_dy):
+    """信息系统运行 / 维护服务 in a narrow first column, its amounts beside either line or between them."""
+    om = "信息系统运行维护服务"
+    lines = ((om, OM_AMOUNT, "22,225,348.87"), *LINES[1:])
+    pages = note_pages(Note("27、营业收入", caption="按业务类别", lines=lines))
+    at = next(item for item in pages[0] if item.text == om)
+    wrapped = [T(at.x, at.y + label_dy[0], om[:6]), T(at.x, at.y + label_dy[1], om[6:])]
+    moved = [T(i.x, i.y + amount_dy, i.text, i.align) for i in pages[0] if i.y == at.y and i is not at]
+    pages[0] = [i for i in pages[0] if i.y != at.y] + wrapped + moved
+    r = read(make_statement(tmp_path, notes=pages)).record
+    assert [line.name for line in r.revenue_lines] == [om, "系统集成", "软件开发"], r.warnings
+    assert r.om_revenue.value == Decimal("27259459.28") and r.warnings == []
