@@ -252,13 +252,25 @@ def person_tables(ctx: Context, grids: list[Grid]) -> tuple[list[_Person], dict[
     return people, used
 
 
+_ROLE_WORDS = {"principal": "主要负责人", "tech_lead": "运维技术负责人", "finance_lead": "财务负责人"}
+
+
+def _name(person: _Person) -> str:
+    name = person.values.get("name")
+    return str(name.value) if name is not None else ""
+
+
 def key_persons(ctx: Context, tables: list[_Person], pairs: list[Pair]) -> list[KeyPerson]:
-    """One person per role: the first with the most fields, tables before labelled cells."""
+    """One person per role: the first with the most fields, tables before labelled cells; two places naming
+    different people for one role are a warning."""
     best: dict[str, _Person] = {}
     for person in [*tables, *_from_pairs(ctx, pairs)]:
         if not person.says_something():
             continue
         held = best.get(person.role)
+        if held is not None and _name(held) and _name(person) and _name(held) != _name(person):
+            ctx.warnings.append(f"{person.origin}：{_ROLE_WORDS.get(person.role, person.role)}填为「{_name(person)}」，"
+                                f"{held.origin}填为「{_name(held)}」，两处不一致")
         if held is None or person.weight() > held.weight():
             best[person.role] = person
     order = [r.value for r in KeyRole]

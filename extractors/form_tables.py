@@ -139,7 +139,7 @@ def find_tables(grid: Grid, lex: Lexicon, group: str, required: set[str], min_ke
             two = _two_row_columns(grid, lex, group, r)
             if len(two) > len(columns) and required <= set(two):
                 columns, head = two, r + 1
-        if not (required <= set(columns) and len(columns) >= min_keys):
+        if not (required <= set(columns) and len(columns) >= min_keys and _mostly_labels(grid, lex, r)):
             r += 1
             continue
         body = []
@@ -147,9 +147,19 @@ def find_tables(grid: Grid, lex: Lexicon, group: str, required: set[str], min_ke
             if is_section_row(grid, lex, b) or is_header_row(grid, lex, b) or not _lines_up(grid, b, columns):
                 break
             body.append(b)
+        if not body:  # a header over nothing: labelled cells (主要负责人姓名 | 王五 | 职称 | 工程师), not a table
+            r += 1
+            continue
         out.append(Table(grid, r, head, body, columns))
-        r = (body[-1] if body else head) + 1
+        r = body[-1] + 1
     return out
+
+
+def _mostly_labels(grid: Grid, lex: Lexicon, r: int) -> bool:
+    """A header row names columns: fewer of its cells are values than labels."""
+    cells = [c for c in grid.distinct(r) if not lex.is_blank(c.text)]
+    labels = sum(1 for c in cells if lex.is_label(c.text))
+    return len(cells) - labels < labels
 
 
 def row_text(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Text | None:

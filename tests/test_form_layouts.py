@@ -599,3 +599,11 @@ def test_dates_keep_the_precision_they_were_written_in(tmp_path):
     assert (form.om_start_date.value, form.om_start_date.precision) == (dt.date(2005, 1, 1), "year")
     assert (form.si_cert_valid_until.value, form.si_cert_valid_until.precision) == (dt.date(2014, 12, 31), "month")
     assert (form.fill_date.value, form.fill_date.precision) == (dt.date(2012, 5, 20), "day")
+
+
+def test_two_places_naming_different_people_for_one_role_are_a_warning(tmp_path):
+    form = _form(tmp_path, "two", [["企业名称", COMPANY]],
+                 [["类别", "姓名", "职称", "从事IT企业管理年限"], ["主要负责人", "任勇", "高级工程师", "13年"]],
+                 [["主要负责人姓名", "王五", "职称", "工程师"]])
+    assert [p.name.value for p in form.key_persons] == ["任勇"]
+    assert form.warnings == ["表3：主要负责人填为「王五」，表2填为「任勇」，两处不一致"]
