@@ -7,7 +7,8 @@ Nothing here is fitted to one layout; the vocabularies are the rules' (``labels.
   (``labels.roster_columns``, matched by meaning with ``extractors.text.match_label``), in any order
   and among any other columns; it must name 姓名 and 身份证号 and at least ``header_min_fields`` fields
   (a majority). Under a merged group heading (学历情况 over 学历 | 专业) the sub-heading names the
-  column; a column without one keeps the heading above it.
+  column; a column without one keeps the heading above it, and so does the group's first column when
+  its sub-heading names no field (职称 over 名称 | 取得时间), below any column's own claim.
 - below it a row is a person when its 身份证号 cell holds an identifier (15 or 18 characters, give or
   take one), or, while the table lasts, a name (no digits, not a label, not a footer) with something
   else of a person (a field, a 序号): a text alone in the name column is a group heading;
@@ -64,8 +65,10 @@ class TableRows:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rank(found: LabelMatch) -> tuple[bool, int]:
-    return found.exact, len(found.term)
+def _rank(found: LabelMatch, inherited: bool) -> tuple[bool, bool, int]:
+    """A column's claim on its field: its own heading over one inherited from a group heading above, then
+    an exact term, then the longer term."""
+    return not inherited, found.exact, len(found.term)
 
 
 def _heading(text: str, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
@@ -79,15 +82,28 @@ def _heading(text: str, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> 
 
 def header_at(rows: Sequence[Row], r: int, span: int, synonyms: Mapping[str, Sequence[str]],
               rules: Rules) -> Header:
-    """The header of rows ``r`` .. ``r + span - 1`` (0-based): under a group heading the sub-heading counts."""
+    """The header of rows ``r`` .. ``r + span - 1`` (0-based): under a group heading the sub-heading that
+    names a field counts, else the heading above (学历 over 全日制 | 在职: its first column is 学历)."""
     top = rows[r]
     sub = rows[r + 1] if span == 2 else ()
     width = max(len(top), len(sub))
-    labels = tuple((sub[c] if c < len(sub) and sub[c] else top[c] if c < len(top) else "") for c in range(width))
-    found = [_heading(text, synonyms, rules) if text else LabelMatch(None) for text in labels]
+    above = [top[c] if c < len(top) else "" for c in range(width)]
+    below = [sub[c] if c < len(sub) else "" for c in range(width)]
+    labels = tuple(below[c] or above[c] for c in range(width))
+    found: list[LabelMatch] = []
+    inherited: list[bool] = []
+    for c in range(width):
+        own = _heading(below[c], synonyms, rules) if below[c] else LabelMatch(None)
+        if own.key or not above[c]:
+            found.append(own)
+            inherited.append(False)
+        else:  # no sub-heading (a heading merged down two rows), or one that names no field: the heading above
+            found.append(_heading(above[c], synonyms, rules))
+            inherited.append(bool(below[c]))
     columns: dict[str, int] = {}
     for c, m in enumerate(found):
-        if m.key and (m.key not in columns or _rank(m) > _rank(found[columns[m.key]])):
+        if m.key and (m.key not in columns
+                      or _rank(m, inherited[c]) > _rank(found[columns[m.key]], inherited[columns[m.key]])):
             columns[m.key] = c
     seq_words = rules.labels.roster_layout.seq_column
     seq = next((c for c, text in enumerate(labels) if text and match_label(text, {"seq": seq_words}, rules).key), None)

@@ -69,7 +69,8 @@ EXTRA = {"gender": ("性别", ["男", "女", "女", "女", "男", "男"]),
          "kind": ("证件类型", ["身份证"] * 6),
          "address": ("身份证住址", ["南京市玄武区某路1号"] * 6),  # names 身份证 too: the 身份证号 column must win
          "remark": ("备注", ["", "兼职", "", "", "外聘", ""]),
-         "titledate": ("取得时间", ["2008.12", "2009.06", "", "2010.03", "2007.09", "2001.12"])}
+         "titledate": ("取得时间", ["2008.12", "2009.06", "", "2010.03", "2007.09", "2001.12"]),
+         "school": ("毕业院校", ["东南大学", "南京邮电学院", "南京大学", "某某电子工业学校", "河海大学", "东南大学"])}
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Layout:
     extra_first: bool = False  # ... or before them
     seq: str | None = "序号"  # the 序号 heading, or no 序号 column
     title_rows: int = 0  # 0: none; 1: a merged title; 2: and a 填报单位 row; more: notes under the title
-    two_row: bool = False  # group headings over sub-headings (学历情况 over 学历 | 专业)
+    two_row: bool | str = False  # group headings over sub-headings (学历情况 over 学历 | 专业), or "field_over_kinds"
     blank_between: tuple[int, ...] = ()  # a blank row after these people (1-based)
     groups: bool = False  # department rows and 小计 rows between the people
     years_text: bool = False  # 8年 rather than 8
@@ -104,6 +105,9 @@ LAYOUTS = {
     "split_over_two_sheets": Layout(split=3, title_rows=1, footer=("total",)),
     "formatted_blank_and_numbered_empty_rows": Layout(words="levels", formatted_blank=6, numbered_empty=10,
                                                       footer=("signatures",)),
+    "field_heading_over_kinds": Layout(two_row="field_over_kinds", words="levels", seq="No.", footer=("date",),
+                                       order=("name", "id", "edu", "school", "spec", "title", "titledate", "post",
+                                              "years")),
     "group_headings_in_the_name_column": Layout(groups=True, seq=None, words="citizen", footer=("total",)),
     "groups_subtotals_blank_rows": Layout(groups=True, blank_between=(1, 4), years_text=True, footer=("grand_total",)),
     "notes_above_header": Layout(words="formal", title_rows=9, extra=("birth", "address"), extra_first=True,
@@ -167,6 +171,11 @@ def _footer(kind: str, width: int, name_col: int, seq_col: int | None) -> list[l
 
 def _columns(lay: Layout) -> list[str]:
     person = list(lay.order)
+    if lay.two_row == "field_over_kinds":  # the field's own value first under its heading: 职称 over 名称 | 取得时间
+        for field, detail in (("title", "titledate"), ("edu", "school")):
+            if detail in person:
+                person.remove(detail)
+                person.insert(person.index(field) + 1, detail)
     cols = [*lay.extra, *person] if lay.extra_first else [*person, *lay.extra]
     return (["seq"] if lay.seq else []) + cols
 
@@ -194,7 +203,13 @@ def _header(ws, lay: Layout, cols: list[str], top: int) -> int:
         for c, col in enumerate(cols, 1):
             ws.cell(top, c, _heading(lay, col)).border = _BOX
         return top
+    # a group heading over the fields' headings (学历情况 over 学历 | 专业), or a field's own heading over
+    # sub-headings that name no field (学历 over 全日制教育 | 在职教育, 职称 over 名称 | 取得时间)
     groups = {"edu": "学历情况", "spec": "学历情况", "title": "职称情况", "titledate": "职称情况"}
+    subs: dict[str, str] = {}
+    if lay.two_row == "field_over_kinds":
+        groups = {"edu": "学历", "school": "学历", "title": "职称", "titledate": "职称"}
+        subs = {"edu": "全日制教育", "title": "名称"}
     c = 1
     while c <= len(cols):
         col = cols[c - 1]
@@ -211,7 +226,8 @@ def _header(ws, lay: Layout, cols: list[str], top: int) -> int:
         if span > 1:
             ws.merge_cells(start_row=top, start_column=c, end_row=top, end_column=c + span - 1)
         for k in range(span):
-            ws.cell(top + 1, c + k, _heading(lay, cols[c + k - 1]))
+            sub = cols[c + k - 1]
+            ws.cell(top + 1, c + k, subs.get(sub) or _heading(lay, sub))
         c += span
     return top + 1
 
@@ -324,14 +340,15 @@ def test_every_layout_gives_the_same_people(tmp_path, name):
 def _random_layout(seed: int) -> Layout:
     """A layout mixing the options above at random (seeded: the same layout on every run)."""
     rnd = random.Random(seed)
-    order = list(FIELDS) + (["titledate"] if rnd.random() < 0.3 else [])
+    order = list(FIELDS) + [c for c in ("titledate", "school") if rnd.random() < 0.3]
     rnd.shuffle(order)
     extras = rnd.sample(["gender", "birth", "phone", "kind", "address", "remark"], rnd.randint(0, 3))
     footers = rnd.sample(["total", "grand_total", "signatures", "trap", "stamp", "date", "note", "note_lines",
                           "nothing_below", "empty_below", "blank_end"], rnd.randint(0, 4))
     return Layout(words=rnd.choice(sorted(WORDS)), order=tuple(order), extra=tuple(extras),
                   extra_first=rnd.random() < 0.3, seq=rnd.choice(["序号", "序 号", "No.", None]),
-                  title_rows=rnd.choice([0, 1, 2, 4, 9]), two_row=rnd.random() < 0.4,
+                  title_rows=rnd.choice([0, 1, 2, 4, 9]),
+                  two_row=rnd.choice([False, False, False, True, "field_over_kinds"]),
                   blank_between=tuple(rnd.sample(range(1, 6), rnd.randint(0, 2))), groups=rnd.random() < 0.2,
                   years_text=rnd.random() < 0.5, footer=tuple(footers), formatted_blank=rnd.choice([0, 0, 5]),
                   numbered_empty=rnd.choice([0, 0, 8]), sheet_before=rnd.random() < 0.3,
