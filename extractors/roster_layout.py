@@ -49,6 +49,7 @@ class Header:
     labels: tuple[str, ...] = ()  # per column: its heading as written (the sub-heading under a group)
     first: int = 0
     seq: int | None = None  # 0-based column of 序号
+    ties: tuple[str, ...] = ()  # fields two columns name equally well (the first is read, with a warning)
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -101,14 +102,21 @@ def header_at(rows: Sequence[Row], r: int, span: int, synonyms: Mapping[str, Seq
             found.append(_heading(above[c], synonyms, rules))
             inherited.append(bool(below[c]))
     columns: dict[str, int] = {}
+    ties: set[str] = set()
     for c, m in enumerate(found):
-        if m.key and (m.key not in columns
-                      or _rank(m, inherited[c]) > _rank(found[columns[m.key]], inherited[columns[m.key]])):
+        if not m.key:
+            continue
+        best = columns.get(m.key)
+        rank = _rank(m, inherited[c])
+        if best is None or rank > _rank(found[best], inherited[best]):
             columns[m.key] = c
+            ties.discard(m.key)
+        elif rank == _rank(found[best], inherited[best]):
+            ties.add(m.key)
     seq_words = rules.labels.roster_layout.seq_column
     seq = next((c for c, text in enumerate(labels) if text and match_label(text, {"seq": seq_words}, rules).key), None)
     return Header(row=r + span, columns=columns, keys=tuple(m.key for m in found), labels=labels, first=r + 1,
-                  seq=seq)
+                  seq=seq, ties=tuple(sorted(ties)))
 
 
 def find_header(rows: Sequence[Row], synonyms: Mapping[str, Sequence[str]], required: set[str],
@@ -208,6 +216,10 @@ def table_rows(rows: Sequence[Row], header: Header, rules: Rules) -> TableRows:
     layout = rules.labels.roster_layout
     name_idx, id_idx = header.columns.get("name"), header.columns.get("id_number")
     out = TableRows()
+    for key in header.ties:  # two columns name one field equally well (全日制学历, 在职学历): no guess kept silent
+        named = "、".join(f"「{t}」" for t, k in zip(header.labels, header.keys, strict=True) if k == key)
+        field_name = rules.labels.roster_columns[key][0]
+        out.warnings.append(f"表头{named}都可作为{field_name}列，读入了「{header.labels[header.columns[key]]}」，需人工核实")
     body = True  # the table lasts: a row with a name and no identifier is still a person
     other_table = False  # a different table's header below this one's end: nothing more is ours
     blank_from: int | None = None

@@ -482,3 +482,15 @@ def test_the_dashboard_reads_a_row_under_a_two_row_header_with_its_sub_headings(
     assert cells["学历"] == "硕士研究生" and cells["专业"] == "软件工程" and cells["取得时间"] == ""
     masked = dict(zip(row.headers, row.masked().values, strict=True))
     assert masked["身份证号"] == _id(13)[:4] + "*" * 10 + _id(13)[-4:] and masked["姓名"].startswith("阿*")
+
+
+def test_two_columns_naming_one_field_equally_is_read_with_a_warning(tmp_path):
+    """全日制学历 and 在职学历 both name 学历: the first is read, and the record says so (never a silent guess);
+    an exact heading wins over a qualified one without a warning (学历 over 第一学历)."""
+    tied = _book(tmp_path, [["姓名", "身份证号", "全日制学历", "在职学历", "职称"],
+                            ["张伟", _id(11), "大专", "本科", "工程师"]]).record
+    assert isinstance(tied, RosterRecord) and tied.rows[0].education_raw == "大专"
+    assert any("「全日制学历」、「在职学历」" in w for w in tied.warnings)
+    exact = _book(tmp_path, [["姓名", "身份证号", "第一学历", "学历", "职称"],
+                             ["张伟", _id(11), "大专", "本科", "工程师"]], name="y.xlsx").record
+    assert isinstance(exact, RosterRecord) and exact.rows[0].education_raw == "本科" and not exact.warnings
