@@ -163,7 +163,15 @@ class Discrepancy(_Record):
 class Applicant(_Record):
     id: str
     name: str | None = None
-    credit_code: str | None = None
+    credit_code: str | None = Field(default=None, description="统一社会信用代码 (GB 32100), from the form")
+    registration_number: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="营业执照注册号 (15 digits), when the form gives one (2012 forms; the key is absent otherwise)",
+    )
+    organization_code: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="组织机构代码 (GB 11714, 12345678-9), when the form gives one (the key is absent otherwise)",
+    )
     recommending_authority: str | None = Field(default=None, description="推荐单位, from the form")
     relaxation_requested: bool = Field(default=False, description="申请放宽条件：是")
 
@@ -184,4 +192,9 @@ class Report(_Record):
     discrepancies: list[Discrepancy] = Field(default_factory=list)
     missing_inputs: list[str] = Field(
         default_factory=list, description="required documents absent or unreadable (why a verdict is incomplete)"
+    )
+    notes: list[str] = Field(
+        default_factory=list, exclude_if=lambda value: not value,
+        description="what the reviewer should know that is no check or discrepancy (a second form not used, a "
+                    "label read where an identifier belongs); the key is absent when there are none",
     )

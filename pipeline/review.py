@@ -64,6 +64,8 @@ def review_documents(
     fiscal_years = rules.fiscal_years(application_date)
     result = evaluate(pairs, fiscal_years, rules, application_date)
     applicant = Applicant(id=packet.applicant_id, name=result.applicant_name, credit_code=result.credit_code,
+                          registration_number=result.registration_number,
+                          organization_code=result.organization_code,
                           recommending_authority=result.recommending_authority,
                           relaxation_requested=result.relaxation_requested)
     report = Report(
@@ -73,6 +75,7 @@ def review_documents(
         application_date=application_date,
         fiscal_years=fiscal_years,
         verdict=result.verdict,
+        notes=result.notes,
         documents=[doc for doc, _ in pairs],
         figures=result.figures,
         checks=result.checks,

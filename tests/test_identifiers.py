@@ -19,9 +19,10 @@ from pipeline.identifiers import (
     normalize_id_number,
     organization_code_check,
 )
-from pipeline.records import FormRecord
+from pipeline.model import Document, DocumentKind
+from pipeline.rules import default_rules
 from tests import records_factory as f
-from tests.test_checks import run
+from tests.test_checks import D, run
 
 
 def _id(body: str) -> str:
@@ -187,7 +188,6 @@ def test_a_label_read_in_the_codes_place_is_not_found_never_a_discrepancy(cell):
     assert any(cell in note and "「统一社会信用代码」" in note and "未找到" in note for note in result.notes)
 
 
-@pytest.mark.skipif("registration_number" not in FormRecord.model_fields, reason="the form reader's own cells")
 def test_the_registration_number_and_organisation_code_cells_are_checked_too():
     reg = _registration_number("11010800123456")
     bad_reg = reg[:-1] + str((int(reg[-1]) + 1) % 10)
@@ -199,3 +199,23 @@ def test_the_registration_number_and_organisation_code_cells_are_checked_too():
     form = f.form(registration_number=f.text("住所"))
     result = run(form=form)
     assert result.discrepancies == [] and any("「住所」" in note for note in result.notes)
+
+
+def test_report_json_carries_the_2012_identifiers_and_the_notes_only_when_there_are_some(tmp_path):
+    """report.json gains applicant.registration_number / organization_code and notes (added keys, absent
+    when empty, so reports without them keep their shape)."""
+    from pipeline.packet import load_packet
+    from pipeline.review import review_documents
+
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "form.docx").write_bytes(b"x")
+    packet = load_packet(tmp_path / "acme")
+    reg, org = _registration_number("11010800123456"), _org_code("60003734")
+    pairs = [(Document(file="form.docx", sha256="0", kind=DocumentKind.APPLICATION_FORM),
+              f.form(credit_code=f.text("住所"), registration_number=f.text(reg), org_code=f.text(org)))]
+    report = review_documents(packet, pairs, D, default_rules()).report.model_dump(mode="json")
+    assert report["applicant"]["registration_number"] == reg and report["applicant"]["organization_code"] == org
+    assert report["applicant"]["credit_code"] is None
+    assert any("「住所」" in note for note in report["notes"])
+    plain = review_documents(packet, [(pairs[0][0], f.form())], D, default_rules()).report.model_dump(mode="json")
+    assert "registration_number" not in plain["applicant"] and "notes" not in plain
