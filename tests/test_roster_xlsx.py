@@ -99,3 +99,21 @@ def test_real_employee_import_template_is_a_roster_of_its_one_example_row():
     assert (row.row, row.seq, row.name, row.id_number) == (2, None, "张三", "123456")
     assert (row.education, row.title_level, row.specialty) == (Education.BACHELOR, TitleLevel.SENIOR, "教育管理")
     assert row.source.cell == "C2" and row.om_years is None
+
+
+def test_a_short_roster_of_names_numbers_and_education_is_a_roster(tmp_path):
+    """What T2 needs and nothing else (序号 | 姓名 | 身份证号 | 学历): read, not an incomplete folder."""
+    folder = tmp_path / "p"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["运维人员名单"])
+    ws.append(["序号", "姓名", "身份证号", "学历"])
+    people = [("张三", "110101199003074514", "本科"), ("李四", "110101198506120012", "大专")]
+    for n, (name, number, education) in enumerate(people, start=1):
+        ws.append([n, name, number, education])
+    wb.save(folder / "x.xlsx")
+    ex = extract(_packet_file(folder, "x.xlsx"), default_rules())
+    assert ex.kind is DocumentKind.STAFF_ROSTER
+    assert [(r.seq, r.name, r.education) for r in ex.record.rows] == [("1", "张三", Education.BACHELOR),
+                                                                    ("2", "李四", Education.COLLEGE)]
