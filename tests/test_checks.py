@@ -325,3 +325,11 @@ def test_declared_ratio_agrees_within_its_written_precision(declared, flagged):
     form = f.form(declared_college_ratio=Ratio(value=Decimal(declared), source=f.FORM_SRC))
     result = run(form=form, roster=f.roster(staff=60, college=45))  # 0.75 exactly
     assert ("college_or_above_ratio" in [d.figure for d in result.discrepancies]) is flagged
+
+
+def test_what_a_reader_warned_of_reaches_the_reviewer_masked():
+    warning = "第7行在表格结束之后，有身份证号110105194912310021，仍按人员读入"
+    roster = f.roster().model_copy(update={"warnings": [warning]})
+    result = run(roster=roster)
+    note = next(n for n in result.notes if n.startswith("roster.xlsx："))
+    assert "仍按人员读入" in note and "110105194912310021" not in note and "1101" in note

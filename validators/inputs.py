@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.masking import mask_text
 from pipeline.model import DocStatus, Document
 from pipeline.records import DocumentRecord, FormRecord, RosterRecord, StatementRecord
 
@@ -23,11 +24,13 @@ class Inputs:
 
 
 def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
-    """The first usable record of each kind (and of each fiscal year); later duplicates are noted."""
+    """The first usable record of each kind (and of each fiscal year); later duplicates are noted, and so is
+    what a reader warned of (an ambiguous label, a breakdown that does not add up): the reviewer sees it."""
     inputs = Inputs()
     for doc, record in pairs:
         if doc.status is not DocStatus.OK or record is None:
             continue
+        inputs.notes.extend(f"{doc.file}：{mask_text(warning)}" for warning in record.warnings)
         if isinstance(record, FormRecord):
             if inputs.form is None:
                 inputs.form, inputs.form_file = record, doc.file
