@@ -11,7 +11,7 @@ may sit inside a larger one: the rows around it are read as labelled cells.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -162,8 +162,10 @@ def _mostly_labels(grid: Grid, lex: Lexicon, r: int) -> bool:
     return len(cells) - labels < labels
 
 
-def row_text(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Text | None:
-    """A text cell of the row; an explicit none (无, —) or an empty cell of a filled row is noted in ``stated``."""
+def _filled_cells(ctx: Context, table: Table, r: int, key: str,
+                  stated: dict[str, Source]) -> Iterator[tuple[Column, GridCell]]:
+    """The row's cells of ``key``'s columns that hold something; an explicit none (无, —) or an empty cell of
+    a filled row is noted in ``stated`` instead (and taken off again once a cell yields a value)."""
     for column in table.columns.get(key, []):
         cell = table.grid.cell(r, column.col)
         if cell is None:
@@ -171,19 +173,19 @@ def row_text(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Sou
         if ctx.lex.is_blank(cell.text) or ctx.lex.is_none(cell.text):
             stated.setdefault(key, ctx.src(table.grid, cell))
             continue
+        yield column, cell
+
+
+def row_text(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Text | None:
+    """A text cell of the row (see ``_filled_cells`` for an explicit none)."""
+    for _, cell in _filled_cells(ctx, table, r, key, stated):
         stated.pop(key, None)
         return Text(value=cell.text, source=ctx.src(table.grid, cell))
     return None
 
 
 def row_money(ctx: Context, table: Table, r: int, key: str, stated: dict[str, Source]) -> Money | None:
-    for column in table.columns.get(key, []):
-        cell = table.grid.cell(r, column.col)
-        if cell is None:
-            continue
-        if ctx.lex.is_blank(cell.text) or ctx.lex.is_none(cell.text):
-            stated.setdefault(key, ctx.src(table.grid, cell))
-            continue
+    for column, cell in _filled_cells(ctx, table, r, key, stated):
         unit = column.unit if column.unit is not None else ctx.table_unit(table.grid)
         amount = try_amount(cell.text, unit)
         if amount is None:
