@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from .layouts import form_word
 from .money import digits_fullwidth, number_text, upper_cn
 from .params import FormLayout
 
@@ -35,7 +36,16 @@ LABELS = {
 
 
 def label(lay: FormLayout, key: str) -> str:
+    if lay.words is not None:
+        return form_word(lay, key)
     return LABELS[key][lay.synonyms]
+
+
+def word(lay: FormLayout, key: str, usual: str) -> str:
+    """A table heading: ``usual`` unless the layout draws its wordings (``layouts.FORM_WORDS``)."""
+    if lay.words is None:
+        return usual
+    return form_word(lay, key)
 
 
 def unit_label(lay: FormLayout, key: str, unit: str | None = None) -> str:
@@ -60,6 +70,10 @@ def date_text(lay: FormLayout, d: date) -> str:
         return d.isoformat()
     if lay.date_style == "dot":
         return f"{d:%Y.%m.%d}"
+    if lay.date_style == "dot1":
+        return f"{d.year}.{d.month}.{d.day}"
+    if lay.date_style == "slash":
+        return f"{d:%Y/%m/%d}"
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -79,4 +93,33 @@ def period(lay: FormLayout, start: date, end: date) -> list[str]:
         return [date_text(lay, start), date_text(lay, end)]
     if lay.date_style == "cn":
         return [f"{start.year}年{start.month}月至{end.year}年{end.month}月"]
+    if lay.date_style == "dot1":
+        return [f"{start.year}.{start.month}-{end.year}.{end.month}"]
+    if lay.date_style == "slash":
+        return [f"{start:%Y/%m}-{end:%Y/%m}"]
     return [f"{start:%Y.%m}-{end:%Y.%m}"]
+
+
+_HANZI = dict(zip("0123456789", "〇一二三四五六七八九", strict=True))
+
+
+def small_hanzi(n: int) -> str:
+    """1..99 in Chinese numerals: 9 -> 九, 12 -> 十二, 20 -> 二十."""
+    tens, ones = divmod(n, 10)
+    return ((("" if tens == 1 else _HANZI[str(tens)]) + "十") if tens else "") + (_HANZI[str(ones)] if ones else "")
+
+
+def year_text(lay: FormLayout, y: int) -> str:
+    """A year in the revenue table: 2009年, 2009年度, 2009, 二〇〇九年."""
+    if lay.year_label == "hanzi":
+        return "".join(_HANZI[c] for c in str(y)) + "年"
+    return f"{y}{lay.year_label}"
+
+
+def years_text(lay: FormLayout, n: int) -> str:
+    """A key person's years: 9年, 9, 九年."""
+    if lay.persons_years == "digits":
+        return str(n)
+    if lay.persons_years == "hanzi":
+        return f"{small_hanzi(n)}年"
+    return f"{n}年"

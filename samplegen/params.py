@@ -143,6 +143,16 @@ class FormLayout:
     date_style: str = "cn"        # cn | iso | dot
     capital_in_words: bool = False  # 注册资本 as 人民币伍仟万元整
     tool_with_number: bool = False  # project tool cell also names the 登记号
+    # --- the layout fuzzer's axes (samplegen/layouts.py); the defaults write the layouts above ---
+    words: int | None = None      # labels drawn per key from layouts.FORM_WORDS with this seed (None: synonyms)
+    label_deco: str = ""          # "" | spaced (企 业 名 称) | numbered (1、) | star (*) | colon (：)
+    pairs_per_row: int = 0        # pairs a row for 2col/4col/6col/inline (0: the kv style's own)
+    year_label: str = "年"        # how a year is written in the revenue table: 年 | 年度 | "" | hanzi
+    revenue_unit: str = ""        # "" (as unit_style says) | cell | header | caption | note
+    persons_years: str = "nian"   # key persons' years: nian (9年) | digits | hanzi (九年)
+    project_order: tuple[str, ...] = ()   # the project table's columns in this order (() for the usual)
+    seq: bool = True              # 序号 columns in the project and software tables
+    footer: bool = False          # 填表人 / 审核人 lines under the form
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,14 @@ class StatementLayout:
     bs_cols: tuple[str, str] = ("期末余额", "年初余额")
     om_label: str = "运维服务"
     bs_two_pages: bool = False
+    # --- the revenue note's layout (samplegen/layouts.py); the defaults write today's note ---
+    note_title: str = "（一）营业收入和营业成本"
+    note_caption: str | None = "1. 营业收入按业务类别列示"
+    note_periods: tuple[str, str] | None = None   # None: the income statement's columns
+    note_unit: str | None = None                  # None: the statements' unit
+    note_unit_place: str = "line"                 # line (单位：元 under the caption) | title | header
+    note_cost: str | None = None                  # None | pairs (收入 and 成本 under each period)
+    note_line_label: str = "{}"                   # a business line's label: "{}", "{n}、{}", "（{n}）{}"
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,14 @@ class RosterLayout:
     title_rows: int = 2
     blank_after: tuple[int, ...] = ()
     total_row: bool = True
+    # --- the layout fuzzer's axes (samplegen/layouts.py); the defaults write the layouts above ---
+    words: int | None = None      # headings drawn per column from layouts.ROSTER_WORDS with this seed
+    order: tuple[str, ...] = ()   # the person's columns in this order (() for the header's own)
+    extra: tuple[str, ...] = ()   # extra columns (layouts.ROSTER_EXTRA) after the person's columns
+    seq: str | None = "序号"      # the 序号 heading, or no 序号 column
+    years_text: bool = False      # 8年 rather than 8
+    footer: tuple[str, ...] = ()  # rows under the people: signatures | note | date
+    summary_sheet: bool = False   # a 汇总 sheet after the roster
 
 
 @dataclass(frozen=True)

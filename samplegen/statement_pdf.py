@@ -15,7 +15,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from . import statement_rows as rows
 from .money import number_text
 from .opinion_text import cn_date, opinion_paragraphs
-from .params import Applicant
+from .params import Applicant, StatementLayout
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -94,25 +94,61 @@ def _income(a: Applicant, year: int) -> list:
             _grid(data, (230, 120, 120)), PageBreak()]
 
 
+def _note_table(lay: StatementLayout, year: int, head: str, cur: list[tuple[str, Decimal]],
+                pri: list[tuple[str, Decimal]], unit: str, costs: tuple[Decimal, Decimal]) -> Table:
+    """The note's table: income only under each period, or income and cost under each (``note_cost``:
+    pairs as a two-level header, one-line as 本期收入 本期成本 …)."""
+    periods = tuple(p.format(year=year, prior=year - 1) for p in lay.note_periods or lay.is_cols)
+    suffix = f"（{unit}）" if lay.note_unit_place == "header" else ""
+    body = []
+    lines = [(label, v, b) for (label, v), (_, b) in zip(cur, pri, strict=True)]
+    for n, (label, value, before) in enumerate(lines, 1):
+        shown = label if label == "合计" else lay.note_line_label.format(label, n=n)
+        row = [shown, number_text(value, unit)]
+        if lay.note_cost:
+            row.append(number_text(value * costs[0], unit))
+        row.append(number_text(before, unit))
+        if lay.note_cost:
+            row.append(number_text(before * costs[1], unit))
+        body.append(row)
+    if lay.note_cost is None:
+        return _grid([[head, *(p + suffix for p in periods)], *body], (230, 120, 120))
+    widths = (115, 90, 90, 90, 90)
+    if lay.note_cost == "one-line":  # long headings in a small font, so none runs into its neighbour
+        header = [head, *(f"{p}{w}{suffix}" for p in periods for w in ("收入", "成本"))]
+        table = _grid([header, *body], widths)
+        table.setStyle(TableStyle([("FONT", (0, 0), (-1, 0), FONT, 7.5), ("LEFTPADDING", (0, 0), (-1, 0), 2),
+                                   ("RIGHTPADDING", (0, 0), (-1, 0), 2)]))
+        return table
+    table = _grid([[head, periods[0] + suffix, "", periods[1] + suffix, ""], ["", "收入", "成本", "收入", "成本"],
+                   *body], widths)
+    table.setStyle(TableStyle([("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (2, 0)), ("SPAN", (3, 0), (4, 0))]))
+    return table
+
+
 def _notes(a: Applicant, year: int) -> list:
     lay, audit, f = a.layout.statement, a.audits[year], a.facts
     now, before = a.finances[year], a.finances[year - 1]
+    unit = lay.note_unit or lay.unit
     intro = (f"{f.name}（以下简称“公司”）成立于{f.founded.year}年{f.founded.month}月{f.founded.day}日，"
              f"注册资本人民币{number_text(f.registered_capital, '万元')}万元，"
              "主要从事计算机信息系统集成、软件开发及信息系统运行维护服务。")
+    title = lay.note_title + (f"（单位：{unit}）" if lay.note_unit_place == "title" else "")
     story = [Paragraph("财务报表附注（节选）", _HEAD), Paragraph("一、公司基本情况", _SUB),
-             Paragraph(intro, _BODY), Paragraph("五、财务报表主要项目注释", _SUB),
-             Paragraph("（一）营业收入和营业成本", _PLAIN)]
+             Paragraph(intro, _BODY), Paragraph("五、财务报表主要项目注释", _SUB), Paragraph(title, _PLAIN)]
     if audit.om_in_notes:
         cur, pri = rows.revenue_note_rows(now, lay.om_label), rows.revenue_note_rows(before, lay.om_label)
-        head, title = "业务类别", "1. 营业收入按业务类别列示"
+        head, caption = "业务类别", lay.note_caption
     else:
         cur, pri = ([("主营业务收入", y.total_revenue), ("其他业务收入", Decimal(0)),
                      ("合计", y.total_revenue)] for y in (now, before))
-        head, title = "项目", "1. 营业收入"
-    table = [[head, *lay.is_cols], *_amount_rows(list(cur), list(pri), lay.unit)]
-    return [*story, Paragraph(title, _PLAIN), Paragraph(f"单位：{lay.unit}", _PLAIN),
-            _grid(table, (230, 120, 120))]
+        head, caption = "项目", "1. 营业收入"
+    if caption:
+        story.append(Paragraph(caption, _PLAIN))
+    if lay.note_unit_place == "line":
+        story.append(Paragraph(f"单位：{unit}", _PLAIN))
+    costs = (now.cost_ratio, before.cost_ratio)
+    return [*story, _note_table(lay, year, head, list(cur), list(pri), unit, costs)]
 
 
 def _page_number(canvas, doc) -> None:
