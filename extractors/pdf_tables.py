@@ -271,6 +271,8 @@ def read_section(lines: Iterable[Line], vocab: Vocabulary, rules: Rules) -> Sect
 def split_line(line: Line, header: Header, unit: Decimal | None, vocab: Vocabulary, rules: Rules) -> list[Item]:
     """One ``Item`` per pane: the label text left of the pane's columns and the amounts under its columns."""
     items = [Item(line, "") for _ in header.panes]
+    if not header.panes or not all(header.panes):  # overlapping header texts may give no column: nothing to split by
+        return items
     labels: list[list[str]] = [[] for _ in header.panes]
     starts = [min(c.x0 for c in pane) for pane in header.panes]
     ends = [max(c.x1 for c in pane) for pane in header.panes]
@@ -279,7 +281,7 @@ def split_line(line: Line, header: Header, unit: Decimal | None, vocab: Vocabula
     for seg in _segments(line, vocab):
         if is_blank_amount(seg.text):
             continue
-        if vocab.is_note_ref(seg.text):
+        if vocab.is_note_ref(seg.text) and values:
             p, col = min(values, key=lambda pc: abs(pc[1].center - seg.center))
             if labels[p] and seg.bbox[2] < col.center:
                 continue  # a note reference after the label, left of the amounts (no 附注 column over it)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.pdf_pages import Line
-from extractors.pdf_tables import CURRENT, NOTE, PRIOR, Vocabulary, label_key, read_section
+from extractors.pdf_tables import CURRENT, NOTE, PRIOR, Header, Vocabulary, label_key, read_section, split_line
 from pipeline.rules import default_rules
 
 HAN, DIGIT = 10.0, 5.0  # character widths
@@ -161,3 +161,14 @@ def test_note_reference_run_into_the_amount_is_split_at_the_wider_gap():
     # digits evenly spaced are one number, however malformed: no split, no amount
     even = line([(60, "实收资本（或股本）", "l"), (350, "53749,477,334.00", "r")], 140)
     assert read_section([head, even], Vocabulary(rules), rules).find(["实收资本（或股本）"]) is None
+
+
+def test_a_header_with_no_usable_column_splits_no_row_and_never_crashes():
+    """Header texts drawn over each other (a heading wider than its cell) can leave a header with no
+    column: the rows are then not split, rather than the document failing (IndexError in split_line)."""
+    rules = default_rules()
+    head = line([(60, "项目", "l"), (300, "本期金额收入（万元）", "c")], 100)
+    row = line([(60, "运维服务", "l"), (330, "1,000.00", "r")], 120)
+    for panes in ((), ((),)):
+        items = split_line(row, Header(head, panes), None, Vocabulary(rules), rules)
+        assert len(items) == len(panes) and not any(item.label or item.values for item in items)
