@@ -193,7 +193,11 @@ class Lexicon:
         starts: list[tuple[int, int]] = []  # (label start, colon)
         previous = 0
         for colon in colons:
-            cut = self._label_start(text[previous:colon])
+            segment = text[previous:colon]
+            # before the first colon, a whole label with its qualifiers (企业成立日期：…) is the label; later
+            # segments begin with the previous label's value, so there the label is looked for at the end
+            whole = previous == 0 and segment.strip() and self.read(segment).is_label
+            cut = len(segment) - len(segment.lstrip()) if whole else self._label_start(segment)
             if cut is not None:
                 year = _YEAR_BEFORE.search(text[previous:previous + cut])  # 2011年|营业收入：the year is the label's
                 starts.append((previous + (year.start() if year else cut), colon))
@@ -211,9 +215,11 @@ class Lexicon:
         if not stripped.strip():
             return None
         tail = max(0, len(stripped) - 24)
-        for at in range(tail, len(stripped)):  # the longest suffix that is a term exactly
+        for at in range(tail, len(stripped)):  # the longest suffix that is a term exactly ...
             if not stripped[at].isspace() and self.read(stripped[at:]).exact:
-                return at
+                word = max(stripped.rfind(space, 0, at) for space in " \t\u3000") + 1
+                # ... with the qualifiers of its word (某公司 公司注册日期：the label is 公司注册日期)
+                return word if word < at and self.read(stripped[word:]).is_label else at
         for m in re.finditer(r"\S+", stripped):  # else the longest suffix from a word boundary that is a label
             if m.start() >= tail and self.read(stripped[m.start():]).is_label:
                 return m.start()

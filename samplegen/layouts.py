@@ -139,11 +139,6 @@ UNITS = ("元", "万元")
 # Variants left out because a reader gets them wrong: (kind, field, value) -> the bug. Listed in the report
 # of the issue; a variant comes back once its reader is fixed.
 EXCLUDED: dict[tuple[str, str, object], str] = {
-    # extractors (form_pairs): a label with qualifier characters is not read in a ``label：value`` cell,
-    # though the same label in its own cell and the plain term before a colon are. Minimal case: a cell
-    # 企业成立日期：2002-04-18 (or 公司注册日期：2002-04-18) gives no founded_date; 成立日期：2002-04-18 does.
-    ("form", "inline_word", "企业成立日期"): "qualified label before a colon in one cell not read",
-    ("form", "inline_word", "公司注册日期"): "qualified label before a colon in one cell not read",
     # extractors (revenue_note): income and cost headed on one line with the unit in each heading in 万元
     # (本期金额收入（万元） 本期金额成本（万元） 上期金额收入（万元） 上期金额成本（万元）) gives "no revenue
     # breakdown by business line"; the same headings with （元）, or 万元 on a line of its own or in the

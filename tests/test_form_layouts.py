@@ -607,3 +607,13 @@ def test_two_places_naming_different_people_for_one_role_are_a_warning(tmp_path)
                  [["主要负责人姓名", "王五", "职称", "工程师"]])
     assert [p.name.value for p in form.key_persons] == ["任勇"]
     assert form.warnings == ["表3：主要负责人填为「王五」，表2填为「任勇」，两处不一致"]
+
+
+def test_a_qualified_label_and_its_value_in_one_cell_are_read(tmp_path):
+    """企业成立日期：2002-04-18 in one cell (found by the layout fuzzer): the whole qualified label is the
+    label, and a qualified label after another pair's value keeps its qualifier (某公司 公司注册日期：…)."""
+    form = _form(tmp_path, "inline", [["企业名称：北京睿服信息技术有限公司", "企业成立日期：2002-04-18"]],
+                 paragraphs=("注册资本：5,000万元 公司注册日期：2002年4月18日",))
+    assert form.company_name is not None and form.company_name.value == "北京睿服信息技术有限公司"
+    assert form.founded_date is not None and form.founded_date.value == dt.date(2002, 4, 18)
+    assert form.registered_capital is not None and form.registered_capital.value == Decimal("50000000")
