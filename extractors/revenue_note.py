@@ -398,7 +398,12 @@ class _Reader:
                 caption.append(line)
                 note_unit = note_unit or _unit(line.text, self.rules)
                 continue
-            item = split_line(line, table.header, table.unit or is_unit, self.vocab, self.rules)[0]
+            items = split_line(line, table.header, table.unit or is_unit, self.vocab, self.rules)
+            if not items:  # a header that names no usable column (its texts drawn over each other)
+                table.closed = True
+                caption.append(line)
+                continue
+            item = items[0]
             if not item.values and table.rows and self._heading(item.label):
                 table.closed = True  # a heading after the rows: the table has ended
                 caption.append(line)
