@@ -66,6 +66,14 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_batch_rules.py::test_batch_cli_flags_a_roster_copied_into_another_applicant": ("prefect",),
     # attachments scanned (image-only PDFs), read through the OCR pipeline
     "tests/test_classify_attachments.py::test_scanned_attachment_is_its_kind": ("ocr",),
+    # the layout fuzzer: one scenario (app-01) in the fast tier, the others and whole packets in the slow one
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-07-form]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-07-roster]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-07-statement]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-13-form]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-13-roster]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_every_fuzzed_layout_reads_to_the_same_record[app-13-statement]": ("slow",),
+    "tests/test_samplegen_layouts.py::test_fuzzed_packets_get_the_oracles_verdict_and_check_statuses": ("slow",),
     # the scanned sample packet
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-21]": ("ocr",),
     # seconds each for a reason of their own: the whole sample set generated, documents read in
@@ -81,7 +89,25 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_hostile_inputs.py::test_hostile_file_is_the_same_error_isolated": ("slow",),
     "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
 }
+# a parameter value -> marks: the statement tests run on both position engines, the rules' default
+# (pdfplumber) in the fast tier and pdfium beside it in the slow one
+PARAM_MARKS: dict[str, tuple[str, ...]] = {
+    "pdfium": ("slow",),
+}
 NEEDS_SLOW = {"prefect", "postgres", "browser", "ocr"}
+
+
+def _params(item) -> set[str]:
+    callspec = getattr(item, "callspec", None)
+    return {str(v) for v in callspec.params.values()} if callspec else set()
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The fast tier does not even import the modules that are slow as a whole (Prefect's server, OCR)."""
+    marks = set(MODULE_MARKS.get(collection_path.stem, ()))
+    if config.getoption("markexpr", "") == "not slow" and ("slow" in marks or marks & NEEDS_SLOW):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,6 +117,8 @@ def pytest_collection_modifyitems(config, items):
         for name in getattr(item, "fixturenames", ()):
             marks.update(FIXTURE_MARKS.get(name, ()))
         marks.update(TEST_MARKS.get(item.nodeid, TEST_MARKS.get(item.nodeid.split("[")[0], ())))
+        for value in _params(item):
+            marks.update(PARAM_MARKS.get(value, ()))
         if marks & NEEDS_SLOW:
             marks.add("slow")
         for mark in sorted(marks):
