@@ -235,32 +235,31 @@ def record(model: type[M], data: Mapping[str, object], stated: dict[str, Source]
 # --- projects and software ------------------------------------------------------------------------
 
 
-def projects(ctx: Context, tables: list[Table]) -> list[Project]:
-    out: list[Project] = []
+def _named_rows(ctx: Context, tables: list[Table]) -> Iterator[tuple[Table, int, Text, dict[str, Source]]]:
+    """The body rows that name an item (not a 合计 row, not a label), with a fresh ``stated`` for its nones."""
     for table in tables:
         for r in table.body:
-            stated: dict[str, Source] = {}
             name = row_text(ctx, table, r, "name", {})
-            if name is None or ctx.lex.is_total(name.value) or ctx.lex.is_label(name.value):
-                continue
-            start, end = _period(ctx, table, r)
-            data = {"name": name, "client": row_text(ctx, table, r, "client", stated),
-                    "amount": row_money(ctx, table, r, "amount", stated), "start": start, "end": end,
-                    "tool": row_text(ctx, table, r, "tool", stated)}
-            stated = {k: v for k, v in stated.items() if k in ("client", "amount", "tool")}
-            out.append(record(Project, data, stated))
+            if name is not None and not ctx.lex.is_total(name.value) and not ctx.lex.is_label(name.value):
+                yield table, r, name, {}
+
+
+def projects(ctx: Context, tables: list[Table]) -> list[Project]:
+    out: list[Project] = []
+    for table, r, name, stated in _named_rows(ctx, tables):
+        start, end = _period(ctx, table, r)
+        data = {"name": name, "client": row_text(ctx, table, r, "client", stated),
+                "amount": row_money(ctx, table, r, "amount", stated), "start": start, "end": end,
+                "tool": row_text(ctx, table, r, "tool", stated)}
+        stated = {k: v for k, v in stated.items() if k in ("client", "amount", "tool")}
+        out.append(record(Project, data, stated))
     return out
 
 
 def software(ctx: Context, tables: list[Table]) -> list[SoftwareCopyright]:
     out: list[SoftwareCopyright] = []
-    for table in tables:
-        for r in table.body:
-            stated: dict[str, Source] = {}
-            name = row_text(ctx, table, r, "name", {})
-            if name is None or ctx.lex.is_total(name.value) or ctx.lex.is_label(name.value):
-                continue
-            data = {"name": name, "number": row_text(ctx, table, r, "number", stated),
-                    "holder": row_text(ctx, table, r, "holder", stated)}
-            out.append(record(SoftwareCopyright, data, stated))
+    for table, r, name, stated in _named_rows(ctx, tables):
+        data = {"name": name, "number": row_text(ctx, table, r, "number", stated),
+                "holder": row_text(ctx, table, r, "holder", stated)}
+        out.append(record(SoftwareCopyright, data, stated))
     return out
