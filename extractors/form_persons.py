@@ -25,6 +25,7 @@ from extractors.docx_grid import Grid, GridCell
 from extractors.form_pairs import Pair
 from extractors.form_tables import Context, Table, find_tables, is_section_row, record
 from extractors.values import parse_count
+from pipeline.identifiers import mask_name
 from pipeline.model import Source
 from pipeline.records import Count, KeyPerson, KeyRole, Text
 
@@ -269,8 +270,9 @@ def key_persons(ctx: Context, tables: list[_Person], pairs: list[Pair]) -> list[
             continue
         held = best.get(person.role)
         if held is not None and _name(held) and _name(person) and _name(held) != _name(person):
-            ctx.warnings.append(f"{person.origin}：{_ROLE_WORDS.get(person.role, person.role)}填为「{_name(person)}」，"
-                                f"{held.origin}填为「{_name(held)}」，两处不一致")
+            ctx.warnings.append(  # names are personal data: masked (the warning reaches report.json's notes)
+                f"{person.origin}：{_ROLE_WORDS.get(person.role, person.role)}填为「{mask_name(_name(person))}」，"
+                f"{held.origin}填为「{mask_name(_name(held))}」，两处不一致")
         if held is None or person.weight() > held.weight():
             best[person.role] = person
     order = [r.value for r in KeyRole]

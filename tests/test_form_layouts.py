@@ -606,7 +606,7 @@ def test_two_places_naming_different_people_for_one_role_are_a_warning(tmp_path)
                  [["类别", "姓名", "职称", "从事IT企业管理年限"], ["主要负责人", "任勇", "高级工程师", "13年"]],
                  [["主要负责人姓名", "王五", "职称", "工程师"]])
     assert [p.name.value for p in form.key_persons] == ["任勇"]
-    assert form.warnings == ["表3：主要负责人填为「王五」，表2填为「任勇」，两处不一致"]
+    assert form.warnings == ["表3：主要负责人填为「王*」，表2填为「任*」，两处不一致"]  # names masked
 
 
 def test_a_qualified_label_and_its_value_in_one_cell_are_read(tmp_path):
