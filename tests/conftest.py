@@ -82,6 +82,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_sample_reports.py::test_committed_report_fixtures_are_what_reviewing_their_sample_gives": ("slow",),
     "tests/test_samplegen.py::test_statements_open_with_pdfplumber": ("slow",),
     "tests/test_statement_pdf.py::test_cid_garbage_text_layer_is_unreadable": ("slow",),
+    # every sample statement read alone: the fast tier's sample reviews read them all already
+    "tests/test_statement_pdf.py::test_sample_statement": ("slow",),
     "tests/test_hostile_inputs.py::test_document_over_the_time_limit_is_stopped_and_the_next_reads": ("slow",),
     "tests/test_hostile_inputs.py::test_document_over_the_memory_limit_is_an_error_and_the_next_reads": ("slow",),
     "tests/test_hostile_inputs.py::test_crashing_reader_is_an_error_and_a_bug_surfaces_as_a_bug": ("slow",),
