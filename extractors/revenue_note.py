@@ -481,15 +481,17 @@ class _Reader:
         return with_columns(header.line, columns), 0
 
     def _one_line_kind(self, line: Line, column: Column) -> Column:
-        """本期成本 beside 本期收入 on one header line: the cost column holds amounts that are not read."""
+        """本期成本 beside 本期收入 on one header line: the cost column holds amounts that are not read. A
+        column spans its whole heading (本期发生额收入（万元）, not only the 本期发生额 that named it), so
+        that amounts fall under the heading they stand beneath."""
         if column.kind not in VALUES:
             return column
         for m in re.finditer(r"\S+", line.text):
             box = line.span_bbox(m.start(), m.end())
             if not box or not box[0] <= column.center <= box[2]:
                 continue
-            if any(w in norm(m.group()) for w in self.words.other_columns):
-                return Column(OTHER, column.x0, column.x1, column.text, column.year)
+            kind = OTHER if any(w in norm(m.group()) for w in self.words.other_columns) else column.kind
+            return Column(kind, min(box[0], column.x0), max(box[2], column.x1), column.text, column.year)
         return column
 
     def _headed(self, caption: list[str]) -> bool:

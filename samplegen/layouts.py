@@ -139,11 +139,6 @@ UNITS = ("元", "万元")
 # Variants left out because a reader gets them wrong: (kind, field, value) -> the bug. Listed in the report
 # of the issue; a variant comes back once its reader is fixed.
 EXCLUDED: dict[tuple[str, str, object], str] = {
-    # extractors (revenue_note): income and cost headed on one line with the unit in each heading in 万元
-    # (本期金额收入（万元） 本期金额成本（万元） 上期金额收入（万元） 上期金额成本（万元）) gives "no revenue
-    # breakdown by business line"; the same headings with （元）, or 万元 on a line of its own or in the
-    # title, are read.
-    ("statement", "one-line_header_unit", "万元"): "one-line income/cost headings with （万元） not read",
 }
 
 

@@ -593,6 +593,7 @@ class Note:
     main: bool = False  # the breakdown is of 主营业务收入, indented under it, with 其他业务收入 beside it
     split: str | None = None  # None | "repeat" (the table goes on onto the next page under its header) | "bare"
     composition_first: bool = False  # a table 主营业务收入 / 其他业务收入 / 合计 before the breakdown
+    header_size: float = 8  # the font of one-line income/cost headings
 
 
 def _note_header(y: float, note: Note) -> list[T]:
@@ -605,7 +606,7 @@ def _note_header(y: float, note: Note) -> list[T]:
         words = {"current": f"{current}收入", "current_cost": f"{current}成本", "prior": f"{prior}收入",
                  "prior_cost": f"{prior}成本"}
         return [T(LABEL_X, y, "项目"),
-                *(T(x - PAIR_WIDTH / 2, y, words[k] + unit, "center", 8) for k, x in PAIRS.items())]
+                *(T(x - PAIR_WIDTH / 2, y, words[k] + unit, "center", note.header_size) for k, x in PAIRS.items())]
     top = [T(LABEL_X, y + 7, "项目"), T(PAIRS["current"], y, current + unit, "center"),
            T(PAIRS["prior"], y, prior + unit, "center")]
     return top + [T(x - PAIR_WIDTH / 2, y + 14, "收入" if "cost" not in k else "成本", "center")
@@ -703,6 +704,10 @@ LAYOUTS = {
     "unit-in-header-by-business": Note("61、营业收入和营业成本", caption="(2) 主营业务（分业务）", cost="two-level",
                                        unit="header", unit_word="万元", lines=WAN_LINES),
     "no-unit-in-note": Note("27、营业收入", caption="按业务类别", unit=None),
+    # income and cost headed on one line with （万元） in each heading: a column spans its whole heading
+    "one-line-cost-wan-yuan-in-each-heading": Note(
+        "27、营业收入", caption="分行业", periods=("本期发生额", "上期发生额"), cost="one-line", unit="header",
+        unit_word="万元", lines=WAN_LINES, header_size=6),
 }
 
 
