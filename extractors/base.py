@@ -70,7 +70,7 @@ def _readers() -> dict[str, Reader]:
     from extractors import classify, office, pdf_guard, statement_pdf
 
     return {
-        "pdf": pdf_guard.guarded(classify.attachments(statement_pdf.extract, classify.pdf_kind)),
+        "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
         "zip": classify.attachments(office.extract, classify.docx_kind),
         "ole": office.extract_ole,
         "other": _other,

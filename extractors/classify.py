@@ -34,7 +34,7 @@ from docx.table import Table, _Cell
 
 from extractors.base import Extraction, Reader
 from extractors.ocr_pages import OcrPages
-from extractors.pdf_layer import OcrLayer, layer_for
+from extractors.pdf_layer import OcrLayer, TextLayer, layer_for
 from extractors.pdf_pages import pdfium_lines, read_texts
 from extractors.text import match, norm
 from pipeline.errors import DocumentError
@@ -205,18 +205,17 @@ def attachments(reader: Reader, find: Callable[[PacketFile, Rules], Classified |
 # --- PDF ------------------------------------------------------------------------------------------------------
 
 
-def pdf_kind(pf: PacketFile, rules: Rules) -> Classified | None:
-    """A PDF's attachment kind: its text layer, or its scanned pages through the OCR pipeline."""
-    return classify_pdf(pf.path, rules)
-
-
-def classify_pdf(path: Path, rules: Rules) -> Classified | None:
+def classify_pdf(path: Path, rules: Rules, texts: list[str] | None = None,
+                 layer: TextLayer | None = None) -> Classified | None:
+    """A PDF's attachment kind: its text layer, or its scanned pages through the OCR pipeline. The statement
+    reader hands over the page texts and the layer it has read already."""
     classifier = Classifier(rules)
-    texts = read_texts(path)
-    try:
-        layer = layer_for(path, texts, rules)
-    except DocumentError:  # no usable text layer and no OCR: nothing to tell the kind from
-        return None
+    texts = read_texts(path) if texts is None else texts
+    if layer is None:
+        try:
+            layer = layer_for(path, texts, rules)
+        except DocumentError:  # no usable text layer and no OCR: nothing to tell the kind from
+            return None
     scanned = layer.scanned if isinstance(layer, OcrLayer) else set()
     count = min(len(texts), classifier.cfg.marker_pages)
     ocr = OcrPages(path, rules.labels.statement_pdf.ocr, classifier.vocabulary()) if scanned else None

@@ -16,10 +16,12 @@ summary (年度报告摘要: no report, no statements; its cover figures never s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypedDict
 
 from extractors import audit_opinion
 from extractors.base import Extraction
+from extractors.classify import classify_pdf
 from extractors.pdf_layer import TextLayer, layer_for
 from extractors.pdf_pages import BBox, Line, read_texts
 from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
@@ -43,7 +45,14 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     except DocumentError as exc:  # no usable text layer and no OCR: the document is not read
         return Extraction(kind=DocumentKind.UNKNOWN, pages=n, error=str(exc))
     tri = layer.triage()
-    return _Reader(pf, rules, tri, layer).read()
+    extraction = _Reader(pf, rules, tri, layer).read()
+    if extraction.kind is not DocumentKind.UNKNOWN or extraction.record is not None or extraction.error:
+        return extraction
+    # no statement: perhaps an attachment, told from the text and the layer already read (not read again)
+    found = classify_pdf(pf.path, rules, texts, layer)
+    if found is None:
+        return extraction
+    return replace(extraction, kind=found.kind, certificate_type=found.certificate_type)
 
 
 class _AuditFields(TypedDict, total=False):
