@@ -36,7 +36,6 @@ _ID_LIKE = re.compile(r"\d{14,18}[\dXx]")  # 15 or 18 characters, a digit more o
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
 _NOT_IN_NAMES = set(":;,、，；：。!?！？")
-_REMARK = re.compile(r"\s*[(（][^()（）]+[)）]\s*$")  # 身份证号码（请以文本格式填写）: a note to whoever fills it in
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,6 @@ def _rank(found: LabelMatch, inherited: bool) -> tuple[bool, bool, int]:
     return not inherited, found.exact, len(found.term)
 
 
-def _heading(text: str, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
-    """What a column heading names; a remark in brackets at its end, too long to be a qualifier, is read
-    without it (身份证号码（请以文本格式填写）)."""
-    found = match_label(text, synonyms, rules)
-    if found.key is None and not found.ambiguous and _REMARK.search(text):
-        found = match_label(_REMARK.sub("", text), synonyms, rules)
-    return found
-
-
 def header_at(rows: Sequence[Row], r: int, span: int, synonyms: Mapping[str, Sequence[str]],
               rules: Rules) -> Header:
     """The header of rows ``r`` .. ``r + span - 1`` (0-based): under a group heading the sub-heading that
@@ -94,12 +84,12 @@ def header_at(rows: Sequence[Row], r: int, span: int, synonyms: Mapping[str, Seq
     found: list[LabelMatch] = []
     inherited: list[bool] = []
     for c in range(width):
-        own = _heading(below[c], synonyms, rules) if below[c] else LabelMatch(None)
+        own = match_label(below[c], synonyms, rules) if below[c] else LabelMatch(None)
         if own.key or not above[c]:
             found.append(own)
             inherited.append(False)
         else:  # no sub-heading (a heading merged down two rows), or one that names no field: the heading above
-            found.append(_heading(above[c], synonyms, rules))
+            found.append(match_label(above[c], synonyms, rules))
             inherited.append(bool(below[c]))
     columns: dict[str, int] = {}
     ties: set[str] = set()

@@ -31,6 +31,7 @@ _NUMBERING = re.compile(  # 一、 （二） (3) 4. 5、 before a label (not the
     r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))")
 _MARKS = re.compile(r"[*＊※]")
 _BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
+_REMARK = re.compile(r"\s*[(（][^()（）]+[)）]\s*$")  # 身份证号码（请以文本格式填写）: a note to whoever fills it in
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,15 @@ def _terms(words: Sequence[str]) -> list[str]:
 
 
 def match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
-    """The field a label cell names, by the rules' synonyms (see the module's docstring)."""
+    """The field a label cell names, by the rules' synonyms (see the module's docstring). A remark in brackets
+    at its end, too long to be a qualifier, is read without it (身份证号码（请以文本格式填写）)."""
+    found = _match_label(text, synonyms, rules)
+    if found.key is None and not found.ambiguous and text and _REMARK.search(text):
+        return _match_label(_REMARK.sub("", text), synonyms, rules)
+    return found
+
+
+def _match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
     key, unit = label_text(text, rules)
     if not key:
         return LabelMatch(None)

@@ -69,3 +69,9 @@ def test_the_allowed_qualifier_length_is_rules_data():
     rules = RULES.model_copy(update={"labels": L.model_copy(update={"matching": matching})})
     assert match_label("人员姓名", L.roster_columns, rules).key is None
     assert match_label("现姓名", L.roster_columns, rules).key == "name"
+
+
+def test_a_remark_in_brackets_too_long_to_be_a_qualifier_is_read_without():
+    assert match_label("身份证号码（请以文本格式填写）", L.roster_columns, RULES).key == "id_number"
+    assert match_label("注册资本（按营业执照所载填写）", L.form_fields, RULES).key == "registered_capital"
+    assert match_label("北京睿服信息技术有限公司（盖章）", L.form_fields, RULES).key is None
