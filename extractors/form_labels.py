@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractors.text import LabelMatch, label_text, match_label, norm
+from extractors.text import BRACKETS, LabelMatch, label_text, match_label, norm
 from pipeline.rules import Rules
 
 GROUPS = ("form_fields", "declared_revenue", "key_person_columns", "project_columns", "software_columns",
@@ -133,7 +133,7 @@ class Lexicon:
     def person_label(self, text: str | None) -> tuple[str | None, str | None]:
         """(role, column) a label names: ``主要负责人`` → (principal, None); ``技术负责人职称`` → (tech_lead,
         title); ``职称`` → (None, title); anything else → (None, None)."""
-        key = _BRACKETS.sub("", label_text(text, self.rules)[0])
+        key = BRACKETS.sub("", label_text(text, self.rules)[0])
         for term, role in self._roles:
             if term and term in key:
                 rest = key.replace(term, "", 1).strip("的之")
@@ -226,7 +226,6 @@ class Lexicon:
         return None
 
 
-_BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
 
 
 _LEXICONS: dict[int, tuple[Rules, Lexicon]] = {}

@@ -46,7 +46,7 @@ from extractors.pdf_tables import (
     with_columns,
 )
 from extractors.pdf_triage import BALANCE, INCOME, Triage
-from extractors.text import contains_any, norm
+from extractors.text import BRACKETS, contains_any, norm
 from pipeline.amounts import Amount, parse_unit
 from pipeline.model import Source
 from pipeline.records import Money, RevenueLine
@@ -65,7 +65,6 @@ _NUMBER = (
 )
 _UNIT_CLAUSE = re.compile(r"[(（]?\s*(?:金额|货币)?单位\s*[:：].*$")
 _BRACKET_UNIT = re.compile(r"[(（]\s*(?:人民币)?\s*([千百万亿]*元)\s*[)）]")
-_BRACKETS = re.compile(r"[()（）\[\]【】〔〕]")
 _INCOME = "income"  # a sub-column read under its period (收入 under 本期发生额)
 _INDENT = 4.0  # points: a label starting this much further right is a part of the row above it
 
@@ -132,7 +131,7 @@ class _Words:
         subject = next((w for w in self.subjects if s.startswith(w)), None)
         if subject is None:
             return None
-        tail = _BRACKETS.sub("", s[len(subject) :])
+        tail = BRACKETS.sub("", s[len(subject) :])
         for word in self.title_words:
             tail = tail.replace(word, "")
         return None if tail else s[len(subject) :]

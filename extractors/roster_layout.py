@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from extractors.text import LabelMatch, match_label, norm
+from extractors.text import BRACKETS, LabelMatch, match_label, norm
 from pipeline.rules import Rules
 
 Row = Sequence[str]  # one sheet row's cell texts, left to right
@@ -34,7 +34,6 @@ IDENTITY = ("name", "id_number")  # a roster's header names both
 
 _ID_LIKE = re.compile(r"\d{14,18}[\dXx]")  # 15 or 18 characters, a digit more or less (a slip of the pen)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
-_BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
 _NOT_IN_NAMES = set(":;,、，；：。!?！？")
 
 
@@ -135,7 +134,7 @@ def roster_header(rows: Sequence[Row], rules: Rules) -> Header | None:
 
 def _plain(text: str) -> str:
     """NFKC, no spaces, no brackets; colons kept (注： is a note, 注册 is not)."""
-    return _BRACKETS.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", text)))
+    return BRACKETS.sub("", _SPACES.sub("", unicodedata.normalize("NFKC", text)))
 
 
 def id_like(text: str) -> bool:

@@ -24,13 +24,14 @@ from decimal import Decimal
 from pipeline.rules import Rules
 from pipeline.text import contains_any, norm
 
-__all__ = ["LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm", "split_label"]
+__all__ = ["BRACKETS", "LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm",
+           "split_label"]
 
 _MONEY_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
 _NUMBERING = re.compile(  # 一、 （二） (3) 4. 5、 before a label (not the 1 of 1.5)
     r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))")
 _MARKS = re.compile(r"[*＊※]")
-_BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")
+BRACKETS = re.compile(r"[()（）\[\]【】〔〕<>《》]")  # every bracket a label or title may use
 _REMARK = re.compile(r"\s*[(（][^()（）]+[)）]\s*$")  # 身份证号码（请以文本格式填写）: a note to whoever fills it in
 
 
@@ -69,7 +70,7 @@ def label_text(text: str | None, rules: Rules) -> tuple[str, Decimal | None]:
 
 
 def _terms(words: Sequence[str]) -> list[str]:
-    return [t for t in (_BRACKETS.sub("", norm(w)) for w in words) if t]
+    return [t for t in (BRACKETS.sub("", norm(w)) for w in words) if t]
 
 
 def match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
@@ -85,7 +86,7 @@ def _match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules:
     key, unit = label_text(text, rules)
     if not key:
         return LabelMatch(None)
-    bare = _BRACKETS.sub("", key)
+    bare = BRACKETS.sub("", key)
     exact = [name for name, words in synonyms.items() if bare in _terms(words)]
     if exact:
         return LabelMatch(exact[0], unit, bare, exact=True)
