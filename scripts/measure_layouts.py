@@ -1,0 +1,64 @@
+"""Verdicts on layouts nobody chose: every sample applicant written through ``samplegen.layouts.fuzz``
+with a seed of your choosing, reviewed in process, and compared with the oracle's expected outcome.
+
+    .venv/bin/python scripts/measure_layouts.py --seed unseen-2026-12-04 --per-app 2
+
+Prints one line per wrong applicant and a last line ``verdicts R/N, check statuses r/n``. Statements are
+written with a text layer (OCR is measured by ``bench_ocr.py``). Measurements are kept in docs/testing.md.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.review import review_applicant
+from pipeline.rules import default_rules
+from samplegen import layouts
+from samplegen.generate import write_packet
+from samplegen.oracle import expected_batch
+from samplegen.scenarios import build_all
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", default="unseen", help="any text; the same seed writes the same layouts")
+    ap.add_argument("--per-app", type=int, default=2, help="fuzzed layouts per sample applicant")
+    ap.add_argument("--only", nargs="*", default=None, help="sample ids (app-01 …); all when omitted")
+    args = ap.parse_args()
+    rules = default_rules()
+    rules = rules.model_copy(update={"limits": rules.limits.model_copy(update={"isolate_documents": False})})
+    apps = [layouts.round_books(a, Decimal(10_000)) for a in build_all(2012)]
+    if args.only:
+        apps = [a for a in apps if a.id in args.only]
+    right = total = checks_right = checks_total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for a in apps:
+            exp = expected_batch([a])[0]
+            for i in range(args.per_app):
+                fuzzed = replace(a, layout=layouts.fuzz(random.Random(f"{args.seed}:{a.id}:{i}"), a.layout, units=True))
+                fuzzed = replace(fuzzed, layout=replace(fuzzed.layout, scans=()))
+                folder = Path(tmp) / f"{a.id}-{i}"
+                write_packet(fuzzed, folder)
+                report = review_applicant(folder, rules=rules)
+                got = {c.id: c.status.value for c in report.checks}
+                wrong = {k: (got.get(k), v) for k, v in exp["checks"].items() if got.get(k) != v}
+                total += 1
+                right += report.verdict.value == exp["verdict"]
+                checks_total += len(exp["checks"])
+                checks_right += len(exp["checks"]) - len(wrong)
+                if wrong or report.verdict.value != exp["verdict"]:
+                    print(a.id, i, report.verdict.value, "expected", exp["verdict"], "checks (got, expected):", wrong,
+                          flush=True)
+    print(f"seed {args.seed}: verdicts {right}/{total}, check statuses {checks_right}/{checks_total}")
+    return 0 if right == total else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
