@@ -20,16 +20,18 @@ from pipeline.errors import InputError
 from pipeline.store import ResultStore, existing_url
 
 PAGE = Path(__file__).with_name("page.py")
+SERVED = Path(__file__).with_name("serve_app.py")  # page.py as an st.App behind dashboard.guard
 _LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
     """The ``streamlit run`` command line: no telemetry, no file watching, no developer menu."""
     local = is_loopback(host)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PAGE),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(SERVED),
            "--server.address", host, "--server.port", str(port), "--server.headless", "true",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
            "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
+           "--server.enableStaticServing", "false", "--server.enableAgentApi", "false",
            "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
            "--client.toolbarMode", "viewer", "--client.showErrorDetails", "full" if local else "none",
            "--theme.base", "light"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,12 @@ def sign_in(ctx: Context) -> str:
         st.error("评审人或密码不正确。")
     st.stop()
     raise AssertionError("unreachable: st.stop() ends the run")
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a ``data:`` URI: the image travels inside the page's messages, with no address of its own
+    (``st.image`` of bytes would serve it from ``/media/…`` to anyone holding the link; see ``dashboard.guard``)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -9,7 +9,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard import present
-from dashboard.session import Context, source_image
+from dashboard.download import download_button
+from dashboard.session import Context, data_uri, source_image
 from dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row
 from pipeline.decisions import (
     DECISION_LABELS,
@@ -37,7 +38,7 @@ def _image(ctx: Context, entry: StoredApplicant, src: dict[str, Any]) -> None:
         st.caption(why)
     else:
         label = source_label(src)
-        st.image(png, caption=f"来源：{label}　{mask_text(src.get('text') or '')}", alt=f"来源图像 {label}")
+        st.image(data_uri(png), caption=f"来源：{label}　{mask_text(src.get('text') or '')}", alt=f"来源图像 {label}")
 
 
 def _header(entry: StoredApplicant) -> None:
@@ -183,5 +184,5 @@ def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
         review_document(entry, ctx.store.decisions([entry.row_id]), ctx.rules).save(buffer)
         return buffer.getvalue()
 
-    st.download_button(f"下载 {DOCX_NAME}", docx, file_name=f"{applicant_id}-{DOCX_NAME}", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    download_button(f"下载 {DOCX_NAME}", docx, file_name=f"{applicant_id}-{DOCX_NAME}", key="docx",
+                    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -11,6 +11,7 @@ from dashboard.charts import charts
 from dashboard.session import Context
 from pipeline.exports import WORKBOOK_NAME, batch_workbook
 from pipeline.model import CheckStatus
+from dashboard.download import download_button
 from pipeline.overview import (
     ApplicantFilter,
     applicant_rows,
@@ -83,5 +84,5 @@ def show(ctx: Context) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             return batch_workbook(chosen, decisions, ctx.rules, Path(tmp) / WORKBOOK_NAME).read_bytes()
 
-    st.download_button(f"下载 {WORKBOOK_NAME}（当前筛选，个人信息已遮盖）", workbook, file_name=WORKBOOK_NAME,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    download_button(f"下载 {WORKBOOK_NAME}（当前筛选，个人信息已遮盖）", workbook, file_name=WORKBOOK_NAME,
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="workbook")

@@ -90,6 +90,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_hostile_inputs.py::test_packet_mixing_hostile_and_good_files_reads_the_good_ones": ("slow",),
     "tests/test_hostile_inputs.py::test_hostile_file_is_the_same_error_isolated": ("slow",),
     "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
+    # the real dashboard in chromium, its routes fetched without the session
+    "tests/test_session_routes.py::test_signed_in_data_is_not_served_without_the_session": ("browser",),
 }
 # a parameter value -> marks: the statement tests run on both position engines, the rules' default
 # (pdfplumber) in the fast tier and pdfium beside it in the slow one
