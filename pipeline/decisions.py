@@ -3,6 +3,9 @@
 A decision stands beside the machine result, never replacing it: the report keeps what the
 pipeline found, the decision records who judged it, when, how and why. Decisions are appended,
 never edited; the newest one on a target is the one in force, the older ones are its history.
+A reason is free text a reviewer types: any 身份证号 in it is masked when the decision is made
+(``pipeline.masking.mask_text``), before it is stored, so the store, the history, the confirmation
+and the exports only ever hold the masked number.
 The target of a decision is a check id (``B1``) or a discrepancy key (its figure name, with
 ``#2``, ``#3`` … when a report holds the same figure name more than once).
 """
@@ -17,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipeline.errors import InputError
+from pipeline.masking import mask_text
 from pipeline.model import CheckStatus
 
 
@@ -55,6 +59,11 @@ class ReviewerDecision(BaseModel):
         if not text:
             raise ValueError("must not be blank")
         return text
+
+    @field_validator("reason")
+    @classmethod
+    def _masked(cls, text: str) -> str:
+        return mask_text(text)
 
     @model_validator(mode="after")
     def _status_only_on_check_overrides(self) -> ReviewerDecision:
