@@ -124,6 +124,7 @@ class LocalServer:
     def start(self) -> None:
         """Start the server in the background (``wait_ready`` waits for it)."""
         self.home.mkdir(parents=True, exist_ok=True)
+        _owner_only_home(self.home)  # run history and results: the reviewer's account only
         from_template = self.use_template and _seed_database(self.home / "prefect.db")
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.update({"PREFECT_HOME": str(self.home), "PREFECT__SERVER_FINAL": "1", **SERVER_SETTINGS})
@@ -132,7 +133,7 @@ class LocalServer:
         self.port = _free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(self.port)], env=env, stdin=subprocess.DEVNULL,
-            stdout=child_stdout(),
+            stdout=child_stdout(), umask=0o077,  # prefect.db, its -wal, results: created owner-only
         )
 
     def alive(self) -> bool:
@@ -176,6 +177,16 @@ class LocalServer:
 # --- the migrated template database ---------------------------------------------------------------
 
 
+def _owner_only_home(home: Path) -> None:
+    """The home folder 0700 and its database files 0600, where they are ours and others could read them
+    (a home made before they were owner-only; the server creates its files under umask 077)."""
+    for path, mode in ((home, 0o700), *((home / f"prefect.db{s}", 0o600) for s in ("", "-wal", "-shm"))):
+        with suppress(FileNotFoundError):
+            st = path.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                path.chmod(mode)
+
+
 def _seed_database(db: Path) -> bool:
     """Give a new home a copy of the migrated template database; whether ``db`` now comes from it."""
     if db.exists():
@@ -185,6 +196,7 @@ def _seed_database(db: Path) -> bool:
         return False
     tmp = db.with_name(f".{db.name}.tmp")
     shutil.copyfile(template, tmp)
+    os.chmod(tmp, 0o600)
     os.replace(tmp, db)
     return True
 

@@ -92,6 +92,9 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
     # the real dashboard in chromium, its routes fetched without the session
     "tests/test_session_routes.py::test_signed_in_data_is_not_served_without_the_session": ("browser",),
+    # a Prefect home's modes: flows.local imports Prefect (seconds), one starts its server
+    "tests/test_data_at_rest.py::test_a_prefect_home_seeded_from_the_template_is_owner_only": ("prefect",),
+    "tests/test_data_at_rest.py::test_the_local_prefect_server_keeps_its_home_owner_only": ("prefect",),
 }
 # a parameter value -> marks: the statement tests run on both position engines, the rules' default
 # (pdfplumber) in the fast tier and pdfium beside it in the slow one

@@ -1,0 +1,123 @@
+"""Personal data at rest: owner-only files, masked decision reasons, masked 身份证号 in file and folder names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import io
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from docx import Document as open_docx
+
+from pipeline.decisions import describe, make_decision
+from pipeline.exports import batch_workbook
+from pipeline.intake import write_error_log
+from pipeline.review_docx import review_document
+from pipeline.rules import default_rules
+from pipeline.store import ResultStore
+from tests.store_factory import build_store
+
+ID = "110105194912310021"  # a 身份证号 (region 110105, born 1949-12-31)
+MASKED = "1101**********0021"
+T0 = dt.datetime(2012, 6, 3, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def open_umask():
+    """The usual umask (files 0644, folders 0755), whatever the test runner's is."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _others_can_read(path: Path) -> bool:
+    return bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
+
+
+# --- owner-only files ------------------------------------------------------------------------------
+
+
+def test_a_new_store_and_its_wal_are_owner_only(tmp_path, open_umask):
+    store = build_store(tmp_path / "omreview.sqlite", ("app-07",))
+    files = [tmp_path / n for n in ("omreview.sqlite", "omreview.sqlite-wal", "omreview.sqlite-shm")]
+    assert files[0].stat().st_size > 0 and files[1].exists()
+    assert [stat.filemode(f.stat().st_mode) for f in files if f.exists()] == ["-rw-------"] * sum(
+        f.exists() for f in files)
+    store.close()
+
+
+def test_an_existing_store_readable_by_others_is_tightened(tmp_path, open_umask):
+    path = tmp_path / "omreview.sqlite"
+    ResultStore(f"sqlite:///{path}").migrate()
+    path.chmod(0o644)
+    ResultStore(f"sqlite:///{path}").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_error_log_is_owner_only(tmp_path, open_umask):
+    log = write_error_log(tmp_path, "app-01", RuntimeError("boom"))
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_a_prefect_home_seeded_from_the_template_is_owner_only(tmp_path, open_umask, monkeypatch):
+    from flows import local
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    template = cache / f"prefect-{importlib.metadata.version('prefect')}.db"
+    sqlite3.connect(template).close()
+    template.chmod(0o644)
+    monkeypatch.setenv("OMREVIEW_CACHE_DIR", str(cache))
+    home = tmp_path / "out" / ".prefect"
+    home.mkdir(parents=True)
+    assert local._seed_database(home / "prefect.db")
+    assert stat.S_IMODE((home / "prefect.db").stat().st_mode) == 0o600
+
+
+def test_the_local_prefect_server_keeps_its_home_owner_only(tmp_path, open_umask):
+    """The server's own files (a database it migrates itself, its -wal) and the home folder."""
+    from flows.local import LocalServer
+
+    home = tmp_path / "out" / ".prefect"
+    server = LocalServer(home, use_template=False)
+    server.start()
+    try:
+        server.wait_ready()
+    finally:
+        server.stop()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert (home / "prefect.db").exists()
+    readable = [str(p.relative_to(home)) for p in [home, *home.rglob("*")] if _others_can_read(p)]
+    assert readable == []
+
+
+# --- decision reasons ------------------------------------------------------------------------------
+
+
+def test_a_decision_reason_is_masked_before_it_is_stored(tmp_path):
+    store = build_store(tmp_path / "r.sqlite", ("app-07",))
+    entry = next(e for e in store.latest_applicants() if e.applicant_id == "app-07")
+    decision = make_decision(entry.report, entry.row_id, "check", "P1", "accepted",
+                             f"已核对 张三（身份证号 {ID}）的证书", "王评审", now=T0)
+    assert decision.reason == f"已核对 张三（身份证号 {MASKED}）的证书"
+    store.record_decision(decision)
+
+    with sqlite3.connect(tmp_path / "r.sqlite") as db:
+        [(stored,)] = db.execute("select reason from reviewer_decisions").fetchall()
+    assert ID not in stored and MASKED in stored
+    for f in tmp_path.glob("r.sqlite*"):
+        assert ID.encode() not in f.read_bytes(), f
+    [history] = store.decisions([entry.row_id])
+    assert MASKED in describe(history)
+
+    buffer = io.BytesIO()
+    review_document(entry, [history], default_rules()).save(buffer)
+    doc = open_docx(io.BytesIO(buffer.getvalue()))
+    text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    assert MASKED in text and ID not in text
+    book = batch_workbook([entry], [history], default_rules(), tmp_path / "x.xlsx").read_bytes()
+    assert ID.encode() not in book
