@@ -14,14 +14,15 @@ Sequence (every step a task calling a plain function of ``pipeline.intake``):
 5. the batch's table artifact, ``finish-batch`` (the store's batch row and ``OUT/batch.json``).
 
 A broken applicant (a bug while reviewing it) ends as a failed task, its traceback in
-``OUT/<id>/error.log`` and a row of the summary; the others go on and the flow completes.
+``OUT/<id>/error.log`` and a row of the summary; the others go on and the flow completes. It still
+takes part in the batch rules with what is known of it (``intake.failed_batch_entry``); what is not
+known holds back the findings it could change, with a note (``OUT/batch.json``'s ``batch_notes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,9 @@ from flows.applicant import DEFAULT_WORKERS, thread_pool
 from pipeline import intake
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
 from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
-from pipeline.model import Discrepancy
 from pipeline.packet import applicant_folders
 from pipeline.store import default_url
-from validators.batch import BatchEntry
+from validators.batch import BatchEntry, BatchFindings
 
 WINDOW = 8  # applicants whose documents are being read at once (records held in memory, queue kept full)
 
@@ -52,6 +52,7 @@ class _Applicant:
     documents: list[PrefectFuture[Any]] = field(default_factory=list)
     entry: BatchEntry | None = None  # once reviewed: what the batch rules need of it
     kept: Kept | None = None  # and its report, compressed until the batch rules are applied
+    pairs: list[Any] | None = None  # its documents' parcels while it is assessed (emptied once it succeeded)
 
 
 @flow(name="omreview-batch", task_runner=thread_pool(DEFAULT_WORKERS))
@@ -71,12 +72,13 @@ def batch_flow(
     # the absolute path: the dashboard finds the originals there whatever folder it is started from
     batch_id = tasks.submit(tasks.prepare_store, url, str(Path(intake_folder).resolve()), rules.version).result()
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
+    held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
     opened, under_review = _open_all(folders, rules.version, when, url, out, summary)
-    reviewed = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary)
+    reviewed = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary, held)
 
     unchanged = [o for o in opened if o.kept is not None]
-    extra = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary)
+    extra = _batch_rules(reviewed, unchanged, opened, rules.version, when, out, summary, held)
     changed = _record_finals(extra, reviewed, unchanged, out, url, batch_id, summary)
     if summary.failed:
         summary.inputs = None  # the batch rules missed someone: work them out again next time
@@ -114,7 +116,7 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
 
 
 def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: dt.date, out: Path, url: str,
-                     batch_id: int | None, summary: BatchSummary) -> list[_Applicant]:
+                     batch_id: int | None, summary: BatchSummary, held: dict[str, BatchEntry]) -> list[_Applicant]:
     """Read the documents of a window of applicants at a time; assess each applicant once its documents are read.
 
     The window bounds what is held in memory whatever the intake's size (records being read, reviews
@@ -141,27 +143,44 @@ def _read_and_assess(under_review: list[_Applicant], rules_version: str, when: d
         applicant.documents = []
         broken = next((p for p in pairs if isinstance(p, BaseException)), None)
         if broken is not None:  # a bug while reading (an unreadable file is a document in error, not this)
+            held[applicant.opened.applicant_id] = _failed_entry(applicant.opened.applicant_id, pairs)
             _failed(summary, applicant.opened.applicant_id, broken, out)
         else:
             future = tasks.submit(tasks.assess_applicant, tasks.handoff(applicant.opened), tasks.handoff(pairs),
                                   when, rules_version, out, url, batch_id)
+            applicant.pairs = pairs  # should it fail, what was read still counts in the batch rules
             assessing.append((future, applicant))
         del pairs
         while len(assessing) > WINDOW:
-            _take_review(*assessing.popleft(), out, summary, reviewed)
+            _take_review(*assessing.popleft(), out, summary, reviewed, held)
         fill()
     while assessing:
-        _take_review(*assessing.popleft(), out, summary, reviewed)
+        _take_review(*assessing.popleft(), out, summary, reviewed, held)
     return reviewed
 
 
+def _failed_entry(applicant_id: str, parcels: list[Any]) -> BatchEntry:
+    """What the batch rules can count of an applicant that failed, from its documents' parcels (a failed
+    read is an exception in their place)."""
+    pairs = []
+    for parcel in parcels:
+        try:
+            pairs.append(parcel.open() if isinstance(parcel, tasks.Parcel) else None)
+        except RuntimeError:  # taken already: not known here
+            pairs.append(None)
+    return intake.failed_batch_entry(applicant_id, pairs)
+
+
 def _take_review(future: PrefectFuture[Any], applicant: _Applicant, out: Path, summary: BatchSummary,
-                 reviewed: list[_Applicant]) -> None:
+                 reviewed: list[_Applicant], held: dict[str, BatchEntry]) -> None:
     """An assessed applicant's outcome: what the batch rules need of it and its report, kept compressed."""
     result = future.result(raise_on_failure=False)
+    parcels, applicant.pairs = applicant.pairs or [], None
     if isinstance(result, BaseException):
+        held[applicant.opened.applicant_id] = _failed_entry(applicant.opened.applicant_id, parcels)
         _failed(summary, applicant.opened.applicant_id, result, out)
         return
+    del parcels
     review = result.take()  # the parcel Prefect keeps is left empty
     applicant.entry, applicant.kept = review.batch_entry, Kept.of(review.report)
     intake.clear_error_log(out, applicant.opened.applicant_id)
@@ -180,10 +199,12 @@ def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: P
 
 
 def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: list[Opened], rules_version: str,
-                 when: dt.date, out: Path, summary: BatchSummary) -> Mapping[str, list[Discrepancy]] | None:
-    """The batch discrepancies of every applicant of the intake; ``None`` when nothing they depend on changed."""
+                 when: dt.date, out: Path, summary: BatchSummary, held: dict[str, BatchEntry]) -> BatchFindings | None:
+    """The batch discrepancies and notes of every applicant of the intake; ``None`` when nothing they depend on
+    changed. A failed applicant counts with what is known of it (``held``, else nothing); the notes on what
+    that held back go to the summary."""
     fingerprint = intake.batch_inputs(opened, intake.rules_for(rules_version), when)
-    if not reviewed and fingerprint == intake.previous_batch_inputs(out):
+    if not reviewed and not summary.failed and fingerprint == intake.previous_batch_inputs(out):
         summary.inputs = fingerprint
         return None
     entries: list[BatchEntry] = [a.entry for a in reviewed if a.entry is not None]
@@ -194,14 +215,19 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
             complete = False
+            held[o.applicant_id] = intake.failed_batch_entry(o.applicant_id, stored=o.stored)
             _failed(summary, o.applicant_id, result, out, report=o.kept, counted=True)
             continue
         entries.append(result)
     summary.inputs = fingerprint if complete and not summary.failed else None
-    return intake.batch_discrepancies(entries, intake.rules_for(rules_version))
+    failed = sorted({r.applicant for r in summary.rows if r.outcome is Outcome.FAILED})
+    entries += [held.get(applicant_id) or intake.failed_batch_entry(applicant_id) for applicant_id in failed]
+    findings = intake.batch_discrepancies(entries, intake.rules_for(rules_version))
+    summary.notes = list(findings.notes)
+    return findings
 
 
-def _record_finals(extra: Mapping[str, list[Discrepancy]] | None, reviewed: list[_Applicant], unchanged: list[Opened],
+def _record_finals(extra: BatchFindings | None, reviewed: list[_Applicant], unchanged: list[Opened],
                    out: Path, url: str, batch_id: int | None, summary: BatchSummary) -> list[Kept]:
     """Each applicant's final report, built one at a time (its base report with the batch discrepancies that
     concern it); those that changed written and saved; the rows of the summary. Returns the changed ones."""
@@ -219,7 +245,7 @@ def _record_finals(extra: Mapping[str, list[Discrepancy]] | None, reviewed: list
         final, report = kept, None
         if extra is not None:  # None: nothing the batch rules depend on changed, the reports stand
             before = kept.get()
-            report = intake.final_report(before, extra.get(applicant_id, []))
+            report = intake.final_report(before, extra.get(applicant_id, []), extra.notes_for(applicant_id))
             if report != before:
                 final = Kept.of(report)
                 changed.append(final)

@@ -9,6 +9,11 @@ applicants, which packets, which rules and date) differ from the previous run re
 its stored report and its roster's 身份证号 by reading its roster file again (the numbers are personal
 data and are never stored). So a batch killed midway and run again ends with the same reports as a
 batch that was never interrupted.
+
+An applicant that fails (an internal error) still takes part with what is known of it
+(``failed_batch_entry``): its form and roster as read before it failed, or its stored report's form;
+the batch rules hold back what the unknown parts could change (``validators.batch``) and say so in the
+reports concerned and in ``OUT/batch.json`` (``batch_notes``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import json
 import threading
 import traceback
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -227,7 +231,10 @@ def clear_error_log(out: Path, applicant_id: str) -> None:
 
 
 def base_report(report: Report) -> Report:
-    """A stored report without the discrepancies the batch rules added (its verdict decided again)."""
+    """A stored report without the discrepancies and notes the batch rules added (its verdict decided again)."""
+    notes = [n for n in report.notes if not n.startswith(batch_rules.BATCH_NOTE_PREFIX)]
+    if len(notes) != len(report.notes):
+        report = report.model_copy(update={"notes": notes})
     own = [d for d in report.discrepancies if not d.figure.startswith(BATCH_FIGURE_PREFIXES)]
     if len(own) == len(report.discrepancies):
         return report
@@ -238,6 +245,42 @@ def base_report(report: Report) -> Report:
 def roster_files(report: Report) -> list[str]:
     """The files of a report that were read as the staff roster."""
     return [d.file for d in report.documents if d.kind is DocumentKind.STAFF_ROSTER and d.status is DocStatus.OK]
+
+
+def failed_batch_entry(applicant_id: str, pairs: list[tuple[Document, DocumentRecord | None] | None] | None = None,
+                       stored: Report | None = None) -> batch_rules.BatchEntry:
+    """What the batch rules can count of an applicant that failed: nothing known, its stored report's form
+    (``stored``: a report of this very packet), or what its documents read before it failed give (``pairs``
+    in packet order, ``None`` where reading failed). A form or roster counts only when read before the
+    first failed document: the review takes the first usable one, and a failed document might have been it.
+    """
+    form = roster = None
+    form_known = roster_known = False
+    basis = None
+    if pairs is not None:
+        broken = next((i for i, pair in enumerate(pairs) if pair is None), len(pairs))
+        try:
+            inputs = gather([pair for pair in pairs[:broken] if pair is not None])
+            form_known = inputs.form is not None or broken == len(pairs)
+            roster_known = inputs.roster is not None or broken == len(pairs)
+            form, roster = inputs.form, inputs.roster
+            ids = {row.id_number: row.source for row in counted_staff(roster)} if roster_known and roster else {}
+        except Exception:  # the bug may be in gathering itself: then nothing is known
+            form_known = roster_known = False
+            ids = {}
+        basis = "出错前已读取的材料" if form_known or roster_known else None
+    else:
+        ids = {}
+    authority, relaxed = None, False
+    if form_known:
+        authority = form.recommending_authority.value if form and form.recommending_authority else None
+        relaxed = bool(form and form.relaxation_requested and form.relaxation_requested.value)
+    elif stored is not None:
+        form_known, basis = True, "已存储的本份材料的审查报告"
+        authority, relaxed = stored.applicant.recommending_authority, stored.applicant.relaxation_requested
+    return batch_rules.BatchEntry(applicant_id=applicant_id, authority=authority, relaxation_requested=relaxed,
+                                  roster_ids=ids if roster_known else {}, form_known=form_known,
+                                  roster_known=roster_known, failed=True, basis=basis)
 
 
 def stored_batch_entry(opened: Opened, rules: Rules) -> batch_rules.BatchEntry:
@@ -273,21 +316,22 @@ def previous_batch_inputs(out: Path) -> str | None:
     return found if isinstance(found, str) else None  # a fingerprint is text
 
 
-def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> Mapping[str, list[Discrepancy]]:
-    """The batch discrepancies of every applicant of the intake, by applicant id."""
+def batch_discrepancies(entries: list[batch_rules.BatchEntry], rules: Rules) -> batch_rules.BatchFindings:
+    """The batch discrepancies of every applicant of the intake, by applicant id (and the notes: ``notes_for``)."""
     return batch_rules.batch_discrepancies(entries, rules)
 
 
-def final_report(report: Report, extra: list[Discrepancy]) -> Report:
-    """``report`` with the batch discrepancies that concern it now, in place of those it had (verdict decided again)."""
-    return batch_rules.apply(base_report(report), extra)
+def final_report(report: Report, extra: list[Discrepancy], notes: list[str] | None = None) -> Report:
+    """``report`` with the batch discrepancies and notes that concern it now, in place of those it had
+    (verdict decided again)."""
+    return batch_rules.apply(base_report(report), extra, notes)
 
 
 def with_batch_rules(reports: dict[str, Report], entries: list[batch_rules.BatchEntry],
                      rules: Rules) -> dict[str, Report]:
-    """Every base report with the batch discrepancies that concern it added (verdict decided again)."""
+    """Every base report with the batch discrepancies and notes that concern it added (verdict decided again)."""
     extra = batch_discrepancies(entries, rules)
-    return {aid: final_report(report, extra.get(aid, [])) for aid, report in reports.items()}
+    return {aid: final_report(report, extra.get(aid, []), extra.notes_for(aid)) for aid, report in reports.items()}
 
 
 def report_on_disk(out: Path, applicant_id: str) -> str | None:
@@ -340,6 +384,7 @@ class BatchSummary:
     rows: list[Row] = field(default_factory=list)
     loose: list[str] = field(default_factory=list)
     inputs: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the batch rules held back, and why
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.rows if r.outcome is outcome)
@@ -353,7 +398,8 @@ class BatchSummary:
         return {"intake": self.intake, "rules_version": self.rules_version,
                 "application_date": self.application_date.isoformat(),
                 "applicants": [r.summary() for r in rows], "skipped_entries": self.loose,
-                "counts": {o.value: self.count(o) for o in Outcome}, "batch_inputs": self.inputs}
+                "counts": {o.value: self.count(o) for o in Outcome}, "batch_inputs": self.inputs,
+                "batch_notes": self.notes}
 
 
 def batch_summary_json(summary: BatchSummary) -> str:

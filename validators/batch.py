@@ -2,6 +2,14 @@
 
 They need every applicant of a batch, so they run after the per-applicant reviews and add
 discrepancies to the reports concerned (the verdict is decided again with them).
+
+Both rules depend on every applicant of the intake, failed ones included. An applicant that failed
+(an internal error while reviewing it) takes part with what is known of it (``BatchEntry.form_known``,
+``roster_known``: its form from its stored report or from what was read before it failed). What is not
+known is never taken as "nothing": a quota that the unknown applicants could tip either way is held
+back, and a duplicate check missing a roster is said to be incomplete, each as a note (``notes_for``:
+into the reports concerned; ``notes``: the batch summary), never as a discrepancy. A quota exceeded
+whatever the unknown applicants hold is still a discrepancy.
 """
 
 from __future__ import annotations
@@ -51,14 +59,27 @@ class RowSources(Mapping[str, Source]):
         return number in self._rows
 
 
+# the notes the batch rules add to a report start with this (so that they can be taken off again)
+BATCH_NOTE_PREFIX = "批次规则："
+
+
 @dataclass(frozen=True)
 class BatchEntry:
-    """What the batch rules need of one applicant; ``roster_ids`` is personal data, kept in memory only."""
+    """What the batch rules need of one applicant; ``roster_ids`` is personal data, kept in memory only.
+
+    A failed applicant's entry holds what is known of it: ``form_known`` False means its authority and
+    relaxation request are unknown (``authority`` and ``relaxation_requested`` then mean nothing),
+    ``roster_known`` False that its roster's 身份证号 are; ``basis`` says where the known parts came from.
+    """
 
     applicant_id: str
     authority: str | None = None
     relaxation_requested: bool = False
     roster_ids: Mapping[str, Source] = field(default_factory=RowSources)  # valid 身份证号 -> its row
+    form_known: bool = True
+    roster_known: bool = True
+    failed: bool = False  # an internal error while reviewing it: its report is not rewritten by the batch
+    basis: str | None = None  # for a failed applicant: where its known parts were taken from
 
     def __post_init__(self) -> None:
         if not isinstance(self.roster_ids, RowSources):
@@ -87,7 +108,11 @@ class BatchFindings(Mapping[str, list[Discrepancy]]):
                 holders[number].append(entry)
         self._shared = {number: claimed for number, claimed in holders.items() if len(claimed) > 1}
         self._order = {number: i for i, number in enumerate(self._shared)}
-        self._quota = _relaxation_quota(entries, rules)
+        self._quota, self._notes, self.notes = _relaxation_quota(entries, rules)
+        self._rosters_unknown = [e.applicant_id for e in entries if not e.roster_known]
+        if self._rosters_unknown:
+            self.notes.append(_cross_incomplete(self._rosters_unknown))
+        self.notes[:0] = [_failed_note(e) for e in entries if e.failed]
         keys: dict[str, None] = {}
         for claimed in self._shared.values():
             keys.update((entry.applicant_id, None) for entry in claimed)
@@ -110,6 +135,15 @@ class BatchFindings(Mapping[str, list[Discrepancy]]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
+    def notes_for(self, applicant_id: str) -> list[str]:
+        """The notes for one applicant's report: the batch findings about it held back, and why."""
+        notes = list(self._notes.get(applicant_id, []))
+        entry = self._entries.get(applicant_id)
+        others = [a for a in self._rosters_unknown if a != applicant_id]
+        if others and entry is not None and entry.roster_known and entry.roster_ids:
+            notes.append(BATCH_NOTE_PREFIX + _cross_incomplete(others))
+        return notes
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -125,29 +159,81 @@ def _cross_applicant(entry: BatchEntry, number: str, claimed_by: list[BatchEntry
     )
 
 
-def _relaxation_quota(entries: list[BatchEntry], rules: Rules) -> dict[str, list[Discrepancy]]:
+def _names(applicant_ids: list[str]) -> str:
+    return "申报企业" + "、".join(applicant_ids)
+
+
+def _cross_incomplete(applicant_ids: list[str]) -> str:
+    return (f"跨企业人员重复核查不完整：{_names(applicant_ids)}审查出错，其人员名册的身份证号未能计入，"
+            "与其名册重复的人员未能查出。")
+
+
+def _failed_note(entry: BatchEntry) -> str:
+    parts = (("推荐单位和放宽申请", entry.form_known), ("人员名册的身份证号", entry.roster_known))
+    known = [part for part, ok in parts if ok]
+    unknown = [part for part, ok in parts if not ok]
+    said = f"{_names([entry.applicant_id])}审查出错："
+    if known:
+        said += f"其{'、'.join(known)}取自{entry.basis or '已读取的材料'}，已计入批次规则"
+    if unknown:
+        said += ("；" if known else "") + f"其{'、'.join(unknown)}不明，未计入批次规则"
+    return said + "。"
+
+
+def _percent(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.1'))}%"
+
+
+def _relaxation_quota(entries: list[BatchEntry], rules: Rules
+                      ) -> tuple[dict[str, list[Discrepancy]], dict[str, list[str]], list[str]]:
+    """The quota's discrepancies and held-back notes by applicant, and the notes for the batch summary.
+
+    An applicant whose form is unknown could belong to any authority and have asked for relaxation or
+    not: a group's share is then somewhere between counting it unrelaxed in the group and counting it
+    relaxed in the group. Over the quota at the least → a discrepancy; at most within it → none;
+    otherwise the finding is held back, with a note.
+    """
     found: dict[str, list[Discrepancy]] = defaultdict(list)
+    held: dict[str, list[str]] = defaultdict(list)
+    summary: list[str] = []
     by_authority: dict[str, list[BatchEntry]] = defaultdict(list)
+    unknown = [e.applicant_id for e in entries if not e.form_known]
     for entry in entries:
-        by_authority[entry.authority or "（未填写推荐单位）"].append(entry)
-    quota = rules.thresholds.relaxation_quota
+        if entry.form_known:
+            by_authority[entry.authority or "（未填写推荐单位）"].append(entry)
+    quota, w = rules.thresholds.relaxation_quota, len(unknown)
+    limit = f"{(quota * 100).normalize():f}%"
     for authority, group in by_authority.items():
         relaxed = [e for e in group if e.relaxation_requested]
-        share = Decimal(len(relaxed)) / Decimal(len(group))
-        if not relaxed or share <= quota:
+        if not relaxed:
             continue
-        for entry in relaxed:
-            found[entry.applicant_id].append(Discrepancy(
-                figure="relaxation_quota",
-                message=(f"推荐单位{authority}推荐的{len(group)}家企业中有{len(relaxed)}家申请放宽条件"
-                         f"（{(share * 100).quantize(Decimal('0.1'))}%），超过{(quota * 100).normalize():f}%的上限。"),
-                values=[DiscrepancyValue(value=str(len(relaxed))), DiscrepancyValue(value=str(len(group)))],
-            ))
-    return dict(found)
+        n, r = len(group), len(relaxed)
+        least, most = Decimal(r) / Decimal(n + w), Decimal(r + w) / Decimal(n + w)
+        if least > quota:
+            share = Decimal(r) / Decimal(n)
+            tail = f"另有{w}家企业审查出错、推荐单位不明，计入后仍超过上限" if w else ""
+            for entry in relaxed:
+                found[entry.applicant_id].append(Discrepancy(
+                    figure="relaxation_quota",
+                    message=(f"推荐单位{authority}推荐的{n}家企业中有{r}家申请放宽条件"
+                             f"（{_percent(share)}），超过{limit}的上限。" + (f"（{tail}）" if tail else "")),
+                    values=[DiscrepancyValue(value=str(r)), DiscrepancyValue(value=str(n))],
+                ))
+        elif most > quota:
+            note = (f"推荐单位{authority}的放宽比例未判定：{_names(unknown)}审查出错，其推荐单位和放宽申请不明；"
+                    f"已知的{n}家企业中{r}家申请放宽条件，计入后在{_percent(least)}至{_percent(most)}之间"
+                    f"（上限{limit}）。")
+            summary.append(note)
+            for entry in relaxed:
+                held[entry.applicant_id].append(BATCH_NOTE_PREFIX + note)
+    return dict(found), dict(held), summary
 
 
-def apply(report: Report, extra: list[Discrepancy]) -> Report:
-    """The report with the batch discrepancies added and its verdict decided again."""
+def apply(report: Report, extra: list[Discrepancy], notes: list[str] | None = None) -> Report:
+    """The report with the batch discrepancies and notes added and its verdict decided again (notes do not
+    change it)."""
+    if notes:
+        report = report.model_copy(update={"notes": [*report.notes, *notes]})
     if not extra:
         return report
     discrepancies = [*report.discrepancies, *extra]
