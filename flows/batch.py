@@ -67,7 +67,7 @@ def batch_flow(
     rules = intake.rules_for(rules_version)
     when = application_date or rules.default_application_date
     out, url = Path(out), db_url or default_url(out)
-    folders, loose = applicant_folders(Path(intake_folder))
+    folders, loose = applicant_folders(Path(intake_folder), rules, skip=[out])  # OUT may lie inside the intake
     progress.total(len(folders))
     # the absolute path: the dashboard finds the originals there whatever folder it is started from
     batch_id = tasks.submit(tasks.prepare_store, url, str(Path(intake_folder).resolve()), rules.version).result()

@@ -107,7 +107,7 @@ def batch(
     rules = _rules(rules_version)
     try:
         when = _date(application_date)
-        _, loose = applicant_folders(intake)
+        _, loose = applicant_folders(intake, rules, skip=[out])
     except InputError as exc:
         raise _fail(str(exc)) from exc
     for name in loose:

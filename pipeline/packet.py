@@ -4,6 +4,15 @@ A folder that is missing, not a folder or empty is the caller's mistake (``Input
 entry inside the folder (an empty file, an unreadable one, a symbolic link pointing outside, a
 named pipe) is recorded on that file with a plain reason; the rest of the packet goes on.
 Originals are only ever opened with mode ``rb``.
+
+Hidden entries and OS or Office debris (``.DS_Store``, ``__MACOSX``, ``Thumbs.db``, ``~$`` lock files:
+``intake.ignored_names`` in rules.yaml) are neither applicants nor documents: they are skipped
+silently, at any depth.
+
+The digest listed here is the file's content when the folder was listed. The one a report states is
+taken again over the very bytes its reader read (``extractors.base.read_document``), and the packet
+hash stored with a report is made of those (``packet_hash(packet, read)``): a file changed between
+listing and reading is never reported under the digest of other bytes.
 """
 
 from __future__ import annotations
@@ -11,10 +20,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import InputError
+from pipeline.masking import mask_path
 from pipeline.rules import Rules, default_rules
 
 _CHUNK = 1 << 20
@@ -43,18 +56,29 @@ class Packet:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
+        return sha256_of(fh)
+
+
+def sha256_of(fh: BinaryIO) -> str:
+    """The sha256 of an open file's whole content, read from its start in 1 MB chunks (memory stays flat)."""
+    digest = hashlib.sha256()
+    fh.seek(0)
+    while chunk := fh.read(_CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
-def packet_hash(packet: Packet) -> str:
-    """One hash of the whole packet: every file's relative path and content hash (or its error)."""
+def packet_hash(packet: Packet, read: Mapping[str, str | None] | None = None) -> str:
+    """One hash of the whole packet: every file's relative path and content hash (or its error).
+
+    ``read`` gives, by relative path, the digest of the bytes actually read (``None``: the file changed
+    while it was read): the hash to store with a report, so that the packet is "unchanged" on a later run
+    only if the files then listed are the very bytes the report was made from."""
     digest = hashlib.sha256()
     for f in sorted(packet.files, key=lambda f: f.rel):
-        digest.update(f"{f.rel}\0{f.sha256 or ''}\0{f.error or ''}\n".encode())
+        sha256 = read[f.rel] if read is not None and f.rel in read else f.sha256
+        digest.update(f"{f.rel}\0{sha256 or ''}\0{f.error or ''}\n".encode())
     return digest.hexdigest()
 
 
@@ -73,7 +97,7 @@ def load_packet(folder: Path, rules: Rules | None = None) -> Packet:
         raise InputError(f"cannot list applicant folder {folder}: permission denied") from exc
     if not files:
         raise InputError(f"applicant folder is empty: {folder}")
-    return Packet(applicant_id=root.name, root=root, files=files)
+    return Packet(applicant_id=mask_path(root.name), root=root, files=files)  # a 身份证号 in a name: masked
 
 
 def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile]:
@@ -81,8 +105,10 @@ def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile
     with os.scandir(folder) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
+        if rules.intake.ignored(entry.name):  # hidden, OS or Office debris: not a document
+            continue
         path = Path(entry.path)
-        rel = path.relative_to(root).as_posix()
+        rel = mask_path(path.relative_to(root).as_posix())  # as reports and the store name it
         if entry.is_symlink():
             out.extend(_symlink(root, path, rel, rules, depth))
         elif entry.is_dir(follow_symlinks=False):
@@ -142,20 +168,59 @@ def _kind_of(mode: int) -> str:
     return "not a file"
 
 
-def applicant_folders(intake: Path) -> tuple[list[Path], list[str]]:
-    """The applicant folders of an intake folder, and the names of loose entries that are not folders."""
+def applicant_folders(intake: Path, rules: Rules | None = None,
+                      skip: Iterable[Path] = ()) -> tuple[list[Path], list[str]]:
+    """The applicant folders of an intake folder, and the names of loose entries that are not folders.
+
+    Hidden entries and debris (``intake.ignored_names``) are neither, nor are the folders of ``skip``
+    (the batch's own output folder when it lies inside the intake): they are left out silently."""
+    rules = rules or default_rules()
     intake = Path(intake)
     if not intake.exists():
         raise InputError(f"intake folder not found: {intake}")
     if not intake.is_dir():
         raise InputError(f"not a folder: {intake}")
+    skipped = {Path(p).resolve() for p in skip}
     folders: list[Path] = []
     loose: list[str] = []
     for entry in sorted(intake.iterdir(), key=lambda p: p.name):
+        if rules.intake.ignored(entry.name) or entry.resolve() in skipped:
+            continue
         if entry.is_dir() and not entry.is_symlink():
             folders.append(entry)
         else:
             loose.append(entry.name)
     if not folders:
         raise InputError(f"intake folder holds no applicant folders: {intake}")
+    ids = [mask_path(f.name) for f in folders]
+    alike = sorted({i for i in ids if ids.count(i) > 1})
+    if alike:
+        raise InputError(f"two applicant folders in {intake} have the same id {alike[0]} once the 身份证号 in their "
+                         "names is masked: rename one (ids must be unique; reports and the store never hold the "
+                         "number)")
     return folders, loose
+
+
+def last_change(folder: Path, rules: Rules | None = None, now: float | None = None) -> float | None:
+    """When anything in ``folder`` last changed: the newest ctime or mtime of it and of every entry below it
+    (debris included: an rsync or Office temporary file is a copy or an edit in progress), as a POSIX time;
+    ``None`` if it cannot be listed. ctime counts: a copy that keeps the originals' times (``cp -p``,
+    ``rsync -t``) still sets it; an mtime later than ``now`` (kept from a machine whose clock is ahead)
+    does not, or the folder would wait until that date."""
+    rules = rules or default_rules()
+    now = time.time() if now is None else now
+    newest: float | None = None
+    pending: list[tuple[Path, int]] = [(Path(folder), 0)]
+    while pending:
+        here, depth = pending.pop()
+        try:
+            st = here.lstat()
+            changed = max(st.st_ctime, st.st_mtime if st.st_mtime <= now else 0.0)
+            newest = changed if newest is None else max(newest, changed)
+            if not stat.S_ISDIR(st.st_mode) or depth >= rules.limits.max_folder_depth:
+                continue
+            with os.scandir(here) as it:
+                pending.extend((Path(e.path), depth + 1) for e in it)
+        except OSError:  # gone or unreadable meanwhile: opening the folder tells
+            continue
+    return newest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 from decimal import Decimal
 from functools import cache
@@ -58,6 +59,18 @@ class Limits(_Strict):
         if self.max_document_seconds <= self.max_pdf_seconds:
             raise ValueError("max_document_seconds must be larger than max_pdf_seconds (the reader's own budget)")
         return self
+
+
+class IntakeRules(_Strict):
+    """What an intake folder holds besides applicants; see ``intake`` in rules.yaml."""
+
+    ignored_names: list[str] = Field(description="shell patterns of hidden entries and OS/Office debris")
+    settle_seconds: float = Field(ge=0, description="a scheduled batch leaves a folder changed more recently")
+
+    def ignored(self, name: str) -> bool:
+        """Whether a file or folder name is debris (matched case-insensitively: Windows names are)."""
+        folded = name.casefold()
+        return any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in self.ignored_names)
 
 
 class Thresholds(_Strict):
@@ -334,6 +347,7 @@ class Rules(_Strict):
     amounts: AmountRules
     identifiers: IdentifierRules
     limits: Limits
+    intake: IntakeRules
     thresholds: Thresholds
     checks: list[CheckRule]
     labels: Labels

@@ -64,6 +64,10 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_cli.py::test_one_broken_applicant_does_not_stop_the_batch": ("prefect",),
     "tests/test_cli.py::test_console_script_is_installed": ("prefect",),
     "tests/test_batch_rules.py::test_batch_cli_flags_a_roster_copied_into_another_applicant": ("prefect",),
+    "tests/test_intake_debris.py::test_batch_with_its_output_inside_the_intake_reviews_only_the_applicants":
+        ("prefect",),
+    "tests/test_settle.py::test_batch_says_which_folders_it_left_for_next_time_and_why": ("prefect",),
+    "tests/test_settle.py::test_the_scheduled_batch_settles_by_default": ("prefect",),  # imports Prefect
     # attachments scanned (image-only PDFs), read through the OCR pipeline
     "tests/test_classify_attachments.py::test_scanned_attachment_is_its_kind": ("ocr",),
     # the layout fuzzer: one scenario (app-01) in the fast tier, the others and whole packets in the slow one
