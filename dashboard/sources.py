@@ -5,12 +5,17 @@ is that folder's name. The folder is found as ``INTAKE/<applicant id>``, where I
 dashboard's configured intake folder (``--intake``) if given, else the batch's intake folder as the
 store recorded it. A file is shown only when its sha256 is still the one reviewed, and only from
 inside the applicant folder. Nothing here writes to the originals.
+
+A 身份证号 in a folder or file name is stored masked (``pipeline.masking.mask_path``): such a name is
+found again as the one entry of the folder whose masked name it is (and, for a file, whose sha256 is
+the one reviewed).
 """
 
 from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +29,7 @@ from extractors.office_zip import open_office
 from extractors.roster_xlsx import cell_text, roster_header
 from pipeline.errors import DocumentError
 from pipeline.identifiers import mask_id_number
-from pipeline.masking import mask_name, mask_text
+from pipeline.masking import mask_name, mask_path, mask_text
 from pipeline.packet import PacketFile, sha256_file
 from pipeline.rules import Rules
 from pipeline.store import StoredApplicant
@@ -43,6 +48,9 @@ def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path
     for folder in candidates:
         if folder.is_dir():
             return folder.resolve()
+        named = _unmasked(folder.parent, folder.name, lambda p: p.is_dir())
+        if named is not None:
+            return named.resolve()
     tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
     raise SourceUnavailable(f"找不到申报材料目录：{tried}")
 
@@ -55,12 +63,35 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
 def original(folder: Path, rel: str, sha256: str | None) -> Path:
     """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review."""
     path = (folder / rel).resolve()
+    if not path.exists() and mask_path(rel) == rel:  # a masked 身份证号 in the name: the file that masks to it
+        found = _unmasked_file(folder, rel, sha256)
+        path = found.resolve() if found is not None else path
     if not path.is_relative_to(folder) or not path.is_file():
         raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
     st = path.stat()
     if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:
         raise SourceUnavailable(f"原件自审查以来已改变（sha256 不同）：{rel}")
     return path
+
+
+def _unmasked(parent: Path, name: str, keep: Callable[[Path], bool]) -> Path | None:
+    """The one entry of ``parent`` whose name masks to ``name`` (a name holding a masked 身份证号)."""
+    if "*" not in name or not parent.is_dir():
+        return None
+    found = [p for p in parent.iterdir() if p.name != name and mask_path(p.name) == name and keep(p)]
+    return found[0] if len(found) == 1 else None
+
+
+def _unmasked_file(folder: Path, rel: str, sha256: str | None) -> Path | None:
+    """The file below ``folder`` whose masked relative path is ``rel`` and, given one, whose sha256 is ``sha256``."""
+    if "*" not in rel:
+        return None
+    for path in folder.rglob("*"):
+        if path.is_file() and mask_path(path.relative_to(folder).as_posix()) == rel:
+            st = path.stat()
+            if sha256 is None or _sha256(str(path), st.st_mtime_ns, st.st_size) == sha256:
+                return path
+    return None
 
 
 def render_region(path: Path, page: int, bbox: tuple[float, float, float, float] | None, *, scale: float = 2.0,
@@ -74,10 +105,10 @@ def render_region(path: Path, page: int, bbox: tuple[float, float, float, float]
         try:
             pdf = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:
-            raise SourceUnavailable(f"{path.name} 无法打开：{exc}") from exc
+            raise SourceUnavailable(f"{mask_path(path.name)} 无法打开：{exc}") from exc
         try:
             if not 1 <= page <= len(pdf):
-                raise SourceUnavailable(f"{path.name} 没有第{page}页")
+                raise SourceUnavailable(f"{mask_path(path.name)} 没有第{page}页")
             pg = pdf[page - 1]
             try:
                 media, crop, rotation = pg.get_mediabox(), pg.get_cropbox(), pg.get_rotation()

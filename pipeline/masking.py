@@ -4,6 +4,12 @@ Reports mask personal data already (validators do); the dashboard and the export
 they show through :func:`mask_text` once more, so a number that reached a message or a source text
 unmasked (an OCR line, a future check) is still masked. Names cannot be recognised in free text:
 they are masked where they are known to be names (:func:`mask_name` on a roster's name column).
+
+File and folder names are data too: a 身份证号 in an applicant folder's name or a file's path is
+masked (:func:`mask_path`) where the packet is listed, so the applicant id, ``documents[].file`` and
+every source's ``file`` hold the masked form, in report.json, the store and on pages. The masked id
+is stable (the same folder always gives the same id) and only the identifier's middle digits are
+hidden; two folders that mask alike are refused by ``pipeline.packet.applicant_folders``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ ID_NUMBER_IN_TEXT = re.compile(
     rf"(?<![0-9A-Za-z])(?:[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_DATE}\d{{3}}[\dXx]|[1-9]\d{{7}}{_DATE}\d{{3}})(?![0-9A-Za-z])"
 )
 
-__all__ = ["ID_NUMBER_IN_TEXT", "mask_any", "mask_name", "mask_text"]
+__all__ = ["ID_NUMBER_IN_TEXT", "mask_any", "mask_name", "mask_path", "mask_text"]
 
 
 @overload
@@ -45,3 +51,9 @@ def mask_any(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(mask_any(v) for v in value)
     return value
+
+
+def mask_path(path: str) -> str:
+    """A file or folder name (or a relative path) with every 身份证号 in it masked, the rest as it is:
+    ``张三110105194912310021/身份证.pdf`` → ``张三1101**********0021/身份证.pdf``."""
+    return mask_text(path)

@@ -99,6 +99,10 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # a Prefect home's modes: flows.local imports Prefect (seconds), one starts its server
     "tests/test_data_at_rest.py::test_a_prefect_home_seeded_from_the_template_is_owner_only": ("prefect",),
     "tests/test_data_at_rest.py::test_the_local_prefect_server_keeps_its_home_owner_only": ("prefect",),
+    # Streamlit's AppTest runs the dashboard's page (imports and a store: ~3 s)
+    "tests/test_withdrawn.py::test_the_dashboard_overview_has_a_toggle_for_withdrawn_applicants": ("slow",),
+    "tests/test_data_at_rest.py::test_an_identifier_in_file_and_folder_names_is_masked_in_report_store_and_pages":
+        ("slow",),  # reviews a whole packet in reading processes
 }
 # a parameter value -> marks: the statement tests run on both position engines, the rules' default
 # (pdfplumber) in the fast tier and pdfium beside it in the slow one

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import io
+import json
 import os
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -13,12 +15,18 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 
+from dashboard.present import document_table
+from dashboard.sources import SourceUnavailable, applicant_folder, original
 from pipeline.decisions import describe, make_decision
+from pipeline.errors import InputError
 from pipeline.exports import batch_workbook
-from pipeline.intake import write_error_log
+from pipeline.intake import record, write_error_log
+from pipeline.packet import applicant_folders, load_packet, packet_hash
+from pipeline.review import review_packet
 from pipeline.review_docx import review_document
 from pipeline.rules import default_rules
 from pipeline.store import ResultStore
+from tests.conftest import SAMPLE_DOCS
 from tests.store_factory import build_store
 
 ID = "110105194912310021"  # a 身份证号 (region 110105, born 1949-12-31)
@@ -121,3 +129,72 @@ def test_a_decision_reason_is_masked_before_it_is_stored(tmp_path):
     assert MASKED in text and ID not in text
     book = batch_workbook([entry], [history], default_rules(), tmp_path / "x.xlsx").read_bytes()
     assert ID.encode() not in book
+
+
+# --- 身份证号 in file and folder names ----------------------------------------------------------------
+
+FOLDER = f"张三{ID}"
+
+
+@pytest.fixture
+def named_intake(tmp_path):
+    """Sample app-07 in a folder named with a 身份证号, its roster's file name holding one too."""
+    folder = tmp_path / "intake" / FOLDER
+    shutil.copytree(SAMPLE_DOCS / "app-07", folder)
+    (folder / "材料_4.xlsx").rename(folder / f"材料_4_{ID}.xlsx")
+    return folder
+
+
+def test_an_identifier_in_file_and_folder_names_is_masked_in_report_store_and_pages(tmp_path, named_intake):
+    out = tmp_path / "out"
+    store = ResultStore(f"sqlite:///{out / 'omreview.sqlite'}")
+    store.migrate()
+    packet = load_packet(named_intake)
+    report = review_packet(packet, dt.date(2012, 6, 1), default_rules()).report
+    record(report, packet_hash(packet), out, store)
+
+    masked_id, masked_file = f"张三{MASKED}", f"材料_4_{MASKED}.xlsx"
+    assert report.applicant.id == masked_id
+    assert masked_file in [d.file for d in report.documents]
+    written = (out / masked_id / "report.json").read_text(encoding="utf-8")
+    assert ID not in written and masked_file in written
+    assert any(s["file"] == masked_file for s in _sources(json.loads(written)))  # evidence points at it
+    for f in out.glob("omreview.sqlite*"):
+        assert ID.encode() not in f.read_bytes(), f
+    assert not any(ID in p.name for p in out.rglob("*"))
+
+    # the dashboard finds the originals again from the masked names (only the sha256-identical file)
+    [entry] = store.latest_applicants()
+    folder = applicant_folder(entry, named_intake.parent)
+    assert folder == named_intake.resolve()
+    src = next(s for s in _sources(entry.report) if s["file"] == masked_file)
+    assert original(folder, src["file"], src["sha256"]).name == f"材料_4_{ID}.xlsx"
+    with pytest.raises(SourceUnavailable):
+        original(folder, src["file"], "0" * 64)
+    # and the page's table of documents shows the masked name
+    assert masked_file in [r["文件"] for r in document_table(entry.report)]
+
+
+def test_two_folders_that_mask_alike_are_refused(tmp_path):
+    intake = tmp_path / "intake"
+    for number in (ID, "110105195001010021"):
+        (intake / f"张三{number}").mkdir(parents=True)
+    with pytest.raises(InputError, match=r"same id 张三1101\*{10}0021 once the 身份证号"):
+        applicant_folders(intake)
+
+
+def _sources(report: dict) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if "file" in value and "sha256" in value:
+                found.append(value)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(report)
+    return found
