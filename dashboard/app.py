@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dashboard.auth import load_credentials
 from dashboard.config import DEFAULT_HOST, DEFAULT_PORT, DashboardConfig, check_bind, is_loopback
-from pipeline.errors import InputError
+from pipeline.errors import EnvironmentFailure, InputError
+from pipeline.failures import check_port
 from pipeline.store import ResultStore, existing_url
 
 PAGE = Path(__file__).with_name("page.py")
@@ -60,6 +61,7 @@ def launch(store_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, c
            intake: Path | None = None) -> int:
     """Serve the dashboard until it is stopped; returns Streamlit's exit status. Raises ``InputError`` first."""
     config = prepare(store_url, host, credential, intake)
+    check_port(host, port, "stop that program (another dashboard?) or choose another --port")
     child = subprocess.Popen(streamlit_command(host, port), env={**os.environ, **config.to_env()})
 
     def stop(signum: int, _frame: object) -> None:
@@ -99,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except EnvironmentFailure as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

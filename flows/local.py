@@ -28,11 +28,18 @@ when the command ends. Prefect's own ephemeral mode (no API URL: ``get_client`` 
 
 The server is a child of the command: it is stopped when the command exits (a process running
 several sessions, such as the tests, reuses it), and it stops itself if the command is killed.
+
+Failures are told in one plain line (``pipeline.failures``): a configured Prefect API must answer its
+health check within ``$OMREVIEW_PREFECT_TIMEOUT`` seconds (connect and read; ``check_api``) before any
+flow starts; an unwritable Prefect home or a damaged database in it is named; a damaged cached template
+is rebuilt (and said so); a server whose port was taken between choosing it and binding it is started
+again on another.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
 import fcntl
 import importlib.metadata
 import logging
@@ -47,6 +54,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -54,10 +62,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import EnvironmentFailure, InputError
+from pipeline.failures import cache_dir, check_writable, mask_url, prefect_timeout
 from pipeline.processes import child_stdout
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
-CACHE_ENV = "OMREVIEW_CACHE_DIR"
+PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
 STARTUP_SECONDS = 180.0
 SETTLE_SECONDS = 60.0
 # the server's settings (also scripts/bench_flows.py's)
@@ -97,15 +107,78 @@ def prefect_home(out: Path) -> Path:
     return Path(os.environ.get(HOME_ENV) or Path(out) / ".prefect").resolve()
 
 
-def cache_dir() -> Path:
-    base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "omreview"
-    return Path(base)
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _port_taken(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def check_api(url: str, timeout: float | None = None) -> None:
+    """Fail in one line unless the Prefect API at ``url`` answers its health check within ``timeout`` seconds.
+
+    Connect and read are each bounded (``$OMREVIEW_PREFECT_TIMEOUT``, 20 s): a server that accepts the
+    connection and never answers fails here instead of hanging the command. Any HTTP answer under 500
+    counts as alive (authentication is the Prefect client's business).
+    """
+    seconds = prefect_timeout() if timeout is None else timeout
+    shown = mask_url(url)
+    remedy = "fix or unset PREFECT_API_URL (unset: the command runs a temporary local server)"
+    try:
+        parts = urllib.parse.urlsplit(url.rstrip("/") + "/health")
+        bare = parts._replace(netloc=parts.netloc.rpartition("@")[2])
+        request = urllib.request.Request(urllib.parse.urlunsplit(bare))
+        if parts.username is not None:  # user:password@ in the URL: urllib sends it only as a header
+            basic = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+            request.add_header("Authorization", "Basic " + base64.b64encode(basic.encode()).decode())
+        with urllib.request.urlopen(request, timeout=seconds):
+            return
+    except urllib.error.HTTPError as exc:
+        if exc.code < 500:
+            return
+        raise EnvironmentFailure(f"the Prefect API at {shown} answered {exc.code} to its health check: the cause is "
+                                 "in the Prefect server's log; fix the server and run again") from exc
+    except ValueError as exc:  # not a URL urllib can use
+        raise InputError(f"PREFECT_API_URL {shown!r} is not a valid URL ({exc}): give one such as "
+                         "http://127.0.0.1:4200/api, or unset it") from exc
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, TimeoutError):
+            raise EnvironmentFailure(
+                f"the Prefect API at {shown} did not answer within {seconds:g} s: check that its server is up and not "
+                f"stuck, or {remedy} (OMREVIEW_PREFECT_TIMEOUT sets the wait)") from exc
+        raise EnvironmentFailure(f"cannot reach the Prefect API at {shown} ({reason}): start its server "
+                                 f"(prefect server start), or {remedy}") from exc
+
+
+def damaged(db: Path, thorough: bool = True) -> str | None:
+    """Why the SQLite database ``db`` is unusable as a Prefect database (``None`` if it looks sound).
+
+    ``thorough`` runs SQLite's quick_check over every page (milliseconds for a template); otherwise only
+    its header and schema are read.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        if thorough:
+            result = conn.execute("PRAGMA quick_check").fetchone()
+            if result is None or result[0] != "ok":
+                return f"integrity check: {result[0] if result else 'no answer'}"
+        if conn.execute("SELECT version_num FROM alembic_version").fetchone() is None:
+            return "no schema version"
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    return None
 
 
 class LocalServer:
@@ -116,23 +189,45 @@ class LocalServer:
         self.use_template = use_template and not any(os.environ.get(k) for k in _DB_URL_ENVS)
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
+        self._env: dict[str, str] = {}
+        self._attempts = 0
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
+    @property
+    def database(self) -> Path:
+        return self.home / "prefect.db"
+
     def start(self) -> None:
-        """Start the server in the background (``wait_ready`` waits for it)."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Start the server in the background (``wait_ready`` waits for it).
+
+        An unwritable home, or a database in it that cannot be read, fails here in one line.
+        """
+        remedy = f"make it writable, choose another --out, or set {HOME_ENV}"
+        check_writable(self.home, remedy)
         _owner_only_home(self.home)  # run history and results: the reviewer's account only
-        from_template = self.use_template and _seed_database(self.home / "prefect.db")
+        db = self.database
+        if db.exists():
+            if not os.access(db, os.W_OK):
+                raise EnvironmentFailure(f"the local Prefect database {db} cannot be written: {remedy}")
+            reason = damaged(db, thorough=False)
+            if reason is not None:
+                raise _damaged_home(db, reason)
+        from_template = self.use_template and _seed_database(db)
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.update({"PREFECT_HOME": str(self.home), "PREFECT__SERVER_FINAL": "1", **SERVER_SETTINGS})
         if from_template:
             env["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "false"  # the template holds them already
+        self._env, self._attempts = env, 0
+        self._launch()
+
+    def _launch(self) -> None:
+        self._attempts += 1
         self.port = _free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(self.port)], env=env, stdin=subprocess.DEVNULL,
+            [sys.executable, "-c", _LAUNCHER, str(self.port)], env=self._env, stdin=subprocess.DEVNULL,
             stdout=child_stdout(), umask=0o077,  # prefect.db, its -wal, results: created owner-only
         )
 
@@ -145,15 +240,26 @@ class LocalServer:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the local Prefect server stopped at start-up (exit code {self.process.returncode})"
-                                   "; its messages are above")
+                if self._attempts < PORT_ATTEMPTS and _port_taken(self.port):  # taken since _free_port chose it
+                    print(f"note: port {self.port} was taken before the local Prefect server could use it; "
+                          "starting it on another", file=sys.stderr)
+                    self._launch()
+                    continue
+                reason = damaged(self.database) if self.database.exists() else None
+                if reason is not None:
+                    raise _damaged_home(self.database, reason)
+                raise EnvironmentFailure(
+                    f"the local Prefect server (home {self.home}) stopped at start-up with exit code "
+                    f"{self.process.returncode}: its messages are above; fix what they name, or move {self.home} "
+                    "aside (it holds only the run history) and run again")
             with suppress(OSError, urllib.error.URLError), \
                     urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                 if response.status == 200:
                     return self.api_url
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"the local Prefect server did not start within {seconds:.0f} s")
+        raise EnvironmentFailure(f"the local Prefect server (home {self.home}) did not start within {seconds:.0f} s: "
+                                 "the machine may be overloaded; run again, or set PREFECT_API_URL to a running server")
 
     def stop(self, seconds: float = 30.0) -> int | None:
         """Stop the server gracefully (SIGTERM), killing it after ``seconds``; its exit code."""
@@ -172,6 +278,11 @@ class LocalServer:
             print(f"warning: the local Prefect server exited with code {code}", file=sys.stderr)
         return code
 
+
+
+def _damaged_home(db: Path, reason: str) -> EnvironmentFailure:
+    return EnvironmentFailure(f"the local Prefect database {db} is damaged ({reason}): move {db.parent} aside (it "
+                              "holds only the Prefect run history of this output folder) and run again")
 
 
 # --- the migrated template database ---------------------------------------------------------------
@@ -202,15 +313,24 @@ def _seed_database(db: Path) -> bool:
 
 
 def template_database() -> Path | None:
-    """A Prefect database migrated to this Prefect's schema, built once per version (``None`` if it cannot be)."""
+    """A Prefect database migrated to this Prefect's schema, built once per version (``None`` if it cannot be).
+
+    A template that does not pass SQLite's quick check (a garbled or truncated cache file) is said so,
+    by name, and built again; if that fails, the server migrates its own database.
+    """
     folder = cache_dir()
     template = folder / f"prefect-{importlib.metadata.version('prefect')}.db"
-    if template.exists():
+    if template.exists() and damaged(template) is None:
         return template
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / ".template.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another command may be building it
+            reason = damaged(template) if template.exists() else None
+            if reason is not None:
+                print(f"note: the cached Prefect template database {template} is damaged ({reason}); "
+                      "building it again (10-15 s)", file=sys.stderr)
+                template.unlink()
             if not template.exists():
                 _build_template(template)
     except OSError as exc:
@@ -275,10 +395,14 @@ def stop_local_server() -> None:
 def prefect_session(out: Path) -> Iterator[Session]:
     """Run the block's flows against the configured Prefect API, or this process's local server.
 
-    On leaving, the local server is left only once it has recorded every task run of the block.
+    On leaving, the local server is left only once it has recorded every task run of the block. A
+    configured API that does not answer its health check in time fails before any flow starts.
     """
     server: LocalServer | None = None
-    if "prefect" not in sys.modules and not os.environ.get("PREFECT_API_URL"):
+    checked = os.environ.get("PREFECT_API_URL")
+    if checked:
+        check_api(checked)  # before importing Prefect: an API that is down is told in a second
+    elif "prefect" not in sys.modules:
         server = local_server(out)  # boots while Prefect is imported below
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, get_current_settings, temporary_settings
 
@@ -291,6 +415,8 @@ def prefect_session(out: Path) -> Iterator[Session]:
     if not configured and server is None:
         server = local_server(out)
     if server is None:
+        if str(configured) != checked:
+            check_api(str(configured))
         try:
             with quiet_console():
                 yield Session(api_url=str(configured), local=False, home=None)

@@ -96,13 +96,6 @@ def prepare_store(db_url: str, intake_name: str | None, rules_version: str) -> i
     return None if intake_name is None else store.start_batch(intake_name, rules_version)
 
 
-@task(name="withdraw-absent", **_io)
-def withdraw_absent(db_url: str, intake_path: str, present: list[str], out: Path) -> list[str]:
-    """The applicants last reviewed from this intake folder whose folder is gone, marked withdrawn (and those
-    back un-withdrawn); returns the ones withdrawn now."""
-    return intake.withdraw_absent(intake.store_for(db_url), intake_path, present, out)
-
-
 @task(name="open-applicant", task_run_name="open-{folder.name}", **_io)
 def open_applicant(folder: Path, rules_version: str, application_date: dt.date, db_url: str | None) -> intake.Opened:
     """The applicant flow's (a batch opens all its folders in one ``open-intake`` task)."""
@@ -112,16 +105,14 @@ def open_applicant(folder: Path, rules_version: str, application_date: dt.date, 
 
 @task(name="open-intake", **_io)
 def open_intake(folders: list[Path], rules_version: str, application_date: dt.date,
-                db_url: str, settle_seconds: float = 0.0) -> list[intake.Opened | Exception]:
-    """Every applicant folder of a batch listed, hashed and looked up in the store (one task, not one each);
-    those changed within ``settle_seconds`` left for the next run.
+                db_url: str) -> list[intake.Opened | Exception]:
+    """Every applicant folder of a batch listed, hashed and looked up in the store (one task, not one each).
 
     A bug while opening one folder is that folder's result (its applicant fails, the others go on);
     an I/O error fails the task, which is retried (opening is read-only and repeatable).
     """
     store, rules = intake.store_for(db_url), intake.rules_for(rules_version)
-    return [_or_bug(intake.open_applicant, folder, rules, application_date, store, settle_seconds)
-            for folder in folders]
+    return [_or_bug(intake.open_applicant, folder, rules, application_date, store) for folder in folders]
 
 
 def _or_bug(fn: Any, *args: Any) -> Any:

@@ -3,18 +3,26 @@
 ``run`` and ``batch`` go through the Prefect flows (``flows/``) against the configured Prefect API
 (``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
 (``flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
+
+Every other failure of a command also ends in one plain line (cause, path or URL, what to do), its
+traceback in a log file the line names, exit status 2 for the user's mistake and 1 for the
+environment (``pipeline.failures``): the commands' group (``_PlainFailures``) catches what a command
+raised, knowing the command's ``--out`` and ``--db`` from their options.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline import failures
 from pipeline.errors import InputError, RulesError
 from pipeline.intake import BatchSummary, Outcome, rules_for
 from pipeline.model import Report
@@ -22,11 +30,43 @@ from pipeline.packet import applicant_folders, load_packet
 from pipeline.report import schema_text
 from pipeline.rules import Rules
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Review O&M capability applications.")
 out_console = Console()
 err_console = Console(stderr=True)
+_OUT, _DB = "omreview.out", "omreview.db"  # where a command's --out and --db are kept for _PlainFailures
 
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="folder for the reports (created if needed)")]
+
+class _PlainFailures(typer.core.TyperGroup):
+    """Every command's failure ends in one plain line on stderr and its traceback in a log (``pipeline.failures``)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context is its click's
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):  # the command's own exit, a usage error
+            raise
+        except Exception as exc:
+            out, db = ctx.meta.get(_OUT), ctx.meta.get(_DB)
+            store_url = db
+            if store_url is None and out is not None:
+                from pipeline.store import default_url
+
+                store_url = default_url(out)
+            failure = failures.report(exc, out, store_url)
+            err_console.print(f"[bold red]error:[/] {escape(failure.line)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(failure.code) from None
+
+
+def _remember(key: str) -> Any:
+    def callback(ctx: typer.Context, value: Any) -> Any:
+        ctx.meta[key] = value
+        return value
+    return callback
+
+
+app = typer.Typer(cls=_PlainFailures, add_completion=False, no_args_is_help=True,
+                  help="Review O&M capability applications.")
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="folder for the reports (created if needed)",
+                                         callback=_remember(_OUT))]
 DateOption = Annotated[
     str | None,
     typer.Option("--application-date", help="YYYY-MM-DD; default from the rules file (2012-06-01)"),
@@ -34,12 +74,19 @@ DateOption = Annotated[
 RulesOption = Annotated[
     str | None, typer.Option("--rules-version", help="refuse to run unless the rules file has this version"),
 ]
-SETTLE_HELP = "leave an applicant folder in which anything changed within SECONDS for the next run (still being copied)"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _preflight(out: Path) -> None:
+    """Before any Prefect server starts: the output folder can be written and has room, the results store opens."""
+    from pipeline.store import check_store, default_url
+
+    failures.check_output_folder(out)
+    check_store(default_url(out))
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -79,6 +126,7 @@ def run(
         load_packet(folder, rules)  # a user mistake is told before any Prefect server starts
     except InputError as exc:
         raise _fail(str(exc)) from exc
+    _preflight(out)
     from flows.local import prefect_session
 
     with prefect_session(out):
@@ -102,8 +150,6 @@ def batch(
     dask: Annotated[str | None, typer.Option(
         help="run the tasks on Dask: 'local' (a local cluster) or a scheduler address tcp://host:8786; "
              "needs the [dask] extra")] = None,
-    settle: Annotated[float, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP + "; default 0: review all now")]
-    = 0.0,
 ) -> None:
     """Review the new or changed applicant folders of an intake folder (unchanged ones are skipped);
     write one report each, save them to the results store and write OUT/batch.json."""
@@ -115,6 +161,7 @@ def batch(
         raise _fail(str(exc)) from exc
     for name in loose:
         err_console.print(f"[yellow]note:[/] {name} is not an applicant folder; skipped", highlight=False)
+    _preflight(out)
     from flows.local import prefect_session
 
     with prefect_session(out):
@@ -123,8 +170,7 @@ def batch(
 
         flow = with_runner(batch_flow, workers=workers, dask=dask)
         with _progress_bar() as observer, progress.observe(observer):
-            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version,
-                           settle_seconds=settle)
+            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version)
     _print_batch(summary)
     if summary.failed:
         raise typer.Exit(1)
@@ -160,11 +206,15 @@ def _print_batch(summary: BatchSummary) -> None:
     for row in sorted(summary.rows, key=lambda r: r.applicant):
         if row.outcome is Outcome.REJECTED:
             err_console.print(f"[yellow]{row.applicant}:[/] {row.error}", highlight=False)
-        elif row.outcome is Outcome.DEFERRED:
-            err_console.print(f"[yellow]{row.applicant}: not reviewed:[/] {row.error}", highlight=False)
         elif row.outcome is Outcome.FAILED:
-            err_console.print(f"[red]{row.applicant}: internal error ({row.error_type}); details in {row.path}[/]",
-                              highlight=False)
+            if row.path is None:
+                where = "its traceback could not be written (no space left?)"
+            elif row.path.name != "error.log":  # intake.write_error_log's fallback
+                where = f"details in {row.path} (its folder in OUT could not be written)"
+            else:
+                where = f"details in {row.path}"
+            err_console.print(f"[red]{row.applicant}: internal error ({row.error_type}); {escape(where)}[/]",
+                              highlight=False, soft_wrap=True)
         elif row.kept is not None and row.path is not None:
             note = " (unchanged)" if row.outcome is Outcome.UNCHANGED else ""
             out_console.print(_summary(row.kept.get(), row.path, note), highlight=False)
@@ -180,8 +230,6 @@ def serve(
     = "0 2 * * *",
     timezone: Annotated[str | None, typer.Option(help="time zone of the schedule, e.g. Asia/Shanghai")] = None,
     application_date: DateOption = None,
-    settle: Annotated[float | None, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP
-                                                 + "; default: the rules' intake.settle_seconds")] = None,
 ) -> None:
     """Serve the batch flow on a schedule and the applicant flow for reviewers (needs PREFECT_API_URL)."""
     rules = _rules(None)
@@ -195,7 +243,7 @@ def serve(
 
     try:
         serve_deployments(intake=intake, out=out, cron=cron, timezone=timezone, application_date=when,
-                          rules_version=rules.version, settle_seconds=settle)
+                          rules_version=rules.version)
     except MissingServer as exc:
         raise _fail(str(exc)) from exc
 
@@ -207,9 +255,11 @@ def schema() -> None:
 
 
 StoreOutOption = Annotated[
-    Path | None, typer.Option("--out", "-o", help="a batch's reports folder (its store OUT/omreview.sqlite)")
+    Path | None, typer.Option("--out", "-o", help="a batch's reports folder (its store OUT/omreview.sqlite)",
+                              callback=_remember(_OUT))
 ]
-DbOption = Annotated[str | None, typer.Option("--db", help="results store URL, instead of --out")]
+DbOption = Annotated[str | None, typer.Option("--db", help="results store URL, instead of --out",
+                                              callback=_remember(_DB))]
 
 
 @app.command()
@@ -225,10 +275,7 @@ def dashboard(
     from dashboard.app import launch
     from pipeline.store import existing_url
 
-    try:
-        code = launch(existing_url(out, db), host, port, credentials, intake)
-    except InputError as exc:
-        raise _fail(str(exc)) from exc
+    code = launch(existing_url(out, db), host, port, credentials, intake)  # failures: _PlainFailures
     raise typer.Exit(code)
 
 
@@ -238,16 +285,11 @@ def export(
     db: DbOption = None,
     to: Annotated[Path | None, typer.Option("--to", help="folder for the exports (default OUT/exports)")] = None,
     batch_id: Annotated[int | None, typer.Option("--batch", help="only applicants last reviewed in this batch")] = None,
-    include_withdrawn: Annotated[bool, typer.Option(
-        "--include-withdrawn", help="also applicants whose folder was gone from their intake at a batch")] = False,
 ) -> None:
     """Write 评审汇总.xlsx and a 评审报告 draft (.docx) per applicant, personal data masked."""
     from pipeline.exports import run_export
 
-    try:
-        dest, paths = run_export(out, db, to, batch_id, include_withdrawn)
-    except InputError as exc:
-        raise _fail(str(exc)) from exc
+    dest, paths = run_export(out, db, to, batch_id)  # failures: _PlainFailures
     out_console.print(f"{len(paths)} file(s) written to {dest}", highlight=False)
 
 

@@ -23,10 +23,9 @@ import datetime as dt
 import hashlib
 import json
 import threading
-import time
 import traceback
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -39,7 +38,7 @@ from extractors.base import Extraction, read_document
 from extractors.isolate import IsolatedReader
 from pipeline.errors import InputError
 from pipeline.model import Discrepancy, DocStatus, Document, DocumentKind, Report
-from pipeline.packet import Packet, PacketFile, last_change, load_packet, packet_hash
+from pipeline.packet import Packet, PacketFile, load_packet, packet_hash
 from pipeline.records import DocumentRecord
 from pipeline.report import report_json, write_report, write_text_atomic
 from pipeline.review import Review, document_of, review_documents
@@ -129,7 +128,6 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     REJECTED = "rejected"  # the folder is unusable (empty, unreadable): the applicant's mistake
     FAILED = "failed"  # an internal error (a bug): details in OUT/<id>/error.log
-    DEFERRED = "deferred"  # changed within the settling time (still being copied?): left for the next run
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,6 @@ class Opened:
     packet_hash: str | None = None
     kept: Kept | None = None  # the stored report
     error: str | None = None
-    deferred: str | None = None  # why it was left for the next run (changed within the settling time)
 
     @property
     def to_review(self) -> bool:
@@ -169,17 +166,9 @@ class Opened:
         return self.kept.get() if self.kept is not None else None
 
 
-def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None,
-                   settle_seconds: float = 0.0) -> Opened:
-    """List and hash the folder; with a store, find the report of this exact packet, rules and date.
-
-    With ``settle_seconds``, a folder in which anything changed more recently than that is left for the
-    next run (``Opened.deferred`` says why), neither hashed nor read: it may still be being copied."""
+def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None) -> Opened:
+    """List and hash the folder; with a store, find the report of this exact packet, rules and date."""
     folder = Path(folder)
-    if settle_seconds > 0:
-        waiting = unsettled(folder, settle_seconds, rules)
-        if waiting is not None:
-            return Opened(applicant_id=folder.name, folder=folder, deferred=waiting)
     try:
         packet = load_packet(folder, rules)
     except InputError as exc:
@@ -190,28 +179,6 @@ def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store:
         stored = None
     return Opened(applicant_id=packet.applicant_id, folder=folder, packet=packet, packet_hash=digest,
                   kept=Kept.of(stored) if stored is not None else None)
-
-
-def unsettled(folder: Path, settle_seconds: float, rules: Rules, now: float | None = None) -> str | None:
-    """Why ``folder`` is left for the next run (something in it changed within ``settle_seconds``), or ``None``."""
-    now = time.time() if now is None else now
-    changed = last_change(folder, rules, now)
-    if changed is None or now - changed >= settle_seconds:
-        return None
-    return (f"files changed {max(0.0, now - changed):.0f} s ago, within the {settle_seconds:g} s settling time "
-            "(still being copied?); left for the next run")
-
-
-def reviewed_hash(packet: Packet, report: Report) -> str:
-    """The packet hash of the bytes ``report`` was made from (its documents' digests), the one to store."""
-    return packet_hash(packet, {d.file: d.sha256 for d in report.documents})
-
-
-def as_reviewed(opened: Opened, report: Report) -> Opened:
-    """``opened`` with the packet hash of the bytes its report was made from."""
-    if opened.packet is None:
-        return opened
-    return replace(opened, packet_hash=reviewed_hash(opened.packet, report))
 
 
 def stored_report(store: ResultStore, applicant_id: str, digest: str, rules_version: str) -> Report | None:
@@ -237,9 +204,7 @@ def assess(opened: Opened, pairs: list[tuple[Document, DocumentRecord | None]], 
     if opened.packet is None or opened.packet_hash is None:
         raise ValueError(f"{opened.applicant_id}: nothing to review ({opened.error})")
     review = review_documents(opened.packet, pairs, application_date, rules)
-    # stored under the hash of the bytes read, not of those listed: had a file changed in between,
-    # the next run (finding the listed or yet other bytes) reviews it again
-    record(review.report, reviewed_hash(opened.packet, review.report), out, store, batch_id)
+    record(review.report, opened.packet_hash, out, store, batch_id)
     return review
 
 
@@ -251,10 +216,18 @@ def record(report: Report, digest: str, out: Path, store: ResultStore | None, ba
     return path
 
 
-def write_error_log(out: Path, applicant_id: str, exc: BaseException) -> Path:
-    """The traceback of an internal error in ``OUT/<id>/error.log``."""
+def write_error_log(out: Path, applicant_id: str, exc: BaseException) -> Path | None:
+    """The traceback of an internal error in ``OUT/<id>/error.log``; where that cannot be written (a full disk),
+    ``omreview-<id>-error.log`` in the cache or temporary folder (owner-only); ``None`` if nowhere. Never raises
+    ``OSError``: the batch goes on, and its summary line says where the traceback went."""
+    from pipeline.failures import write_fallback
+
+    text = "".join(traceback.format_exception(exc))
     path = Path(out) / applicant_id / "error.log"
-    write_text_atomic(path, "".join(traceback.format_exception(exc)))
+    try:
+        write_text_atomic(path, text)
+    except OSError:
+        return write_fallback(f"omreview-{applicant_id}-error.log", text)
     return path
 
 
@@ -380,41 +353,6 @@ def needs_writing(report: Report, out: Path) -> bool:
     return report_on_disk(out, report.applicant.id) != report_json(report)
 
 
-# --- applicants gone from the intake ---------------------------------------------------------------
-
-WITHDRAWN_DIR = ".withdrawn"  # OUT/.withdrawn/<id>: the output folders of withdrawn applicants
-
-
-def withdraw_absent(store: ResultStore, intake: str, present: list[str], out: Path) -> list[str]:
-    """Mark withdrawn the applicants last reviewed from ``intake`` (its resolved path, as the batch records it)
-    whose folder is not in ``present``, un-withdraw those back in it (``ResultStore.sync_withdrawn``), and move
-    each withdrawn one's ``OUT/<id>`` to ``OUT/.withdrawn/<id>`` so that ``OUT`` shows the intake as it is
-    (the store keeps its reports; an applicant that comes back gets its report.json written again).
-    Returns the applicants withdrawn now."""
-    gone, _back = store.sync_withdrawn(intake, present)
-    for applicant_id in gone:
-        set_aside(Path(out), applicant_id)
-    return gone
-
-
-def set_aside(out: Path, applicant_id: str) -> Path | None:
-    """Move ``OUT/<id>`` (a folder holding a report.json) to ``OUT/.withdrawn/<id>`` (``<id>.2``, … if taken)."""
-    source = out / applicant_id
-    if applicant_id.startswith(".") or not (source / "report.json").is_file():
-        return None
-    target = out / WITHDRAWN_DIR / applicant_id
-    n = 1
-    while target.exists() or target.is_symlink():
-        n += 1
-        target = out / WITHDRAWN_DIR / f"{applicant_id}.{n}"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source.rename(target)
-    except OSError:  # left in place: the store's mark is what the exports and the dashboard go by
-        return None
-    return target
-
-
 # --- the batch summary -----------------------------------------------------------------------------
 
 
@@ -442,7 +380,7 @@ class Row:
         if self.path is not None:
             row["report"] = str(self.path)
         if self.error is not None:
-            row["reason" if self.outcome is Outcome.DEFERRED else "error"] = self.error
+            row["error"] = self.error
         return row
 
 
@@ -455,7 +393,6 @@ class BatchSummary:
     loose: list[str] = field(default_factory=list)
     inputs: str | None = None
     notes: list[str] = field(default_factory=list)  # what the batch rules held back, and why
-    withdrawn: list[str] = field(default_factory=list)  # applicants gone from the intake since the last batch
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.rows if r.outcome is outcome)
@@ -470,7 +407,7 @@ class BatchSummary:
                 "application_date": self.application_date.isoformat(),
                 "applicants": [r.summary() for r in rows], "skipped_entries": self.loose,
                 "counts": {o.value: self.count(o) for o in Outcome}, "batch_inputs": self.inputs,
-                "batch_notes": self.notes, "withdrawn": self.withdrawn}
+                "batch_notes": self.notes}
 
 
 def batch_summary_json(summary: BatchSummary) -> str:

@@ -3,6 +3,10 @@
 Saving is an upsert keyed by applicant + packet hash + rules version, so re-running a batch writes
 no duplicate rows. The schema is created and upgraded by Alembic (``pipeline/migrations``), never
 by ad-hoc DDL.
+
+Opening and migrating a store fail in one plain line (``StoreError``, ``InputError`` for a malformed
+URL; see ``store_failure``): a corrupt or read-only SQLite file, a full disk, a PostgreSQL server that
+cannot be reached within ``$OMREVIEW_DB_TIMEOUT`` seconds, each naming the store (password masked).
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import CursorResult, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from pipeline.decisions import ReviewerDecision
-from pipeline.errors import InputError
+from pipeline.errors import EnvironmentFailure, InputError, OmreviewError, StoreError
+from pipeline.failures import db_timeout, mask_url, write_failure
 from pipeline.model import Report
 from pipeline.store_schema import (
     CHILD_TABLES,
@@ -77,23 +84,92 @@ def _owner_only(database: str | None) -> None:
                 os.chmod(path, 0o600)
 
 
+def shown_url(url: str) -> str:
+    """The store as the operator names it: a SQLite file's path, else the URL with its password masked."""
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else mask_url(url)
+
+
+_DRIVER_TIMEOUTS = {"psycopg": "connect_timeout", "psycopg2": "connect_timeout"}  # libpq's, in seconds
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    """A PostgreSQL store's connect timeout (``$OMREVIEW_DB_TIMEOUT``) unless the URL sets one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    key = _DRIVER_TIMEOUTS.get(parsed.get_driver_name())
+    if key is None or key in parsed.query:
+        return {}
+    return {key: max(1, round(db_timeout()))}
+
+
+def store_failure(exc: BaseException, url: str | None, opening: bool = False) -> OmreviewError | None:
+    """The plain failure of using the store at ``url``, or of opening it (its URL, driver, folder) when
+    ``opening``; ``None``: not a store failure."""
+    name = shown_url(url) if url else "the results store"
+    store = f"the results store {name}" if url else name
+    if opening and (isinstance(exc, sa_exc.ArgumentError)
+                    or (isinstance(exc, ValueError) and not isinstance(exc, OmreviewError))):
+        return InputError(f"the results store URL {name!r} is not valid ({_reason(exc)}): give one such as "
+                          "postgresql+psycopg://user@host/omreview or sqlite:////path/omreview.sqlite "
+                          f"({DB_URL_ENV} or --db)")
+    if opening and isinstance(exc, ImportError):
+        return EnvironmentFailure(f"{store} needs a database driver that is not installed ({_reason(exc)}): "
+                                  "install it, e.g. pip install 'omreview[postgres]' for psycopg")
+    if opening and isinstance(exc, OSError):
+        return StoreError(str(write_failure(exc.filename or name, exc, f"fix {name} or choose another --out")))
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    reason = _reason(exc.orig if exc.orig is not None else exc)
+    low = reason.lower()
+    if "malformed" in low or "not a database" in low:
+        return StoreError(f"{store} is damaged ({reason}): move it aside and run the batch again to build a new "
+                          "one (every applicant is reviewed again), or restore it from a backup")
+    if "disk is full" in low or "no space" in low:
+        return StoreError(f"no space left for {store} ({reason}): free some space or choose another --out")
+    if "readonly" in low or "read-only" in low:
+        return StoreError(f"{store} cannot be written ({reason}): make it and its folder writable, "
+                          "or choose another --out")
+    if "unable to open" in low:
+        return StoreError(f"{store} cannot be opened ({reason}): check that its folder exists and is writable")
+    if isinstance(exc, sa_exc.OperationalError) and not (url or "").startswith("sqlite"):
+        return StoreError(f"cannot reach {store} ({reason}): check that the database server is running and "
+                          f"reachable and the URL ({DB_URL_ENV} or --db) is right")
+    return StoreError(f"{store} failed ({reason}): check it, or move it aside and run the batch again")
+
+
+def _reason(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return mask_url(lines[0] if lines else type(exc).__name__)
+
+
 class ResultStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            _owner_only(url.removeprefix("sqlite:///").partition("?")[0])
-        self.engine: Engine = create_engine(url, future=True)
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(url.removeprefix("sqlite:///").partition("?")[0])
+            self.engine: Engine = create_engine(url, future=True, connect_args=_connect_args(url))
+        except (sa_exc.SQLAlchemyError, ImportError, OSError, ValueError) as exc:
+            failure = store_failure(exc, url, opening=True)
+            raise (failure or StoreError(f"cannot open {shown_url(url)}: {_reason(exc)}")) from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the newest Alembic revision."""
+        """Create or upgrade the schema to the newest Alembic revision (``StoreError``: a plain line on failure)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except sa_exc.DBAPIError as exc:
+            failure = store_failure(exc, self.url)
+            if failure is None:
+                raise
+            raise failure from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -127,7 +203,7 @@ class ResultStore:
             batch_id=batch_id, name=report.applicant.name, credit_code=report.applicant.credit_code,
             recommending_authority=report.applicant.recommending_authority,
             relaxation_requested=report.applicant.relaxation_requested, application_date=report.application_date,
-            verdict=report.verdict.value, report=data, updated_at=_now(), withdrawn_at=None,  # reviewed: present
+            verdict=report.verdict.value, report=data, updated_at=_now(),
         )
         key = (applicants.c.applicant_id == report.applicant.id, applicants.c.packet_hash == packet_hash,
                applicants.c.rules_version == report.rules_version)
@@ -175,45 +251,13 @@ class ResultStore:
             newest.setdefault(applicant_id, report)
         return list(newest.values())
 
-    # --- withdrawn applicants (revision 0003) -----------------------------------------------------
-
-    def sync_withdrawn(self, intake: str, present: Iterable[str]) -> tuple[list[str], list[str]]:
-        """The intake is what is on disk: mark withdrawn every applicant whose newest row was reviewed from the
-        intake folder ``intake`` (the path a batch recorded) and whose folder is not in ``present``; take the
-        mark off those in ``present``. Returns the applicants withdrawn now and those back.
-
-        Only applicants of this very intake folder are withdrawn: another intake's, or one reviewed alone
-        (no batch), are left as they are. Every row of the applicant is marked, history included.
-        """
-        present = set(present)
-        query = (select(applicants.c.applicant_id, applicants.c.withdrawn_at, batches.c.intake)
-                 .select_from(applicants.outerjoin(batches, applicants.c.batch_id == batches.c.id))
-                 .order_by(applicants.c.applicant_id, applicants.c.updated_at.desc(), applicants.c.id.desc()))
-        newest: dict[str, tuple[dt.datetime | None, str | None]] = {}
-        marked: set[str] = set()
-        with self.engine.begin() as c:
-            for applicant_id, withdrawn_at, from_intake in c.execute(query).all():
-                newest.setdefault(applicant_id, (withdrawn_at, from_intake))
-                if withdrawn_at is not None:
-                    marked.add(applicant_id)
-            gone = sorted(a for a, (withdrawn_at, from_intake) in newest.items()
-                          if a not in present and withdrawn_at is None and from_intake == intake)
-            back = sorted(marked & present)
-            if gone:
-                c.execute(update(applicants).where(applicants.c.applicant_id.in_(gone),
-                                                   applicants.c.withdrawn_at.is_(None)).values(withdrawn_at=_now()))
-            if back:
-                c.execute(update(applicants).where(applicants.c.applicant_id.in_(back)).values(withdrawn_at=None))
-        return gone, back
-
     # --- reviewers (revision 0002) ---------------------------------------------------------------
 
     def latest_applicants(self) -> list[StoredApplicant]:
-        """The newest row of each applicant, with its batch (for the dashboard and the exports), withdrawn ones
-        included (``StoredApplicant.withdrawn_at``: the exports and the overview leave them out by default)."""
+        """The newest row of each applicant, with its batch (for the dashboard and the exports)."""
         query = (select(applicants.c.id, applicants.c.applicant_id, applicants.c.verdict, applicants.c.application_date,
                         applicants.c.updated_at, applicants.c.batch_id, batches.c.intake, batches.c.started_at,
-                        applicants.c.report, applicants.c.withdrawn_at)
+                        applicants.c.report)
                  .select_from(applicants.outerjoin(batches, applicants.c.batch_id == batches.c.id))
                  .order_by(applicants.c.applicant_id, applicants.c.updated_at.desc(), applicants.c.id.desc()))
         with self.engine.connect() as c:
@@ -224,8 +268,7 @@ class ResultStore:
                 newest[r.applicant_id] = StoredApplicant(
                     row_id=r.id, applicant_id=r.applicant_id, verdict=r.verdict, application_date=r.application_date,
                     updated_at=_utc(r.updated_at), batch_id=r.batch_id, batch_intake=r.intake,
-                    batch_started_at=_utc(r.started_at) if r.started_at else None, report=r.report,
-                    withdrawn_at=_utc(r.withdrawn_at) if r.withdrawn_at else None)
+                    batch_started_at=_utc(r.started_at) if r.started_at else None, report=r.report)
         return list(newest.values())
 
     def record_decision(self, decision: ReviewerDecision) -> int:
@@ -274,12 +317,20 @@ class StoredApplicant:
     batch_intake: str | None
     batch_started_at: dt.datetime | None
     report: dict[str, Any]
-    withdrawn_at: dt.datetime | None = None  # its folder was gone from its intake at a batch (revision 0003)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything written here was UTC."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def check_store(url: str) -> None:
+    """Open the store and bring its schema up to date, before a command starts its work (``StoreError`` if not)."""
+    store = ResultStore(url)
+    try:
+        store.migrate()
+    finally:
+        store.close()
 
 
 def existing_url(out: Path | None, db: str | None) -> str:
