@@ -5,17 +5,35 @@
 ``DocumentError`` into an ``Extraction`` with a plain reason. The readers recognise the document
 kind from content; a PDF or .docx that its reader took for none of its kinds is then told apart as an
 attachment (certificate, business licence, contract) by ``classify``.
+
+What is read is what is reported: ``read_document`` opens the file once, hashes it through that open
+file, lets the reader read that same open file (through a symbolic link of the file's own name, in a
+private temporary folder, to ``/proc/self/fd/N``: it reaches the same inode even if the name is
+replaced meanwhile, and libraries that go by the name's suffix, as openpyxl does, see it) and then
+hashes it again and checks that its name still leads to that inode (pypdfium2 resolves the link back
+to the original name and opens that). Both hold: the
+extraction carries the digest (and so do its records' sources), whatever the file held when the
+folder was listed. Either fails: the file was written to or replaced while it was read; it is read
+once more, and if that happens again it is an error (``CHANGED_WHILE_READ``, no digest).
+
+Why not read the file into memory, or copy it: files may be as large as ``limits.max_file_bytes``,
+several are read at once (each in a reading process under a memory cap), and a readers' library wants
+a path; hashing twice reads the file twice at 1 MB at a time from the page cache, which costs far less
+than parsing it, holds no memory and needs no scratch disk.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from pipeline.errors import DocumentError
 from pipeline.model import CertificateType, DocumentKind
-from pipeline.packet import PacketFile
+from pipeline.packet import PacketFile, sha256_of
 from pipeline.records import DocumentRecord
 from pipeline.rules import Rules, default_rules
 
@@ -37,6 +55,15 @@ class Extraction:
     ocr: bool = False
     error: str | None = None
     record: DocumentRecord | None = None
+    # what was read, not what it gave (equal extractions of two copies of a file are equal):
+    # the digest and size of the bytes read (None: not said, the listed ones stand)
+    sha256: str | None = field(default=None, compare=False)
+    size: int | None = field(default=None, compare=False)
+    changed: bool = False  # the file changed while it was read (error CHANGED_WHILE_READ): it has no digest
+
+
+CHANGED_WHILE_READ = "changed while being read; review it again once it is complete"
+_PROC_FD = Path("/proc/self/fd")
 
 
 Reader = Callable[[PacketFile, Rules], Extraction]
@@ -78,10 +105,54 @@ def _readers() -> dict[str, Reader]:
 
 
 def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:
-    """Read one packet file; never raises for a bad file."""
+    """Read one packet file; never raises for a bad file. The extraction's ``sha256`` is that of the bytes
+    read; a file that changes while it is read is read once more, then is ``CHANGED_WHILE_READ``."""
     rules = rules or default_rules()
     if pf.error:
         return Extraction(error=pf.error)
+    try:
+        for _ in range(2):
+            with open(pf.path, "rb") as fh:
+                found = _read_pinned(pf, fh, rules)
+            if found is not None:
+                return found
+    except OSError as exc:
+        return Extraction(error=f"cannot be read: {exc.strerror or exc}")
+    return Extraction(error=CHANGED_WHILE_READ, changed=True)
+
+
+def _read_pinned(pf: PacketFile, fh: BinaryIO, rules: Rules) -> Extraction | None:
+    """Read the open file ``fh`` between two digests of it; ``None`` if they differ (it was written to)."""
+    size = os.fstat(fh.fileno()).st_size
+    before = sha256_of(fh)
+    if size > rules.limits.max_file_bytes:  # grew past the limit since it was listed
+        limit_mb = rules.limits.max_file_bytes / 1_048_576
+        found = Extraction(error=f"file is larger than the {limit_mb:.0f} MB limit; not read")
+    elif size == 0:
+        found = Extraction(error="empty file (0 bytes)")
+    elif not _PROC_FD.is_dir():  # without /proc, the checks below guard the read alone
+        found = _read_as(replace(pf, sha256=before, size=size), rules)
+    else:
+        with tempfile.TemporaryDirectory(prefix="omreview-read-") as private:
+            pinned = Path(private) / pf.path.name
+            pinned.symlink_to(_PROC_FD / str(fh.fileno()))
+            found = _read_as(replace(pf, path=pinned, sha256=before, size=size), rules)
+    if not _same_file(fh, pf.path) or sha256_of(fh) != before:
+        return None
+    return replace(found, sha256=before, size=size)
+
+
+def _same_file(fh: BinaryIO, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fh`` (it was not replaced, moved or deleted)."""
+    try:
+        named = os.stat(path)
+    except OSError:
+        return False
+    pinned = os.fstat(fh.fileno())
+    return (named.st_dev, named.st_ino) == (pinned.st_dev, pinned.st_ino)
+
+
+def _read_as(pf: PacketFile, rules: Rules) -> Extraction:
     try:
         return _readers()[sniff_format(pf)](pf, rules)
     except DocumentError as exc:

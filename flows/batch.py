@@ -4,7 +4,8 @@ Sequence (every step a task calling a plain function of ``pipeline.intake``):
 
 1. ``prepare-store``: migrate the results store once, open the batch's row;
 2. ``open-intake``: list and hash every applicant folder, look each packet up in the store (one task
-   for the intake: a task per applicant would cost Prefect more than the opening);
+   for the intake: a task per applicant would cost Prefect more than the opening); with
+   ``settle_seconds``, a folder changed more recently than that is left for the next run (*deferred*);
 3. per document of a new or changed applicant ``read-document`` (a window of ``WINDOW`` applicants read
    at a time), then ``assess-applicant`` (evaluate, write report.json at once, save to the store, its
    markdown artifact): a batch killed midway keeps what it did;
@@ -62,8 +63,10 @@ def batch_flow(
     application_date: dt.date | None = None,
     rules_version: str | None = None,
     db_url: str | None = None,
+    settle_seconds: float = 0.0,
 ) -> BatchSummary:
-    """Review the new or changed applicant folders of ``intake_folder``; skip unchanged ones."""
+    """Review the new or changed applicant folders of ``intake_folder``; skip unchanged ones, and those
+    changed within ``settle_seconds`` (the scheduled deployment's default: ``intake.settle_seconds``)."""
     rules = intake.rules_for(rules_version)
     when = application_date or rules.default_application_date
     out, url = Path(out), db_url or default_url(out)
@@ -74,7 +77,7 @@ def batch_flow(
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
     held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
-    opened, under_review = _open_all(folders, rules.version, when, url, out, summary)
+    opened, under_review = _open_all(folders, rules.version, when, url, out, summary, settle_seconds)
     reviewed = _read_and_assess(under_review, rules.version, when, out, url, batch_id, summary, held)
 
     unchanged = [o for o in opened if o.kept is not None]
@@ -94,9 +97,9 @@ def batch_flow(
 
 
 def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, out: Path,
-              summary: BatchSummary) -> tuple[list[Opened], list[_Applicant]]:
-    """Open every folder; rejected and unchanged applicants are done at once, the rest are to review."""
-    results = tasks.submit(tasks.open_intake, folders, rules_version, when, url).result()
+              summary: BatchSummary, settle_seconds: float = 0.0) -> tuple[list[Opened], list[_Applicant]]:
+    """Open every folder; rejected, deferred and unchanged applicants are done at once, the rest are to review."""
+    results = tasks.submit(tasks.open_intake, folders, rules_version, when, url, settle_seconds).result()
     opened: list[Opened] = []
     to_review: list[_Applicant] = []
     for folder, result in zip(folders, results, strict=True):
@@ -107,6 +110,9 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
         if result.error is not None:
             summary.rows.append(Row(result.applicant_id, Outcome.REJECTED, error=result.error))
             progress.done(result.applicant_id, Outcome.REJECTED)
+        elif result.deferred is not None:
+            summary.rows.append(Row(result.applicant_id, Outcome.DEFERRED, error=result.deferred))
+            progress.done(result.applicant_id, Outcome.DEFERRED)
         elif result.to_review:
             to_review.append(_Applicant(result))
         else:
@@ -183,6 +189,7 @@ def _take_review(future: PrefectFuture[Any], applicant: _Applicant, out: Path, s
     del parcels
     review = result.take()  # the parcel Prefect keeps is left empty
     applicant.entry, applicant.kept = review.batch_entry, Kept.of(review.report)
+    applicant.opened = intake.as_reviewed(applicant.opened, review.report)  # its hash: of the bytes read
     intake.clear_error_log(out, applicant.opened.applicant_id)
     reviewed.append(applicant)
     progress.done(applicant.opened.applicant_id, Outcome.REVIEWED)

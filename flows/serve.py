@@ -1,7 +1,9 @@
 """The deployments ``omreview serve`` serves: the intake batch on a schedule, the applicant flow on demand.
 
 - ``omreview-batch/intake``: runs on the cron schedule over the intake folder into OUT (and can be
-  run at any time: ``prefect deployment run omreview-batch/intake``);
+  run at any time: ``prefect deployment run omreview-batch/intake``); it leaves an applicant folder
+  changed within the settling time (``intake.settle_seconds`` of the rules, or ``--settle``) for its
+  next run: a schedule meets folders that are still being copied, and nobody is there to wait;
 - ``omreview-applicant/reviewer``: no schedule; a reviewer runs it from the Prefect UI ("Run" →
   "Custom run", fill in ``folder``) or ``prefect deployment run omreview-applicant/reviewer
   --param folder=/intake/app-07``; its report lands in ``OUT/<id>/report.json``, in the results
@@ -37,6 +39,7 @@ from prefect.types.entrypoint import EntrypointType
 from flows.applicant import applicant_flow
 from flows.batch import batch_flow
 from flows.local import check_api
+from pipeline.rules import default_rules
 
 BATCH_DEPLOYMENT = "intake"
 APPLICANT_DEPLOYMENT = "reviewer"
@@ -47,13 +50,15 @@ class MissingServer(Exception):
 
 
 def deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
-                application_date: dt.date | None = None, rules_version: str | None = None) -> list[RunnerDeployment]:
+                application_date: dt.date | None = None, rules_version: str | None = None,
+                settle_seconds: float | None = None) -> list[RunnerDeployment]:
     intake, out = Path(intake).resolve(), Path(out).resolve()
+    settle = default_rules().intake.settle_seconds if settle_seconds is None else settle_seconds
     common = {"application_date": application_date.isoformat() if application_date else None,
               "rules_version": rules_version}
     batch = batch_flow.to_deployment(
         name=BATCH_DEPLOYMENT, schedule=Cron(cron, timezone=timezone or "UTC"),
-        parameters={"intake_folder": str(intake), "out": str(out), **common},
+        parameters={"intake_folder": str(intake), "out": str(out), "settle_seconds": settle, **common},
         description=f"Review the new or changed applicant folders of {intake} into {out}.",
         tags=["omreview"], entrypoint_type=EntrypointType.MODULE_PATH,
     )
@@ -67,14 +72,15 @@ def deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
 
 
 def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None = None,
-                      application_date: dt.date | None = None, rules_version: str | None = None) -> None:
+                      application_date: dt.date | None = None, rules_version: str | None = None,
+                      settle_seconds: float | None = None) -> None:
     """Serve both deployments until interrupted (runs execute in subprocesses of this one)."""
     url = get_current_settings().api.url
     if not url:
         raise MissingServer("omreview serve needs a running Prefect server: start one (prefect server start) and "
                             "set PREFECT_API_URL, e.g. PREFECT_API_URL=http://127.0.0.1:4200/api")
     check_api(str(url))  # a server that is down or silent fails here in one line, not in the runner's retries
-    served = deployments(intake, out, cron, timezone, application_date, rules_version)
+    served = deployments(intake, out, cron, timezone, application_date, rules_version, settle_seconds)
     runner = Runner(pause_on_shutdown=True)
     for deployment in served:
         runner.add_deployment(deployment)

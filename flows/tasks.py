@@ -105,14 +105,16 @@ def open_applicant(folder: Path, rules_version: str, application_date: dt.date, 
 
 @task(name="open-intake", **_io)
 def open_intake(folders: list[Path], rules_version: str, application_date: dt.date,
-                db_url: str) -> list[intake.Opened | Exception]:
-    """Every applicant folder of a batch listed, hashed and looked up in the store (one task, not one each).
+                db_url: str, settle_seconds: float = 0.0) -> list[intake.Opened | Exception]:
+    """Every applicant folder of a batch listed, hashed and looked up in the store (one task, not one each);
+    those changed within ``settle_seconds`` left for the next run.
 
     A bug while opening one folder is that folder's result (its applicant fails, the others go on);
     an I/O error fails the task, which is retried (opening is read-only and repeatable).
     """
     store, rules = intake.store_for(db_url), intake.rules_for(rules_version)
-    return [_or_bug(intake.open_applicant, folder, rules, application_date, store) for folder in folders]
+    return [_or_bug(intake.open_applicant, folder, rules, application_date, store, settle_seconds)
+            for folder in folders]
 
 
 def _or_bug(fn: Any, *args: Any) -> Any:

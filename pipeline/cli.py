@@ -74,6 +74,7 @@ DateOption = Annotated[
 RulesOption = Annotated[
     str | None, typer.Option("--rules-version", help="refuse to run unless the rules file has this version"),
 ]
+SETTLE_HELP = "leave an applicant folder in which anything changed within SECONDS for the next run (still being copied)"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -150,6 +151,8 @@ def batch(
     dask: Annotated[str | None, typer.Option(
         help="run the tasks on Dask: 'local' (a local cluster) or a scheduler address tcp://host:8786; "
              "needs the [dask] extra")] = None,
+    settle: Annotated[float, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP + "; default 0: review all now")]
+    = 0.0,
 ) -> None:
     """Review the new or changed applicant folders of an intake folder (unchanged ones are skipped);
     write one report each, save them to the results store and write OUT/batch.json."""
@@ -170,7 +173,8 @@ def batch(
 
         flow = with_runner(batch_flow, workers=workers, dask=dask)
         with _progress_bar() as observer, progress.observe(observer):
-            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version)
+            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version,
+                           settle_seconds=settle)
     _print_batch(summary)
     if summary.failed:
         raise typer.Exit(1)
@@ -206,6 +210,8 @@ def _print_batch(summary: BatchSummary) -> None:
     for row in sorted(summary.rows, key=lambda r: r.applicant):
         if row.outcome is Outcome.REJECTED:
             err_console.print(f"[yellow]{row.applicant}:[/] {row.error}", highlight=False)
+        elif row.outcome is Outcome.DEFERRED:
+            err_console.print(f"[yellow]{row.applicant}: not reviewed:[/] {row.error}", highlight=False)
         elif row.outcome is Outcome.FAILED:
             if row.path is None:
                 where = "its traceback could not be written (no space left?)"
@@ -230,6 +236,8 @@ def serve(
     = "0 2 * * *",
     timezone: Annotated[str | None, typer.Option(help="time zone of the schedule, e.g. Asia/Shanghai")] = None,
     application_date: DateOption = None,
+    settle: Annotated[float | None, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP
+                                                 + "; default: the rules' intake.settle_seconds")] = None,
 ) -> None:
     """Serve the batch flow on a schedule and the applicant flow for reviewers (needs PREFECT_API_URL)."""
     rules = _rules(None)
@@ -243,7 +251,7 @@ def serve(
 
     try:
         serve_deployments(intake=intake, out=out, cron=cron, timezone=timezone, application_date=when,
-                          rules_version=rules.version)
+                          rules_version=rules.version, settle_seconds=settle)
     except MissingServer as exc:
         raise _fail(str(exc)) from exc
 

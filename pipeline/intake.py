@@ -23,9 +23,10 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import time
 import traceback
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -38,7 +39,7 @@ from extractors.base import Extraction, read_document
 from extractors.isolate import IsolatedReader
 from pipeline.errors import InputError
 from pipeline.model import Discrepancy, DocStatus, Document, DocumentKind, Report
-from pipeline.packet import Packet, PacketFile, load_packet, packet_hash
+from pipeline.packet import Packet, PacketFile, last_change, load_packet, packet_hash
 from pipeline.records import DocumentRecord
 from pipeline.report import report_json, write_report, write_text_atomic
 from pipeline.review import Review, document_of, review_documents
@@ -128,6 +129,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     REJECTED = "rejected"  # the folder is unusable (empty, unreadable): the applicant's mistake
     FAILED = "failed"  # an internal error (a bug): details in OUT/<id>/error.log
+    DEFERRED = "deferred"  # changed within the settling time (still being copied?): left for the next run
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Opened:
     packet_hash: str | None = None
     kept: Kept | None = None  # the stored report
     error: str | None = None
+    deferred: str | None = None  # why it was left for the next run (changed within the settling time)
 
     @property
     def to_review(self) -> bool:
@@ -166,9 +169,17 @@ class Opened:
         return self.kept.get() if self.kept is not None else None
 
 
-def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None) -> Opened:
-    """List and hash the folder; with a store, find the report of this exact packet, rules and date."""
+def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store: ResultStore | None,
+                   settle_seconds: float = 0.0) -> Opened:
+    """List and hash the folder; with a store, find the report of this exact packet, rules and date.
+
+    With ``settle_seconds``, a folder in which anything changed more recently than that is left for the
+    next run (``Opened.deferred`` says why), neither hashed nor read: it may still be being copied."""
     folder = Path(folder)
+    if settle_seconds > 0:
+        waiting = unsettled(folder, settle_seconds, rules)
+        if waiting is not None:
+            return Opened(applicant_id=folder.name, folder=folder, deferred=waiting)
     try:
         packet = load_packet(folder, rules)
     except InputError as exc:
@@ -179,6 +190,28 @@ def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store:
         stored = None
     return Opened(applicant_id=packet.applicant_id, folder=folder, packet=packet, packet_hash=digest,
                   kept=Kept.of(stored) if stored is not None else None)
+
+
+def unsettled(folder: Path, settle_seconds: float, rules: Rules, now: float | None = None) -> str | None:
+    """Why ``folder`` is left for the next run (something in it changed within ``settle_seconds``), or ``None``."""
+    now = time.time() if now is None else now
+    changed = last_change(folder, rules, now)
+    if changed is None or now - changed >= settle_seconds:
+        return None
+    return (f"files changed {max(0.0, now - changed):.0f} s ago, within the {settle_seconds:g} s settling time "
+            "(still being copied?); left for the next run")
+
+
+def reviewed_hash(packet: Packet, report: Report) -> str:
+    """The packet hash of the bytes ``report`` was made from (its documents' digests), the one to store."""
+    return packet_hash(packet, {d.file: d.sha256 for d in report.documents})
+
+
+def as_reviewed(opened: Opened, report: Report) -> Opened:
+    """``opened`` with the packet hash of the bytes its report was made from."""
+    if opened.packet is None:
+        return opened
+    return replace(opened, packet_hash=reviewed_hash(opened.packet, report))
 
 
 def stored_report(store: ResultStore, applicant_id: str, digest: str, rules_version: str) -> Report | None:
@@ -204,7 +237,9 @@ def assess(opened: Opened, pairs: list[tuple[Document, DocumentRecord | None]], 
     if opened.packet is None or opened.packet_hash is None:
         raise ValueError(f"{opened.applicant_id}: nothing to review ({opened.error})")
     review = review_documents(opened.packet, pairs, application_date, rules)
-    record(review.report, opened.packet_hash, out, store, batch_id)
+    # stored under the hash of the bytes read, not of those listed: had a file changed in between,
+    # the next run (finding the listed or yet other bytes) reviews it again
+    record(review.report, reviewed_hash(opened.packet, review.report), out, store, batch_id)
     return review
 
 
@@ -380,7 +415,7 @@ class Row:
         if self.path is not None:
             row["report"] = str(self.path)
         if self.error is not None:
-            row["error"] = self.error
+            row["reason" if self.outcome is Outcome.DEFERRED else "error"] = self.error
         return row
 
 

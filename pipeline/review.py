@@ -40,8 +40,9 @@ def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tup
     extraction = read(pf, rules)
     doc = Document(
         file=pf.rel,
-        sha256=pf.sha256,
-        size=pf.size,
+        # the digest of the bytes read (a file changed while read has none); the listed one if not read
+        sha256=None if extraction.changed else extraction.sha256 or pf.sha256,
+        size=extraction.size or pf.size,
         kind=extraction.kind,
         certificate_type=extraction.certificate_type,
         fiscal_year=extraction.fiscal_year,
