@@ -1,4 +1,7 @@
-"""The batch overview: verdict counts, key figures against thresholds, the filtered applicant table."""
+"""The batch overview: verdict counts, key figures against thresholds, the filtered applicant table.
+
+Applicants withdrawn from their intake (their folder gone at a batch) are left out unless the sidebar's
+toggle includes them."""
 
 from __future__ import annotations
 
@@ -36,9 +39,13 @@ def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
     days = sorted(e.updated_at.date() for e in entries)
     span = sb.date_input("审查日期", value=(days[0], days[-1])) if days else ()
     start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (None, None)
+    withdrawn = sum(1 for e in entries if e.withdrawn_at is not None)
+    include = sb.toggle(f"包括已撤回的申报企业（{withdrawn}家）", value=False, key="include_withdrawn",
+                        help="申报材料目录中已不存在的申报企业（在之后的批次中撤回），默认不显示")
     return ApplicantFilter(verdicts=frozenset(verdicts), checks=frozenset(checks),
                            check_statuses=frozenset(statuses or [s.value for s in CheckStatus]),
-                           batches=frozenset(batches), reviewed_from=start, reviewed_to=end)
+                           batches=frozenset(batches), reviewed_from=start, reviewed_to=end,
+                           include_withdrawn=include)
 
 
 def _open(applicant_id: str) -> None:

@@ -2,7 +2,9 @@
 
 Sequence (every step a task calling a plain function of ``pipeline.intake``):
 
-1. ``prepare-store``: migrate the results store once, open the batch's row;
+1. ``prepare-store``: migrate the results store once, open the batch's row; ``withdraw-absent``: the
+   applicants last reviewed from this intake folder whose folder is gone are marked withdrawn in the
+   store (their ``OUT/<id>`` set aside in ``OUT/.withdrawn``), those back in it un-withdrawn;
 2. ``open-intake``: list and hash every applicant folder, look each packet up in the store (one task
    for the intake: a task per applicant would cost Prefect more than the opening); with
    ``settle_seconds``, a folder changed more recently than that is left for the next run (*deferred*);
@@ -75,6 +77,8 @@ def batch_flow(
     # the absolute path: the dashboard finds the originals there whatever folder it is started from
     batch_id = tasks.submit(tasks.prepare_store, url, str(Path(intake_folder).resolve()), rules.version).result()
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
+    summary.withdrawn = tasks.submit(tasks.withdraw_absent, url, str(Path(intake_folder).resolve()),
+                                     [f.name for f in folders], out).result()
     held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
     opened, under_review = _open_all(folders, rules.version, when, url, out, summary, settle_seconds)

@@ -96,6 +96,13 @@ def prepare_store(db_url: str, intake_name: str | None, rules_version: str) -> i
     return None if intake_name is None else store.start_batch(intake_name, rules_version)
 
 
+@task(name="withdraw-absent", **_io)
+def withdraw_absent(db_url: str, intake_path: str, present: list[str], out: Path) -> list[str]:
+    """The applicants last reviewed from this intake folder whose folder is gone, marked withdrawn (and those
+    back un-withdrawn); returns the ones withdrawn now."""
+    return intake.withdraw_absent(intake.store_for(db_url), intake_path, present, out)
+
+
 @task(name="open-applicant", task_run_name="open-{folder.name}", **_io)
 def open_applicant(folder: Path, rules_version: str, application_date: dt.date, db_url: str | None) -> intake.Opened:
     """The applicant flow's (a batch opens all its folders in one ``open-intake`` task)."""

@@ -293,11 +293,13 @@ def export(
     db: DbOption = None,
     to: Annotated[Path | None, typer.Option("--to", help="folder for the exports (default OUT/exports)")] = None,
     batch_id: Annotated[int | None, typer.Option("--batch", help="only applicants last reviewed in this batch")] = None,
+    include_withdrawn: Annotated[bool, typer.Option(
+        "--include-withdrawn", help="also applicants whose folder was gone from their intake at a batch")] = False,
 ) -> None:
     """Write 评审汇总.xlsx and a 评审报告 draft (.docx) per applicant, personal data masked."""
     from pipeline.exports import run_export
 
-    dest, paths = run_export(out, db, to, batch_id)  # failures: _PlainFailures
+    dest, paths = run_export(out, db, to, batch_id, include_withdrawn)  # failures: _PlainFailures
     out_console.print(f"{len(paths)} file(s) written to {dest}", highlight=False)
 
 

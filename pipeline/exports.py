@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.decisions import ReviewerDecision
 from pipeline.errors import InputError
-from pipeline.overview import KEY_FIGURES, applicant_rows, check_rows, decision_rows, discrepancy_rows
+from pipeline.overview import KEY_FIGURES, applicant_rows, check_rows, decision_rows, discrepancy_rows, present
 from pipeline.report import write_atomic
 from pipeline.review_docx import review_document
 from pipeline.rules import Rules, default_rules
@@ -35,9 +35,11 @@ _MONEY, _RATIO = "#,##0.00", "0.00%"
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def select_entries(store: ResultStore, batch_id: int | None = None) -> list[StoredApplicant]:
-    """The newest row of every applicant, or of those whose newest row belongs to ``batch_id``."""
-    entries = store.latest_applicants()
+def select_entries(store: ResultStore, batch_id: int | None = None,
+                   include_withdrawn: bool = False) -> list[StoredApplicant]:
+    """The newest row of every applicant, or of those whose newest row belongs to ``batch_id``; applicants
+    withdrawn from their intake only with ``include_withdrawn``."""
+    entries = present(store.latest_applicants(), include_withdrawn)
     if batch_id is not None:
         entries = [e for e in entries if e.batch_id == batch_id]
         if not entries:
@@ -135,10 +137,13 @@ def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: 
     return write_atomic(path, lambda tmp: doc.save(str(tmp)))
 
 
-def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rules: Rules | None = None) -> list[Path]:
-    """Write ``DEST/评审汇总.xlsx`` and ``DEST/<applicant id>/评审报告（草稿）.docx`` each; return the paths."""
+def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rules: Rules | None = None,
+               include_withdrawn: bool = False) -> list[Path]:
+    """Write ``DEST/评审汇总.xlsx`` and ``DEST/<applicant id>/评审报告（草稿）.docx`` each; return the paths.
+
+    Applicants withdrawn from their intake are left out unless ``include_withdrawn``."""
     rules = rules or default_rules()
-    entries = select_entries(store, batch_id)
+    entries = select_entries(store, batch_id, include_withdrawn)
     decisions = store.decisions([e.row_id for e in entries])
     written = [batch_workbook(entries, decisions, rules, Path(dest) / WORKBOOK_NAME)]
     for e in entries:
@@ -148,8 +153,8 @@ def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rule
     return written
 
 
-def run_export(out: Path | None, db: str | None, to: Path | None = None, batch_id: int | None = None
-               ) -> tuple[Path, list[Path]]:
+def run_export(out: Path | None, db: str | None, to: Path | None = None, batch_id: int | None = None,
+               include_withdrawn: bool = False) -> tuple[Path, list[Path]]:
     """``omreview export``: the store of ``--out OUT`` or ``--db URL`` → ``--to DIR`` (default ``OUT/exports``).
 
     Brings the store's schema up to date first (decisions need revision 0002). Returns the folder
@@ -162,6 +167,6 @@ def run_export(out: Path | None, db: str | None, to: Path | None = None, batch_i
     store = ResultStore(url)
     try:
         store.migrate()
-        return dest, export_all(store, dest, batch_id)
+        return dest, export_all(store, dest, batch_id, include_withdrawn=include_withdrawn)
     finally:
         store.close()

@@ -388,6 +388,41 @@ def needs_writing(report: Report, out: Path) -> bool:
     return report_on_disk(out, report.applicant.id) != report_json(report)
 
 
+# --- applicants gone from the intake ---------------------------------------------------------------
+
+WITHDRAWN_DIR = ".withdrawn"  # OUT/.withdrawn/<id>: the output folders of withdrawn applicants
+
+
+def withdraw_absent(store: ResultStore, intake: str, present: list[str], out: Path) -> list[str]:
+    """Mark withdrawn the applicants last reviewed from ``intake`` (its resolved path, as the batch records it)
+    whose folder is not in ``present``, un-withdraw those back in it (``ResultStore.sync_withdrawn``), and move
+    each withdrawn one's ``OUT/<id>`` to ``OUT/.withdrawn/<id>`` so that ``OUT`` shows the intake as it is
+    (the store keeps its reports; an applicant that comes back gets its report.json written again).
+    Returns the applicants withdrawn now."""
+    gone, _back = store.sync_withdrawn(intake, present)
+    for applicant_id in gone:
+        set_aside(Path(out), applicant_id)
+    return gone
+
+
+def set_aside(out: Path, applicant_id: str) -> Path | None:
+    """Move ``OUT/<id>`` (a folder holding a report.json) to ``OUT/.withdrawn/<id>`` (``<id>.2``, … if taken)."""
+    source = out / applicant_id
+    if applicant_id.startswith(".") or not (source / "report.json").is_file():
+        return None
+    target = out / WITHDRAWN_DIR / applicant_id
+    n = 1
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = out / WITHDRAWN_DIR / f"{applicant_id}.{n}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.rename(target)
+    except OSError:  # left in place: the store's mark is what the exports and the dashboard go by
+        return None
+    return target
+
+
 # --- the batch summary -----------------------------------------------------------------------------
 
 
@@ -428,6 +463,7 @@ class BatchSummary:
     loose: list[str] = field(default_factory=list)
     inputs: str | None = None
     notes: list[str] = field(default_factory=list)  # what the batch rules held back, and why
+    withdrawn: list[str] = field(default_factory=list)  # applicants gone from the intake since the last batch
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.rows if r.outcome is outcome)
@@ -442,7 +478,7 @@ class BatchSummary:
                 "application_date": self.application_date.isoformat(),
                 "applicants": [r.summary() for r in rows], "skipped_entries": self.loose,
                 "counts": {o.value: self.count(o) for o in Outcome}, "batch_inputs": self.inputs,
-                "batch_notes": self.notes}
+                "batch_notes": self.notes, "withdrawn": self.withdrawn}
 
 
 def batch_summary_json(summary: BatchSummary) -> str:

@@ -2,7 +2,9 @@
 
 Every text that leaves here is masked (:func:`pipeline.masking.mask_any`); reviewer decisions are
 joined beside the machine results they concern, never in place of them. Thresholds come from the
-rules file, never from literals here.
+rules file, never from literals here. Applicants withdrawn from their intake (their folder gone at a
+batch) are left out unless asked for (:func:`present`, ``ApplicantFilter.include_withdrawn``); a
+withdrawn one's row says since when (``撤回时间``).
 """
 
 from __future__ import annotations
@@ -104,11 +106,17 @@ class ApplicantFilter:
     batches: frozenset[int | None] = frozenset()
     reviewed_from: dt.date | None = None
     reviewed_to: dt.date | None = None
+    include_withdrawn: bool = False
+
+
+def present(entries: Iterable[StoredApplicant], include_withdrawn: bool = False) -> list[StoredApplicant]:
+    """The applicants still in their intake (all of them with ``include_withdrawn``)."""
+    return [e for e in entries if include_withdrawn or e.withdrawn_at is None]
 
 
 def filter_entries(entries: Iterable[StoredApplicant], f: ApplicantFilter) -> list[StoredApplicant]:
     out = []
-    for e in entries:
+    for e in present(entries, f.include_withdrawn):
         if f.verdicts and e.verdict not in f.verdicts:
             continue
         if f.checks and not any(c["id"] in f.checks and c["status"] in f.check_statuses
@@ -174,6 +182,7 @@ def applicant_rows(entries: Sequence[StoredApplicant], decisions: Iterable[Revie
             "缺少材料": "、".join(r.get("missing_inputs", [])), "申请日期": e.application_date.isoformat(),
             "批次": e.batch_id,
             "审查时间": e.updated_at.strftime("%Y-%m-%d %H:%M"),
+            **({"撤回时间": e.withdrawn_at.strftime("%Y-%m-%d %H:%M")} if e.withdrawn_at else {}),
         }))
     return rows
 

@@ -203,7 +203,7 @@ class ResultStore:
             batch_id=batch_id, name=report.applicant.name, credit_code=report.applicant.credit_code,
             recommending_authority=report.applicant.recommending_authority,
             relaxation_requested=report.applicant.relaxation_requested, application_date=report.application_date,
-            verdict=report.verdict.value, report=data, updated_at=_now(),
+            verdict=report.verdict.value, report=data, updated_at=_now(), withdrawn_at=None,  # reviewed: present
         )
         key = (applicants.c.applicant_id == report.applicant.id, applicants.c.packet_hash == packet_hash,
                applicants.c.rules_version == report.rules_version)
@@ -251,13 +251,45 @@ class ResultStore:
             newest.setdefault(applicant_id, report)
         return list(newest.values())
 
+    # --- withdrawn applicants (revision 0003) -----------------------------------------------------
+
+    def sync_withdrawn(self, intake: str, present: Iterable[str]) -> tuple[list[str], list[str]]:
+        """The intake is what is on disk: mark withdrawn every applicant whose newest row was reviewed from the
+        intake folder ``intake`` (the path a batch recorded) and whose folder is not in ``present``; take the
+        mark off those in ``present``. Returns the applicants withdrawn now and those back.
+
+        Only applicants of this very intake folder are withdrawn: another intake's, or one reviewed alone
+        (no batch), are left as they are. Every row of the applicant is marked, history included.
+        """
+        present = set(present)
+        query = (select(applicants.c.applicant_id, applicants.c.withdrawn_at, batches.c.intake)
+                 .select_from(applicants.outerjoin(batches, applicants.c.batch_id == batches.c.id))
+                 .order_by(applicants.c.applicant_id, applicants.c.updated_at.desc(), applicants.c.id.desc()))
+        newest: dict[str, tuple[dt.datetime | None, str | None]] = {}
+        marked: set[str] = set()
+        with self.engine.begin() as c:
+            for applicant_id, withdrawn_at, from_intake in c.execute(query).all():
+                newest.setdefault(applicant_id, (withdrawn_at, from_intake))
+                if withdrawn_at is not None:
+                    marked.add(applicant_id)
+            gone = sorted(a for a, (withdrawn_at, from_intake) in newest.items()
+                          if a not in present and withdrawn_at is None and from_intake == intake)
+            back = sorted(marked & present)
+            if gone:
+                c.execute(update(applicants).where(applicants.c.applicant_id.in_(gone),
+                                                   applicants.c.withdrawn_at.is_(None)).values(withdrawn_at=_now()))
+            if back:
+                c.execute(update(applicants).where(applicants.c.applicant_id.in_(back)).values(withdrawn_at=None))
+        return gone, back
+
     # --- reviewers (revision 0002) ---------------------------------------------------------------
 
     def latest_applicants(self) -> list[StoredApplicant]:
-        """The newest row of each applicant, with its batch (for the dashboard and the exports)."""
+        """The newest row of each applicant, with its batch (for the dashboard and the exports), withdrawn ones
+        included (``StoredApplicant.withdrawn_at``: the exports and the overview leave them out by default)."""
         query = (select(applicants.c.id, applicants.c.applicant_id, applicants.c.verdict, applicants.c.application_date,
                         applicants.c.updated_at, applicants.c.batch_id, batches.c.intake, batches.c.started_at,
-                        applicants.c.report)
+                        applicants.c.report, applicants.c.withdrawn_at)
                  .select_from(applicants.outerjoin(batches, applicants.c.batch_id == batches.c.id))
                  .order_by(applicants.c.applicant_id, applicants.c.updated_at.desc(), applicants.c.id.desc()))
         with self.engine.connect() as c:
@@ -268,7 +300,8 @@ class ResultStore:
                 newest[r.applicant_id] = StoredApplicant(
                     row_id=r.id, applicant_id=r.applicant_id, verdict=r.verdict, application_date=r.application_date,
                     updated_at=_utc(r.updated_at), batch_id=r.batch_id, batch_intake=r.intake,
-                    batch_started_at=_utc(r.started_at) if r.started_at else None, report=r.report)
+                    batch_started_at=_utc(r.started_at) if r.started_at else None, report=r.report,
+                    withdrawn_at=_utc(r.withdrawn_at) if r.withdrawn_at else None)
         return list(newest.values())
 
     def record_decision(self, decision: ReviewerDecision) -> int:
@@ -317,6 +350,7 @@ class StoredApplicant:
     batch_intake: str | None
     batch_started_at: dt.datetime | None
     report: dict[str, Any]
+    withdrawn_at: dt.datetime | None = None  # its folder was gone from its intake at a batch (revision 0003)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -52,6 +52,9 @@ applicants = Table(
     Column("report", JSON, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("applicant_id", "packet_hash", "rules_version", name="uq_applicant_packet_rules"),
+    # revision 0003: when a batch of the intake folder it was last reviewed from found its folder gone
+    # (every row of the applicant; NULL again once it is back, or saved again)
+    Column("withdrawn_at", DateTime(timezone=True)),
 )
 
 documents = Table(
