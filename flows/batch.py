@@ -215,7 +215,8 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
     changed. A failed applicant counts with what is known of it (``held``, else nothing); the notes on what
     that held back go to the summary."""
     fingerprint = intake.batch_inputs(opened, intake.rules_for(rules_version), when)
-    if not reviewed and not summary.failed and fingerprint == intake.previous_batch_inputs(out):
+    deferred = sorted(r.applicant for r in summary.rows if r.outcome is Outcome.DEFERRED)
+    if not reviewed and not summary.failed and not deferred and fingerprint == intake.previous_batch_inputs(out):
         summary.inputs = fingerprint
         return None
     entries: list[BatchEntry] = [a.entry for a in reviewed if a.entry is not None]
@@ -230,9 +231,10 @@ def _batch_rules(reviewed: list[_Applicant], unchanged: list[Opened], opened: li
             _failed(summary, o.applicant_id, result, out, report=o.kept, counted=True)
             continue
         entries.append(result)
-    summary.inputs = fingerprint if complete and not summary.failed else None
+    summary.inputs = fingerprint if complete and not summary.failed and not deferred else None
     failed = sorted({r.applicant for r in summary.rows if r.outcome is Outcome.FAILED})
     entries += [held.get(applicant_id) or intake.failed_batch_entry(applicant_id) for applicant_id in failed]
+    entries += [intake.deferred_batch_entry(applicant_id) for applicant_id in deferred]  # not known yet either
     findings = intake.batch_discrepancies(entries, intake.rules_for(rules_version))
     summary.notes = list(findings.notes)
     return findings

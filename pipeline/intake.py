@@ -290,6 +290,12 @@ def roster_files(report: Report) -> list[str]:
     return [d.file for d in report.documents if d.kind is DocumentKind.STAFF_ROSTER and d.status is DocStatus.OK]
 
 
+def deferred_batch_entry(applicant_id: str) -> batch_rules.BatchEntry:
+    """A folder left for the next run (still changing): nothing of it is known to the batch rules yet."""
+    return batch_rules.BatchEntry(applicant_id=applicant_id, form_known=False, roster_known=False, failed=True,
+                                  reason="材料仍在变动、留待下次审查")
+
+
 def failed_batch_entry(applicant_id: str, pairs: list[tuple[Document, DocumentRecord | None] | None] | None = None,
                        stored: Report | None = None) -> batch_rules.BatchEntry:
     """What the batch rules can count of an applicant that failed: nothing known, its stored report's form

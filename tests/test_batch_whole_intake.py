@@ -44,11 +44,23 @@ def test_a_failed_applicant_of_unknown_form_holds_the_quota_back_with_a_note():
 def test_a_quota_exceeded_whatever_the_failed_applicant_holds_is_still_a_discrepancy():
     found = batch_discrepancies([*_group(2, 1), steps.failed_batch_entry("app-x")], RULES)  # 2 of 4 at the least
     assert sorted(found) == ["r0", "r1"]
-    assert "另有1家企业审查出错、推荐单位不明，计入后仍超过上限" in found["r0"][0].message
+    assert "另有1家企业推荐单位不明（申报企业app-x审查出错），计入后仍超过上限" in found["r0"][0].message
     assert not any("未判定" in n for n in found.notes)
     # and within the quota whatever it holds: nothing to hold back
     quiet = batch_discrepancies([*_group(1, 5), steps.failed_batch_entry("app-x")], RULES)  # 1/7 .. 2/7
     assert dict(quiet) == {} and not any("未判定" in n for n in quiet.notes)
+
+
+def test_a_folder_left_for_the_next_run_is_unknown_too():
+    found = batch_discrepancies([*_group(1, 2), steps.deferred_batch_entry("app-y")], RULES)
+    assert dict(found) == {}  # not 1 of 3 (33.3%)
+    assert found.notes_for("r0") == [
+        f"{BATCH_NOTE_PREFIX}推荐单位{BEIJING}的放宽比例未判定：申报企业app-y材料仍在变动、留待下次审查，"
+        "其推荐单位和放宽申请不明；已知的3家企业中1家申请放宽条件，计入后在25.0%至50.0%之间（上限30%）。"]
+    both = batch_discrepancies([*_group(1, 5), steps.deferred_batch_entry("app-y"), steps.failed_batch_entry("x")],
+                               RULES)
+    assert any("申报企业app-y材料仍在变动、留待下次审查，申报企业x审查出错，其推荐单位和放宽申请不明" in n
+               for n in both.notes)
 
 
 def test_a_failed_applicant_counts_with_its_stored_reports_form():

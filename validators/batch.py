@@ -78,8 +78,9 @@ class BatchEntry:
     roster_ids: Mapping[str, Source] = field(default_factory=RowSources)  # valid 身份证号 -> its row
     form_known: bool = True
     roster_known: bool = True
-    failed: bool = False  # an internal error while reviewing it: its report is not rewritten by the batch
+    failed: bool = False  # not reviewed in this batch (``reason``): its report is not rewritten by the batch
     basis: str | None = None  # for a failed applicant: where its known parts were taken from
+    reason: str = "审查出错"  # why it was not reviewed: an internal error, or its folder still changing
 
     def __post_init__(self) -> None:
         if not isinstance(self.roster_ids, RowSources):
@@ -109,7 +110,7 @@ class BatchFindings(Mapping[str, list[Discrepancy]]):
         self._shared = {number: claimed for number, claimed in holders.items() if len(claimed) > 1}
         self._order = {number: i for i, number in enumerate(self._shared)}
         self._quota, self._notes, self.notes = _relaxation_quota(entries, rules)
-        self._rosters_unknown = [e.applicant_id for e in entries if not e.roster_known]
+        self._rosters_unknown = [e for e in entries if not e.roster_known]
         if self._rosters_unknown:
             self.notes.append(_cross_incomplete(self._rosters_unknown))
         self.notes[:0] = [_failed_note(e) for e in entries if e.failed]
@@ -139,7 +140,7 @@ class BatchFindings(Mapping[str, list[Discrepancy]]):
         """The notes for one applicant's report: the batch findings about it held back, and why."""
         notes = list(self._notes.get(applicant_id, []))
         entry = self._entries.get(applicant_id)
-        others = [a for a in self._rosters_unknown if a != applicant_id]
+        others = [e for e in self._rosters_unknown if e.applicant_id != applicant_id]
         if others and entry is not None and entry.roster_known and entry.roster_ids:
             notes.append(BATCH_NOTE_PREFIX + _cross_incomplete(others))
         return notes
@@ -159,12 +160,16 @@ def _cross_applicant(entry: BatchEntry, number: str, claimed_by: list[BatchEntry
     )
 
 
-def _names(applicant_ids: list[str]) -> str:
-    return "申报企业" + "、".join(applicant_ids)
+def _who(entries: list[BatchEntry]) -> str:
+    """``申报企业a、b审查出错，申报企业c材料仍在变动…``: the applicants with why each was not reviewed."""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        by_reason[entry.reason].append(entry.applicant_id)
+    return "，".join(f"申报企业{'、'.join(ids)}{reason}" for reason, ids in by_reason.items())
 
 
-def _cross_incomplete(applicant_ids: list[str]) -> str:
-    return (f"跨企业人员重复核查不完整：{_names(applicant_ids)}审查出错，其人员名册的身份证号未能计入，"
+def _cross_incomplete(entries: list[BatchEntry]) -> str:
+    return (f"跨企业人员重复核查不完整：{_who(entries)}，其人员名册的身份证号未能计入，"
             "与其名册重复的人员未能查出。")
 
 
@@ -172,7 +177,7 @@ def _failed_note(entry: BatchEntry) -> str:
     parts = (("推荐单位和放宽申请", entry.form_known), ("人员名册的身份证号", entry.roster_known))
     known = [part for part, ok in parts if ok]
     unknown = [part for part, ok in parts if not ok]
-    said = f"{_names([entry.applicant_id])}审查出错："
+    said = f"{_who([entry])}："
     if known:
         said += f"其{'、'.join(known)}取自{entry.basis or '已读取的材料'}，已计入批次规则"
     if unknown:
@@ -197,7 +202,7 @@ def _relaxation_quota(entries: list[BatchEntry], rules: Rules
     held: dict[str, list[str]] = defaultdict(list)
     summary: list[str] = []
     by_authority: dict[str, list[BatchEntry]] = defaultdict(list)
-    unknown = [e.applicant_id for e in entries if not e.form_known]
+    unknown = [e for e in entries if not e.form_known]
     for entry in entries:
         if entry.form_known:
             by_authority[entry.authority or "（未填写推荐单位）"].append(entry)
@@ -211,7 +216,7 @@ def _relaxation_quota(entries: list[BatchEntry], rules: Rules
         least, most = Decimal(r) / Decimal(n + w), Decimal(r + w) / Decimal(n + w)
         if least > quota:
             share = Decimal(r) / Decimal(n)
-            tail = f"另有{w}家企业审查出错、推荐单位不明，计入后仍超过上限" if w else ""
+            tail = f"另有{w}家企业推荐单位不明（{_who(unknown)}），计入后仍超过上限" if w else ""
             for entry in relaxed:
                 found[entry.applicant_id].append(Discrepancy(
                     figure="relaxation_quota",
@@ -220,7 +225,7 @@ def _relaxation_quota(entries: list[BatchEntry], rules: Rules
                     values=[DiscrepancyValue(value=str(r)), DiscrepancyValue(value=str(n))],
                 ))
         elif most > quota:
-            note = (f"推荐单位{authority}的放宽比例未判定：{_names(unknown)}审查出错，其推荐单位和放宽申请不明；"
+            note = (f"推荐单位{authority}的放宽比例未判定：{_who(unknown)}，其推荐单位和放宽申请不明；"
                     f"已知的{n}家企业中{r}家申请放宽条件，计入后在{_percent(least)}至{_percent(most)}之间"
                     f"（上限{limit}）。")
             summary.append(note)
