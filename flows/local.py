@@ -164,7 +164,8 @@ def damaged(db: Path, thorough: bool = True) -> str | None:
     its header and schema are read.
     """
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        # read-only and immutable: leaves no -wal/-shm beside it; as_uri escapes any ? or # in the path
+        conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
         return str(exc)
     try:
