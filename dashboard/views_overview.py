@@ -11,10 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.charts import charts
+from dashboard.download import download_button
 from dashboard.session import Context
 from pipeline.exports import WORKBOOK_NAME, batch_workbook
 from pipeline.model import CheckStatus
-from dashboard.download import download_button
 from pipeline.overview import (
     ApplicantFilter,
     applicant_rows,

@@ -40,7 +40,7 @@ from flows.applicant import DEFAULT_WORKERS, thread_pool
 from pipeline import intake
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
 from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
-from pipeline.packet import applicant_folders
+from pipeline.packet import applicant_folders, applicant_id_of
 from pipeline.store import default_url
 from validators.batch import BatchEntry, BatchFindings
 
@@ -78,7 +78,7 @@ def batch_flow(
     batch_id = tasks.submit(tasks.prepare_store, url, str(Path(intake_folder).resolve()), rules.version).result()
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
     summary.withdrawn = tasks.submit(tasks.withdraw_absent, url, str(Path(intake_folder).resolve()),
-                                     [f.name for f in folders], out).result()
+                                     [applicant_id_of(f) for f in folders], out).result()
     held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
     opened, under_review = _open_all(folders, rules.version, when, url, out, summary, settle_seconds)
@@ -108,7 +108,7 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
     to_review: list[_Applicant] = []
     for folder, result in zip(folders, results, strict=True):
         if isinstance(result, BaseException):
-            _failed(summary, folder.name, result, out)
+            _failed(summary, applicant_id_of(folder), result, out)
             continue
         opened.append(result)
         if result.error is not None:

@@ -38,8 +38,9 @@ from sqlalchemy import select
 from extractors.base import Extraction, read_document
 from extractors.isolate import IsolatedReader
 from pipeline.errors import InputError
+from pipeline.masking import mask_path
 from pipeline.model import Discrepancy, DocStatus, Document, DocumentKind, Report
-from pipeline.packet import Packet, PacketFile, last_change, load_packet, packet_hash
+from pipeline.packet import Packet, PacketFile, applicant_id_of, last_change, load_packet, packet_hash
 from pipeline.records import DocumentRecord
 from pipeline.report import report_json, write_report, write_text_atomic
 from pipeline.review import Review, document_of, review_documents
@@ -179,11 +180,11 @@ def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store:
     if settle_seconds > 0:
         waiting = unsettled(folder, settle_seconds, rules)
         if waiting is not None:
-            return Opened(applicant_id=folder.name, folder=folder, deferred=waiting)
+            return Opened(applicant_id=applicant_id_of(folder), folder=folder, deferred=waiting)
     try:
         packet = load_packet(folder, rules)
     except InputError as exc:
-        return Opened(applicant_id=folder.name, folder=folder, error=str(exc))
+        return Opened(applicant_id=applicant_id_of(folder), folder=folder, error=mask_path(str(exc)))
     digest = packet_hash(packet)
     stored = None if store is None else stored_report(store, packet.applicant_id, digest, rules.version)
     if stored is not None and stored.application_date != application_date:

@@ -97,7 +97,7 @@ def load_packet(folder: Path, rules: Rules | None = None) -> Packet:
         raise InputError(f"cannot list applicant folder {folder}: permission denied") from exc
     if not files:
         raise InputError(f"applicant folder is empty: {folder}")
-    return Packet(applicant_id=mask_path(root.name), root=root, files=files)  # a 身份证号 in a name: masked
+    return Packet(applicant_id=applicant_id_of(root), root=root, files=files)
 
 
 def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile]:
@@ -168,6 +168,12 @@ def _kind_of(mode: int) -> str:
     return "not a file"
 
 
+def applicant_id_of(folder: Path) -> str:
+    """The applicant id of an applicant folder: its name, with a 身份证号 in it masked (reports, the store, OUT and
+    every message name it so)."""
+    return mask_path(Path(folder).name)
+
+
 def applicant_folders(intake: Path, rules: Rules | None = None,
                       skip: Iterable[Path] = ()) -> tuple[list[Path], list[str]]:
     """The applicant folders of an intake folder, and the names of loose entries that are not folders.
@@ -189,10 +195,10 @@ def applicant_folders(intake: Path, rules: Rules | None = None,
         if entry.is_dir() and not entry.is_symlink():
             folders.append(entry)
         else:
-            loose.append(entry.name)
+            loose.append(mask_path(entry.name))
     if not folders:
         raise InputError(f"intake folder holds no applicant folders: {intake}")
-    ids = [mask_path(f.name) for f in folders]
+    ids = [applicant_id_of(f) for f in folders]
     alike = sorted({i for i in ids if ids.count(i) > 1})
     if alike:
         raise InputError(f"two applicant folders in {intake} have the same id {alike[0]} once the 身份证号 in their "

@@ -198,3 +198,20 @@ def _sources(report: dict) -> list[dict]:
 
     walk(report)
     return found
+
+
+def test_a_folder_not_reviewed_is_named_masked_too(tmp_path):
+    """A folder rejected (empty) or left for the next run (still changing) is named by its masked id in the
+    batch's rows and messages, as the store and the withdrawal of absent applicants know it."""
+    from pipeline.intake import open_applicant
+
+    intake = tmp_path / "intake"
+    (intake / FOLDER).mkdir(parents=True)
+    (intake / f"名单{ID}.txt").write_text("loose", encoding="utf-8")
+    folders, loose = applicant_folders(intake)
+    assert loose == [f"名单{MASKED}.txt"]
+    rejected = open_applicant(folders[0], default_rules(), dt.date(2012, 6, 1), None)
+    assert rejected.applicant_id == f"张三{MASKED}" and rejected.error and ID not in rejected.error
+    (intake / FOLDER / "a.pdf").write_bytes(b"%PDF-1.4")
+    deferred = open_applicant(folders[0], default_rules(), dt.date(2012, 6, 1), None, settle_seconds=3600)
+    assert deferred.applicant_id == f"张三{MASKED}" and deferred.deferred
