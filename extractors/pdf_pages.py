@@ -7,9 +7,17 @@
   into ``Line`` objects that keep every character's box, so a value can be placed in its column by
   x-position and its ``bbox`` reported. Pages are closed after use. Gaps wider than ``X_TOLERANCE``
   become spaces; labels are compared without spaces, so letter-spaced Han text (项  目) still matches.
-- ``pdfium_lines``: the same ``Line`` objects from pypdfium2's character boxes (the faster engine,
-  chosen by ``statement_pdf.positions`` in the rules).
+- ``pdfium_lines``: the same ``Line`` objects from pypdfium2 (the faster engine, chosen by
+  ``statement_pdf.positions`` in the rules).
 - ``locate``: the box of a string on a page (pypdfium2 text search), for values read from the text pass.
+
+Every box comes from the PDF's own metrics, never from the fonts of the machine that reads it: a
+character spans its advance width (the font's /W or /Widths) from its origin, and the font size from
+its descent (the font descriptor), as pdfminer measures it (``_MetricBoxes``). pdfium's own character
+boxes (``FPDFText_GetCharBox``, ``GetLooseCharBox``, ``GetRect``) take in the glyph outline of the font
+it draws with, which for a font the PDF does not embed (STSong-Light, common in Chinese statements) is
+whatever CJK font the machine has: the same PDF gave other evidence boxes once fonts-noto-cjk was
+installed (tests/test_font_independence.py).
 """
 
 from __future__ import annotations
@@ -205,9 +213,58 @@ def pdfium_lines(path: Path, pages: Iterable[int]) -> dict[int, list[Line]]:
     return out | plumber_lines(path, rotated)
 
 
+class _MetricBoxes:
+    """Character boxes of one text page from the PDF's metrics (pdfium's coordinates: bottom-left origin).
+
+    A character spans its advance width (``FPDFFont_GetGlyphWidth``: the font's /W or /Widths, scaled by
+    the font size) from its origin, and from its baseline's descent (the font descriptor's /Descent) up
+    by the font size, both through the character's matrix (text matrix, horizontal scaling, CTM); this is
+    pdfminer's box, so both position engines agree. pdfium's own boxes hold the drawn glyph's outline,
+    which for an unembedded font depends on the fonts installed (module docstring).
+    """
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self.textpage = textpage
+        self.fonts: dict[int | None, tuple[Any, float, float]] = {}  # text object -> (font, size, descent)
+        self.widths: dict[tuple[int | None, int], float] = {}
+        self._matrix = pdfium_c.FS_MATRIX()
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+        self._float = ctypes.c_float()
+        self._rect = pdfium_c.FS_RECTF()
+
+    def box(self, index: int, code: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) of character ``index`` (its Unicode ``code``), or ``None``."""
+        tp, f = self.textpage, self._float
+        obj = pdfium_c.FPDFText_GetTextObject(tp, index)
+        key = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+        if key is None:
+            return None
+        if key not in self.fonts:
+            font = pdfium_c.FPDFTextObj_GetFont(obj)
+            size = f.value if pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(f)) else 0.0
+            descent = f.value if font and pdfium_c.FPDFFont_GetDescent(font, size, ctypes.byref(f)) else 0.0
+            self.fonts[key] = (font, size, descent)
+        font, size, descent = self.fonts[key]
+        width = self.widths.get((key, code))
+        if width is None:
+            width = f.value if font and pdfium_c.FPDFFont_GetGlyphWidth(font, code, size, ctypes.byref(f)) else -1.0
+            self.widths[(key, code)] = width
+        if not size or width < 0:
+            return None
+        m, x, y = self._matrix, self._x, self._y
+        if not pdfium_c.FPDFText_GetMatrix(tp, index, ctypes.byref(m)) or not pdfium_c.FPDFText_GetCharOrigin(
+            tp, index, ctypes.byref(x), ctypes.byref(y)
+        ):
+            return None
+        corners = [(x.value + m.a * u + m.c * v, y.value + m.b * u + m.d * v)
+                   for u, v in ((0.0, descent), (width, descent + size))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
 def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
     left, _, _, top = mediabox
-    rect = pdfium_c.FS_RECTF()
+    metrics = _MetricBoxes(textpage)
     chars: list[dict[str, Any]] = []
     seen: dict[tuple[str, int], list[float]] = {}
     for i in range(textpage.count_chars()):
@@ -215,14 +272,15 @@ def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, fl
         if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1 or not code or code in (0xFFFE, 0xFFFF):
             continue
         text = chr(code)
-        if text in "\r\n" or not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
+        box = None if text in "\r\n" else metrics.box(i, code)
+        if box is None:
             continue
-        x0, y0 = rect.left - left, top - rect.top
+        x0, y0 = box[0] - left, top - box[3]
         twins = [x for dy in (-1, 0, 1) for x in seen.get((text, round(y0) + dy), [])]
         if not text.isspace() and any(abs(x - x0) <= 1 for x in twins):
             continue  # the same glyph drawn again on top of itself (simulated bold)
         seen.setdefault((text, round(y0)), []).append(x0)
-        chars.append({"text": text, "x0": x0, "x1": rect.right - left, "top": y0, "bottom": top - rect.bottom})
+        chars.append({"text": text, "x0": x0, "x1": box[2] - left, "top": y0, "bottom": top - box[1]})
     return chars
 
 
@@ -285,7 +343,14 @@ def _search(textpage: pdfium.PdfTextPage, needle: str, height: float) -> BBox | 
     if not hit:
         return None
     index, count = hit
-    rects = [textpage.get_rect(i) for i in range(textpage.count_rects(index, count))]
+    metrics = _MetricBoxes(textpage)
+    rects = []
+    for i in range(index, index + count):
+        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        if code and not chr(code).isspace() and pdfium_c.FPDFText_IsGenerated(textpage, i) != 1:
+            box = metrics.box(i, code)
+            if box:
+                rects.append(box)
     if not rects:
         return None
     left, bottom = min(r[0] for r in rects), min(r[1] for r in rects)
