@@ -145,6 +145,34 @@ def _image_share(pdf: pdfium.PdfDocument, number: int) -> Decimal:
     return min(Decimal(1), Decimal(str(round(covered / area, 3)))) if area > 0 else Decimal(0)
 
 
+def machine_drawn(path: Path, numbers: list[int]) -> list[int]:
+    """The pages among ``numbers`` that draw visible text in a font the PDF does not embed.
+
+    Rendered for OCR, such text takes its glyphs from the fonts installed where the PDF is read (none:
+    blank), so what OCR reads there is the machine's, not the PDF's. Boxes of text-layer pages do not
+    depend on fonts (``pdf_pages``); this the reader cannot avoid, it can only say so.
+    """
+    out = []
+    pdf = open_pdfium(path)
+    try:
+        for number in numbers:
+            page = pdf[number - 1]
+            try:
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=3):
+                    font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
+                    visible = pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+                    if font and visible and not pdfium_c.FPDFFont_GetIsEmbedded(font):
+                        out.append(number)
+                        break
+            finally:
+                page.close()
+    except pdfium.PdfiumError:
+        return out
+    finally:
+        pdf.close()
+    return out
+
+
 def _ranges(pages: list[int]) -> str:
     return ", ".join(str(p) for p in pages[:10]) + (" …" if len(pages) > 10 else "")
 
@@ -159,6 +187,12 @@ class OcrLayer(TextLayer):
         self.cfg = rules.labels.statement_pdf.ocr
         self.scanned = set(pages)
         self.pages = OcrPages(path, self.cfg, vocabulary(rules))
+        drawn = machine_drawn(path, pages)
+        if drawn:
+            self.warnings.append(
+                f"pages {_ranges(drawn)} were read by OCR with text in fonts the PDF does not embed, drawn with "
+                "this machine's fonts: what OCR read there may differ on another machine"
+            )
 
     def _merged(self) -> list[str]:
         return [self.pages.pages[n].text if n in self.pages.pages else t for n, t in enumerate(self.texts, start=1)]

@@ -11,14 +11,24 @@ with pdfium restarted on an empty font folder; the two must agree on every value
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
 
+from extractors.pdf_layer import layer_for
+from extractors.pdf_pages import read_texts
+from pipeline.rules import default_rules
 from tests.conftest import ROOT, SAMPLE_DOCS
 
 TEXT_LAYER = SAMPLE_DOCS / "app-03" / "scan0005.pdf"  # audited statements, text layer, STSong-Light unembedded
@@ -78,3 +88,33 @@ def test_a_scanned_statement_reads_the_same_with_and_without_the_machines_fonts(
     got = installed["pdfs"][str(SCANNED)]
     assert got["ocr"] and got["values"]
     assert _differences(installed, hidden) == {}
+
+
+def _scan_with_caption(path: Path, render_mode: int) -> Path:
+    """A page-sized scan image and a short line of Chinese in STSong-Light (not embedded) drawn over it."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    image = io.BytesIO()
+    Image.new("L", (200, 280), 235).save(image, format="PNG")
+    c = canvas.Canvas(str(path), pagesize=(595, 842), invariant=1)
+    c.drawImage(ImageReader(io.BytesIO(image.getvalue())), 0, 0, 595, 842)
+    text = c.beginText(60, 800)
+    text.setFont("STSong-Light", 12)
+    text.setTextRenderMode(render_mode)
+    text.textOut("第一页")
+    c.drawText(text)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_page_ocr_reads_with_unembedded_visible_text_is_named_in_a_warning(tmp_path):
+    """Rendered for OCR, visible text of a font the PDF does not embed is drawn with the machine's fonts:
+    that cannot be made the PDF's own, so the reader says which pages; an invisible text layer (render
+    mode 3, as scanners write it) is not drawn and is not named."""
+    rules = default_rules()
+    visible = _scan_with_caption(tmp_path / "visible.pdf", 0)
+    invisible = _scan_with_caption(tmp_path / "invisible.pdf", 3)
+    warned = [w for w in layer_for(visible, read_texts(visible), rules).warnings if "this machine's fonts" in w]
+    assert warned == ["pages 1 were read by OCR with text in fonts the PDF does not embed, drawn with this "
+                      "machine's fonts: what OCR read there may differ on another machine"]
+    assert not [w for w in layer_for(invisible, read_texts(invisible), rules).warnings if "fonts" in w]
