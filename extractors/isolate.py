@@ -14,6 +14,10 @@ forkserver children, it never re-imports the caller's ``__main__`` (a script wit
 ``if __name__ == "__main__"`` guard would re-run itself in every worker), and starting it is safe
 in a threaded caller. One ``IsolatedReader`` reads one document at a time (a lock serialises
 callers); for parallel reading give each thread its own.
+
+When the command is stopped (``pipeline.processes``: Ctrl-C, SIGTERM) its workers are killed and a
+reading in progress raises ``Interrupted``: the document is abandoned, never reported as a reader
+crash on its file (which a worker killed by the process group's SIGTERM would otherwise look like).
 """
 
 from __future__ import annotations
@@ -37,7 +41,16 @@ from typing import Any, cast
 
 from extractors.base import Extraction, read_document
 from pipeline.packet import PacketFile
-from pipeline.processes import child_stdout
+from pipeline.processes import (
+    Interrupted,
+    check_stop,
+    child_stdout,
+    ended_by_stop,
+    forget_child,
+    ignore_sigint,
+    kill_on_stop,
+    start_with_sigint_blocked,
+)
 from pipeline.rules import Rules, default_rules
 
 Reader = Callable[[PacketFile, Rules], Extraction]
@@ -61,6 +74,7 @@ class IsolatedReader:
 
     def read(self, pf: PacketFile, rules: Rules | None = None) -> Extraction:
         rules = rules or default_rules()
+        check_stop()  # the command is stopping: no new reading
         if pf.error:  # nothing to open: no need for a process
             return Extraction(error=pf.error)
         limits = rules.limits
@@ -119,7 +133,7 @@ class _Worker:
         self._rules: Rules | None = None  # the rules the worker holds; sent only when they change
         ours, theirs = socket.socketpair()
         python_path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
-        with theirs:
+        with theirs, start_with_sigint_blocked():
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", _WORKER_CODE, str(theirs.fileno()), str(memory_mb)],
                 pass_fds=(theirs.fileno(),),
@@ -127,6 +141,7 @@ class _Worker:
                 stdin=subprocess.DEVNULL,
                 stdout=child_stdout(),
             )
+        kill_on_stop(self._proc)  # what it reads when the command is stopped is abandoned
         self._conn = Connection(ours.detach())
         self._conn.send(list(sys.path))  # so the worker can import what the caller can (e.g. a test's reader)
         self._ready = False
@@ -141,7 +156,7 @@ class _Worker:
         try:
             self._conn.send((pf, None if rules is self._rules else rules, reader))
         except OSError:  # the worker died while idle
-            raise _WorkerLost(_death_reason(self._reap())) from None
+            raise self._lost(self._reap()) from None
         self._rules = rules
         status, payload = self._receive(seconds, starting=False)
         if status == "ok":
@@ -156,12 +171,17 @@ class _Worker:
                 return cast(tuple[str, Any], self._conn.recv())  # recv() is Any: the worker sends (status, payload)
         except (EOFError, OSError):
             returncode = self._reap()
+            if ended_by_stop(returncode):  # killed by the command's stop (or the group's signal): not the file's fault
+                raise _stopped() from None
             if starting:
                 raise RuntimeError(f"the reading process failed to start (exit code {returncode})") from None
             raise _WorkerLost(_death_reason(returncode)) from None
         if starting:
             raise RuntimeError(f"the reading process did not start within {seconds:.0f} s")
         raise _WorkerLost(f"reading took longer than the {seconds:,g} s limit; the reading was stopped")
+
+    def _lost(self, returncode: int) -> BaseException:
+        return _stopped() if ended_by_stop(returncode) else _WorkerLost(_death_reason(returncode))
 
     def stop(self, kill: bool) -> None:
         if not kill:
@@ -177,7 +197,18 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             return self._proc.wait()
+        finally:
+            if self._proc.returncode is not None:
+                forget_child(self._proc)
 
+
+def _stopped() -> Interrupted:
+    """The reading abandoned because the command is stopping."""
+    try:
+        check_stop()
+    except Interrupted as exc:
+        return exc
+    return Interrupted(signal.SIGTERM)  # a child killed by the group's signal, the command's handler not run yet
 
 
 def _death_reason(returncode: int | None) -> str:
@@ -199,7 +230,7 @@ def _worker_main(fd: int, memory_mb: int) -> None:
     """Cap the address space, preload the readers, then read documents until told to stop."""
     limit = memory_mb * 1_048_576
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the caller, which then stops the worker
+    ignore_sigint()  # Ctrl-C is for the caller, which then stops the worker
     conn = Connection(fd)
     with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):  # the caller has gone: just stop
         sys.path[:] = conn.recv()

@@ -20,6 +20,12 @@ A broken applicant (a bug while reviewing it) ends as a failed task, its traceba
 ``OUT/<id>/error.log`` and a row of the summary; the others go on and the flow completes. It still
 takes part in the batch rules with what is known of it (``intake.failed_batch_entry``); what is not
 known holds back the findings it could change, with a note (``OUT/batch.json``'s ``batch_notes``).
+An unchanged applicant's ``error.log`` (left by an earlier run that stored its report all the same)
+is removed.
+
+When the command is stopping (``pipeline.processes``: Ctrl-C, SIGTERM) the flow raises ``Interrupted``
+at its next step: a task that failed because of the stop is not the applicant's failure and writes
+no ``error.log``.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from pipeline import intake
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
 from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
 from pipeline.packet import applicant_folders, applicant_id_of
+from pipeline.processes import check_stop
 from pipeline.store import default_url
 from validators.batch import BatchEntry, BatchFindings
 
@@ -120,6 +127,7 @@ def _open_all(folders: list[Path], rules_version: str, when: dt.date, url: str, 
         elif result.to_review:
             to_review.append(_Applicant(result))
         else:
+            intake.clear_error_log(out, result.applicant_id)  # its report is stored: an old failure is over
             progress.done(result.applicant_id, Outcome.UNCHANGED)
     to_review.sort(key=lambda a: a.opened.applicant_id)
     return opened, to_review
@@ -201,7 +209,10 @@ def _take_review(future: PrefectFuture[Any], applicant: _Applicant, out: Path, s
 
 def _failed(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path, report: Kept | None = None,
             counted: bool = False) -> None:
-    """An internal error: its traceback in OUT/<id>/error.log, a row of the summary; the batch goes on."""
+    """An internal error: its traceback in OUT/<id>/error.log, a row of the summary; the batch goes on.
+
+    Unless the command is stopping: then the error is the stop's (a reading abandoned, a server gone)."""
+    check_stop()
     log = intake.write_error_log(out, applicant_id, exc)
     summary.rows.append(Row(applicant_id, Outcome.FAILED, report=report, path=log,
                             error=f"internal error: {exc}", error_type=type(exc).__name__))

@@ -34,6 +34,12 @@ health check within ``$OMREVIEW_PREFECT_TIMEOUT`` seconds (connect and read; ``c
 flow starts; an unwritable Prefect home or a damaged database in it is named; a damaged cached template
 is rebuilt (and said so); a server whose port was taken between choosing it and binding it is started
 again on another.
+
+Stopping (Ctrl-C, SIGTERM; ``pipeline.processes``): the server runs in a session of its own, so the
+signal a terminal, ``timeout`` or ``kill -- -PGID`` sends the command's process group is left to the
+command, which stops its server once it has wound down (``wind_down``: what it still can record in a
+second or two, then SIGTERM, SIGKILL at the deadline). A server that died all the same (systemd
+signals every process of the service) is not waited for nor talked to any more.
 """
 
 from __future__ import annotations
@@ -64,12 +70,13 @@ from typing import Any
 
 from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.failures import cache_dir, check_writable, mask_url, prefect_timeout
-from pipeline.processes import child_stdout
+from pipeline.processes import child_stdout, stopping, wait_for_flow
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
 PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
 STARTUP_SECONDS = 180.0
 SETTLE_SECONDS = 60.0
+STOP_RESERVE = 3.0  # of a stopping command's time: for delivering the client's queues and stopping the server
 # the server's settings (also scripts/bench_flows.py's)
 SERVER_SETTINGS = {
     "PREFECT_UI_ENABLED": "false",
@@ -230,6 +237,7 @@ class LocalServer:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(self.port)], env=self._env, stdin=subprocess.DEVNULL,
             stdout=child_stdout(), umask=0o077,  # prefect.db, its -wal, results: created owner-only
+            start_new_session=True,  # the group's Ctrl-C or SIGTERM is the command's: it stops its server
         )
 
     def alive(self) -> bool:
@@ -262,8 +270,9 @@ class LocalServer:
         raise EnvironmentFailure(f"the local Prefect server (home {self.home}) did not start within {seconds:.0f} s: "
                                  "the machine may be overloaded; run again, or set PREFECT_API_URL to a running server")
 
-    def stop(self, seconds: float = 30.0) -> int | None:
-        """Stop the server gracefully (SIGTERM), killing it after ``seconds``; its exit code."""
+    def stop(self, seconds: float = 30.0, quiet: bool = False) -> int | None:
+        """Stop the server gracefully (SIGTERM), killing it after ``seconds``; its exit code (an unusual one
+        said on stderr unless ``quiet``)."""
         process, self.process = self.process, None
         if process is None:
             return None
@@ -275,7 +284,7 @@ class LocalServer:
                 process.kill()
                 process.wait()
         code = process.returncode
-        if code not in (0, -signal.SIGTERM):  # uvicorn re-raises the SIGTERM it handled
+        if code not in (0, -signal.SIGTERM) and not quiet:  # uvicorn re-raises the SIGTERM it handled
             print(f"warning: the local Prefect server exited with code {code}", file=sys.stderr)
         return code
 
@@ -438,7 +447,9 @@ def prefect_session(out: Path) -> Iterator[Session]:
 
 def settle(wait: bool = True, seconds: float = SETTLE_SECONDS) -> None:
     """Deliver the client's queued events and logs; then wait until the current API's server recorded the
-    task runs this process submitted to it."""
+    task runs this process submitted to it. Not when the command is stopping: ``wind_down`` does that."""
+    if stopping():
+        return
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
@@ -474,6 +485,67 @@ def wait_recorded(ids: set[Any], seconds: float) -> int:
             if pending:
                 time.sleep(0.1)
     return len(pending)
+
+
+# --- stopping (Ctrl-C, SIGTERM; pipeline.processes) ----------------------------------------------------
+
+
+def wind_down(deadline: float) -> set[str]:
+    """End a command that was asked to stop by ``deadline`` (``time.monotonic()``); the applicants it stored.
+
+    Nothing is logged any more (``processes.request_stop``). The flow's thread is given until
+    ``STOP_RESERVE`` seconds before the deadline to end; a report
+    being stored is waited for, but the rest is not once the local server is gone. Then, only if the
+    server still answers, the client's queued events and logs are delivered and the server is given
+    a moment to record the task runs (a second or so each), and the local server is stopped, killed
+    at the deadline. Never waits for a server that died.
+    """
+    global _server
+    server = _server
+
+    def server_gone() -> bool:
+        return server is not None and not server.alive()
+
+    def give_up() -> bool:
+        tasks = sys.modules.get("flows.tasks")
+        return server_gone() and not (tasks is not None and tasks.storing())
+
+    wait_for_flow(deadline - STOP_RESERVE, give_up)
+    if not server_gone() and _answers(server):
+
+        def left(most: float) -> float:
+            return min(most, max(0.0, deadline - time.monotonic() - 1.0))
+
+        for name, cls in (("prefect.events.worker", "EventsWorker"), ("prefect.logging.handlers", "APILogWorker")):
+            module = sys.modules.get(name)
+            if module is not None:
+                with suppress(Exception):
+                    getattr(module, cls).drain_all(timeout=left(1.0), at_exit=False)
+        tasks = sys.modules.get("flows.tasks")
+        submitted = tasks.take_submitted(server.api_url) if server is not None and tasks is not None else set()
+        if server is not None and submitted:  # recorded before the server stops (see the module's docstring)
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            # the session's settings are gone: without its URL, a Prefect client would start a server of its own
+            with suppress(Exception), temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+                wait_recorded(submitted, left(1.5))
+    with _server_lock:
+        _server = None
+    if server is not None:
+        server.stop(seconds=max(0.2, deadline - time.monotonic()), quiet=True)
+    tasks = sys.modules.get("flows.tasks")
+    return tasks.stored_applicants() if tasks is not None else set()
+
+
+def _answers(server: LocalServer | None) -> bool:
+    """Whether the local server (or a configured API: ``None``) is there to be talked to."""
+    if server is None:
+        return True  # a configured API is not stopped by our signal; the drain is bounded anyway
+    try:
+        with urllib.request.urlopen(f"{server.api_url}/health", timeout=0.5) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 class _CommandLineFilter(logging.Filter):

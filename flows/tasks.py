@@ -3,13 +3,18 @@
 Rules travel as their version string and the store as its URL, so a task's parameters are small
 and picklable (a Dask worker process looks both up itself). Only I/O is retried
 (``OSError``, a database that is busy or unreachable); a bug fails its task at once.
+
+When the command is stopping (``pipeline.processes``) no task is submitted and a task that has not
+begun its work raises ``Interrupted``; a report being stored is stored (``storing`` says whether one
+is, ``stored_applicants`` which were).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypedDict, TypeVar
 from uuid import UUID
@@ -29,6 +34,7 @@ from pipeline import intake
 from pipeline.artifacts import applicant_markdown, artifact_key
 from pipeline.model import Document, Report
 from pipeline.packet import PacketFile
+from pipeline.processes import check_stop
 from pipeline.records import DocumentRecord
 from pipeline.review import Review
 from validators.batch import BatchEntry
@@ -136,6 +142,7 @@ def _or_bug(fn: Any, *args: Any) -> Any:
 @task(name="read-document", **_io)
 def read_document(pf: PacketFile, rules_version: str) -> Parcel[tuple[Document, DocumentRecord | None]]:
     """One document read (its records for ``assess-applicant``, which takes them)."""
+    check_stop()
     return Parcel(intake.read_file(pf, intake.rules_for(rules_version)))
 
 
@@ -147,8 +154,11 @@ def assess_applicant(opened: intake.Opened, pairs: list[Parcel[tuple[Document, D
 
     Takes the documents' parcels (emptied once this succeeded: a retry finds them again); returns the
     review in a parcel for the flow to take."""
-    review = intake.assess(opened, [p.open() for p in pairs], application_date, intake.rules_for(rules_version),
-                           out, intake.store_for(db_url), batch_id)
+    check_stop()
+    with _storing():
+        review = intake.assess(opened, [p.open() for p in pairs], application_date, intake.rules_for(rules_version),
+                               out, intake.store_for(db_url), batch_id)
+        _stored.add(review.report.applicant.id)
     publish(review.report)
     for parcel in pairs:
         parcel.empty()
@@ -172,8 +182,9 @@ def record_reports(reports: list[tuple[intake.Kept, str]], out: Path, db_url: st
                    batch_id: int | None) -> list[Path | Exception]:
     """Write and save the reports the batch rules changed (one task for all; a bug fails only its report)."""
     store = intake.store_for(db_url)
-    return [_or_bug(lambda k, d: intake.record(k.get(), d, out, store, batch_id), kept, digest)
-            for kept, digest in reports]
+    with _storing():
+        return [_or_bug(lambda k, d: intake.record(k.get(), d, out, store, batch_id), kept, digest)
+                for kept, digest in reports]
 
 
 @task(name="finish-batch", **_io)
@@ -211,6 +222,7 @@ def _api_url() -> str:
 
 
 def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:
+    check_stop()  # nothing new once the command is stopping
     future: PrefectFuture[Any] = t.submit(*args, **kwargs)
     with _lock:
         _submitted.setdefault(_api_url(), set()).add(future.task_run_id)
@@ -221,3 +233,31 @@ def take_submitted(api_url: str | None = None) -> set[UUID]:
     """The task runs submitted to ``api_url`` (the current API when None) since the last take."""
     with _lock:
         return _submitted.pop(_api_url() if api_url is None else api_url, set())
+
+
+# --- reports being stored and stored by this process (what a stopping command waits for and counts)
+
+
+_stored: set[str] = set()
+_in_store = [0]
+
+
+@contextmanager
+def _storing() -> Iterator[None]:
+    with _lock:
+        _in_store[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _in_store[0] -= 1
+
+
+def storing() -> bool:
+    """Whether a task of this process is writing a report and saving it to the store right now."""
+    return _in_store[0] > 0
+
+
+def stored_applicants() -> set[str]:
+    """The applicants whose report a task of this process reviewed and stored."""
+    return set(_stored)

@@ -4,6 +4,10 @@
 (``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
 (``flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
 
+``run`` and ``batch`` stop at Ctrl-C or SIGTERM within seconds: one line (``interrupted: 3 of 5
+applicants reviewed and stored; …``), exit status 130 or 143; the next run resumes
+(``pipeline.processes``).
+
 Every other failure of a command also ends in one plain line (cause, path or URL, what to do), its
 traceback in a log file the line names, exit status 2 for the user's mistake and 1 for the
 environment (``pipeline.failures``): the commands' group (``_PlainFailures``) catches what a command
@@ -13,6 +17,9 @@ raised, knowing the command's ``--out`` and ``--db`` from their options.
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +34,7 @@ from pipeline.errors import InputError, RulesError
 from pipeline.intake import BatchSummary, Outcome, rules_for
 from pipeline.model import Report
 from pipeline.packet import applicant_folders, load_packet
+from pipeline.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
 from pipeline.report import schema_text
 from pipeline.rules import Rules
 
@@ -130,11 +138,12 @@ def run(
     _preflight(out)
     from flows.local import prefect_session
 
-    with prefect_session(out):
+    with _stoppable(total=1), prefect_session(out):
         from flows.applicant import applicant_flow
 
         try:
-            report = applicant_flow(folder=folder, application_date=when, rules_version=rules.version, out=out)
+            report = run_stoppable(applicant_flow, folder=folder, application_date=when,
+                                   rules_version=rules.version, out=out)
         except InputError as exc:
             raise _fail(str(exc)) from exc
     out_console.print(_summary(report, Path(out) / report.applicant.id / "report.json"), highlight=False)
@@ -159,7 +168,7 @@ def batch(
     rules = _rules(rules_version)
     try:
         when = _date(application_date)
-        _, loose = applicant_folders(intake, rules, skip=[out])
+        folders, loose = applicant_folders(intake, rules, skip=[out])
     except InputError as exc:
         raise _fail(str(exc)) from exc
     for name in loose:
@@ -167,43 +176,79 @@ def batch(
     _preflight(out)
     from flows.local import prefect_session
 
-    with prefect_session(out):
+    with _stoppable(total=len(folders)) as tally, prefect_session(out):
         from flows import progress
         from flows.batch import batch_flow, with_runner
 
         flow = with_runner(batch_flow, workers=workers, dask=dask)
-        with _progress_bar() as observer, progress.observe(observer):
-            summary = flow(intake_folder=intake, out=out, application_date=when, rules_version=rules.version,
-                           settle_seconds=settle)
+        with _progress_bar(tally) as observer, progress.observe(observer):
+            summary = run_stoppable(flow, intake_folder=intake, out=out, application_date=when,
+                                    rules_version=rules.version, settle_seconds=settle)
     _print_batch(summary)
     if summary.failed:
         raise typer.Exit(1)
 
 
+class _Tally:
+    """What a command did, for the line it ends with if it is stopped."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.unchanged: set[str] = set()  # the batch's applicants whose stored report stands
+
+    def line(self, stored: set[str] | None = None) -> str:
+        if stored is None:  # a second signal: no time to wind down, what the tasks stored so far
+            tasks = sys.modules.get("flows.tasks")
+            stored = tasks.stored_applicants() if tasks is not None else set()
+        done = min(len(self.unchanged | stored), self.total)
+        return (f"interrupted: {done} of {self.total} applicant{'' if self.total == 1 else 's'} reviewed and "
+                "stored; run the same command again to resume")
+
+
+@contextmanager
+def _stoppable(total: int) -> Iterator[_Tally]:
+    """The block ends at Ctrl-C or SIGTERM within ``processes.stop_seconds()``: one line on stderr, exit
+    status 130 or 143 (``pipeline.processes``)."""
+    tally = _Tally(total)
+    with stop_on_signals(last_words=tally.line):
+        try:
+            yield tally
+        except Interrupted as exc:
+            from flows.local import wind_down
+
+            stored = wind_down(stop_deadline())
+            exit_now(exc.exit_code, tally.line(stored))
+
+
 class _Bar:
     """The batch's progress bar (on stderr; drawn only on a terminal)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tally: _Tally) -> None:
+        self.tally = tally
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=err_console, transient=True)
         self.task = self.progress.add_task("reviewing", total=None)
 
     def __enter__(self) -> _Bar:
-        self.progress.start()
+        if err_console.is_terminal:  # elsewhere (a pipe, a log file) it would only leave an empty line
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
     def __call__(self, event: str, value: int | str, outcome: str | None) -> None:
         if event == "total":
             self.progress.update(self.task, total=int(value))
         else:
+            if outcome == Outcome.UNCHANGED:
+                self.tally.unchanged.add(str(value))
             self.progress.update(self.task, advance=1, description=f"{value} {outcome}")
 
 
-def _progress_bar() -> _Bar:
-    return _Bar()
+def _progress_bar(tally: _Tally) -> _Bar:
+    return _Bar(tally)
 
 
 def _print_batch(summary: BatchSummary) -> None:

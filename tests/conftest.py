@@ -34,6 +34,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_flows_postgres": ("prefect", "postgres"),
     "test_flows_privacy": ("prefect",),
     "test_flows_serve": ("prefect",),
+    "test_interrupt": ("prefect",),  # commands stopped by signals at several points, then run again
     "test_dashboard_browser": ("browser",),
     "test_ocr": ("ocr",),
     "test_ocr_packet": ("ocr",),

@@ -1,0 +1,194 @@
+"""Ctrl-C and SIGTERM stop ``omreview batch`` and ``run`` within 10 s, in one line, and the next run resumes.
+
+The signal goes where a terminal, ``timeout`` and systemd send it: to the whole process group (the
+command, its local Prefect server and its reading processes at once), or to the command alone. It is
+sent at several points of a batch (the server starting, documents being read, reports being stored),
+one after the other into the same output folder, then the batch is run to its end.
+"""
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from extractors.isolate import IsolatedReader
+from pipeline import processes
+from pipeline.packet import PacketFile
+from pipeline.processes import Interrupted
+from tests.conftest import SAMPLE_DOCS
+
+EXE = Path(sys.executable).with_name("omreview")
+APPLICANTS = ("app-01", "app-04", "app-06", "app-17")
+LINE = re.compile(r"interrupted: (\d+) of (\d+) applicants? reviewed and stored; run the same command again to resume")
+STOP_BOUND = 10.0  # seconds from the signal to the exit
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OMREVIEW_PREFECT"))}
+    return {**env, "COLUMNS": "400"}  # one line per applicant
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process below ``pid``, with its command line."""
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        children: list[str] = []
+        for task in Path(f"/proc/{parent}/task").glob("*"):  # each thread's children (readers start in threads)
+            try:
+                children += (task / "children").read_text().split()
+            except OSError:
+                continue
+        for child in map(int, children):
+            try:
+                found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _reports(out: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in out.glob("*/report.json")}
+
+
+def _stored(out: Path) -> set[str]:
+    db = out / "omreview.sqlite"
+    if not db.exists():
+        return set()
+    with sqlite3.connect(db) as c:
+        return {r[0] for r in c.execute("select distinct applicant_id from applicants")}
+
+
+def _reached(point: str, proc: subprocess.Popen[str], out: Path, before: dict[Path, int]) -> bool:
+    below = _descendants(proc.pid)
+    if point == "start-up":  # the local Prefect server has been started, the flow not yet
+        return bool(below)
+    if point == "reading":  # a reading process reads the documents
+        return any("extractors.isolate" in cmd for cmd in below.values())
+    if point == "storing":  # a report has just been written; others are being assessed and stored
+        return any(before.get(p) != m for p, m in _reports(out).items())
+    raise ValueError(point)
+
+
+def _interrupt(args: list[str], out: Path, sig: int, point: str, group: bool = True) -> tuple[int, str, set[str]]:
+    """Run the command, send ``sig`` at ``point``; its exit status, the stderr line's count, the store's applicants."""
+    before = _reports(out) if out.exists() else {}
+    proc = subprocess.Popen([str(EXE), *args], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not _reached(point, proc, out, before):
+        assert proc.poll() is None, f"the command ended before {point}: {proc.communicate()}"
+        assert time.monotonic() < deadline, f"{point} not reached"
+        time.sleep(0.02)
+    children = _descendants(proc.pid)
+    sent = time.monotonic()
+    if group:
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    took = time.monotonic() - sent
+    assert took < STOP_BOUND, f"{took:.1f} s from {signal.Signals(sig).name} at {point} to the exit"
+    assert proc.returncode == 128 + sig, (proc.returncode, stderr)
+    assert stdout == ""
+    match = LINE.fullmatch(stderr.strip())  # one line: no Prefect, httpx or traceback noise
+    assert match is not None, stderr
+    assert int(match[2]) == len(APPLICANTS) if args[0] == "batch" else 1
+    left = time.monotonic() + 5
+    while any(_alive(c) for c in children) and time.monotonic() < left:
+        time.sleep(0.05)
+    assert not [cmd for c, cmd in children.items() if _alive(c)], "a child of the stopped command is still running"
+    assert not list(out.glob("*/error.log")), "an applicant got an error.log for the stop"
+    return proc.returncode, match[1], _stored(out)
+
+
+def _intake(tmp_path: Path) -> Path:
+    intake = tmp_path / "intake"
+    for name in APPLICANTS:
+        shutil.copytree(SAMPLE_DOCS / name, intake / name)
+    return intake
+
+
+@pytest.mark.parametrize(("sig", "alone"), [(signal.SIGINT, ""), (signal.SIGTERM, "reading")],
+                         ids=["SIGINT", "SIGTERM"])
+def test_batch_stops_at_each_point_and_the_next_run_resumes(tmp_path, sig, alone):
+    """At start-up, while reading and while storing (SIGTERM while reading: to the command alone)."""
+    intake, out = _intake(tmp_path), tmp_path / "out"
+    args = ["batch", str(intake), "--out", str(out)]
+    stored: set[str] = set()
+    for point in ("start-up", "reading", "storing"):
+        _, told, stored = _interrupt(args, out, sig, point, group=point != alone)
+        assert int(told) == len(stored), (point, told, stored)  # the line counts what the store holds
+    assert stored, "nothing was stored before the last signal"
+    stale = out / min(stored) / "error.log"  # as the old code left beside a stored report
+    stale.write_text("httpx.ConnectError: [Errno 111] Connection refused\n")
+
+    done = subprocess.run([str(EXE), *args], env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert sorted(line.split(":")[0] for line in lines) == sorted(APPLICANTS)  # every applicant once
+    assert {line.split(":")[0] for line in lines if "(unchanged)" in line} == stored  # not reviewed again
+    assert not list(out.glob("*/error.log")), "a stale error.log beside a stored report"
+    assert _stored(out) == set(APPLICANTS)
+
+
+def test_run_stops_while_reading_and_runs_again(tmp_path):
+    folder, out = SAMPLE_DOCS / "app-06", tmp_path / "out"
+    args = ["run", str(folder), "--out", str(out)]
+    _, told, stored = _interrupt(args, out, signal.SIGTERM, "reading")
+    assert told == "0" and stored == set()
+    done = subprocess.run([str(EXE), *args], env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("app-06: meets")
+
+
+def test_a_reader_killed_by_the_groups_sigterm_abandons_its_document_instead_of_blaming_it(tmp_path):
+    """The group's SIGTERM kills a reading process a moment before the command's handler runs: that is the
+    stop, not the reader crashing on its file (a document in error, stored as the applicant's)."""
+    from tests.isolation_readers import misbehaving_reader
+
+    sleepy = tmp_path / "sleepy.pdf"
+    sleepy.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    pf = PacketFile(rel="sleepy.pdf", path=sleepy, size=sleepy.stat().st_size, sha256="0" * 64)
+    outcome: list[object] = []
+    with processes.stop_on_signals(), IsolatedReader(misbehaving_reader) as reader:
+
+        def read() -> None:
+            try:
+                outcome.append(reader.read(pf))
+            except Interrupted as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not (workers := [p for p, cmd in _descendants(os.getpid()).items() if "extractors.isolate" in cmd]):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(2)  # reading (sleeping on the file)
+        os.kill(workers[0], signal.SIGTERM)
+        time.sleep(0.2)
+        processes.request_stop(signal.SIGTERM)  # what the command's handler does
+        thread.join(10)
+    assert not thread.is_alive()
+    assert isinstance(outcome[0], Interrupted), outcome
+    assert outcome[0].exit_code == 143
+    processes.check_stop()  # leaving stop_on_signals, the process is no longer stopping
