@@ -4,9 +4,10 @@
 (``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
 (``flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
 
-``run`` and ``batch`` stop at Ctrl-C or SIGTERM within seconds: one line (``interrupted: 3 of 5
-applicants reviewed and stored; …``), exit status 130 or 143; the next run resumes
-(``pipeline.processes``).
+``run`` and ``batch`` hold the output folder's lock (``pipeline.outlock``: a second command into the
+same OUT refuses, exit 2, or waits with ``--wait``) and stop at Ctrl-C or SIGTERM within seconds: one
+line (``interrupted: 3 of 5 applicants reviewed and stored; …``), exit status 130 or 143; the next run
+resumes (``pipeline.processes``).
 
 Every other failure of a command also ends in one plain line (cause, path or URL, what to do), its
 traceback in a log file the line names, exit status 2 for the user's mistake and 1 for the
@@ -29,7 +30,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline import failures
+from pipeline import failures, outlock
 from pipeline.errors import InputError, RulesError
 from pipeline.intake import BatchSummary, Outcome, rules_for
 from pipeline.model import Report
@@ -82,6 +83,8 @@ DateOption = Annotated[
 RulesOption = Annotated[
     str | None, typer.Option("--rules-version", help="refuse to run unless the rules file has this version"),
 ]
+WaitOption = Annotated[bool, typer.Option(
+    "--wait", help="if another omreview command is writing to OUT, wait for it to end instead of refusing")]
 SETTLE_HELP = "leave an applicant folder in which anything changed within SECONDS for the next run (still being copied)"
 
 
@@ -127,6 +130,7 @@ def run(
     out: OutOption,
     application_date: DateOption = None,
     rules_version: RulesOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Review one applicant folder and write OUT/<applicant id>/report.json (and the results store)."""
     rules = _rules(rules_version)
@@ -138,7 +142,7 @@ def run(
     _preflight(out)
     from flows.local import prefect_session
 
-    with _stoppable(total=1), prefect_session(out):
+    with _one_at_a_time(out, "run", wait, total=1), prefect_session(out):
         from flows.applicant import applicant_flow
 
         try:
@@ -162,6 +166,7 @@ def batch(
              "needs the [dask] extra")] = None,
     settle: Annotated[float, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP + "; default 0: review all now")]
     = 0.0,
+    wait: WaitOption = False,
 ) -> None:
     """Review the new or changed applicant folders of an intake folder (unchanged ones are skipped);
     write one report each, save them to the results store and write OUT/batch.json."""
@@ -176,7 +181,7 @@ def batch(
     _preflight(out)
     from flows.local import prefect_session
 
-    with _stoppable(total=len(folders)) as tally, prefect_session(out):
+    with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally, prefect_session(out):
         from flows import progress
         from flows.batch import batch_flow, with_runner
 
@@ -206,18 +211,25 @@ class _Tally:
 
 
 @contextmanager
-def _stoppable(total: int) -> Iterator[_Tally]:
-    """The block ends at Ctrl-C or SIGTERM within ``processes.stop_seconds()``: one line on stderr, exit
-    status 130 or 143 (``pipeline.processes``)."""
+def _one_at_a_time(out: Path, command: str, wait: bool, total: int) -> Iterator[_Tally]:
+    """The block holds OUT's lock (``pipeline.outlock``) and ends at Ctrl-C or SIGTERM within
+    ``processes.stop_seconds()``: one line on stderr, exit status 130 or 143 (``pipeline.processes``)."""
     tally = _Tally(total)
     with stop_on_signals(last_words=tally.line):
         try:
-            yield tally
+            with outlock.hold(out, command, wait=wait, on_wait=_note):
+                yield tally
+        except outlock.Busy as exc:
+            raise _fail(str(exc)) from None
         except Interrupted as exc:
             from flows.local import wind_down
 
             stored = wind_down(stop_deadline())
             exit_now(exc.exit_code, tally.line(stored))
+
+
+def _note(message: str) -> None:
+    err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 class _Bar:

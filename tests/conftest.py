@@ -64,6 +64,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_cli.py::test_batch_reviews_every_applicant_and_accounts_for_loose_files": ("prefect",),
     "tests/test_cli.py::test_one_broken_applicant_does_not_stop_the_batch": ("prefect",),
     "tests/test_cli.py::test_console_script_is_installed": ("prefect",),
+    "tests/test_out_lock.py::test_two_batches_into_one_out": ("prefect",),
     "tests/test_batch_rules.py::test_batch_cli_flags_a_roster_copied_into_another_applicant": ("prefect",),
     "tests/test_intake_debris.py::test_batch_with_its_output_inside_the_intake_reviews_only_the_applicants":
         ("prefect",),
