@@ -89,6 +89,7 @@ class _StopState:
         self.children: dict[int, subprocess.Popen[bytes]] = {}  # killed on the first signal
         self.last_words: Callable[[], str] | None = None  # the line printed if a second signal forces the exit
         self.flow_thread: threading.Thread | None = None  # the thread of run_stoppable that was interrupted
+        self.over = threading.Event()  # the command's stop_on_signals was left: no watchdog is to fire
 
 
 _state = _StopState()
@@ -156,11 +157,19 @@ def request_stop(signum: int) -> None:
     """
     if _state.signum is None:
         _state.signum, _state.at = signum, time.monotonic()
+        state = _state
+        threading.Thread(target=_watchdog, args=(state,), name="omreview-stop-watchdog", daemon=True).start()
     logging.disable(logging.CRITICAL)
     logging.raiseExceptions = False  # Prefect's API log worker writes its failures to stderr unless this is off
     _state.event.set()
     for proc in list(_state.children.values()):
         _kill(proc)
+
+
+def _watchdog(state: _StopState) -> None:
+    """Whatever the wind-down is stuck in, the process ends a second after the stop deadline."""
+    if not state.over.wait(max(0.0, state.at + stop_seconds() + 1.0 - time.monotonic())):
+        exit_now(128 + (state.signum or signal.SIGTERM), state.last_words() if state.last_words else "interrupted")
 
 
 def _handle(signum: int, _frame: FrameType | None) -> None:
@@ -189,6 +198,7 @@ def stop_on_signals(last_words: Callable[[], str] | None = None) -> Iterator[Non
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _state.over.set()
         if _state.event.is_set():  # a process running several commands (the tests) starts the next one afresh
             logging.disable(logging.NOTSET)
             logging.raiseExceptions = True

@@ -192,3 +192,23 @@ def test_a_reader_killed_by_the_groups_sigterm_abandons_its_document_instead_of_
     assert isinstance(outcome[0], Interrupted), outcome
     assert outcome[0].exit_code == 143
     processes.check_stop()  # leaving stop_on_signals, the process is no longer stopping
+
+
+def test_a_wind_down_that_hangs_still_ends_the_process_after_the_deadline(tmp_path):
+    """Whatever the wind-down waits for (a client, a child), the process ends a second after the deadline."""
+    code = """
+import os, signal, time
+from pipeline.processes import Interrupted, stop_on_signals
+with stop_on_signals(last_words=lambda: "interrupted: stuck"):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(60)
+    except Interrupted:
+        time.sleep(60)  # a wind-down stuck on something
+"""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, processes.STOP_ENV: "1"},
+                          capture_output=True, text=True, timeout=30, check=False,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 143 and done.stderr == "interrupted: stuck\n", done
+    assert 1.5 < time.monotonic() - started < 5
