@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import tasks
-from pipeline import intake
+from pipeline import intake, outlock
 from pipeline.errors import InputError
 from pipeline.model import Report
 from pipeline.review import Review
@@ -44,7 +44,14 @@ def applicant_flow(
     out: Path = Path("out"),
     db_url: str | None = None,
 ) -> Report:
-    """Review one applicant folder (its documents read in parallel) and record the report."""
+    """Review one applicant folder (its documents read in parallel) and record the report, holding OUT's lock
+    (``pipeline.outlock``): a reviewer's run waits for a batch writing to the same folder."""
+    with outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=lambda m: get_run_logger().info(m)):
+        return _review(folder, application_date, rules_version, out, db_url)
+
+
+def _review(folder: Path, application_date: dt.date | None, rules_version: str | None, out: Path,
+            db_url: str | None) -> Report:
     rules = intake.rules_for(rules_version)
     when = application_date or rules.default_application_date
     url = db_url or default_url(out)

@@ -36,14 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import progress, tasks
 from flows.applicant import DEFAULT_WORKERS, thread_pool
-from pipeline import intake
+from pipeline import intake, outlock
 from pipeline.artifacts import artifact_key, batch_markdown, batch_table
 from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
 from pipeline.packet import applicant_folders, applicant_id_of
@@ -75,7 +75,20 @@ def batch_flow(
     settle_seconds: float = 0.0,
 ) -> BatchSummary:
     """Review the new or changed applicant folders of ``intake_folder``; skip unchanged ones, and those
-    changed within ``settle_seconds`` (the scheduled deployment's default: ``intake.settle_seconds``)."""
+    changed within ``settle_seconds`` (the scheduled deployment's default: ``intake.settle_seconds``).
+
+    It holds OUT's lock (``pipeline.outlock``) throughout: a scheduled run waits for a command or another
+    run writing to the same folder (``omreview batch`` holds it already and goes straight on)."""
+    with outlock.hold(Path(out), "batch (flow run)", wait=True, on_wait=_waiting):
+        return _batch(intake_folder, out, application_date, rules_version, db_url, settle_seconds)
+
+
+def _waiting(message: str) -> None:
+    get_run_logger().info(message)
+
+
+def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rules_version: str | None,
+           db_url: str | None, settle_seconds: float) -> BatchSummary:
     rules = intake.rules_for(rules_version)
     when = application_date or rules.default_application_date
     out, url = Path(out), db_url or default_url(out)

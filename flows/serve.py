@@ -75,7 +75,8 @@ def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None =
                       application_date: dt.date | None = None, rules_version: str | None = None,
                       settle_seconds: float | None = None) -> None:
     """Serve both deployments until interrupted (runs execute in subprocesses of this one)."""
-    url = get_current_settings().api.url
+    # the environment first: Prefect's settings were read when it was imported (a test sets it later)
+    url = os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
     if not url:
         raise MissingServer("omreview serve needs a running Prefect server: start one (prefect server start) and "
                             "set PREFECT_API_URL, e.g. PREFECT_API_URL=http://127.0.0.1:4200/api")

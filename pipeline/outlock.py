@@ -18,6 +18,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -27,6 +28,8 @@ from pipeline.errors import InputError
 
 LOCK_NAME = ".omreview.lock"
 WAIT_POLL_SECONDS = 0.5  # how often --wait tries again (a signal is handled at once meanwhile)
+_HELD: dict[str, int] = {}  # lock files this process holds (resolved path -> depth): a flow run by a command
+_HELD_GUARD = threading.Lock()  # that holds the lock takes it again without blocking on itself
 
 
 class Busy(InputError):
@@ -42,9 +45,23 @@ def hold(out: Path, command: str, wait: bool = False, on_wait: Callable[[str], N
     """Hold the output folder's lock for the block (``out`` is created if needed); the lock file's path.
 
     Held by another process: ``Busy`` at once, or with ``wait`` a call of ``on_wait`` with the holder's
-    description, then a new try every ``WAIT_POLL_SECONDS`` until it is free.
+    description, then a new try every ``WAIT_POLL_SECONDS`` until it is free. Held by this process
+    already (``omreview batch`` holds it, then runs the batch flow, which takes it too, as a scheduled
+    run of ``omreview serve`` must): the block runs at once.
     """
     path = lock_path(out)
+    key = str(path.resolve())
+    with _HELD_GUARD:
+        nested = key in _HELD
+        if nested:
+            _HELD[key] += 1
+    if nested:
+        try:
+            yield path
+        finally:
+            with _HELD_GUARD:
+                _HELD[key] -= 1
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -67,9 +84,13 @@ def hold(out: Path, command: str, wait: bool = False, on_wait: Callable[[str], N
                     told = True
                 time.sleep(WAIT_POLL_SECONDS)
         _write_holder(fd, command)
+        with _HELD_GUARD:
+            _HELD[key] = 1
         try:
             yield path
         finally:
+            with _HELD_GUARD:
+                del _HELD[key]
             with suppress(OSError):
                 os.ftruncate(fd, 0)  # nobody holds it now
     finally:

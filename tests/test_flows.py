@@ -170,7 +170,7 @@ def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monke
     assert broken["verdict"] == "incomplete" and broken["documents"][0]["status"] == "error"
     assert _rows(out)["applicants"] == 2  # the failed ones are not stored: the next run tries them again
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
-    assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 2}
+    assert batch["counts"] == {"reviewed": 2, "unchanged": 0, "rejected": 1, "failed": 2, "deferred": 0}
     assert batch["batch_inputs"] is None  # the batch rules missed one: worked out again next time
     # the failed task's error and traceback reach the Prefect API (the run's logs in the UI)
     logs = _task_run_logs(state.state_details.flow_run_id)

@@ -107,3 +107,29 @@ def test_two_batches_into_one_out(tmp_path):
     stdout, stderr = first.communicate(timeout=300)
     assert first.returncode == 0, stderr
     assert sorted(line.split(":")[0] for line in stdout.splitlines()) == ["app-01", "app-04"]
+
+
+def test_the_holder_takes_its_own_lock_again_at_once(tmp_path):
+    """``omreview batch`` holds the lock, then runs the batch flow, which takes it too: no wait on itself."""
+    out = tmp_path / "out"
+    with outlock.hold(out, "batch"):
+        started = time.monotonic()
+        with outlock.hold(out, "batch (flow run)", wait=True):
+            assert time.monotonic() - started < 0.2
+        assert '"command": "batch"' in outlock.lock_path(out).read_text()  # still held by the outer block
+    with outlock.hold(out, "batch"):  # released by the outer block only
+        pass
+
+
+def test_a_flow_run_waits_for_a_command_writing_to_its_out(prefect_api, tmp_path):
+    """A reviewer's (or a scheduled) run of a deployment takes OUT's lock too, waiting for the batch in it."""
+    from flows.applicant import applicant_flow
+
+    out = tmp_path / "out"
+    holder = _holder(out, seconds=3)
+    started = time.monotonic()
+    applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)
+    waited = time.monotonic() - started
+    holder.wait()
+    assert waited > 2, waited  # it began its review only once the other had let go
+    assert (out / "app-07" / "report.json").exists()
