@@ -163,7 +163,7 @@ def batch(
     = None,
     dask: Annotated[str | None, typer.Option(
         help="run the tasks on Dask: 'local' (a local cluster) or a scheduler address tcp://host:8786; "
-             "needs the [dask] extra")] = None,
+             "needs the \\[dask] extra")] = None,
     settle: Annotated[float, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP + "; default 0: review all now")]
     = 0.0,
     wait: WaitOption = False,
