@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.charts import charts
@@ -16,15 +18,24 @@ from dashboard.session import Context
 from pipeline.exports import WORKBOOK_NAME, batch_workbook
 from pipeline.model import CheckStatus
 from pipeline.overview import (
+    COUNT,
+    DATE,
+    MONEY,
+    RATIO,
+    REVIEWERS_TIME_ZONE,
+    TIME,
     ApplicantFilter,
-    applicant_rows,
+    column_kinds,
     filter_entries,
     key_figure_rows,
+    overview_frame,
     status_label,
     verdict_counts,
     verdict_label,
 )
 from pipeline.store import StoredApplicant
+
+_NUMBER_FORMATS = {MONEY: "%,.2f", RATIO: "percent", COUNT: "%d"}
 
 
 def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
@@ -46,6 +57,21 @@ def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
                            check_statuses=frozenset(statuses or [s.value for s in CheckStatus]),
                            batches=frozenset(batches), reviewed_from=start, reviewed_to=end,
                            include_withdrawn=include)
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """How the grid shows the overview's numbers and times: 元 with separators, ratios as percentages, times in the
+    reviewers' time zone. The values stay numbers, so a click on a header sorts them as numbers."""
+    configs: dict[str, Any] = {}
+    for name, kind in column_kinds(frame).items():
+        if kind in _NUMBER_FORMATS:
+            configs[name] = st.column_config.NumberColumn(name, format=_NUMBER_FORMATS[kind])
+        elif kind == DATE:
+            configs[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
+        elif kind == TIME:
+            configs[name] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm",
+                                                            timezone=REVIEWERS_TIME_ZONE)
+    return configs
 
 
 def _open(applicant_id: str) -> None:
@@ -76,11 +102,12 @@ def show(ctx: Context) -> None:
 
     st.subheader("申报企业")
     decisions = ctx.store.decisions([e.row_id for e in chosen])
-    rows = applicant_rows(chosen, decisions)
-    st.caption("点选一行打开该申报企业（个人信息已遮盖）。")
-    picked = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="applicants")
-    if picked is not None and picked.selection.rows:
-        _open(rows[picked.selection.rows[0]]["申报编号"])
+    frame = overview_frame(chosen, decisions)
+    st.caption("点选一行打开该申报企业（个人信息已遮盖）；点列名排序。")
+    picked = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row", key="applicants",
+                          column_config=column_config(frame))
+    if picked is not None and picked.selection.rows:  # positions in the frame, whatever the grid's sort
+        _open(str(frame["申报编号"].iloc[picked.selection.rows[0]]))
     choice = st.selectbox("打开申报企业", [e.applicant_id for e in chosen], index=None, placeholder="选择申报编号")
     if choice and st.button("打开", type="primary"):
         _open(choice)

@@ -7,13 +7,14 @@ The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
+import math
 import re
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from docx.document import Document as DocxDocument
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -23,7 +24,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.decisions import ReviewerDecision
 from pipeline.errors import InputError
-from pipeline.overview import KEY_FIGURES, applicant_rows, check_rows, decision_rows, discrepancy_rows, present
+from pipeline.overview import (
+    COUNT,
+    DATE,
+    MONEY,
+    RATIO,
+    TIME,
+    check_rows,
+    column_kinds,
+    decision_rows,
+    discrepancy_rows,
+    overview_frame,
+    present,
+)
 from pipeline.report import write_atomic
 from pipeline.review_docx import review_document
 from pipeline.rules import Rules, default_rules
@@ -31,7 +44,6 @@ from pipeline.store import ResultStore, StoredApplicant, existing_url
 
 WORKBOOK_NAME = "评审汇总.xlsx"
 DOCX_NAME = "评审报告（草稿）.docx"
-_MONEY, _RATIO = "#,##0.00", "0.00%"
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
@@ -79,37 +91,51 @@ def _fill_sheet(ws: Worksheet, rows: Sequence[dict[str, Any]], formats: dict[str
                 cell.number_format = fmt
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str) and len(cell.value) > 40)
     for i, col in enumerate(columns, start=1):
-        longest = max([_width(col), *(_width(str(row.get(col, ""))) for row in rows)])
+        longest = max([_width(col), *(_width(_shown(row.get(col, ""))) for row in rows)])
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
     ws.freeze_panes = "A2"
     if rows:
         ws.auto_filter.ref = ws.dimensions
 
 
+def _shown(value: Any) -> str:
+    """About what a cell shows, for its column's width (a date or time as long as its format, not Python's text)."""
+    return "0000-00-00 00:00" if isinstance(value, dt.datetime) else str(value)
+
+
 def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _numeric(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Key figures as exact numbers (Decimal), so reviewers can sort and sum them."""
-    labels = {k.label for k in KEY_FIGURES}
-    out = []
-    for row in rows:
-        row = dict(row)
-        for label in labels:
-            with contextlib.suppress(InvalidOperation):  # a figure that is no number stays text
-                row[label] = Decimal(row[label]) if row.get(label) not in ("", None) else ""
-        out.append(row)
-    return out
+# number formats of the overview's column kinds in the workbook (times in the reviewers' time zone, see overview)
+SHEET_FORMATS = {COUNT: "0", MONEY: "#,##0.00", RATIO: "0.00%", DATE: "yyyy-mm-dd", TIME: "yyyy-mm-dd hh:mm"}
+
+
+def _sheet_value(value: Any) -> Any:
+    """A cell of the overview frame as openpyxl takes it: missing as empty, times as the reviewers' wall clock
+    to the second (Excel has no time zones), numpy numbers as Python ones."""
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return (value.tz_localize(None) if value.tzinfo else value).floor("s").to_pydatetime()  # Excel keeps ms
+    return value.item() if hasattr(value, "item") else value
+
+
+def frame_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The overview frame as sheet rows (numbers stay numbers, dates stay dates) and each column's number format."""
+    kinds = column_kinds(frame)
+    rows = [{col: _sheet_value(value) for col, value in zip(frame.columns, values, strict=True)}
+            for values in frame.astype(object).itertuples(index=False, name=None)]
+    return rows, {col: SHEET_FORMATS[kind] for col, kind in kinds.items() if kind in SHEET_FORMATS}
 
 
 def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[ReviewerDecision], rules: Rules,
                    path: Path) -> Path:
-    """The workbook: 申报企业, 检查项, 不一致, 评审决定 (the history of decisions), one sheet each."""
+    """The workbook: 申报企业 (the overview frame), 检查项, 不一致, 评审决定 (the decisions' history), a sheet each."""
     wb = Workbook()
-    formats = {k.label: _MONEY if k.unit == "CNY" else _RATIO if k.unit == "ratio" else "0" for k in KEY_FIGURES}
+    applicants, formats = frame_rows(overview_frame(entries, decisions))
     sheets: list[tuple[str, list[dict[str, Any]], dict[str, str]]] = [
-        ("申报企业", _numeric(applicant_rows(entries, decisions)), formats),
+        ("申报企业", applicants, formats),
         ("检查项", check_rows(entries, decisions, rules), {}),
         ("不一致", discrepancy_rows(entries, decisions), {}),
         ("评审决定", decision_rows(entries, decisions), {}),

@@ -1,4 +1,5 @@
-"""What reviewers look at, as plain rows: shared by the dashboard and the exports.
+"""What reviewers look at: the batch overview as one typed DataFrame (:func:`overview_frame`), the checks,
+discrepancies and decisions as plain rows; shared by the dashboard and the exports.
 
 Every text that leaves here is masked (:func:`pipeline.masking.mask_any`); reviewer decisions are
 joined beside the machine results they concern, never in place of them. Thresholds come from the
@@ -13,8 +14,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import pandas as pd
 
 from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
 from pipeline.masking import mask_any, mask_text
@@ -156,35 +159,123 @@ def _decided(decisions: dict[tuple[int, TargetKind, str], ReviewerDecision], row
     return decisions.get((row, kind, target))
 
 
-def applicant_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision]) -> list[dict[str, Any]]:
-    """One row per applicant: identity, verdict, what failed, open items, key figures."""
-    current = in_force(decisions)
-    rows = []
-    for e in entries:
-        r = e.report
-        by_status: dict[str, list[str]] = {}
-        for c in r["checks"]:
-            by_status.setdefault(c["status"], []).append(c["id"])
-        targets = [(TargetKind.CHECK, c["id"]) for c in r["checks"] if c["status"] != CheckStatus.PASS]
-        targets += [(TargetKind.DISCREPANCY, k) for k in discrepancy_keys(r)]
-        open_items = sum(1 for kind, t in targets if _decided(current, e.row_id, kind, t) is None)
-        figures = r.get("figures", {})
-        rows.append(mask_any({
+# The overview's column kinds: how a column is typed in the frame, formatted in the dashboard and the workbook
+TEXT, VERDICT, COUNT, MONEY, RATIO, DATE, TIME = "text", "verdict", "count", "money", "ratio", "date", "time"
+REVIEWERS_TIME_ZONE = "Asia/Shanghai"  # times in the overview are the reviewers' wall-clock times
+_UNIT_KINDS = {"CNY": MONEY, "ratio": RATIO, "count": COUNT}
+WITHDRAWN_AT = "撤回时间"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of :func:`overview_frame`: its Chinese header (what reviewers see) and its kind."""
+
+    name: str
+    kind: str
+
+
+OVERVIEW_COLUMNS: tuple[Column, ...] = (
+    Column("申报编号", TEXT), Column("企业名称", TEXT), Column("统一社会信用代码", TEXT), Column("推荐单位", TEXT),
+    Column("申请放宽", TEXT), Column("结论", VERDICT), Column("不通过", TEXT), Column("需复核", TEXT),
+    Column("缺材料", TEXT), Column("不一致数", COUNT), Column("待评审项", COUNT),
+    *(Column(key.label, _UNIT_KINDS[key.unit]) for key in KEY_FIGURES),
+    Column("缺少材料", TEXT), Column("申请日期", DATE), Column("批次", COUNT), Column("审查时间", TIME),
+    Column(WITHDRAWN_AT, TIME),
+)
+
+
+def column_kinds(frame: pd.DataFrame) -> dict[str, str]:
+    """The kind of each column of an overview frame, by header."""
+    kinds = {c.name: c.kind for c in OVERVIEW_COLUMNS}
+    return {name: kinds[name] for name in frame.columns}
+
+
+def _figure_number(value: Any, kind: str) -> float | int | None:
+    """A key figure's value (a decimal string in the report) as a number; a value that is no number is missing."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    if kind == COUNT:
+        return int(number) if number == number.to_integral_value() else None
+    return float(number)
+
+
+def _applicant_record(e: StoredApplicant, current: dict[tuple[int, TargetKind, str], ReviewerDecision]
+                      ) -> dict[str, Any]:
+    r = e.report
+    by_status: dict[str, list[str]] = {}
+    for c in r["checks"]:
+        by_status.setdefault(c["status"], []).append(c["id"])
+    targets = [(TargetKind.CHECK, c["id"]) for c in r["checks"] if c["status"] != CheckStatus.PASS]
+    targets += [(TargetKind.DISCREPANCY, k) for k in discrepancy_keys(r)]
+    open_items = sum(1 for kind, t in targets if _decided(current, e.row_id, kind, t) is None)
+    figures = r.get("figures", {})
+    return {
+        **mask_any({
             "申报编号": e.applicant_id, "企业名称": r["applicant"].get("name") or "",
             "统一社会信用代码": r["applicant"].get("credit_code") or "",
             "推荐单位": r["applicant"].get("recommending_authority") or "",
             "申请放宽": "是" if r["applicant"].get("relaxation_requested") else "否",
             "结论": verdict_label(e.verdict),
             "不通过": " ".join(by_status.get("fail", [])), "需复核": " ".join(by_status.get("review", [])),
-            "缺材料": " ".join(by_status.get("missing", [])), "不一致数": len(r.get("discrepancies", [])),
-            "待评审项": open_items,
-            **{key.label: figures[key.name]["value"] if key.name in figures else "" for key in KEY_FIGURES},
-            "缺少材料": "、".join(r.get("missing_inputs", [])), "申请日期": e.application_date.isoformat(),
-            "批次": e.batch_id,
-            "审查时间": e.updated_at.strftime("%Y-%m-%d %H:%M"),
-            **({"撤回时间": e.withdrawn_at.strftime("%Y-%m-%d %H:%M")} if e.withdrawn_at else {}),
-        }))
-    return rows
+            "缺材料": " ".join(by_status.get("missing", [])),
+            "缺少材料": "、".join(r.get("missing_inputs", [])),
+        }),
+        "不一致数": len(r.get("discrepancies", [])), "待评审项": open_items,
+        **{key.label: _figure_number(figures[key.name]["value"], _UNIT_KINDS[key.unit]) if key.name in figures
+           else None for key in KEY_FIGURES},
+        "申请日期": e.application_date, "批次": e.batch_id, "审查时间": e.updated_at, WITHDRAWN_AT: e.withdrawn_at,
+    }
+
+
+def _typed(values: pd.Series, kind: str) -> pd.Series:
+    if kind == TEXT:
+        return values.astype("str")
+    if kind == VERDICT:
+        known = [verdict_label(v.value) for v in Verdict]
+        others = sorted(set(values) - set(known))
+        return values.astype(pd.CategoricalDtype([*known, *others], ordered=True))
+    if kind == COUNT:
+        return values.astype("Int64")
+    if kind in (MONEY, RATIO):
+        return values.astype("float64")
+    if kind == DATE:
+        return pd.to_datetime(values).astype("datetime64[s]")
+    return pd.to_datetime(values, utc=True).dt.tz_convert(REVIEWERS_TIME_ZONE).astype(
+        f"datetime64[us, {REVIEWERS_TIME_ZONE}]")
+
+
+def overview_frame(entries: Iterable[StoredApplicant], decisions: Iterable[ReviewerDecision],
+                   applicant_filter: ApplicantFilter | None = None) -> pd.DataFrame:
+    """The batch overview, one row per applicant (those ``applicant_filter`` keeps, when given), typed.
+
+    Shared by the dashboard's grid and the workbook's 申报企业 sheet. Columns (:data:`OVERVIEW_COLUMNS`), by kind:
+
+    - text (``str``, masked): 申报编号, 企业名称, 统一社会信用代码, 推荐单位, 申请放宽 (是/否), 不通过 / 需复核 /
+      缺材料 (the check ids in that status, space-separated), 缺少材料 (missing documents, 、-separated);
+    - 结论: an ordered ``category`` of ``needs_review（需复核）``-style labels, in the order of :class:`Verdict`;
+    - counts (``Int64``): 不一致数, 待评审项 (checks not passed and discrepancies without a decision in force),
+      运维人员数, 批次 (missing: no batch);
+    - money (``float64``, in 元, exact to the fen for any amount under 10¹³ 元): 近三年运维收入总额（元）;
+    - ratios (``float64``, 0.4125 is 41.25%): 运维收入占营业收入比例, 大专及以上学历人员比例;
+    - 申请日期: ``datetime64[s]`` (a date, no time zone);
+    - 审查时间, 撤回时间: ``datetime64[us, Asia/Shanghai]`` (:data:`REVIEWERS_TIME_ZONE`; stored in UTC).
+      撤回时间 is there only when some applicant in the frame was withdrawn from its intake.
+
+    A key figure the report lacks (or that is no number) is missing (NaN / ``<NA>``). The exact ``Decimal``
+    amounts stay in the reports and the checks; this frame is for looking, sorting and summing.
+    """
+    current = in_force(decisions)
+    chosen = filter_entries(entries, applicant_filter) if applicant_filter else list(entries)
+    names = [c.name for c in OVERVIEW_COLUMNS]
+    raw = pd.DataFrame.from_records([_applicant_record(e, current) for e in chosen], columns=names)
+    frame = pd.DataFrame({c.name: _typed(raw[c.name], c.kind) for c in OVERVIEW_COLUMNS}, columns=names)
+    if not frame[WITHDRAWN_AT].notna().any():
+        frame = frame.drop(columns=WITHDRAWN_AT)
+    return frame
 
 
 def check_rows(entries: Sequence[StoredApplicant], decisions: Iterable[ReviewerDecision],

@@ -7,12 +7,13 @@ import os
 import shutil
 
 import openpyxl
+import pandas as pd
 from typer.testing import CliRunner
 
 from pipeline import cli
 from pipeline import intake as steps
 from pipeline.exports import DOCX_NAME, WORKBOOK_NAME
-from pipeline.overview import ApplicantFilter, applicant_rows, filter_entries
+from pipeline.overview import ApplicantFilter, filter_entries, overview_frame
 from pipeline.report import write_report
 from pipeline.store import ResultStore
 from tests.store_factory import reviewed
@@ -71,8 +72,9 @@ def test_the_overview_leaves_withdrawn_applicants_out_unless_asked(tmp_path):
     entries = store.latest_applicants()
     assert [e.applicant_id for e in filter_entries(entries, ApplicantFilter())] == ["app-03"]
     everyone = filter_entries(entries, ApplicantFilter(include_withdrawn=True))
-    rows = {r["申报编号"]: r for r in applicant_rows(everyone, [])}
-    assert rows["app-07"]["撤回时间"] and "撤回时间" not in rows["app-03"]
+    rows = overview_frame(everyone, []).set_index("申报编号")
+    assert pd.notna(rows.loc["app-07", "撤回时间"]) and pd.isna(rows.loc["app-03", "撤回时间"])
+    assert "撤回时间" not in overview_frame(filter_entries(entries, ApplicantFilter()), [])
 
 
 def _workbook_ids(dest):
