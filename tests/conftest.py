@@ -15,7 +15,6 @@ name instead of hanging the run.
 """
 
 import hashlib
-import io
 from functools import cache
 from pathlib import Path
 
@@ -150,24 +149,9 @@ def _cjk_renders() -> bool:
     draws it with a CJK font of the machine (Debian's fonts-noto-cjk, which .ci/run installs). Without
     one the characters are left blank and what OCR reads differs from machine to machine.
     """
-    import numpy as np
-    import pypdfium2 as pdfium
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
+    from tests.fontless import cjk_drawn
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=(60, 60))
-    page.setFont("STSong-Light", 40)
-    page.drawString(10, 10, "表")
-    page.save()
-    pdf = pdfium.PdfDocument(buffer.getvalue())
-    try:
-        pixels = np.asarray(pdf[0].render(scale=1).to_pil().convert("L"))
-    finally:
-        pdf.close()
-    return bool((pixels < 128).sum() > 20)
+    return cjk_drawn()
 
 
 @pytest.fixture(scope="session")
