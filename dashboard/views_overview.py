@@ -29,6 +29,7 @@ from pipeline.overview import (
     filter_entries,
     key_figure_rows,
     overview_frame,
+    reviewers_day,
     status_label,
     verdict_counts,
     verdict_label,
@@ -47,7 +48,7 @@ def _filters(ctx: Context, entries: list[StoredApplicant]) -> ApplicantFilter:
                               format_func=status_label, help="保留所选检查项处于这些状态的申报企业")
     batch_ids = sorted({e.batch_id for e in entries}, key=lambda b: (b is None, b or 0))
     batches = sb.multiselect("批次", batch_ids, format_func=lambda b: "（无批次）" if b is None else f"#{b}")
-    days = sorted(e.updated_at.date() for e in entries)
+    days = sorted(reviewers_day(e.updated_at) for e in entries)
     span = sb.date_input("审查日期", value=(days[0], days[-1])) if days else ()
     start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (None, None)
     withdrawn = sum(1 for e in entries if e.withdrawn_at is not None)

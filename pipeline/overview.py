@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from pipeline.model import CheckStatus, Verdict
 from pipeline.rules import Rules
 from pipeline.store import StoredApplicant
 
+REVIEWERS_TIME_ZONE = "Asia/Shanghai"  # times and days in the overview are the reviewers' wall clock and calendar
 VERDICT_LABELS = {Verdict.MEETS: "符合", Verdict.DOES_NOT_MEET: "不符合", Verdict.NEEDS_REVIEW: "需复核",
                   Verdict.INCOMPLETE: "材料不全"}
 STATUS_LABELS = {CheckStatus.PASS: "通过", CheckStatus.FAIL: "不通过", CheckStatus.REVIEW: "需复核",
@@ -107,9 +109,14 @@ class ApplicantFilter:
     checks: frozenset[str] = frozenset()
     check_statuses: frozenset[str] = field(default_factory=lambda: frozenset({CheckStatus.FAIL.value}))
     batches: frozenset[int | None] = frozenset()
-    reviewed_from: dt.date | None = None
+    reviewed_from: dt.date | None = None  # days of 审查时间 in the reviewers' time zone
     reviewed_to: dt.date | None = None
     include_withdrawn: bool = False
+
+
+def reviewers_day(moment: dt.datetime) -> dt.date:
+    """The day a moment falls on for the reviewers (:data:`REVIEWERS_TIME_ZONE`), as 审查时间 shows it."""
+    return moment.astimezone(ZoneInfo(REVIEWERS_TIME_ZONE)).date()
 
 
 def present(entries: Iterable[StoredApplicant], include_withdrawn: bool = False) -> list[StoredApplicant]:
@@ -127,7 +134,7 @@ def filter_entries(entries: Iterable[StoredApplicant], f: ApplicantFilter) -> li
             continue
         if f.batches and e.batch_id not in f.batches:
             continue
-        day = e.updated_at.date()
+        day = reviewers_day(e.updated_at)
         if (f.reviewed_from and day < f.reviewed_from) or (f.reviewed_to and day > f.reviewed_to):
             continue
         out.append(e)
@@ -161,7 +168,6 @@ def _decided(decisions: dict[tuple[int, TargetKind, str], ReviewerDecision], row
 
 # The overview's column kinds: how a column is typed in the frame, formatted in the dashboard and the workbook
 TEXT, VERDICT, COUNT, MONEY, RATIO, DATE, TIME = "text", "verdict", "count", "money", "ratio", "date", "time"
-REVIEWERS_TIME_ZONE = "Asia/Shanghai"  # times in the overview are the reviewers' wall-clock times
 _UNIT_KINDS = {"CNY": MONEY, "ratio": RATIO, "count": COUNT}
 WITHDRAWN_AT = "撤回时间"
 

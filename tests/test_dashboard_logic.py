@@ -15,7 +15,7 @@ from dashboard.charts import charts
 from dashboard.config import DashboardConfig, check_bind, is_loopback
 from dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row, render_region
 from pipeline.errors import InputError
-from pipeline.overview import ApplicantFilter, filter_entries, key_figure_rows, verdict_counts
+from pipeline.overview import ApplicantFilter, filter_entries, key_figure_rows, reviewers_day, verdict_counts
 from pipeline.rules import default_rules
 from tests.conftest import SAMPLE_DOCS
 from tests.store_factory import build_store
@@ -98,7 +98,7 @@ def test_filters(entries):
     batch = everyone[0].batch_id
     assert len(filter_entries(everyone, ApplicantFilter(batches=frozenset({batch})))) == 3
     assert filter_entries(everyone, ApplicantFilter(batches=frozenset({batch + 1}))) == []
-    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    tomorrow = reviewers_day(dt.datetime.now(dt.UTC)) + dt.timedelta(days=1)  # the days of 审查时间 (Beijing)
     assert filter_entries(everyone, ApplicantFilter(reviewed_from=tomorrow)) == []
 
 

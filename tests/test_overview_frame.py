@@ -1,6 +1,7 @@
 """The batch overview as one typed DataFrame: its columns and dtypes, numeric sorting of money, the same frame in
 the workbook's 申报企业 sheet (numbers stay numbers, with number formats) and in the dashboard's grid."""
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -120,3 +121,13 @@ def test_the_dashboard_grid_sorts_money_as_numbers(tmp_path, monkeypatch):
     config = grid.proto.columns
     assert '"format":"%,.2f"' in config.replace(" ", "") and '"format":"percent"' in config.replace(" ", "")
     assert SHANGHAI in config
+
+
+def test_the_review_day_filter_uses_the_day_the_table_shows(store):
+    """Reviewed at 20:00 UTC is 04:00 the next day in Beijing: the 审查日期 filter takes that day, as 审查时间 shows."""
+    late = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)
+    entries = [dataclasses.replace(e, updated_at=late) for e in store.latest_applicants()]
+    assert overview_frame(entries, [])["审查时间"].iloc[0] == pd.Timestamp("2026-12-05 04:00", tz=SHANGHAI)
+    next_day = ApplicantFilter(reviewed_from=dt.date(2026, 12, 5), reviewed_to=dt.date(2026, 12, 5))
+    assert len(overview_frame(entries, [], next_day)) == 3
+    assert overview_frame(entries, [], ApplicantFilter(reviewed_to=dt.date(2026, 12, 4))).empty
