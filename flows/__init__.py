@@ -6,7 +6,11 @@
 - ``flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
 - ``flows.serve``: the deployments served by ``omreview serve``;
 - ``flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);
-- ``flows.progress``: a progress hook for the command line (no Prefect import).
+- ``flows.progress``: a progress hook for the command line (no Prefect import);
+- ``flows.prefect_internals``: every use of Prefect's internals (private names, undocumented settings), checked
+  against the installed Prefect by ``tests/test_prefect_internals.py``.
+
+What follows from the tasks' results is decided by plain functions (``pipeline.intake``, ``pipeline.batching``).
 
 Importing this package imports nothing of Prefect; the modules above import it when used.
 """

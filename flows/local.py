@@ -68,6 +68,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.prefect_internals import (
+    SCHEMA_VERSION_TABLE,
+    SERVER_APP,
+    SERVER_FINAL_ENV,
+    SERVER_PRIVATE_ENV,
+    client_queues,
+    console_handler_class,
+)
 from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.failures import cache_dir, check_writable, mask_url, prefect_timeout
 from pipeline.processes import child_stdout, stopping, wait_for_flow
@@ -80,7 +88,7 @@ STOP_RESERVE = 3.0  # of a stopping command's time: for delivering the client's 
 # the server's settings (also scripts/bench_flows.py's)
 SERVER_SETTINGS = {
     "PREFECT_UI_ENABLED": "false",
-    "PREFECT__SERVER_EPHEMERAL": "1",  # only the services a run needs (no scheduler, no UI)
+    **SERVER_PRIVATE_ENV,  # only the services a run needs (no scheduler, no UI)
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     # task-run states arrive as events; written one transaction each (the default batch of 1) they
     # cost the server ~80 ms of CPU per task run here, in batches ~14 ms
@@ -103,7 +111,7 @@ def watch():
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=watch, daemon=True).start()
 from uvicorn.main import main
-sys.argv = ["uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+sys.argv = ["uvicorn", "--factory", sys.argv[2], "--host", "127.0.0.1",
             "--port", sys.argv[1], "--log-level", "error", "--lifespan", "on"]
 main()
 """
@@ -180,7 +188,7 @@ def damaged(db: Path, thorough: bool = True) -> str | None:
             result = conn.execute("PRAGMA quick_check").fetchone()
             if result is None or result[0] != "ok":
                 return f"integrity check: {result[0] if result else 'no answer'}"
-        if conn.execute("SELECT version_num FROM alembic_version").fetchone() is None:
+        if conn.execute(f"SELECT version_num FROM {SCHEMA_VERSION_TABLE}").fetchone() is None:
             return "no schema version"
     except sqlite3.Error as exc:
         return str(exc)
@@ -225,7 +233,7 @@ class LocalServer:
                 raise _damaged_home(db, reason)
         from_template = self.use_template and _seed_database(db)
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-        env.update({"PREFECT_HOME": str(self.home), "PREFECT__SERVER_FINAL": "1", **SERVER_SETTINGS})
+        env.update({"PREFECT_HOME": str(self.home), **SERVER_FINAL_ENV, **SERVER_SETTINGS})
         if from_template:
             env["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "false"  # the template holds them already
         self._env, self._attempts = env, 0
@@ -235,7 +243,7 @@ class LocalServer:
         self._attempts += 1
         self.port = _free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(self.port)], env=self._env, stdin=subprocess.DEVNULL,
+            [sys.executable, "-c", _LAUNCHER, str(self.port), SERVER_APP], env=self._env, stdin=subprocess.DEVNULL,
             stdout=child_stdout(), umask=0o077,  # prefect.db, its -wal, results: created owner-only
             start_new_session=True,  # the group's Ctrl-C or SIGTERM is the command's: it stops its server
         )
@@ -450,13 +458,10 @@ def settle(wait: bool = True, seconds: float = SETTLE_SECONDS) -> None:
     task runs this process submitted to it. Not when the command is stopping: ``wind_down`` does that."""
     if stopping():
         return
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
     from flows.tasks import take_submitted
 
-    EventsWorker.drain_all(timeout=seconds, at_exit=False)
-    APILogWorker.drain_all(timeout=seconds, at_exit=False)
+    for drain in client_queues():  # the client's events (task-run states), then its logs
+        drain(seconds)
     submitted = take_submitted()
     if wait and submitted:
         missing = wait_recorded(submitted, seconds)
@@ -516,11 +521,9 @@ def wind_down(deadline: float) -> set[str]:
         def left(most: float) -> float:
             return min(most, max(0.0, deadline - time.monotonic() - 1.0))
 
-        for name, cls in (("prefect.events.worker", "EventsWorker"), ("prefect.logging.handlers", "APILogWorker")):
-            module = sys.modules.get(name)
-            if module is not None:
-                with suppress(Exception):
-                    getattr(module, cls).drain_all(timeout=left(1.0), at_exit=False)
+        for drain in client_queues(loaded_only=True):
+            with suppress(Exception):
+                drain(left(1.0))
         tasks = sys.modules.get("flows.tasks")
         submitted = tasks.take_submitted(server.api_url) if server is not None and tasks is not None else set()
         if server is not None and submitted:  # recorded before the server stops (see the module's docstring)
@@ -559,11 +562,10 @@ class _CommandLineFilter(logging.Filter):
 
 @contextmanager
 def quiet_console() -> Iterator[None]:
-    from prefect.logging.handlers import PrefectConsoleHandler
-
+    console = console_handler_class()
     known = list(logging.root.manager.loggerDict.values())
     loggers = [logging.getLogger(), *(lg for lg in known if isinstance(lg, logging.Logger))]
-    handlers = {id(h): h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, PrefectConsoleHandler)}
+    handlers = {id(h): h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, console)}
     quiet = _CommandLineFilter()
     for handler in handlers.values():
         handler.addFilter(quiet)

@@ -39,6 +39,7 @@ from prefect.types.entrypoint import EntrypointType
 from flows.applicant import applicant_flow
 from flows.batch import batch_flow
 from flows.local import check_api
+from flows.prefect_internals import before_runner_sigterm, runner_started
 from pipeline.rules import default_rules
 
 BATCH_DEPLOYMENT = "intake"
@@ -86,18 +87,12 @@ def serve_deployments(intake: Path, out: Path, cron: str, timezone: str | None =
     for deployment in served:
         runner.add_deployment(deployment)
     deadline = _StopDeadline(str(url))
-    prefect_sigterm = runner.handle_sigterm
-
-    def on_sigterm(*args: Any) -> None:
-        deadline.start()
-        prefect_sigterm(*args)
 
     def on_sigint(*args: Any) -> None:
         deadline.start()
         signal.default_int_handler(*args)
 
-    runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]  # on purpose: the runner installs it for SIGTERM
-    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGTERM, before_runner_sigterm(runner, deadline.start))
     signal.signal(signal.SIGINT, on_sigint)
     with suppress(KeyboardInterrupt):  # Ctrl-C: the runner has stopped (schedules paused) or the deadline exits
         asyncio.run(_run(runner, _starting_message(served, str(url))))
@@ -107,7 +102,7 @@ async def _run(runner: Runner, message: str) -> None:
     """Run the runner; say what is served once it is serving (a stop before then pauses nothing)."""
 
     async def announce() -> None:
-        while not runner.started:
+        while not runner_started(runner):
             await asyncio.sleep(0.1)
         print(message, flush=True)
 

@@ -23,13 +23,12 @@ from prefect import Task, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE, CachePolicy
 from prefect.client.schemas.objects import State, TaskRun
-from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.settings import get_current_settings
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
 
+from flows.prefect_internals import on_thread_pool
 from pipeline import intake
 from pipeline.artifacts import applicant_markdown, artifact_key
 from pipeline.model import Document, Report
@@ -202,10 +201,7 @@ def handoff(value: Any) -> Any:
     serialisation, which turns Prefect's annotations (named tuples) into plain tuples, so there it goes
     unquoted and the walk happens on the workers.
     """
-    context = FlowRunContext.get()
-    if context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner):
-        return quote(value)
-    return value
+    return quote(value) if on_thread_pool() else value
 
 
 # --- which task runs this process submitted, by the API they went to (so a local server is stopped only

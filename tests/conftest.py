@@ -34,6 +34,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_flows_privacy": ("prefect",),
     "test_flows_serve": ("prefect",),
     "test_interrupt": ("prefect",),  # commands stopped by signals at several points, then run again
+    "test_prefect_internals": ("slow",),  # imports Prefect's client, runner and settings (seconds); no server
     "test_dashboard_browser": ("browser",),
     "test_ocr": ("ocr",),
     "test_ocr_packet": ("ocr",),
@@ -102,6 +103,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_data_at_rest.py::test_the_local_prefect_server_keeps_its_home_owner_only": ("prefect",),
     # Streamlit's AppTest runs the dashboard's page (imports and a store: ~3 s)
     "tests/test_withdrawn.py::test_the_dashboard_overview_has_a_toggle_for_withdrawn_applicants": ("slow",),
+    "tests/test_overview_frame.py::test_the_dashboard_grid_sorts_money_as_numbers": ("slow",),
     "tests/test_data_at_rest.py::test_an_identifier_in_file_and_folder_names_is_masked_in_report_store_and_pages":
         ("slow",),  # reviews a whole packet in reading processes
 }

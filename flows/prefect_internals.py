@@ -1,0 +1,96 @@
+"""Every use omreview makes of Prefect's internals (private names, undocumented modules and settings), in one place.
+
+Prefect's public API does not cover a few things the command line and ``omreview serve`` need; each is
+here with what it is for and what omreview relies on, and ``tests/test_prefect_internals.py`` checks
+each against the installed Prefect (the name exists, with the signature or attributes used here) and
+fails naming the one that changed. After upgrading Prefect, run that test first.
+
+- the local server (``flows.local``): ``SERVER_APP``, the ASGI factory ``prefect server start`` runs;
+  ``SERVER_PRIVATE_ENV`` and ``SERVER_FINAL_ENV``, the undocumented environment variables that factory
+  reads (only the services a run needs; this server is the final one, not a launcher of another);
+  ``SCHEMA_VERSION_TABLE``, the table of Prefect's database whose row says it is migrated (alembic's);
+- the client's queues (``flows.local``): ``client_queues``, the ``drain_all`` of the client's events
+  worker (task-run states travel as events) and its API log worker, so nothing queued is lost when the
+  command's server stops; ``console_handler_class``, Prefect's console handler, quietened on a command line;
+- the flow run (``flows.tasks``): ``on_thread_pool``, whether the current flow run's task runner is a
+  thread pool (the run context's ``task_runner``);
+- the runner (``flows.serve``): ``runner_started``, the ``Runner.started`` flag, and
+  ``before_runner_sigterm``, a hook before the runner's own SIGTERM handling (``Runner.start`` installs
+  ``self.handle_sigterm`` as the SIGTERM handler).
+
+Importing this module imports nothing of Prefect (``flows.local`` starts its server before Prefect is
+imported); each function imports what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+# the ASGI app factory of Prefect's API server (what `prefect server start` and Prefect's ephemeral mode run)
+SERVER_APP = "prefect.server.api.server:create_app"
+# read by that factory from the environment (not Prefect settings): only the services a run needs, no UI,
+# no scheduler; and this process is the server itself (not one that starts another)
+SERVER_PRIVATE_ENV = {"PREFECT__SERVER_EPHEMERAL": "1"}
+SERVER_FINAL_ENV = {"PREFECT__SERVER_FINAL": "1"}
+# the table whose row says a Prefect database is migrated (Prefect migrates with alembic's defaults)
+SCHEMA_VERSION_TABLE = "alembic_version"
+# the client's background queues: (module, class); each class has drain_all(timeout=..., at_exit=...)
+CLIENT_QUEUES = (("prefect.events.worker", "EventsWorker"), ("prefect.logging.handlers", "APILogWorker"))
+
+
+def client_queues(loaded_only: bool = False) -> list[Callable[[float], object]]:
+    """A function per client queue that delivers what it holds within a number of seconds (events, then logs).
+
+    ``loaded_only``: only the queues of modules imported already (a stopping command imports nothing)."""
+    drains: list[Callable[[float], object]] = []
+    for module_name, class_name in CLIENT_QUEUES:
+        module = sys.modules.get(module_name) if loaded_only else importlib.import_module(module_name)
+        if module is None:
+            continue
+        drains.append(_drain(getattr(module, class_name)))
+    return drains
+
+
+def _drain(worker: Any) -> Callable[[float], object]:
+    def drain(seconds: float) -> object:
+        return worker.drain_all(timeout=seconds, at_exit=False)
+
+    return drain
+
+
+def console_handler_class() -> type[logging.Handler]:
+    """The handler Prefect's logging configuration puts on the console."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    return PrefectConsoleHandler
+
+
+def on_thread_pool() -> bool:
+    """Whether the current flow run's tasks run on a thread pool (``False`` outside a flow run, or on Dask)."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    context = FlowRunContext.get()
+    return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def runner_started(runner: Any) -> bool:
+    """Whether a ``prefect.runner.Runner`` is serving (set once its ``start`` has set everything up)."""
+    return bool(runner.started)
+
+
+def before_runner_sigterm(runner: Any, hook: Callable[[], None]) -> Callable[..., None]:
+    """Have ``hook`` called before ``runner``'s own SIGTERM handling; the handler, to install for SIGTERM now
+    (``Runner.start`` installs it again: it installs ``self.handle_sigterm``, replaced here)."""
+    prefect_sigterm = runner.handle_sigterm
+
+    def on_sigterm(*args: Any) -> None:
+        hook()
+        prefect_sigterm(*args)
+
+    runner.handle_sigterm = on_sigterm
+    return on_sigterm
