@@ -49,6 +49,18 @@ def _cell(text: str) -> str:
 
 def applicant_markdown(report: Report) -> str:
     """Verdict, failing and review checks, discrepancies and missing inputs of one report."""
+    return "\n".join([
+        *_heading_lines(report),
+        *_missing_lines(report),
+        *_check_lines(report),
+        *_discrepancy_lines(report),
+        *_ocr_lines(report),
+        *_unreadable_lines(report),
+    ])
+
+
+def _heading_lines(report: Report) -> list[str]:
+    """The title (applicant and verdict) and the facts under it: company, dates, rules, file counts."""
     a = report.applicant
     lines = [f"# {_cell(a.id)}: {report.verdict.value}", ""]
     if a.name:
@@ -58,29 +70,55 @@ def applicant_markdown(report: Report) -> str:
               f"- rules {report.rules_version}, omreview {report.omreview_version}",
               f"- files: {len(report.documents)}, unreadable: "
               f"{sum(1 for d in report.documents if d.status == 'error')}", ""]
-    if report.missing_inputs:
-        lines += ["## Missing inputs", "", *[f"- {_cell(m)}" for m in report.missing_inputs], ""]
+    return lines
+
+
+def _missing_lines(report: Report) -> list[str]:
+    """The missing inputs as a list, or nothing when none is missing."""
+    if not report.missing_inputs:
+        return []
+    return ["## Missing inputs", "", *[f"- {_cell(m)}" for m in report.missing_inputs], ""]
+
+
+def _check_lines(report: Report) -> list[str]:
+    """A table per status a reviewer must look at (fail, review, missing); a status no check has gets none."""
+    lines: list[str] = []
     for title, status in (("Failing checks", CheckStatus.FAIL), ("Checks for review", CheckStatus.REVIEW),
                           ("Checks that could not be judged", CheckStatus.MISSING)):
         checks = [c for c in report.checks if c.status is status]
         if checks:
             lines += [f"## {title}", "", "| check | message |", "|---|---|",
                       *[f"| {c.id} | {_cell(c.message)} |" for c in checks], ""]
-    if report.discrepancies:
-        lines += ["## Discrepancies", "", "| figure | message |", "|---|---|",
-                  *[f"| {_cell(d.figure)} | {_cell(d.message)} |" for d in report.discrepancies], ""]
+    return lines
+
+
+def _discrepancy_lines(report: Report) -> list[str]:
+    """The discrepancies between documents as a table, or nothing when there are none."""
+    if not report.discrepancies:
+        return []
+    return ["## Discrepancies", "", "| figure | message |", "|---|---|",
+            *[f"| {_cell(d.figure)} | {_cell(d.message)} |" for d in report.discrepancies], ""]
+
+
+def _ocr_lines(report: Report) -> list[str]:
+    """The documents read by OCR and the checks resting on a low-confidence value, or nothing without OCR."""
     scanned = [d for d in report.documents if d.ocr]
-    if scanned:
-        doubtful = [c.id for c in report.checks if "ocr_low_confidence" in c.values]
-        lines += ["## Read by OCR (scanned pages)", "",
-                  *[f"- {_cell(d.file)}" + (f" ({d.pages} pages)" if d.pages else "") for d in scanned], "",
-                  "Checks resting on a value read with low confidence: "
-                  + (", ".join(doubtful) if doubtful else "none") + ".", ""]
+    if not scanned:
+        return []
+    doubtful = [c.id for c in report.checks if "ocr_low_confidence" in c.values]
+    return ["## Read by OCR (scanned pages)", "",
+            *[f"- {_cell(d.file)}" + (f" ({d.pages} pages)" if d.pages else "") for d in scanned], "",
+            "Checks resting on a value read with low confidence: "
+            + (", ".join(doubtful) if doubtful else "none") + ".", ""]
+
+
+def _unreadable_lines(report: Report) -> list[str]:
+    """The files that could not be read and why, or nothing when every file was read."""
     errors = [d for d in report.documents if d.status == "error"]
-    if errors:
-        lines += ["## Unreadable files", "", "| file | reason |", "|---|---|",
-                  *[f"| {_cell(d.file)} | {_cell(d.error or '')} |" for d in errors], ""]
-    return "\n".join(lines)
+    if not errors:
+        return []
+    return ["## Unreadable files", "", "| file | reason |", "|---|---|",
+            *[f"| {_cell(d.file)} | {_cell(d.error or '')} |" for d in errors], ""]
 
 
 def batch_table(summary: BatchSummary) -> list[dict[str, Any]]:

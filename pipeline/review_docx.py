@@ -59,13 +59,32 @@ def _decisions(doc: Document, history: list[ReviewerDecision]) -> None:
 def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], rules: Rules) -> Document:
     """Build the draft; the caller saves it."""
     report = entry.report
-    applicant = report["applicant"]
-    by_target: dict[tuple[TargetKind, str], list[ReviewerDecision]] = {}
-    for d in sorted((d for d in decisions if d.applicant_row == entry.row_id), key=lambda d: (d.decided_at, d.id or 0)):
-        by_target.setdefault((d.target_kind, d.target), []).append(d)
-
+    by_target = _decisions_by_target(entry, decisions)
     doc = new_document()
     _base_font(doc)
+    _cover(doc, entry)
+    _checks_section(doc, report, rules, by_target)
+    _discrepancies_section(doc, report, by_target)
+    _documents_section(doc, report)
+    _conclusion_section(doc, report)
+    return doc
+
+
+_ByTarget = dict[tuple[TargetKind, str], list[ReviewerDecision]]
+
+
+def _decisions_by_target(entry: StoredApplicant, decisions: Sequence[ReviewerDecision]) -> _ByTarget:
+    """This applicant's decisions per check or discrepancy, oldest first (the last one is the standing one)."""
+    by_target: _ByTarget = {}
+    for d in sorted((d for d in decisions if d.applicant_row == entry.row_id), key=lambda d: (d.decided_at, d.id or 0)):
+        by_target.setdefault((d.target_kind, d.target), []).append(d)
+    return by_target
+
+
+def _cover(doc: Document, entry: StoredApplicant) -> None:
+    """The title, the note that this is a draft, and the applicant's facts table."""
+    report = entry.report
+    applicant = report["applicant"]
     doc.add_heading("计算机信息系统集成企业资质运行维护能力评定 评审报告（草稿）", level=0)
     doc.add_paragraph("本稿由 omreview 根据申报材料自动生成，供评审人员核对、修改后签署；机器审查结果与评审意见分列。")
     _table(doc, ["项目", "内容"], [
@@ -79,6 +98,9 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
         ["缺少或无法读取的材料", "、".join(report.get("missing_inputs", [])) or "无"],
     ])
 
+
+def _checks_section(doc: Document, report: dict[str, Any], rules: Rules, by_target: _ByTarget) -> None:
+    """Section 一: per condition the machine's status and finding, its values and evidence, then the decisions."""
     doc.add_heading("一、评定条件逐项审查", level=1)
     titles = {c.id: c.title for c in rules.checks}
     for check in report["checks"]:
@@ -93,6 +115,9 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
                 doc.add_paragraph(_m(f"{source_label(src)}　{src.get('text') or ''}".strip()), style="List Bullet")
         _decisions(doc, by_target.get((TargetKind.CHECK, check["id"]), []))
 
+
+def _discrepancies_section(doc: Document, report: dict[str, Any], by_target: _ByTarget) -> None:
+    """Section 二: each discrepancy between documents with the values and where they were read, then the decisions."""
     doc.add_heading("二、材料间不一致", level=1)
     if not report.get("discrepancies"):
         doc.add_paragraph("未发现材料间不一致。")
@@ -103,14 +128,19 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
                                           (v.get("source") or {}).get("text") or ""] for v in disc["values"]])
         _decisions(doc, by_target.get((TargetKind.DISCREPANCY, key), []))
 
+
+def _documents_section(doc: Document, report: dict[str, Any]) -> None:
+    """Section 三: one row per file of the application, with its kind, year, status and whether OCR read it."""
     doc.add_heading("三、申报材料", level=1)
     _table(doc, ["文件", "类型", "年度", "状态", "问题", "页数", "OCR识别"], [
         [d["file"], kind_label(d), d.get("fiscal_year") or "", d["status"],
          d.get("error") or "", d.get("pages") or "", "是" if d.get("ocr") else ""] for d in report["documents"]])
 
+
+def _conclusion_section(doc: Document, report: dict[str, Any]) -> None:
+    """Section 四: the machine's verdict, the lines the reviewer signs, and the document's title and date."""
     doc.add_heading("四、评审结论", level=1)
     doc.add_paragraph(f"机器审查结论：{verdict_label(report['verdict'])}。")
     doc.add_paragraph("评审结论：＿＿＿＿＿＿＿＿　　评审人员（签字）：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日")
-    doc.core_properties.title = f"评审报告（草稿）{applicant['id']}"
+    doc.core_properties.title = f"评审报告（草稿）{report['applicant']['id']}"
     doc.core_properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return doc
