@@ -66,16 +66,32 @@ def triage(texts: list[str], rules: Rules) -> Triage:
     tri = Triage([t.split("\n") for t in texts])
     tri.cover, tri.cover_year = _cover(tri.pages, rules)
     tri.audit_at = audit_opinion.find_report(tri.pages, rules)
-    first = tri.audit_at or (0, -1)
+    tri.spans = _spans(_titles(tri.pages, tri.audit_at, rules))
+    _stop_at_another_report(tri, rules)
+    vocab = Vocabulary(rules)
+    for span in tri.spans:
+        if span.title.statement in FIELDS:
+            span.pages = _span_pages(tri.pages, span, rules, vocab)
+    return tri
+
+
+def _titles(pages: list[list[str]], audit_at: tuple[int, int] | None, rules: Rules) -> list[Title]:
+    """The statement title lines after the auditor's report's title (from the start without a report)."""
+    first = audit_at or (0, -1)
     title_of = TitleMatcher(rules)
-    titles = [
+    return [
         Title(p, i, *found)
-        for p, lines in enumerate(tri.pages)
+        for p, lines in enumerate(pages)
         for i, text in enumerate(lines)
         if (p, i) > first and (found := title_of(text))
     ]
+
+
+def _spans(titles: list[Title]) -> list[Span]:
+    """One span per statement: a title opens it and ends the one before; a repeated or 续 title extends it."""
+    spans: list[Span] = []
     for title in titles:
-        current = tri.spans[-1] if tri.spans else None
+        current = spans[-1] if spans else None
         if current and current.end is None and (current.title.statement, current.title.scope) == (
             title.statement,
             title.scope,
@@ -83,20 +99,21 @@ def triage(texts: list[str], rules: Rules) -> Triage:
             continue  # a repeated or continued (续) title
         if current and current.end is None:
             current.end = (title.page, title.line)
-        tri.spans.append(Span(title))
-    if tri.audit_at and tri.spans:
-        first_title = tri.spans[0].title
-        again = audit_opinion.find_report(tri.pages, rules, after=(first_title.page, first_title.line))
-        if again:  # statements after a second report belong to that report's year: not read
-            tri.another_report = again[0] + 1
-            tri.spans = [s for s in tri.spans if (s.title.page, s.title.line) < again]
-            if tri.spans[-1].end is None or tri.spans[-1].end > again:
-                tri.spans[-1].end = again
-    vocab = Vocabulary(rules)
-    for span in tri.spans:
-        if span.title.statement in FIELDS:
-            span.pages = _span_pages(tri.pages, span, rules, vocab)
-    return tri
+        spans.append(Span(title))
+    return spans
+
+
+def _stop_at_another_report(tri: Triage, rules: Rules) -> None:
+    """Whether a second auditor's report follows the statements; if so, the spans after it are dropped."""
+    if not (tri.audit_at and tri.spans):
+        return
+    first_title = tri.spans[0].title
+    again = audit_opinion.find_report(tri.pages, rules, after=(first_title.page, first_title.line))
+    if again:  # statements after a second report belong to that report's year: not read
+        tri.another_report = again[0] + 1
+        tri.spans = [s for s in tri.spans if (s.title.page, s.title.line) < again]
+        if tri.spans[-1].end is None or tri.spans[-1].end > again:
+            tri.spans[-1].end = again
 
 
 class TitleMatcher:

@@ -321,30 +321,45 @@ class _Reader:
         tables = self._tables(body, title, unit)
         candidates = [t for t in tables if self._caption_kind(t) != "excluded" and self._summed(t)]
         if not candidates:
-            parts = any(t.first("main") or t.first("other") for t in tables)
-            only = " (only 主营业务收入 / 其他业务收入)" if parts else ""
-            said = f"p{page}: the revenue note ({name}) has no revenue breakdown by business line{only}"
-            return NoteResult(warnings=[said])
+            return NoteResult(warnings=[self._no_breakdown(tables, page, name)])
+        taken, failures = self._choose(tables, candidates, revenue)
+        if taken is None:
+            return NoteResult(warnings=[f"p{page}: the revenue breakdown ({name}) is not taken: {failures[0]}"])
+        result = self._result(taken)
+        result.warnings += self._caveats(taken, result, unit, revenue)
+        return result
+
+    def _no_breakdown(self, tables: list[NoteTable], page: int, name: str) -> str:
+        """The warning for a note without a business-line table, saying whether it has only 主营/其他业务收入."""
+        parts = any(t.first("main") or t.first("other") for t in tables)
+        only = " (only 主营业务收入 / 其他业务收入)" if parts else ""
+        return f"p{page}: the revenue note ({name}) has no revenue breakdown by business line{only}"
+
+    def _choose(
+        self, tables: list[NoteTable], candidates: list[NoteTable], revenue: Money | None
+    ) -> tuple[NoteTable | None, list[str]]:
+        """The table taken (the first that adds up, unless a later one that does has the O&M line); why others not."""
         other = next((c for t in tables if (c := t.first("other"))), None)
         failures: list[str] = []
         taken: NoteTable | None = None
-        for table in candidates:  # the first that adds up, unless a later one that adds up has the O&M line
+        for table in candidates:
             problem = self._check(table, other, revenue)
             if problem:
                 failures.append(problem)
             elif taken is None or (not self._om_rows(taken) and self._om_rows(table)):
                 taken = table
-        if taken is None:
-            return NoteResult(warnings=[f"p{page}: the revenue breakdown ({name}) is not taken: {failures[0]}"])
-        table = taken
-        result = self._result(table)
+        return taken, failures
+
+    def _caveats(self, table: NoteTable, result: NoteResult, unit: Decimal | None, revenue: Money | None) -> list[str]:
+        """What the reviewer should know of a breakdown taken: the unit borrowed, no cross-check, no O&M line."""
+        caveats: list[str] = []
         if table.unit is None and unit is not None and result.lines:
-            result.warnings.append("the revenue breakdown states no unit; the income statement's unit is used")
+            caveats.append("the revenue breakdown states no unit; the income statement's unit is used")
         if revenue is None:
-            result.warnings.append("the revenue breakdown could not be checked against 营业收入 (not read)")
+            caveats.append("the revenue breakdown could not be checked against 营业收入 (not read)")
         if result.lines and result.om is None:
-            result.warnings.append("the revenue breakdown has no O&M line (运维 / 运行维护)")
-        return result
+            caveats.append("the revenue breakdown has no O&M line (运维 / 运行维护)")
+        return caveats
 
     # the note's lines
 

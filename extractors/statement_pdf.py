@@ -78,43 +78,16 @@ class _Reader:
     def read(self) -> Extraction:
         tri, n = self.tri, len(self.tri.pages)
         balance, income = tri.pick(BALANCE), tri.pick(INCOME)
-        audit = None
-        if tri.audit_at:
-            stop = next(((s.title.page, s.title.line) for s in tri.spans), None)
-            audit = audit_opinion.read_report(tri.pages, tri.audit_at, stop, self.rules)
+        audit = self._audit_report()
         if not (audit or balance or income):
-            if tri.cover == "summary":
-                return self._summary(n)
-            return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr)
+            return self._no_statement(n)
         spans = [s for s in (balance, income) if s]
-        after = statements_end(tri, self.rules)
-        note_at = find_note(tri.pages, after, self.rules) if after is not None else None
-        more = note_pages(tri.pages, note_at, self.rules) if note_at else []
-        wanted = [p for s in spans for p in s.pages] + more[:1]
-        lines = self.layer.lines(wanted)
-        if more[1:] and not ends_on_title_page(lines.get(more[0], []), self.rules):
-            lines |= self.layer.lines(more[1:])  # the note goes on: its next pages (few, when OCR reads them)
+        note_at, lines = self._positioned_lines(spans)
         vocab = Vocabulary(self.rules)
-        years: dict[str, dict[str, Money]] = {CURRENT: {}, PRIOR: {}}
-        sections = {s.title.statement: read_section(self._span_lines(s, lines), vocab, self.rules) for s in spans}
-        for span in spans:
-            self._figures(span, sections[span.title.statement], years)
-        for statement in (BALANCE, INCOME):
-            if statement not in sections:
-                title = self.rules.labels.statement_titles[statement][0]
-                self.warnings.append(f"no {statement.replace('_', ' ')} ({title}) found")
+        sections, years = self._statements(spans, lines, vocab)
         year = self._fiscal_year(audit, sections)
         interim, audited = self._audit_status(audit)
-        revenue_lines: list[RevenueLine] = []
-        om: Money | None = None
-        if note_at:
-            unit = sections[INCOME].unit if INCOME in sections else None
-            revenue = years[CURRENT].get("total_revenue")
-            revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source, revenue)
-            self.warnings += note_warnings
-        elif audit and not interim:
-            self.warnings.append("the notes have no revenue breakdown by business line (no revenue note: "
-                                 "营业收入 / 营业收入和营业成本)")
+        revenue_lines, om = self._revenue_note(note_at, lines, vocab, sections, years, audit, interim)
         if tri.another_report:
             self.warnings.append(
                 f"p{tri.another_report}: another auditor's report follows (several years in one file?); "
@@ -136,6 +109,71 @@ class _Reader:
         record = self._confidence(record)
         kind = DocumentKind.UNKNOWN if interim else DocumentKind.FINANCIAL_STATEMENT
         return Extraction(kind=kind, fiscal_year=fiscal, pages=n, ocr=self.layer.ocr, record=record)
+
+    def _audit_report(self) -> audit_opinion.AuditReport | None:
+        """The auditor's report (auditor, opinion, year), read up to the first statement's title; None without one."""
+        if not self.tri.audit_at:
+            return None
+        stop = next(((s.title.page, s.title.line) for s in self.tri.spans), None)
+        return audit_opinion.read_report(self.tri.pages, self.tri.audit_at, stop, self.rules)
+
+    def _no_statement(self, n: int) -> Extraction:
+        """No report and no statement: a report summary says so in its record, anything else is left unknown."""
+        if self.tri.cover == "summary":
+            return self._summary(n)
+        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr)
+
+    def _positioned_lines(self, spans: list[Span]) -> tuple[tuple[int, int] | None, dict[int, list[Line]]]:
+        """Where the revenue note starts (None: no note), and the positioned lines of the pages worth reading.
+
+        Those are the statements' pages and the note's title page; the note's next pages only when the note
+        does not end on its title's page.
+        """
+        tri = self.tri
+        after = statements_end(tri, self.rules)
+        note_at = find_note(tri.pages, after, self.rules) if after is not None else None
+        more = note_pages(tri.pages, note_at, self.rules) if note_at else []
+        wanted = [p for s in spans for p in s.pages] + more[:1]
+        lines = self.layer.lines(wanted)
+        if more[1:] and not ends_on_title_page(lines.get(more[0], []), self.rules):
+            lines |= self.layer.lines(more[1:])  # the note goes on: its next pages (few, when OCR reads them)
+        return note_at, lines
+
+    def _statements(
+        self, spans: list[Span], lines: dict[int, list[Line]], vocab: Vocabulary
+    ) -> tuple[dict[str, Section], dict[str, dict[str, Money]]]:
+        """Each chosen statement's table and the figures read from it (current, prior year); warns of one missing."""
+        years: dict[str, dict[str, Money]] = {CURRENT: {}, PRIOR: {}}
+        sections = {s.title.statement: read_section(self._span_lines(s, lines), vocab, self.rules) for s in spans}
+        for span in spans:
+            self._figures(span, sections[span.title.statement], years)
+        for statement in (BALANCE, INCOME):
+            if statement not in sections:
+                title = self.rules.labels.statement_titles[statement][0]
+                self.warnings.append(f"no {statement.replace('_', ' ')} ({title}) found")
+        return sections, years
+
+    def _revenue_note(
+        self,
+        note_at: tuple[int, int] | None,
+        lines: dict[int, list[Line]],
+        vocab: Vocabulary,
+        sections: dict[str, Section],
+        years: dict[str, dict[str, Money]],
+        audit: audit_opinion.AuditReport | None,
+        interim: bool,
+    ) -> tuple[list[RevenueLine], Money | None]:
+        """The revenue breakdown by business line and its O&M sum; an audited annual report without a note warns."""
+        if note_at:
+            unit = sections[INCOME].unit if INCOME in sections else None
+            revenue = years[CURRENT].get("total_revenue")
+            revenue_lines, om, note_warnings = read_note(lines, note_at, vocab, self.rules, unit, self.source, revenue)
+            self.warnings += note_warnings
+            return revenue_lines, om
+        if audit and not interim:
+            self.warnings.append("the notes have no revenue breakdown by business line (no revenue note: "
+                                 "营业收入 / 营业收入和营业成本)")
+        return [], None
 
     def _audit_status(self, audit: audit_opinion.AuditReport | None) -> tuple[bool, bool]:
         """(interim, audited), with a warning that says why a document is not audited."""
