@@ -14,14 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard.auth import load_credentials
-from dashboard.config import DEFAULT_HOST, DEFAULT_PORT, DashboardConfig, check_bind, is_loopback
-from pipeline.errors import EnvironmentFailure, InputError
-from pipeline.failures import check_port
-from pipeline.store import ResultStore, existing_url
+from omreview.dashboard.auth import load_credentials
+from omreview.dashboard.config import DEFAULT_HOST, DEFAULT_PORT, DashboardConfig, check_bind, is_loopback
+from omreview.errors import EnvironmentFailure, InputError
+from omreview.failures import check_port
+from omreview.store import ResultStore, existing_url
 
 PAGE = Path(__file__).with_name("page.py")
-SERVED = Path(__file__).with_name("serve_app.py")  # page.py as an st.App behind dashboard.guard
+SERVED = Path(__file__).with_name("serve_app.py")  # page.py as an st.App behind omreview.dashboard.guard
 _LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 

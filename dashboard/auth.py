@@ -1,7 +1,7 @@
 """Reviewers' credentials: a text file of ``name:pbkdf2_sha256$iterations$salt$hash`` lines.
 
 Passwords are never stored, only salted PBKDF2-SHA256 hashes (Python's hashlib, no extra
-dependency). Add a reviewer with ``python -m dashboard.auth add FILE NAME`` (asks for the password).
+dependency). Add a reviewer with ``python -m omreview.dashboard.auth add FILE NAME`` (asks for the password).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from pipeline.errors import InputError
+from omreview.errors import InputError
 
 _SCHEME = "pbkdf2_sha256"
 ITERATIONS = 600_000
@@ -87,7 +87,7 @@ def add_reviewer(path: Path, name: str, password: str, iterations: int = ITERATI
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 3 or args[0] != "add":
-        print("usage: python -m dashboard.auth add FILE NAME", file=sys.stderr)
+        print("usage: python -m omreview.dashboard.auth add FILE NAME", file=sys.stderr)
         return 2
     password = getpass.getpass(f"password for {args[2]}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     try:

@@ -7,8 +7,8 @@ from typing import Any
 
 import altair as alt
 
-from pipeline.overview import KEY_FIGURES, KeyFigure, thresholds_of
-from pipeline.rules import Rules
+from omreview.overview import KEY_FIGURES, KeyFigure, thresholds_of
+from omreview.rules import Rules
 
 # what alt.layer returns: a FacetChart only when the layers share facet encodings (these have none)
 Chart = alt.LayerChart | alt.FacetChart

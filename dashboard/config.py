@@ -1,7 +1,7 @@
 """The dashboard's settings, handed from the launcher to the Streamlit process in environment variables.
 
 Binding: 127.0.0.1 by default. Any other address serves other machines, which requires a
-credentials file (``dashboard.auth``); without one the dashboard refuses to start.
+credentials file (``omreview.dashboard.auth``); without one the dashboard refuses to start.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputError
+from omreview.errors import InputError
 
 ENV_DB = "OMREVIEW_DASHBOARD_DB"
 ENV_INTAKE = "OMREVIEW_DASHBOARD_INTAKE"
@@ -60,7 +60,7 @@ def check_bind(host: str, credentials: Path | None) -> None:
     if credentials is None and not is_loopback(host):
         raise InputError(
             f"refusing to serve the dashboard on {host} without a credential: reviewers on other machines must "
-            "sign in. Create a credentials file (python -m dashboard.auth add FILE NAME) and pass it with "
+            "sign in. Create a credentials file (python -m omreview.dashboard.auth add FILE NAME) and pass it with "
             "--credentials FILE, or bind to 127.0.0.1."
         )
 

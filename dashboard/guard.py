@@ -4,7 +4,7 @@ The dashboard sends a reviewer's data over one channel only: the page's WebSocke
 Each browser tab opens its own, the page script (``page.py``) answers it only after sign-in, and it
 ends when the reviewer signs out or leaves. Nothing the page shows has an address of its own:
 page images are ``data:`` URIs inside the page's messages and downloads are handed to the browser
-over the same WebSocket (``dashboard.download``), never through Streamlit's media store, whose
+over the same WebSocket (``omreview.dashboard.download``), never through Streamlit's media store, whose
 ``/media/<hash>`` addresses answer anyone holding them, with or without a session, and outlive it.
 
 So :class:`DataRouteGuard` lets through only what the page needs to load and talk: the front-end

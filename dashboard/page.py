@@ -1,11 +1,11 @@
-"""The Streamlit script (``streamlit run dashboard/page.py``, started by ``dashboard.app.launch``).
+"""The Streamlit script (``streamlit run dashboard/page.py``, started by ``omreview.dashboard.app.launch``).
 
 Routing by query parameter: ``?applicant=<id>`` opens an applicant, anything else the overview.
 """
 
 import streamlit as st
 
-from dashboard import session, views_applicant, views_overview
+from omreview.dashboard import session, views_applicant, views_overview
 
 st.set_page_config(page_title="omreview 评审", layout="wide")
 ctx = session.context()

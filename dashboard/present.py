@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
-from pipeline.masking import mask_any, mask_text
-from pipeline.overview import kind_label, source_label, status_label
-from pipeline.rules import Rules
+from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
+from omreview.masking import mask_any, mask_text
+from omreview.overview import kind_label, source_label, status_label
+from omreview.rules import Rules
 
 
 def is_pdf_region(src: dict[str, Any] | None) -> bool:

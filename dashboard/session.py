@@ -10,12 +10,12 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.auth import load_credentials, verify
-from dashboard.config import DashboardConfig, local_reviewer
-from dashboard.present import is_pdf_region
-from dashboard.sources import SourceUnavailable, applicant_folder, original, render_region
-from pipeline.rules import Rules, default_rules
-from pipeline.store import ResultStore, StoredApplicant
+from omreview.dashboard.auth import load_credentials, verify
+from omreview.dashboard.config import DashboardConfig, local_reviewer
+from omreview.dashboard.present import is_pdf_region
+from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, render_region
+from omreview.rules import Rules, default_rules
+from omreview.store import ResultStore, StoredApplicant
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def sign_in(ctx: Context) -> str:
 
 def data_uri(png: bytes) -> str:
     """A PNG as a ``data:`` URI: the image travels inside the page's messages, with no address of its own
-    (``st.image`` of bytes would serve it from ``/media/…`` to anyone holding the link; see ``dashboard.guard``)."""
+    (``st.image`` of bytes would serve it from ``/media/…`` to anyone holding the link; see
+    ``omreview.dashboard.guard``)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

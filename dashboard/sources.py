@@ -6,7 +6,7 @@ dashboard's configured intake folder (``--intake``) if given, else the batch's i
 store recorded it. A file is shown only when its sha256 is still the one reviewed, and only from
 inside the applicant folder. Nothing here writes to the originals.
 
-A 身份证号 in a folder or file name is stored masked (``pipeline.masking.mask_path``): such a name is
+A 身份证号 in a folder or file name is stored masked (``omreview.masking.mask_path``): such a name is
 found again as the one entry of the folder whose masked name it is (and, for a file, whose sha256 is
 the one reviewed).
 """
@@ -25,14 +25,14 @@ import pypdfium2 as pdfium
 from openpyxl.utils.cell import coordinate_from_string
 from PIL import Image, ImageDraw
 
-from extractors.office_zip import open_office
-from extractors.roster_xlsx import cell_text, roster_header
-from pipeline.errors import DocumentError
-from pipeline.identifiers import mask_id_number
-from pipeline.masking import mask_name, mask_path, mask_text
-from pipeline.packet import PacketFile, sha256_file
-from pipeline.rules import Rules
-from pipeline.store import StoredApplicant
+from omreview.errors import DocumentError
+from omreview.extractors.office_zip import open_office
+from omreview.extractors.roster_xlsx import cell_text, roster_header
+from omreview.identifiers import mask_id_number
+from omreview.masking import mask_name, mask_path, mask_text
+from omreview.packet import PacketFile, sha256_file
+from omreview.rules import Rules
+from omreview.store import StoredApplicant
 
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import present
-from dashboard.download import download_button
-from dashboard.session import Context, data_uri, source_image
-from dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row
-from pipeline.decisions import (
+from omreview.dashboard import present
+from omreview.dashboard.download import download_button
+from omreview.dashboard.session import Context, data_uri, source_image
+from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row
+from omreview.decisions import (
     DECISION_LABELS,
     DecisionKind,
     ReviewerDecision,
@@ -21,13 +21,13 @@ from pipeline.decisions import (
     in_force,
     make_decision,
 )
-from pipeline.errors import InputError
-from pipeline.exports import DOCX_NAME
-from pipeline.masking import mask_text
-from pipeline.model import CheckStatus
-from pipeline.overview import source_label, status_label, verdict_label
-from pipeline.review_docx import review_document
-from pipeline.store import StoredApplicant
+from omreview.errors import InputError
+from omreview.exports import DOCX_NAME
+from omreview.masking import mask_text
+from omreview.model import CheckStatus
+from omreview.overview import source_label, status_label, verdict_label
+from omreview.review_docx import review_document
+from omreview.store import StoredApplicant
 
 Decided = dict[tuple[TargetKind, str], ReviewerDecision]
 

@@ -12,12 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.charts import charts
-from dashboard.download import download_button
-from dashboard.session import Context
-from pipeline.exports import WORKBOOK_NAME, batch_workbook
-from pipeline.model import CheckStatus
-from pipeline.overview import (
+from omreview.dashboard.charts import charts
+from omreview.dashboard.download import download_button
+from omreview.dashboard.session import Context
+from omreview.exports import WORKBOOK_NAME, batch_workbook
+from omreview.model import CheckStatus
+from omreview.overview import (
     COUNT,
     DATE,
     MONEY,
@@ -34,7 +34,7 @@ from pipeline.overview import (
     verdict_counts,
     verdict_label,
 )
-from pipeline.store import StoredApplicant
+from omreview.store import StoredApplicant
 
 _NUMBER_FORMATS = {MONEY: "%,.2f", RATIO: "percent", COUNT: "%d"}
 

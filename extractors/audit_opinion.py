@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.pdf_tables import label_key
-from extractors.text import norm
-from pipeline.model import AuditOpinion
-from pipeline.rules import Rules
+from omreview.extractors.pdf_tables import label_key
+from omreview.extractors.text import norm
+from omreview.model import AuditOpinion
+from omreview.rules import Rules
 
 PageLines = list[list[str]]
 

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from pipeline.errors import DocumentError
-from pipeline.model import CertificateType, DocumentKind
-from pipeline.packet import PacketFile, sha256_of
-from pipeline.records import DocumentRecord
-from pipeline.rules import Rules, default_rules
+from omreview.errors import DocumentError
+from omreview.model import CertificateType, DocumentKind
+from omreview.packet import PacketFile, sha256_of
+from omreview.records import DocumentRecord
+from omreview.rules import Rules, default_rules
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -94,7 +94,7 @@ def _other(pf: PacketFile, rules: Rules) -> Extraction:
 
 
 def _readers() -> dict[str, Reader]:
-    from extractors import classify, office, pdf_guard, statement_pdf
+    from omreview.extractors import classify, office, pdf_guard, statement_pdf
 
     return {
         "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)

@@ -32,15 +32,15 @@ import docx
 from docx.document import Document as DocxDocument
 from docx.table import Table, _Cell
 
-from extractors.base import Extraction, Reader
-from extractors.ocr_pages import OcrPages
-from extractors.pdf_layer import OcrLayer, TextLayer, layer_for
-from extractors.pdf_pages import pdfium_lines, read_texts
-from extractors.text import match, norm
-from pipeline.errors import DocumentError
-from pipeline.model import CertificateType, DocumentKind
-from pipeline.packet import PacketFile
-from pipeline.rules import KindWords, Rules
+from omreview.errors import DocumentError
+from omreview.extractors.base import Extraction, Reader
+from omreview.extractors.ocr_pages import OcrPages
+from omreview.extractors.pdf_layer import OcrLayer, TextLayer, layer_for
+from omreview.extractors.pdf_pages import pdfium_lines, read_texts
+from omreview.extractors.text import match, norm
+from omreview.model import CertificateType, DocumentKind
+from omreview.packet import PacketFile
+from omreview.rules import KindWords, Rules
 
 _FORM = "form"
 _MAX_LABELS = 3000  # label candidates looked at for the form test

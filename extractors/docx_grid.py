@@ -27,7 +27,7 @@ from docx.oxml.ns import qn
 from lxml.etree import _Element
 from openpyxl.utils import get_column_letter
 
-from pipeline.rules import Rules, default_rules
+from omreview.rules import Rules, default_rules
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
 _SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")

@@ -22,20 +22,20 @@ from decimal import Decimal
 
 import docx
 
-from extractors.base import Extraction
-from extractors.docx_grid import Grid, read_document, stated_unit
-from extractors.form_labels import lexicon
-from extractors.form_pairs import Pair, grid_pairs, paragraph_pairs
-from extractors.form_persons import key_persons, person_tables
-from extractors.form_tables import Context, find_tables, projects, record, software
-from extractors.form_years import declared_years, read_tables
-from extractors.text import contains_any, norm, split_label
-from extractors.values import parse_count, parse_ratio, read_date, try_amount
-from pipeline.errors import DocumentError
-from pipeline.model import DocumentKind, Source
-from pipeline.packet import PacketFile
-from pipeline.records import Count, DateValue, Flag, FormRecord, Money, Ratio, Text
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.extractors.base import Extraction
+from omreview.extractors.docx_grid import Grid, read_document, stated_unit
+from omreview.extractors.form_labels import lexicon
+from omreview.extractors.form_pairs import Pair, grid_pairs, paragraph_pairs
+from omreview.extractors.form_persons import key_persons, person_tables
+from omreview.extractors.form_tables import Context, find_tables, projects, record, software
+from omreview.extractors.form_years import declared_years, read_tables
+from omreview.extractors.text import contains_any, norm, split_label
+from omreview.extractors.values import parse_count, parse_ratio, read_date, try_amount
+from omreview.model import DocumentKind, Source
+from omreview.packet import PacketFile
+from omreview.records import Count, DateValue, Flag, FormRecord, Money, Ratio, Text
+from omreview.rules import Rules
 
 _MONEY = {"registered_capital", "paid_in_capital"}
 _DATES = {"founded_date", "om_start_date", "si_cert_valid_until", "fill_date"}

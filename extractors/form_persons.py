@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractors.docx_grid import Grid, GridCell
-from extractors.form_pairs import Pair
-from extractors.form_tables import Context, Table, find_tables, is_section_row, record
-from extractors.values import parse_count
-from pipeline.identifiers import mask_name
-from pipeline.model import Source
-from pipeline.records import Count, KeyPerson, KeyRole, Text
+from omreview.extractors.docx_grid import Grid, GridCell
+from omreview.extractors.form_pairs import Pair
+from omreview.extractors.form_tables import Context, Table, find_tables, is_section_row, record
+from omreview.extractors.values import parse_count
+from omreview.identifiers import mask_name
+from omreview.model import Source
+from omreview.records import Count, KeyPerson, KeyRole, Text
 
 _TEXT = ("name", "post", "title", "specialty", "education")
 _YEARS = ("mgmt_years", "om_years", "other_years")

@@ -18,12 +18,12 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from extractors.docx_grid import Grid, GridCell, caption_unit
-from extractors.form_labels import Lexicon
-from extractors.values import parse_period, read_date, try_amount
-from pipeline.model import Source
-from pipeline.packet import PacketFile
-from pipeline.records import DateValue, Money, Project, SoftwareCopyright, Text
+from omreview.extractors.docx_grid import Grid, GridCell, caption_unit
+from omreview.extractors.form_labels import Lexicon
+from omreview.extractors.values import parse_period, read_date, try_amount
+from omreview.model import Source
+from omreview.packet import PacketFile
+from omreview.records import DateValue, Money, Project, SoftwareCopyright, Text
 
 M = TypeVar("M", bound=BaseModel)
 _DAYS = re.compile(r"\d{1,2}\s*日|[-./]\d{1,2}[-./]\d{1,2}")

@@ -19,14 +19,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from extractors.docx_grid import Grid, GridCell
-from extractors.form_pairs import Pair
-from extractors.form_tables import Context, is_header_row, is_section_row
-from extractors.text import split_label
-from extractors.values import find_year, try_amount
-from pipeline.amounts import agree
-from pipeline.model import Source
-from pipeline.records import DeclaredYear, Money, Ratio
+from omreview.amounts import agree
+from omreview.extractors.docx_grid import Grid, GridCell
+from omreview.extractors.form_pairs import Pair
+from omreview.extractors.form_tables import Context, is_header_row, is_section_row
+from omreview.extractors.text import split_label
+from omreview.extractors.values import find_year, try_amount
+from omreview.model import Source
+from omreview.records import DeclaredYear, Money, Ratio
 
 _NUMBER = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([%％]?)")
 

@@ -15,7 +15,7 @@ forkserver children, it never re-imports the caller's ``__main__`` (a script wit
 in a threaded caller. One ``IsolatedReader`` reads one document at a time (a lock serialises
 callers); for parallel reading give each thread its own.
 
-When the command is stopped (``pipeline.processes``: Ctrl-C, SIGTERM) its workers are killed and a
+When the command is stopped (``omreview.processes``: Ctrl-C, SIGTERM) its workers are killed and a
 reading in progress raises ``Interrupted``: the document is abandoned, never reported as a reader
 crash on its file (which a worker killed by the process group's SIGTERM would otherwise look like).
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
-import os
 import pickle
 import resource
 import signal
@@ -36,12 +35,11 @@ import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, cast
 
-from extractors.base import Extraction, read_document
-from pipeline.packet import PacketFile
-from pipeline.processes import (
+from omreview.extractors.base import Extraction, read_document
+from omreview.packet import PacketFile
+from omreview.processes import (
     Interrupted,
     check_stop,
     child_stdout,
@@ -51,17 +49,17 @@ from pipeline.processes import (
     kill_on_stop,
     start_with_sigint_blocked,
 )
-from pipeline.rules import Rules, default_rules
+from omreview.rules import Rules, default_rules
 
 Reader = Callable[[PacketFile, Rules], Extraction]
 
 # imported by the worker before it reports ready, so the first document does not pay for them
-_PRELOAD = ("extractors.base", "extractors.office", "extractors.pdf_guard", "extractors.statement_pdf",
-            "extractors.form_docx", "extractors.roster_xlsx", "pdfplumber", "pypdfium2", "docx", "openpyxl")
+_PRELOAD = ("omreview.extractors.base", "omreview.extractors.office", "omreview.extractors.pdf_guard",
+            "omreview.extractors.statement_pdf", "omreview.extractors.form_docx", "omreview.extractors.roster_xlsx",
+            "pdfplumber", "pypdfium2", "docx", "openpyxl")
 _START_SECONDS = 60.0  # a worker that cannot start within this is broken
 _STOP_SECONDS = 5.0
-_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-_WORKER_CODE = "import sys; from extractors.isolate import _worker_main; _worker_main(*map(int, sys.argv[1:]))"
+_WORKER_CODE = "import sys; from omreview.extractors.isolate import _worker_main; _worker_main(*map(int, sys.argv[1:]))"
 
 
 class IsolatedReader:
@@ -132,12 +130,10 @@ class _Worker:
         self.memory_mb = memory_mb
         self._rules: Rules | None = None  # the rules the worker holds; sent only when they change
         ours, theirs = socket.socketpair()
-        python_path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         with theirs, start_with_sigint_blocked():
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", _WORKER_CODE, str(theirs.fileno()), str(memory_mb)],
                 pass_fds=(theirs.fileno(),),
-                env={**os.environ, "PYTHONPATH": python_path},  # finds extractors even if not installed
                 stdin=subprocess.DEVNULL,
                 stdout=child_stdout(),
             )

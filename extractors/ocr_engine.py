@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.rules import OcrSettings
+from omreview.rules import OcrSettings
 
 PixelBox = tuple[float, float, float, float]  # x0, top, x1, bottom in image pixels
 

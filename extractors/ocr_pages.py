@@ -33,10 +33,10 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from extractors.ocr_engine import Char, Engine, PixelBox, Word, engine
-from extractors.pdf_guard import current_budget
-from extractors.pdf_pages import BBox, Line, open_pdfium
-from pipeline.rules import OcrSettings
+from omreview.extractors.ocr_engine import Char, Engine, PixelBox, Word, engine
+from omreview.extractors.pdf_guard import current_budget
+from omreview.extractors.pdf_pages import BBox, Line, open_pdfium
+from omreview.rules import OcrSettings
 
 _INK = 128  # a pixel darker than this is ink
 _BLANK_INK_SHARE = 0.002  # a page with less ink than this is blank (paper noise, a stray dot)

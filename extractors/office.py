@@ -14,12 +14,12 @@ from xml.etree.ElementTree import ParseError
 
 from lxml.etree import XMLSyntaxError
 
-from extractors import form_docx, roster_xlsx
-from extractors.base import Extraction, Reader
-from extractors.office_zip import OfficeKind, open_office
-from pipeline.errors import DocumentError
-from pipeline.packet import PacketFile
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.extractors import form_docx, roster_xlsx
+from omreview.extractors.base import Extraction, Reader
+from omreview.extractors.office_zip import OfficeKind, open_office
+from omreview.packet import PacketFile
+from omreview.rules import Rules
 
 # kind -> module whose ``extract(pf, rules)`` reads it
 READERS: dict[OfficeKind, Reader] = {"docx": form_docx.extract, "xlsx": roster_xlsx.extract}

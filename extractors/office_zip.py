@@ -19,9 +19,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.errors import DocumentError
-from pipeline.packet import PacketFile
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.packet import PacketFile
+from omreview.rules import Rules
 
 OfficeKind = Literal["docx", "xlsx"]
 

@@ -11,7 +11,7 @@
   objects make pdfminer recurse) become ``DocumentError``.
 
 A single call that never returns is not interrupted here: the hard wall-clock and memory limits
-are those of ``extractors.isolate``.
+are those of ``omreview.extractors.isolate``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-from pipeline.errors import DocumentError
-from pipeline.packet import PacketFile
-from pipeline.rules import Rules, default_rules
+from omreview.errors import DocumentError
+from omreview.packet import PacketFile
+from omreview.rules import Rules, default_rules
 
 T = TypeVar("T")
 

@@ -27,9 +27,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extractors.ocr_engine import OcrUnavailable, model_paths
-from extractors.ocr_pages import OcrPages
-from extractors.pdf_pages import (
+from omreview.errors import DocumentError
+from omreview.extractors.ocr_engine import OcrUnavailable, model_paths
+from omreview.extractors.ocr_pages import OcrPages
+from omreview.extractors.pdf_pages import (
     BBox,
     Line,
     locate,
@@ -38,12 +39,11 @@ from extractors.pdf_pages import (
     positioned_lines,
     unreadable,
 )
-from extractors.pdf_tables import label_key
-from extractors.pdf_triage import BALANCE, INCOME, Triage, triage
-from extractors.revenue_note import find_note, statements_end
-from extractors.text import norm
-from pipeline.errors import DocumentError
-from pipeline.rules import Rules
+from omreview.extractors.pdf_tables import label_key
+from omreview.extractors.pdf_triage import BALANCE, INCOME, Triage, triage
+from omreview.extractors.revenue_note import find_note, statements_end
+from omreview.extractors.text import norm
+from omreview.rules import Rules
 
 _MAX_REPORT_PAGES = 8
 _ROUNDS = 3

@@ -36,9 +36,9 @@ import pypdfium2.raw as pdfium_c
 from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import Page
 
-from extractors.pdf_guard import current_budget, pdf_errors
-from pipeline.errors import DocumentError
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.extractors.pdf_guard import current_budget, pdf_errors
+from omreview.rules import Rules
 
 BBox = tuple[float, float, float, float]
 

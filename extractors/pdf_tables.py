@@ -21,11 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extractors.pdf_pages import BBox, Line, Segment
-from extractors.text import norm
-from pipeline.amounts import Amount, is_blank_amount, parse_amount, parse_unit
-from pipeline.errors import AmountError
-from pipeline.rules import Rules
+from omreview.amounts import Amount, is_blank_amount, parse_amount, parse_unit
+from omreview.errors import AmountError
+from omreview.extractors.pdf_pages import BBox, Line, Segment
+from omreview.extractors.text import norm
+from omreview.rules import Rules
 
 CURRENT, PRIOR, NOTE = "current", "prior", "note"
 OTHER = "other"  # a column with amounts that are not read (营业成本 beside 营业收入 in a note)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors import audit_opinion
-from extractors.pdf_tables import Vocabulary, label_key
-from extractors.text import norm
-from pipeline.rules import Rules
+from omreview.extractors import audit_opinion
+from omreview.extractors.pdf_tables import Vocabulary, label_key
+from omreview.extractors.text import norm
+from omreview.rules import Rules
 
 BALANCE, INCOME, OTHER = "balance_sheet", "income_statement", "other"
 FIELDS = {BALANCE: ("paid_in_capital", "equity"), INCOME: ("total_revenue", "net_profit")}

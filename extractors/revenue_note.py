@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extractors.pdf_pages import BBox, Line
-from extractors.pdf_tables import (
+from omreview.amounts import Amount, parse_unit
+from omreview.extractors.pdf_pages import BBox, Line
+from omreview.extractors.pdf_tables import (
     CURRENT,
     NOTE,
     OTHER,
@@ -45,12 +46,11 @@ from extractors.pdf_tables import (
     strip_numbering,
     with_columns,
 )
-from extractors.pdf_triage import BALANCE, INCOME, Triage
-from extractors.text import BRACKETS, contains_any, norm
-from pipeline.amounts import Amount, parse_unit
-from pipeline.model import Source
-from pipeline.records import Money, RevenueLine
-from pipeline.rules import Rules
+from omreview.extractors.pdf_triage import BALANCE, INCOME, Triage
+from omreview.extractors.text import BRACKETS, contains_any, norm
+from omreview.model import Source
+from omreview.records import Money, RevenueLine
+from omreview.rules import Rules
 
 MakeSource = Callable[[int, BBox | None, str], Source]
 

@@ -1,7 +1,7 @@
 """人员名册 (.xlsx) → RosterRecord; also recognises a contract list (project_list) by its header.
 
 Where the table lies on a sheet (its header below any title rows, which rows are people, where it
-ends) is ``extractors.roster_layout``'s; this module reads the workbook and the people's values. The
+ends) is ``omreview.extractors.roster_layout``'s; this module reads the workbook and the people's values. The
 roster is the sheet with the most people; sheets with the same header (a roster split over several
 sheets) are read one after another, in the workbook's order. Every row keeps its sheet and cell, and
 its 序号 where the roster has that column.
@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from extractors.base import Extraction
-from extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
-from extractors.values import parse_decimal
-from pipeline.errors import DocumentError
-from pipeline.identifiers import normalize_id_number
-from pipeline.model import DocumentKind, Source
-from pipeline.packet import PacketFile
-from pipeline.people import education_of, title_of
-from pipeline.records import RosterRecord, StaffRow
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.extractors.base import Extraction
+from omreview.extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
+from omreview.extractors.values import parse_decimal
+from omreview.identifiers import normalize_id_number
+from omreview.model import DocumentKind, Source
+from omreview.packet import PacketFile
+from omreview.people import education_of, title_of
+from omreview.records import RosterRecord, StaffRow
+from omreview.rules import Rules
 
 __all__ = ["Header", "cell_text", "extract", "find_header", "roster_header"]
 

@@ -19,20 +19,20 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TypedDict
 
-from extractors import audit_opinion
-from extractors.base import Extraction
-from extractors.classify import classify_pdf
-from extractors.pdf_layer import TextLayer, layer_for
-from extractors.pdf_pages import BBox, Line, read_texts
-from extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
-from extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
-from extractors.revenue_note import ends_on_title_page, find_note, note_pages, read_note, statements_end
-from extractors.text import norm
-from pipeline.errors import DocumentError
-from pipeline.model import DocumentKind, Source
-from pipeline.packet import PacketFile
-from pipeline.records import Money, Opinion, RevenueLine, StatementRecord, StatementYear, Text, record_values
-from pipeline.rules import Rules
+from omreview.errors import DocumentError
+from omreview.extractors import audit_opinion
+from omreview.extractors.base import Extraction
+from omreview.extractors.classify import classify_pdf
+from omreview.extractors.pdf_layer import TextLayer, layer_for
+from omreview.extractors.pdf_pages import BBox, Line, read_texts
+from omreview.extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
+from omreview.extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
+from omreview.extractors.revenue_note import ends_on_title_page, find_note, note_pages, read_note, statements_end
+from omreview.extractors.text import norm
+from omreview.model import DocumentKind, Source
+from omreview.packet import PacketFile
+from omreview.records import Money, Opinion, RevenueLine, StatementRecord, StatementYear, Text, record_values
+from omreview.rules import Rules
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.rules import Rules
-from pipeline.text import contains_any, norm
+from omreview.rules import Rules
+from omreview.text import contains_any, norm
 
 __all__ = ["BRACKETS", "LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm",
            "split_label"]

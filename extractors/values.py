@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from pipeline.amounts import Amount, parse_amount
-from pipeline.errors import AmountError
+from omreview.amounts import Amount, parse_amount
+from omreview.errors import AmountError
 
 _CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
              "六": "6", "七": "7", "八": "8", "九": "9"}

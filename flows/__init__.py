@@ -1,16 +1,16 @@
 """Prefect orchestration only: the one package that imports prefect.
 
-- ``flows.applicant``: the per-applicant flow (``omreview run``, and the reviewer's deployment);
-- ``flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
-- ``flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
-- ``flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
-- ``flows.serve``: the deployments served by ``omreview serve``;
-- ``flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);
-- ``flows.progress``: a progress hook for the command line (no Prefect import);
-- ``flows.prefect_internals``: every use of Prefect's internals (private names, undocumented settings), checked
+- ``omreview.flows.applicant``: the per-applicant flow (``omreview run``, and the reviewer's deployment);
+- ``omreview.flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
+- ``omreview.flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
+- ``omreview.flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
+- ``omreview.flows.serve``: the deployments served by ``omreview serve``;
+- ``omreview.flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);
+- ``omreview.flows.progress``: a progress hook for the command line (no Prefect import);
+- ``omreview.flows.prefect_internals``: every use of Prefect's internals (private names, undocumented settings), checked
   against the installed Prefect by ``tests/test_prefect_internals.py``.
 
-What follows from the tasks' results is decided by plain functions (``pipeline.intake``, ``pipeline.batching``).
+What follows from the tasks' results is decided by plain functions (``omreview.intake``, ``omreview.batching``).
 
 Importing this package imports nothing of Prefect; the modules above import it when used.
 """

@@ -16,12 +16,12 @@ from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows import tasks
-from pipeline import intake, outlock
-from pipeline.errors import InputError
-from pipeline.model import Report
-from pipeline.review import Review
-from pipeline.store import default_url
+from omreview import intake, outlock
+from omreview.errors import InputError
+from omreview.flows import tasks
+from omreview.model import Report
+from omreview.review import Review
+from omreview.store import default_url
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -45,7 +45,7 @@ def applicant_flow(
     db_url: str | None = None,
 ) -> Report:
     """Review one applicant folder (its documents read in parallel) and record the report, holding OUT's lock
-    (``pipeline.outlock``): a reviewer's run waits for a batch writing to the same folder."""
+    (``omreview.outlock``): a reviewer's run waits for a batch writing to the same folder."""
     with outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=lambda m: get_run_logger().info(m)):
         return _review(folder, application_date, rules_version, out, db_url)
 

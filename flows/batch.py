@@ -1,7 +1,7 @@
 """The intake flow: every applicant folder of an intake folder, new or changed ones reviewed, unchanged skipped.
 
-Sequence (every step a task calling a plain function of ``pipeline.intake``; what follows from the tasks'
-results is decided by the plain functions of ``pipeline.batching``, which the flow hands them to):
+Sequence (every step a task calling a plain function of ``omreview.intake``; what follows from the tasks'
+results is decided by the plain functions of ``omreview.batching``, which the flow hands them to):
 
 1. ``prepare-store``: migrate the results store once, open the batch's row; ``withdraw-absent``: the
    applicants last reviewed from this intake folder whose folder is gone are marked withdrawn in the
@@ -12,7 +12,7 @@ results is decided by the plain functions of ``pipeline.batching``, which the fl
 3. per document of a new or changed applicant ``read-document`` (a window of ``WINDOW`` applicants read
    at a time), then ``assess-applicant`` (evaluate, write report.json at once, save to the store, its
    markdown artifact): a batch killed midway keeps what it did;
-4. the batch-level rules across every applicant of the intake (see ``pipeline.intake`` for how
+4. the batch-level rules across every applicant of the intake (see ``omreview.intake`` for how
    unchanged applicants take part); the reports they change are written and saved by ``record-reports``
    (one task for all of them), each with a new version of its artifact;
 5. the batch's table artifact, ``finish-batch`` (the store's batch row and ``OUT/batch.json``).
@@ -24,7 +24,7 @@ known holds back the findings it could change, with a note (``OUT/batch.json``'s
 An unchanged applicant's ``error.log`` (left by an earlier run that stored its report all the same)
 is removed.
 
-When the command is stopping (``pipeline.processes``: Ctrl-C, SIGTERM) the flow raises ``Interrupted``
+When the command is stopping (``omreview.processes``: Ctrl-C, SIGTERM) the flow raises ``Interrupted``
 at its next step: a task that failed because of the stop is not the applicant's failure and writes
 no ``error.log``.
 """
@@ -42,15 +42,15 @@ from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import progress, tasks
-from flows.applicant import DEFAULT_WORKERS, thread_pool
-from pipeline import batching, intake, outlock
-from pipeline.artifacts import artifact_key, batch_markdown, batch_table
-from pipeline.batching import Reviewed
-from pipeline.intake import BatchSummary, Kept, Opened, Outcome
-from pipeline.packet import applicant_folders, applicant_id_of
-from pipeline.store import default_url
-from validators.batch import BatchEntry, BatchFindings
+from omreview import batching, intake, outlock
+from omreview.artifacts import artifact_key, batch_markdown, batch_table
+from omreview.batching import Reviewed
+from omreview.flows import progress, tasks
+from omreview.flows.applicant import DEFAULT_WORKERS, thread_pool
+from omreview.intake import BatchSummary, Kept, Opened, Outcome
+from omreview.packet import applicant_folders, applicant_id_of
+from omreview.store import default_url
+from omreview.validators.batch import BatchEntry, BatchFindings
 
 WINDOW = 8  # applicants whose documents are being read at once (records held in memory, queue kept full)
 
@@ -76,7 +76,7 @@ def batch_flow(
     """Review the new or changed applicant folders of ``intake_folder``; skip unchanged ones, and those
     changed within ``settle_seconds`` (the scheduled deployment's default: ``intake.settle_seconds``).
 
-    It holds OUT's lock (``pipeline.outlock``) throughout: a scheduled run waits for a command or another
+    It holds OUT's lock (``omreview.outlock``) throughout: a scheduled run waits for a command or another
     run writing to the same folder (``omreview batch`` holds it already and goes straight on)."""
     with outlock.hold(Path(out), "batch (flow run)", wait=True, on_wait=_waiting):
         return _batch(intake_folder, out, application_date, rules_version, db_url, settle_seconds)
@@ -219,7 +219,7 @@ def _batch_rules(reviewed: list[Reviewed], intake_opened: batching.Sorted, rules
 def with_runner(flow: Any, workers: int | None = None, dask: str | None = None) -> Any:
     """``flow`` on a thread pool of ``workers`` threads, or on Dask (``local`` or a scheduler address)."""
     if dask:
-        from flows.dask import dask_runner
+        from omreview.flows.dask import dask_runner
 
         return flow.with_options(task_runner=dask_runner(dask, workers or DEFAULT_WORKERS))
     if workers:

@@ -29,13 +29,13 @@ when the command ends. Prefect's own ephemeral mode (no API URL: ``get_client`` 
 The server is a child of the command: it is stopped when the command exits (a process running
 several sessions, such as the tests, reuses it), and it stops itself if the command is killed.
 
-Failures are told in one plain line (``pipeline.failures``): a configured Prefect API must answer its
+Failures are told in one plain line (``omreview.failures``): a configured Prefect API must answer its
 health check within ``$OMREVIEW_PREFECT_TIMEOUT`` seconds (connect and read; ``check_api``) before any
 flow starts; an unwritable Prefect home or a damaged database in it is named; a damaged cached template
 is rebuilt (and said so); a server whose port was taken between choosing it and binding it is started
 again on another.
 
-Stopping (Ctrl-C, SIGTERM; ``pipeline.processes``): the server runs in a session of its own, so the
+Stopping (Ctrl-C, SIGTERM; ``omreview.processes``): the server runs in a session of its own, so the
 signal a terminal, ``timeout`` or ``kill -- -PGID`` sends the command's process group is left to the
 command, which stops its server once it has wound down (``wind_down``: what it still can record in a
 second or two, then SIGTERM, SIGKILL at the deadline). A server that died all the same (systemd
@@ -68,7 +68,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.prefect_internals import (
+from omreview.errors import EnvironmentFailure, InputError
+from omreview.failures import cache_dir, check_writable, mask_url, prefect_timeout
+from omreview.flows.prefect_internals import (
     SCHEMA_VERSION_TABLE,
     SERVER_APP,
     SERVER_FINAL_ENV,
@@ -76,9 +78,7 @@ from flows.prefect_internals import (
     client_queues,
     console_handler_class,
 )
-from pipeline.errors import EnvironmentFailure, InputError
-from pipeline.failures import cache_dir, check_writable, mask_url, prefect_timeout
-from pipeline.processes import child_stdout, stopping, wait_for_flow
+from omreview.processes import child_stdout, stopping, wait_for_flow
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
 PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
@@ -424,7 +424,7 @@ def prefect_session(out: Path) -> Iterator[Session]:
         server = local_server(out)  # boots while Prefect is imported below
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, get_current_settings, temporary_settings
 
-    import flows.tasks  # noqa: F401  (imports Prefect, which sets up its logging)
+    import omreview.flows.tasks  # noqa: F401  (imports Prefect, which sets up its logging)
 
     configured = get_current_settings().api.url
     if configured and server is not None:  # a profile names a server: use it
@@ -439,7 +439,7 @@ def prefect_session(out: Path) -> Iterator[Session]:
             with quiet_console():
                 yield Session(api_url=str(configured), local=False, home=None)
         finally:
-            from flows.tasks import take_submitted
+            from omreview.flows.tasks import take_submitted
 
             take_submitted()  # that server records them in its own time
         return
@@ -458,7 +458,7 @@ def settle(wait: bool = True, seconds: float = SETTLE_SECONDS) -> None:
     task runs this process submitted to it. Not when the command is stopping: ``wind_down`` does that."""
     if stopping():
         return
-    from flows.tasks import take_submitted
+    from omreview.flows.tasks import take_submitted
 
     for drain in client_queues():  # the client's events (task-run states), then its logs
         drain(seconds)
@@ -492,7 +492,7 @@ def wait_recorded(ids: set[Any], seconds: float) -> int:
     return len(pending)
 
 
-# --- stopping (Ctrl-C, SIGTERM; pipeline.processes) ----------------------------------------------------
+# --- stopping (Ctrl-C, SIGTERM; omreview.processes) ----------------------------------------------------
 
 
 def wind_down(deadline: float) -> set[str]:
@@ -512,7 +512,7 @@ def wind_down(deadline: float) -> set[str]:
         return server is not None and not server.alive()
 
     def give_up() -> bool:
-        tasks = sys.modules.get("flows.tasks")
+        tasks = sys.modules.get("omreview.flows.tasks")
         return server_gone() and not (tasks is not None and tasks.storing())
 
     wait_for_flow(deadline - STOP_RESERVE, give_up)
@@ -524,7 +524,7 @@ def wind_down(deadline: float) -> set[str]:
         for drain in client_queues(loaded_only=True):
             with suppress(Exception):
                 drain(left(1.0))
-        tasks = sys.modules.get("flows.tasks")
+        tasks = sys.modules.get("omreview.flows.tasks")
         submitted = tasks.take_submitted(server.api_url) if server is not None and tasks is not None else set()
         if server is not None and submitted:  # recorded before the server stops (see the module's docstring)
             from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -536,7 +536,7 @@ def wind_down(deadline: float) -> set[str]:
         _server = None
     if server is not None:
         server.stop(seconds=max(0.2, deadline - time.monotonic()), quiet=True)
-    tasks = sys.modules.get("flows.tasks")
+    tasks = sys.modules.get("omreview.flows.tasks")
     return tasks.stored_applicants() if tasks is not None else set()
 
 

@@ -5,20 +5,20 @@ here with what it is for and what omreview relies on, and ``tests/test_prefect_i
 each against the installed Prefect (the name exists, with the signature or attributes used here) and
 fails naming the one that changed. After upgrading Prefect, run that test first.
 
-- the local server (``flows.local``): ``SERVER_APP``, the ASGI factory ``prefect server start`` runs;
+- the local server (``omreview.flows.local``): ``SERVER_APP``, the ASGI factory ``prefect server start`` runs;
   ``SERVER_PRIVATE_ENV`` and ``SERVER_FINAL_ENV``, the undocumented environment variables that factory
   reads (only the services a run needs; this server is the final one, not a launcher of another);
   ``SCHEMA_VERSION_TABLE``, the table of Prefect's database whose row says it is migrated (alembic's);
-- the client's queues (``flows.local``): ``client_queues``, the ``drain_all`` of the client's events
+- the client's queues (``omreview.flows.local``): ``client_queues``, the ``drain_all`` of the client's events
   worker (task-run states travel as events) and its API log worker, so nothing queued is lost when the
   command's server stops; ``console_handler_class``, Prefect's console handler, quietened on a command line;
-- the flow run (``flows.tasks``): ``on_thread_pool``, whether the current flow run's task runner is a
+- the flow run (``omreview.flows.tasks``): ``on_thread_pool``, whether the current flow run's task runner is a
   thread pool (the run context's ``task_runner``);
-- the runner (``flows.serve``): ``runner_started``, the ``Runner.started`` flag, and
+- the runner (``omreview.flows.serve``): ``runner_started``, the ``Runner.started`` flag, and
   ``before_runner_sigterm``, a hook before the runner's own SIGTERM handling (``Runner.start`` installs
   ``self.handle_sigterm`` as the SIGTERM handler).
 
-Importing this module imports nothing of Prefect (``flows.local`` starts its server before Prefect is
+Importing this module imports nothing of Prefect (``omreview.flows.local`` starts its server before Prefect is
 imported); each function imports what it uses.
 """
 

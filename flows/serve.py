@@ -36,11 +36,11 @@ from prefect.schedules import Cron
 from prefect.settings import get_current_settings
 from prefect.types.entrypoint import EntrypointType
 
-from flows.applicant import applicant_flow
-from flows.batch import batch_flow
-from flows.local import check_api
-from flows.prefect_internals import before_runner_sigterm, runner_started
-from pipeline.rules import default_rules
+from omreview.flows.applicant import applicant_flow
+from omreview.flows.batch import batch_flow
+from omreview.flows.local import check_api
+from omreview.flows.prefect_internals import before_runner_sigterm, runner_started
+from omreview.rules import default_rules
 
 BATCH_DEPLOYMENT = "intake"
 APPLICANT_DEPLOYMENT = "reviewer"

@@ -4,7 +4,7 @@ Rules travel as their version string and the store as its URL, so a task's param
 and picklable (a Dask worker process looks both up itself). Only I/O is retried
 (``OSError``, a database that is busy or unreachable); a bug fails its task at once.
 
-When the command is stopping (``pipeline.processes``) no task is submitted and a task that has not
+When the command is stopping (``omreview.processes``) no task is submitted and a task that has not
 begun its work raises ``Interrupted``; a report being stored is stored (``storing`` says whether one
 is, ``stored_applicants`` which were).
 """
@@ -28,15 +28,15 @@ from prefect.settings import get_current_settings
 from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
 
-from flows.prefect_internals import on_thread_pool
-from pipeline import intake
-from pipeline.artifacts import applicant_markdown, artifact_key
-from pipeline.model import Document, Report
-from pipeline.packet import PacketFile
-from pipeline.processes import check_stop
-from pipeline.records import DocumentRecord
-from pipeline.review import Review
-from validators.batch import BatchEntry
+from omreview import intake
+from omreview.artifacts import applicant_markdown, artifact_key
+from omreview.flows.prefect_internals import on_thread_pool
+from omreview.model import Document, Report
+from omreview.packet import PacketFile
+from omreview.processes import check_stop
+from omreview.records import DocumentRecord
+from omreview.review import Review
+from omreview.validators.batch import BatchEntry
 
 IO_ERRORS = (OSError, OperationalError)  # a file system or database that is busy or unreachable
 T = TypeVar("T")

@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pipeline.errors import AmountError
-from pipeline.rules import Rules, default_rules
+from omreview.errors import AmountError
+from omreview.rules import Rules, default_rules
 
 _CN_DIGITS = {
     "零": 0, "〇": 0, "○": 0, "壹": 1, "一": 1, "贰": 2, "貳": 2, "二": 2, "两": 2, "叁": 3, "參": 3,

@@ -12,9 +12,9 @@ import hashlib
 import re
 from typing import Any
 
-from pipeline.identifiers import is_valid_id_number, mask_id_number
-from pipeline.intake import BatchSummary, Outcome, Row
-from pipeline.model import CheckStatus, Report
+from omreview.identifiers import is_valid_id_number, mask_id_number
+from omreview.intake import BatchSummary, Outcome, Row
+from omreview.model import CheckStatus, Report
 
 # key figures of the batch table: (figure name, column)
 KEY_FIGURES = (

@@ -1,4 +1,4 @@
-"""What an intake batch decides, as plain functions the batch flow (``flows.batch``) hands its results to.
+"""What an intake batch decides, as plain functions the batch flow (``omreview.flows.batch``) hands its results to.
 
 No Prefect here: the flow submits the tasks and waits for them; these functions say what follows from
 what the tasks gave. In the order of a batch:
@@ -26,21 +26,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pipeline import intake
-from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
-from pipeline.model import Document
-from pipeline.packet import applicant_id_of
-from pipeline.processes import check_stop
-from pipeline.records import DocumentRecord
-from pipeline.review import Review
-from pipeline.rules import Rules
-from validators.batch import BatchEntry, BatchFindings
+from omreview import intake
+from omreview.intake import BatchSummary, Kept, Opened, Outcome, Row
+from omreview.model import Document
+from omreview.packet import applicant_id_of
+from omreview.processes import check_stop
+from omreview.records import DocumentRecord
+from omreview.review import Review
+from omreview.rules import Rules
+from omreview.validators.batch import BatchEntry, BatchFindings
 
 Pair = tuple[Document, DocumentRecord | None]
 
 
 class Openable(Protocol):
-    """A task's result handed on once (``flows.tasks.Parcel``): ``open`` raises ``RuntimeError`` once taken."""
+    """A task's result handed on once (``omreview.flows.tasks.Parcel``): ``open`` raises ``RuntimeError`` once taken."""
 
     def open(self) -> Any: ...
 

@@ -2,16 +2,16 @@
 
 ``run`` and ``batch`` go through the Prefect flows (``flows/``) against the configured Prefect API
 (``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
-(``flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
+(``omreview.flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
 
-``run`` and ``batch`` hold the output folder's lock (``pipeline.outlock``: a second command into the
+``run`` and ``batch`` hold the output folder's lock (``omreview.outlock``: a second command into the
 same OUT refuses, exit 2, or waits with ``--wait``) and stop at Ctrl-C or SIGTERM within seconds: one
 line (``interrupted: 3 of 5 applicants reviewed and stored; …``), exit status 130 or 143; the next run
-resumes (``pipeline.processes``).
+resumes (``omreview.processes``).
 
 Every other failure of a command also ends in one plain line (cause, path or URL, what to do), its
 traceback in a log file the line names, exit status 2 for the user's mistake and 1 for the
-environment (``pipeline.failures``): the commands' group (``_PlainFailures``) catches what a command
+environment (``omreview.failures``): the commands' group (``_PlainFailures``) catches what a command
 raised, knowing the command's ``--out`` and ``--db`` from their options.
 """
 
@@ -30,14 +30,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline import failures, outlock
-from pipeline.errors import InputError, RulesError
-from pipeline.intake import BatchSummary, Outcome, rules_for
-from pipeline.model import Report
-from pipeline.packet import applicant_folders, load_packet
-from pipeline.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
-from pipeline.report import schema_text
-from pipeline.rules import Rules
+from omreview import failures, outlock
+from omreview.errors import InputError, RulesError
+from omreview.intake import BatchSummary, Outcome, rules_for
+from omreview.model import Report
+from omreview.packet import applicant_folders, load_packet
+from omreview.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
+from omreview.report import schema_text
+from omreview.rules import Rules
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -45,7 +45,7 @@ _OUT, _DB = "omreview.out", "omreview.db"  # where a command's --out and --db ar
 
 
 class _PlainFailures(typer.core.TyperGroup):
-    """Every command's failure ends in one plain line on stderr and its traceback in a log (``pipeline.failures``)."""
+    """Every command's failure ends in one plain line on stderr and its traceback in a log (``omreview.failures``)."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context is its click's
         try:
@@ -56,7 +56,7 @@ class _PlainFailures(typer.core.TyperGroup):
             out, db = ctx.meta.get(_OUT), ctx.meta.get(_DB)
             store_url = db
             if store_url is None and out is not None:
-                from pipeline.store import default_url
+                from omreview.store import default_url
 
                 store_url = default_url(out)
             failure = failures.report(exc, out, store_url)
@@ -95,7 +95,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _preflight(out: Path) -> None:
     """Before any Prefect server starts: the output folder can be written and has room, the results store opens."""
-    from pipeline.store import check_store, default_url
+    from omreview.store import check_store, default_url
 
     failures.check_output_folder(out)
     check_store(default_url(out))
@@ -140,10 +140,10 @@ def run(
     except InputError as exc:
         raise _fail(str(exc)) from exc
     _preflight(out)
-    from flows.local import prefect_session
+    from omreview.flows.local import prefect_session
 
     with _one_at_a_time(out, "run", wait, total=1), prefect_session(out):
-        from flows.applicant import applicant_flow
+        from omreview.flows.applicant import applicant_flow
 
         try:
             report = run_stoppable(applicant_flow, folder=folder, application_date=when,
@@ -179,11 +179,11 @@ def batch(
     for name in loose:
         err_console.print(f"[yellow]note:[/] {name} is not an applicant folder; skipped", highlight=False)
     _preflight(out)
-    from flows.local import prefect_session
+    from omreview.flows.local import prefect_session
 
     with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally, prefect_session(out):
-        from flows import progress
-        from flows.batch import batch_flow, with_runner
+        from omreview.flows import progress
+        from omreview.flows.batch import batch_flow, with_runner
 
         flow = with_runner(batch_flow, workers=workers, dask=dask)
         with _progress_bar(tally) as observer, progress.observe(observer):
@@ -203,7 +203,7 @@ class _Tally:
 
     def line(self, stored: set[str] | None = None) -> str:
         if stored is None:  # a second signal: no time to wind down, what the tasks stored so far
-            tasks = sys.modules.get("flows.tasks")
+            tasks = sys.modules.get("omreview.flows.tasks")
             stored = tasks.stored_applicants() if tasks is not None else set()
         done = min(len(self.unchanged | stored), self.total)
         return (f"interrupted: {done} of {self.total} applicant{'' if self.total == 1 else 's'} reviewed and "
@@ -212,8 +212,8 @@ class _Tally:
 
 @contextmanager
 def _one_at_a_time(out: Path, command: str, wait: bool, total: int) -> Iterator[_Tally]:
-    """The block holds OUT's lock (``pipeline.outlock``) and ends at Ctrl-C or SIGTERM within
-    ``processes.stop_seconds()``: one line on stderr, exit status 130 or 143 (``pipeline.processes``)."""
+    """The block holds OUT's lock (``omreview.outlock``) and ends at Ctrl-C or SIGTERM within
+    ``processes.stop_seconds()``: one line on stderr, exit status 130 or 143 (``omreview.processes``)."""
     tally = _Tally(total)
     with stop_on_signals(last_words=tally.line):
         try:
@@ -222,7 +222,7 @@ def _one_at_a_time(out: Path, command: str, wait: bool, total: int) -> Iterator[
         except outlock.Busy as exc:
             raise _fail(str(exc)) from None
         except Interrupted as exc:
-            from flows.local import wind_down
+            from omreview.flows.local import wind_down
 
             stored = wind_down(stop_deadline())
             exit_now(exc.exit_code, tally.line(stored))
@@ -304,7 +304,7 @@ def serve(
         raise _fail(str(exc)) from exc
     if not intake.is_dir():  # it may still be empty: applicants arrive before the scheduled run
         raise _fail(f"intake folder not found: {intake}")
-    from flows.serve import MissingServer, serve_deployments
+    from omreview.flows.serve import MissingServer, serve_deployments
 
     try:
         serve_deployments(intake=intake, out=out, cron=cron, timezone=timezone, application_date=when,
@@ -337,8 +337,8 @@ def dashboard(
     intake: Annotated[Path | None, typer.Option(help="intake folder of the applicant folders (source images)")] = None,
 ) -> None:
     """Serve the reviewers' dashboard over the results store (127.0.0.1 unless --credentials)."""
-    from dashboard.app import launch
-    from pipeline.store import existing_url
+    from omreview.dashboard.app import launch
+    from omreview.store import existing_url
 
     code = launch(existing_url(out, db), host, port, credentials, intake)  # failures: _PlainFailures
     raise typer.Exit(code)
@@ -354,7 +354,7 @@ def export(
         "--include-withdrawn", help="also applicants whose folder was gone from their intake at a batch")] = False,
 ) -> None:
     """Write 评审汇总.xlsx and a 评审报告 draft (.docx) per applicant, personal data masked."""
-    from pipeline.exports import run_export
+    from omreview.exports import run_export
 
     dest, paths = run_export(out, db, to, batch_id, include_withdrawn)  # failures: _PlainFailures
     out_console.print(f"{len(paths)} file(s) written to {dest}", highlight=False)

@@ -4,7 +4,7 @@ A decision stands beside the machine result, never replacing it: the report keep
 pipeline found, the decision records who judged it, when, how and why. Decisions are appended,
 never edited; the newest one on a target is the one in force, the older ones are its history.
 A reason is free text a reviewer types: any 身份证号 in it is masked when the decision is made
-(``pipeline.masking.mask_text``), before it is stored, so the store, the history, the confirmation
+(``omreview.masking.mask_text``), before it is stored, so the store, the history, the confirmation
 and the exports only ever hold the masked number.
 The target of a decision is a check id (``B1``) or a discrepancy key (its figure name, with
 ``#2``, ``#3`` … when a report holds the same figure name more than once).
@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.errors import InputError
-from pipeline.masking import mask_text
-from pipeline.model import CheckStatus
+from omreview.errors import InputError
+from omreview.masking import mask_text
+from omreview.model import CheckStatus
 
 
 class TargetKind(StrEnum):

@@ -9,7 +9,7 @@
 - ``EnvironmentFailure``: the machine or a service is not as the command needs it (a Prefect API that
   does not answer, a results store that is corrupt or unreachable, an output folder that is read-only
   or full, a port in use); the CLI prints the message, one line naming the cause, the path or URL and
-  what to do, and exits with status 1 (``pipeline.failures``). ``StoreError`` is the results store's.
+  what to do, and exits with status 1 (``omreview.failures``). ``StoreError`` is the results store's.
 
 Anything else is a bug and surfaces as one.
 """

@@ -1,7 +1,7 @@
 """Exports for reviewers: one Excel workbook per batch and a .docx 评审报告 draft per applicant.
 
-Plain functions over the results store. Every text is masked (``pipeline.overview`` masks the
-rows, ``pipeline.review_docx`` the report); reviewer decisions appear beside the machine results.
+Plain functions over the results store. Every text is masked (``omreview.overview`` masks the
+rows, ``omreview.review_docx`` the report); reviewer decisions appear beside the machine results.
 The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
 """
 
@@ -22,9 +22,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.decisions import ReviewerDecision
-from pipeline.errors import InputError
-from pipeline.overview import (
+from omreview.decisions import ReviewerDecision
+from omreview.errors import InputError
+from omreview.overview import (
     COUNT,
     DATE,
     MONEY,
@@ -37,10 +37,10 @@ from pipeline.overview import (
     overview_frame,
     present,
 )
-from pipeline.report import write_atomic
-from pipeline.review_docx import review_document
-from pipeline.rules import Rules, default_rules
-from pipeline.store import ResultStore, StoredApplicant, existing_url
+from omreview.report import write_atomic
+from omreview.review_docx import review_document
+from omreview.rules import Rules, default_rules
+from omreview.store import ResultStore, StoredApplicant, existing_url
 
 WORKBOOK_NAME = "评审汇总.xlsx"
 DOCX_NAME = "评审报告（草稿）.docx"

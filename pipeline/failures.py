@@ -1,12 +1,12 @@
 """One plain line per failure of set-up or environment; the full traceback in a log file that line names.
 
-Every command of the CLI ends a failure in one line on stderr (``pipeline.cli`` wraps them all)::
+Every command of the CLI ends a failure in one line on stderr (``omreview.cli`` wraps them all)::
 
     error: <the cause, the path or URL (password masked), what to do> (traceback in <log>)
 
 and exits with status 2 for the user's mistake (``InputError``: a malformed store URL…) or 1 for an
 environment failure (``EnvironmentFailure``, raised where the failure is met: the results store in
-``pipeline.store``, the Prefect API and the local Prefect server in ``flows.local``, the output folder
+``omreview.store``, the Prefect API and the local Prefect server in ``omreview.flows.local``, the output folder
 here), and for what :func:`classify` recognises in an exception chain that reached the top unwrapped
 (a full disk, a read-only file, a Prefect API that cannot be reached or answers 5xx, a database
 error). Anything else is a bug: ``internal error (...)``, status 1.
@@ -39,8 +39,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import EnvironmentFailure, InputError, OmreviewError
-from pipeline.masking import mask_text
+from omreview.errors import EnvironmentFailure, InputError, OmreviewError
+from omreview.masking import mask_text
 
 LOG_NAME = "omreview-error.log"
 CACHE_ENV = "OMREVIEW_CACHE_DIR"
@@ -256,7 +256,7 @@ def classify(exc: BaseException, store_url: str | None = None) -> Failure:
         if isinstance(e, OSError) and e.errno in (*_FULL, *_READ_ONLY, *_DENIED):
             return Failure(str(write_failure(e.filename or "a file", e)), ENVIRONMENT)
         if "sqlalchemy" in sys.modules:
-            from pipeline.store import store_failure
+            from omreview.store import store_failure
 
             failure = store_failure(e, store_url)
             if failure is not None:

@@ -28,7 +28,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.iso7064 import mod_11_10
 
-from pipeline.rules import Rules, default_rules
+from omreview.rules import Rules, default_rules
 
 
 def _compact(text: str) -> str:

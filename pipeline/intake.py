@@ -2,7 +2,7 @@
 
 An applicant is *unchanged* when the results store already holds a report of this exact packet
 (content hash) under these rules and application date: the batch repeats no work for it and writes
-no new row. The batch-level rules (``validators.batch``) cover every applicant of the intake folder,
+no new row. The batch-level rules (``omreview.validators.batch``) cover every applicant of the intake folder,
 reviewed in this run or unchanged: they are worked out again only when the batch's inputs (which
 applicants, which packets, which rules and date) differ from the previous run recorded in
 ``OUT/batch.json``; an unchanged applicant then contributes its authority and relaxation request from
@@ -12,7 +12,7 @@ batch that was never interrupted.
 
 An applicant that fails (an internal error) still takes part with what is known of it
 (``failed_batch_entry``): its form and roster as read before it failed, or its stored report's form;
-the batch rules hold back what the unknown parts could change (``validators.batch``) and say so in the
+the batch rules hold back what the unknown parts could change (``omreview.validators.batch``) and say so in the
 reports concerned and in ``OUT/batch.json`` (``batch_notes``).
 """
 
@@ -35,24 +35,24 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from extractors.base import Extraction, read_document
-from extractors.isolate import IsolatedReader
-from pipeline.errors import InputError
-from pipeline.masking import mask_path
-from pipeline.model import Discrepancy, DocStatus, Document, DocumentKind, Report
-from pipeline.packet import Packet, PacketFile, applicant_id_of, last_change, load_packet, packet_hash
-from pipeline.records import DocumentRecord
-from pipeline.report import report_json, write_report, write_text_atomic
-from pipeline.review import Review, document_of, review_documents
-from pipeline.rules import Rules, default_rules
-from pipeline.store import ResultStore
-from pipeline.store_schema import applicants
-from validators import batch as batch_rules
-from validators.evaluate import decide
-from validators.figures import counted_staff
-from validators.inputs import gather
+from omreview.errors import InputError
+from omreview.extractors.base import Extraction, read_document
+from omreview.extractors.isolate import IsolatedReader
+from omreview.masking import mask_path
+from omreview.model import Discrepancy, DocStatus, Document, DocumentKind, Report
+from omreview.packet import Packet, PacketFile, applicant_id_of, last_change, load_packet, packet_hash
+from omreview.records import DocumentRecord
+from omreview.report import report_json, write_report, write_text_atomic
+from omreview.review import Review, document_of, review_documents
+from omreview.rules import Rules, default_rules
+from omreview.store import ResultStore
+from omreview.store_schema import applicants
+from omreview.validators import batch as batch_rules
+from omreview.validators.evaluate import decide
+from omreview.validators.figures import counted_staff
+from omreview.validators.inputs import gather
 
-# figures of the discrepancies that validators.batch adds (tests/test_flows_intake.py keeps this in step)
+# figures of the discrepancies that omreview.validators.batch adds (tests/test_flows_intake.py keeps this in step)
 BATCH_FIGURE_PREFIXES = ("roster.cross_applicant.", "relaxation_quota")
 
 
@@ -256,7 +256,7 @@ def write_error_log(out: Path, applicant_id: str, exc: BaseException) -> Path | 
     """The traceback of an internal error in ``OUT/<id>/error.log``; where that cannot be written (a full disk),
     ``omreview-<id>-error.log`` in the cache or temporary folder (owner-only); ``None`` if nowhere. Never raises
     ``OSError``: the batch goes on, and its summary line says where the traceback went."""
-    from pipeline.failures import write_fallback
+    from omreview.failures import write_fallback
 
     text = "".join(traceback.format_exception(exc))
     path = Path(out) / applicant_id / "error.log"

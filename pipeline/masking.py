@@ -9,7 +9,7 @@ File and folder names are data too: a 身份证号 in an applicant folder's name
 masked (:func:`mask_path`) where the packet is listed, so the applicant id, ``documents[].file`` and
 every source's ``file`` hold the masked form, in report.json, the store and on pages. The masked id
 is stable (the same folder always gives the same id) and only the identifier's middle digits are
-hidden; two folders that mask alike are refused by ``pipeline.packet.applicant_folders``.
+hidden; two folders that mask alike are refused by ``omreview.packet.applicant_folders``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, overload
 
-from pipeline.identifiers import mask_id_number, mask_name
+from omreview.identifiers import mask_id_number, mask_name
 
 _DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 # An 18-character 身份证号 (region, birth date 18xx-20xx, sequence, check character) or an old

@@ -13,7 +13,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.amounts import Amount, yuan_str
+from omreview.amounts import Amount, yuan_str
 
 SCHEMA_VERSION: Final = "1"
 

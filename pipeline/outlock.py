@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from pipeline.errors import InputError
+from omreview.errors import InputError
 
 LOCK_NAME = ".omreview.lock"
 WAIT_POLL_SECONDS = 0.5  # how often --wait tries again (a signal is handled at once meanwhile)

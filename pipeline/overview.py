@@ -1,7 +1,7 @@
 """What reviewers look at: the batch overview as one typed DataFrame (:func:`overview_frame`), the checks,
 discrepancies and decisions as plain rows; shared by the dashboard and the exports.
 
-Every text that leaves here is masked (:func:`pipeline.masking.mask_any`); reviewer decisions are
+Every text that leaves here is masked (:func:`omreview.masking.mask_any`); reviewer decisions are
 joined beside the machine results they concern, never in place of them. Thresholds come from the
 rules file, never from literals here. Applicants withdrawn from their intake (their folder gone at a
 batch) are left out unless asked for (:func:`present`, ``ApplicantFilter.include_withdrawn``); a
@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
-from pipeline.masking import mask_any, mask_text
-from pipeline.model import CheckStatus, Verdict
-from pipeline.rules import Rules
-from pipeline.store import StoredApplicant
+from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
+from omreview.masking import mask_any, mask_text
+from omreview.model import CheckStatus, Verdict
+from omreview.rules import Rules
+from omreview.store import StoredApplicant
 
 REVIEWERS_TIME_ZONE = "Asia/Shanghai"  # times and days in the overview are the reviewers' wall clock and calendar
 VERDICT_LABELS = {Verdict.MEETS: "符合", Verdict.DOES_NOT_MEET: "不符合", Verdict.NEEDS_REVIEW: "需复核",

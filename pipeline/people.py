@@ -3,9 +3,9 @@ reader and by the key-person checks)."""
 
 from __future__ import annotations
 
-from pipeline.records import Education, TitleLevel, TitleSeries
-from pipeline.rules import Rules
-from pipeline.text import norm
+from omreview.records import Education, TitleLevel, TitleSeries
+from omreview.rules import Rules
+from omreview.text import norm
 
 # Checked in this order, so that the longer, more specific word wins (正高级工程师 before 高级工程师,
 # 助理工程师 before 工程师, 博士研究生 before 研究生).

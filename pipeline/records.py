@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipeline.amounts import Amount
-from pipeline.model import AuditOpinion, Source
+from omreview.amounts import Amount
+from omreview.model import AuditOpinion, Source
 
 
 class _Rec(BaseModel):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.model import Report
+from omreview.model import Report
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 

@@ -9,16 +9,16 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import pipeline
-from extractors import read_document
-from extractors.base import Reader
-from extractors.isolate import read_document_isolated
-from pipeline.model import Applicant, DocStatus, Document, Report
-from pipeline.packet import Packet, PacketFile, load_packet
-from pipeline.records import DocumentRecord
-from pipeline.rules import Rules, default_rules
-from validators import evaluate
-from validators.batch import BatchEntry
+import omreview
+from omreview.extractors import read_document
+from omreview.extractors.base import Reader
+from omreview.extractors.isolate import read_document_isolated
+from omreview.model import Applicant, DocStatus, Document, Report
+from omreview.packet import Packet, PacketFile, load_packet
+from omreview.records import DocumentRecord
+from omreview.rules import Rules, default_rules
+from omreview.validators import evaluate
+from omreview.validators.batch import BatchEntry
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def review_documents(
                           recommending_authority=result.recommending_authority,
                           relaxation_requested=result.relaxation_requested)
     report = Report(
-        omreview_version=pipeline.__version__,
+        omreview_version=omreview.__version__,
         rules_version=rules.version,
         applicant=applicant,
         application_date=application_date,

@@ -15,11 +15,11 @@ from docx.document import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from pipeline.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
-from pipeline.masking import mask_text
-from pipeline.overview import kind_label, source_label, status_label, verdict_label
-from pipeline.rules import Rules
-from pipeline.store import StoredApplicant
+from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
+from omreview.masking import mask_text
+from omreview.overview import kind_label, source_label, status_label, verdict_label
+from omreview.rules import Rules
+from omreview.store import StoredApplicant
 
 _FONT = "宋体"
 

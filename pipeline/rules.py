@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import RulesError
+from omreview.errors import RulesError
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 

@@ -25,11 +25,11 @@ from sqlalchemy import CursorResult, Engine, create_engine, delete, event, inser
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from pipeline.decisions import ReviewerDecision
-from pipeline.errors import EnvironmentFailure, InputError, OmreviewError, StoreError
-from pipeline.failures import db_timeout, mask_url, write_failure
-from pipeline.model import Report
-from pipeline.store_schema import (
+from omreview.decisions import ReviewerDecision
+from omreview.errors import EnvironmentFailure, InputError, OmreviewError, StoreError
+from omreview.failures import db_timeout, mask_url, write_failure
+from omreview.model import Report
+from omreview.store_schema import (
     CHILD_TABLES,
     applicants,
     batches,

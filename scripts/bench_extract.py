@@ -5,7 +5,7 @@
 Defaults: every PDF of ../shared/realdocs/pdf and sample_docs, plus three 40-page audited statements
 cut from the real annual reports (审计报告 + statements + notes, written to a temporary folder), which
 is what an applicant's 审计报告 PDF usually looks like. For each PDF: pages, seconds for
-``extractors.statement_pdf.extract`` with each position engine (``statement_pdf.positions``: pdfplumber,
+``omreview.extractors.statement_pdf.extract`` with each position engine (``statement_pdf.positions``: pdfplumber,
 pdfium), seconds for opening the PDF and reading every page's text with pypdfium2, and the ratios.
 Times are process CPU seconds (best of ``--repeat``), so other load on the machine blurs them less.
 Prints numbers; it is not a test.
@@ -28,10 +28,10 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors.statement_pdf import extract  # noqa: E402
-from pipeline.errors import DocumentError  # noqa: E402
-from pipeline.packet import PacketFile, sha256_file  # noqa: E402
-from pipeline.rules import Rules, default_rules  # noqa: E402
+from omreview.errors import DocumentError  # noqa: E402
+from omreview.extractors.statement_pdf import extract  # noqa: E402
+from omreview.packet import PacketFile, sha256_file  # noqa: E402
+from omreview.rules import Rules, default_rules  # noqa: E402
 
 REALDOCS = ROOT.parent / "shared" / "realdocs" / "pdf"
 SAMPLES = ROOT / "sample_docs"

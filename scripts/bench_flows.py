@@ -4,7 +4,7 @@
 
 For each size N, an intake folder of N applicants (copies of the samples app-01 … app-20) is reviewed:
 
-- ``plain``: ``pipeline.review.review`` in a loop, the batch rules, report.json and the results store
+- ``plain``: ``omreview.review.review`` in a loop, the batch rules, report.json and the results store
   (what ``omreview batch`` did before the flows);
 - ``plain-threads``: the same functions on a pool of ``--workers`` threads, each with its own reading
   process (the flows' concurrency without Prefect);
@@ -57,11 +57,11 @@ sys.path.insert(0, str(ROOT))
 def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline import intake as steps
-    from pipeline.packet import applicant_folders, load_packet, packet_hash
-    from pipeline.review import review, review_documents
-    from pipeline.rules import default_rules
-    from pipeline.store import ResultStore, default_url
+    from omreview import intake as steps
+    from omreview.packet import applicant_folders, load_packet, packet_hash
+    from omreview.review import review, review_documents
+    from omreview.rules import default_rules
+    from omreview.store import ResultStore, default_url
 
     rules = default_rules()
     when = rules.default_application_date
@@ -92,7 +92,7 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
         steps.record(report, digests[applicant_id], out, store)
     wall = time.perf_counter() - start
     steps.READERS.close()
-    from extractors import isolate
+    from omreview.extractors import isolate
 
     if isolate._shared is not None:
         isolate._shared.close()
@@ -100,9 +100,9 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
 
 
 def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
-    from flows.batch import batch_flow, with_runner
-    from flows.local import quiet_console, settle
-    from pipeline.intake import READERS
+    from omreview.flows.batch import batch_flow, with_runner
+    from omreview.flows.local import quiet_console, settle
+    from omreview.intake import READERS
 
     with quiet_console():
         setup = time.process_time()
@@ -116,13 +116,13 @@ def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
 
 
 def child_latency(folder: Path, out: Path) -> dict[str, Any]:
-    from flows.applicant import applicant_flow
-    from flows.local import quiet_console, settle
-    from pipeline import intake as steps
-    from pipeline.packet import load_packet, packet_hash
-    from pipeline.review import review
-    from pipeline.rules import default_rules
-    from pipeline.store import ResultStore, default_url
+    from omreview import intake as steps
+    from omreview.flows.applicant import applicant_flow
+    from omreview.flows.local import quiet_console, settle
+    from omreview.packet import load_packet, packet_hash
+    from omreview.review import review
+    from omreview.rules import default_rules
+    from omreview.store import ResultStore, default_url
 
     rules = default_rules()
     timings: dict[str, list[float]] = {"plain": [], "flow": []}
@@ -143,8 +143,9 @@ def child_latency(folder: Path, out: Path) -> dict[str, Any]:
 
 
 def child_noop(n: Path, _out: Path) -> dict[str, Any]:
-    from flows.local import quiet_console, settle
-    from flows.noop import noop_flow
+    from noop_flow import noop_flow
+
+    from omreview.flows.local import quiet_console, settle
 
     count = int(str(n))
     with quiet_console():
@@ -233,7 +234,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    from flows.local import SERVER_SETTINGS
+    from omreview.flows.local import SERVER_SETTINGS
 
     # the settings of the command line's local server (flows/local.py), its private flag aside
     env = {**os.environ, "PREFECT_HOME": str(home),
@@ -351,7 +352,7 @@ def _latency(root: Path, env: dict[str, str], server: psutil.Process) -> None:
                        env=local_env, check=True, capture_output=True)
         print(f"  omreview run, local mode, {label}: {time.perf_counter() - start:.1f} s (whole command)")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from pipeline.review import review;"
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from omreview.review import review;"
                     f" review(Path({str(folder)!r}))"], env=local_env, check=True, capture_output=True)
     print(f"  plain review in a new process (for comparison): {time.perf_counter() - start:.1f} s")
 

@@ -27,12 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors import pdf_layer, statement_pdf  # noqa: E402
-from extractors.ocr_engine import engine  # noqa: E402
-from extractors.pdf_pages import read_texts  # noqa: E402
-from pipeline.packet import PacketFile, sha256_file  # noqa: E402
-from pipeline.records import StatementRecord, record_values  # noqa: E402
-from pipeline.rules import Rules, default_rules  # noqa: E402
+from omreview.extractors import pdf_layer, statement_pdf  # noqa: E402
+from omreview.extractors.ocr_engine import engine  # noqa: E402
+from omreview.extractors.pdf_pages import read_texts  # noqa: E402
+from omreview.packet import PacketFile, sha256_file  # noqa: E402
+from omreview.records import StatementRecord, record_values  # noqa: E402
+from omreview.rules import Rules, default_rules  # noqa: E402
 from samplegen.params import ScanStyle  # noqa: E402
 from samplegen.scan import scan_pdf  # noqa: E402
 

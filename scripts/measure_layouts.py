@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.review import review_applicant
-from pipeline.rules import default_rules
+from omreview.review import review_applicant
+from omreview.rules import default_rules
 from samplegen import layouts
 from samplegen.generate import write_packet
 from samplegen.oracle import expected_batch

@@ -47,6 +47,7 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
 }
 # single tests, by node id (without parameters unless one parameter differs from the rest)
 TEST_MARKS: dict[str, tuple[str, ...]] = {
+    "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
     "tests/test_form_docx.py::test_real_blank_forms_give_no_value": ("realdocs",),
@@ -98,7 +99,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
     # the real dashboard in chromium, its routes fetched without the session
     "tests/test_session_routes.py::test_signed_in_data_is_not_served_without_the_session": ("browser",),
-    # a Prefect home's modes: flows.local imports Prefect (seconds), one starts its server
+    # a Prefect home's modes: omreview.flows.local imports Prefect (seconds), one starts its server
     "tests/test_data_at_rest.py::test_a_prefect_home_seeded_from_the_template_is_owner_only": ("prefect",),
     "tests/test_data_at_rest.py::test_the_local_prefect_server_keeps_its_home_owner_only": ("prefect",),
     # Streamlit's AppTest runs the dashboard's page (imports and a store: ~3 s)
@@ -118,6 +119,15 @@ NEEDS_SLOW = {"prefect", "postgres", "browser", "ocr"}
 def _params(item) -> set[str]:
     callspec = getattr(item, "callspec", None)
     return {str(v) for v in callspec.params.values()} if callspec else set()
+
+
+def pytest_sessionstart(session):
+    """omreview is installed as linked files (pyproject.toml): a module added since needs the install again."""
+    from tests.install_check import INSTALL, mismatch
+
+    if problem := mismatch():
+        pytest.exit(f"error: the installed omreview is older than the sources ({problem}): run {INSTALL}",
+                    returncode=2)
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -183,7 +193,7 @@ def small_packet(tmp_path):
 
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory):
-    """The flows' Prefect API for the session: this process's local server (flows.local), started once.
+    """The flows' Prefect API for the session: this process's local server (omreview.flows.local), started once.
 
     Like ``prefect.testing.utilities.prefect_test_harness``, but its database starts from the migrated
     template (the harness migrates a new one: 15-30 s here) and it shuts down only once it has recorded
@@ -191,7 +201,7 @@ def prefect_api(tmp_path_factory):
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.local import local_server, settle
+    from omreview.flows.local import local_server, settle
 
     url = local_server(tmp_path_factory.mktemp("prefect-out")).wait_ready()
     with temporary_settings(updates={PREFECT_API_URL: url}):
@@ -206,7 +216,7 @@ _SAMPLE_REPORTS: dict[str, dict] = {}
 def sample_report():
     """``sample_report(case)``: the report of ``sample_docs/<case>`` as JSON data, reviewed once per session
     (the scanned packets take a while to OCR)."""
-    from pipeline.review import review_applicant
+    from omreview.review import review_applicant
 
     def get(case: str) -> dict:
         if case not in _SAMPLE_REPORTS:

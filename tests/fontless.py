@@ -66,10 +66,10 @@ def cjk_drawn() -> bool:
 
 
 def read(path: Path, engine: str) -> dict[str, Any]:
-    from extractors import statement_pdf
-    from pipeline.packet import PacketFile, sha256_file
-    from pipeline.records import StatementRecord, record_values
-    from pipeline.rules import default_rules
+    from omreview.extractors import statement_pdf
+    from omreview.packet import PacketFile, sha256_file
+    from omreview.records import StatementRecord, record_values
+    from omreview.rules import default_rules
 
     rules = default_rules()
     cfg = rules.labels.statement_pdf.model_copy(update={"positions": engine})

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ctypes
 import time
 
-from extractors.base import Extraction, read_document
-from pipeline.packet import PacketFile
-from pipeline.rules import Rules
+from omreview.extractors.base import Extraction, read_document
+from omreview.packet import PacketFile
+from omreview.rules import Rules
 
 
 def misbehaving_reader(pf: PacketFile, rules: Rules) -> Extraction:

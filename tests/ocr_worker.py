@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
-from extractors.ocr_engine import Engine, Word
-from pipeline.rules import default_rules
+from omreview.extractors.ocr_engine import Engine, Word
+from omreview.rules import default_rules
 
 
 def page_image(path: Path, index: int, dpi: int) -> np.ndarray:

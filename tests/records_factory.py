@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from stdnum.cn import ric
 
-from pipeline.model import AuditOpinion, Source
-from pipeline.records import (
+from omreview.model import AuditOpinion, Source
+from omreview.records import (
     Count,
     DateValue,
     DeclaredYear,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pipeline.model import Report
-from pipeline.packet import load_packet, packet_hash
-from pipeline.review import review_applicant
-from pipeline.store import ResultStore
+from omreview.model import Report
+from omreview.packet import load_packet, packet_hash
+from omreview.review import review_applicant
+from omreview.store import ResultStore
 from tests.conftest import ROOT, SAMPLE_DOCS
 
 FIXTURES = ROOT / "tests" / "fixtures" / "reports"

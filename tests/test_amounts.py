@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.amounts import Amount, agree, is_blank_amount, parse_amount, parse_unit, to_chinese_capital
-from pipeline.errors import AmountError
+from omreview.amounts import Amount, agree, is_blank_amount, parse_amount, parse_unit, to_chinese_capital
+from omreview.errors import AmountError
 
 WAN, YI = D(10_000), D(100_000_000)
 

@@ -8,12 +8,12 @@ import types
 
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline.model import Source
-from pipeline.rules import default_rules
+from omreview import cli
+from omreview.model import Source
+from omreview.rules import default_rules
+from omreview.validators.batch import BatchEntry, RowSources, batch_discrepancies
 from tests.conftest import SAMPLE_DOCS
 from tests.records_factory import id_number
-from validators.batch import BatchEntry, RowSources, batch_discrepancies
 
 RULES = default_rules()
 

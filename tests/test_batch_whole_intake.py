@@ -6,15 +6,15 @@ import shutil
 
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline import intake as steps
-from pipeline.model import DocStatus, Document, DocumentKind, Report
-from pipeline.records import Flag
-from pipeline.rules import default_rules
+from omreview import cli
+from omreview import intake as steps
+from omreview.model import DocStatus, Document, DocumentKind, Report
+from omreview.records import Flag
+from omreview.rules import default_rules
+from omreview.validators.batch import BATCH_NOTE_PREFIX, BatchEntry, batch_discrepancies
 from tests.conftest import SAMPLE_DOCS
 from tests.records_factory import FORM_SRC, form, id_number, roster
 from tests.test_batch_rules import _src
-from validators.batch import BATCH_NOTE_PREFIX, BatchEntry, batch_discrepancies
 
 RULES = default_rules()
 FIXTURES = SAMPLE_DOCS.parent / "tests" / "fixtures" / "reports"

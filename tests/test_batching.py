@@ -1,4 +1,4 @@
-"""What a batch decides from its tasks' results (``pipeline.batching``), without Prefect: the batch flow only
+"""What a batch decides from its tasks' results (``omreview.batching``), without Prefect: the batch flow only
 submits tasks and hands their results to these functions."""
 
 import datetime as dt
@@ -6,21 +6,21 @@ import json
 
 import pytest
 
-from pipeline import batching, processes
-from pipeline import intake as steps
-from pipeline.intake import BatchSummary, Kept, Opened, Outcome, Row
-from pipeline.model import DocumentKind
-from pipeline.packet import load_packet
-from pipeline.processes import Interrupted
-from pipeline.records import Flag
-from pipeline.report import report_json
-from pipeline.rules import default_rules
+from omreview import batching, processes
+from omreview import intake as steps
+from omreview.intake import BatchSummary, Kept, Opened, Outcome, Row
+from omreview.model import DocumentKind
+from omreview.packet import load_packet
+from omreview.processes import Interrupted
+from omreview.records import Flag
+from omreview.report import report_json
+from omreview.rules import default_rules
+from omreview.validators.batch import BatchEntry
 from tests.conftest import SAMPLE_DOCS
 from tests.records_factory import FORM_SRC, form, id_number, roster
 from tests.store_factory import reviewed as stored_sample
 from tests.test_batch_rules import _src
 from tests.test_batch_whole_intake import BEIJING, _doc
-from validators.batch import BatchEntry
 
 RULES = default_rules()
 

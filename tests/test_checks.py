@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from pipeline.model import AuditOpinion, Document, DocumentKind, Source, Verdict
-from pipeline.records import Count, DeclaredYear, Flag, KeyPerson, KeyRole, Money, SoftwareCopyright
-from pipeline.rules import RULES_PATH, default_rules, load_rules
+from omreview.model import AuditOpinion, Document, DocumentKind, Source, Verdict
+from omreview.records import Count, DeclaredYear, Flag, KeyPerson, KeyRole, Money, SoftwareCopyright
+from omreview.rules import RULES_PATH, default_rules, load_rules
+from omreview.validators import evaluate
 from tests import records_factory as f
-from validators import evaluate
 
 D = dt.date(2012, 6, 1)
 YEARS = [2009, 2010, 2011]
@@ -320,7 +320,7 @@ def test_relaxable_set_is_data(tmp_path):
     ("declared", "flagged"), [("0.75", False), ("0.7500", False), ("0.754", True), ("0.7501", True), ("0.76", True)]
 )
 def test_declared_ratio_agrees_within_its_written_precision(declared, flagged):
-    from pipeline.records import Ratio
+    from omreview.records import Ratio
 
     form = f.form(declared_college_ratio=Ratio(value=Decimal(declared), source=f.FORM_SRC))
     result = run(form=form, roster=f.roster(staff=60, college=45))  # 0.75 exactly

@@ -18,16 +18,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from extractors.base import read_document
-from extractors.classify import Classifier, classify_pdf, docx_text
-from pipeline.model import CertificateType, DocStatus, Document, DocumentKind
-from pipeline.overview import kind_label
-from pipeline.packet import PacketFile, load_packet, sha256_file
-from pipeline.rules import CertificateKey, default_rules, load_rules
+from omreview.extractors.base import read_document
+from omreview.extractors.classify import Classifier, classify_pdf, docx_text
+from omreview.model import CertificateType, DocStatus, Document, DocumentKind
+from omreview.overview import kind_label
+from omreview.packet import PacketFile, load_packet, sha256_file
+from omreview.rules import CertificateKey, default_rules, load_rules
+from omreview.validators.evaluate import missing_inputs
 from samplegen.params import ScanStyle
 from samplegen.scan import scan_pdf
 from tests.conftest import REALDOCS, ROOT, SAMPLE_DOCS
-from validators.evaluate import missing_inputs
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -438,7 +438,7 @@ def test_attachments_are_no_missing_input():
 def test_attachments_change_no_verdict(tmp_path):
     """The sample applicant with a certificate, a licence and contracts beside its documents: the same verdict,
     checks, figures and missing inputs; the attachments listed with their kinds, status ok."""
-    from pipeline.review import review_applicant
+    from omreview.review import review_applicant
 
     rules = RULES.model_copy(update={"limits": RULES.limits.model_copy(update={"isolate_documents": False})})
     folder = tmp_path / "app-01"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline import intake as intake_steps
-from pipeline.rules import default_rules
+from omreview import cli
+from omreview import intake as intake_steps
+from omreview.rules import default_rules
 from tests.conftest import tree_fingerprint
 from tests.test_schema import validate_report
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from dashboard.auth import add_reviewer
-from dashboard.sources import applicant_folder, original, read_roster_row
-from pipeline.rules import default_rules
+from omreview.dashboard.auth import add_reviewer
+from omreview.dashboard.sources import applicant_folder, original, read_roster_row
+from omreview.rules import default_rules
 from tests.store_factory import build_store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,11 +38,11 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(store_url: str, log: Path, *extra: str, reviewer: str = "测试评审"):
-    """``python -m dashboard.app`` on a free loopback port, until the block ends."""
+    """``python -m omreview.dashboard.app`` on a free loopback port, until the block ends."""
     port = _free_port()
     env = {**os.environ, "OMREVIEW_REVIEWER": reviewer}
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.app", "--db", store_url, "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "omreview.dashboard.app", "--db", store_url, "--port", str(port),
                                  *extra], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

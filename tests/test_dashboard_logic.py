@@ -8,15 +8,15 @@ import shutil
 import pytest
 from PIL import Image
 
-from dashboard import present
-from dashboard.app import main, prepare, store_url_for, streamlit_command
-from dashboard.auth import add_reviewer, hash_password, load_credentials, verify
-from dashboard.charts import charts
-from dashboard.config import DashboardConfig, check_bind, is_loopback
-from dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row, render_region
-from pipeline.errors import InputError
-from pipeline.overview import ApplicantFilter, filter_entries, key_figure_rows, reviewers_day, verdict_counts
-from pipeline.rules import default_rules
+from omreview.dashboard import present
+from omreview.dashboard.app import main, prepare, store_url_for, streamlit_command
+from omreview.dashboard.auth import add_reviewer, hash_password, load_credentials, verify
+from omreview.dashboard.charts import charts
+from omreview.dashboard.config import DashboardConfig, check_bind, is_loopback
+from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row, render_region
+from omreview.errors import InputError
+from omreview.overview import ApplicantFilter, filter_entries, key_figure_rows, reviewers_day, verdict_counts
+from omreview.rules import default_rules
 from tests.conftest import SAMPLE_DOCS
 from tests.store_factory import build_store
 

@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 
-from dashboard.present import document_table
-from dashboard.sources import SourceUnavailable, applicant_folder, original
-from pipeline.decisions import describe, make_decision
-from pipeline.errors import InputError
-from pipeline.exports import batch_workbook
-from pipeline.intake import record, write_error_log
-from pipeline.packet import applicant_folders, load_packet, packet_hash
-from pipeline.review import review_packet
-from pipeline.review_docx import review_document
-from pipeline.rules import default_rules
-from pipeline.store import ResultStore
+from omreview.dashboard.present import document_table
+from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original
+from omreview.decisions import describe, make_decision
+from omreview.errors import InputError
+from omreview.exports import batch_workbook
+from omreview.intake import record, write_error_log
+from omreview.packet import applicant_folders, load_packet, packet_hash
+from omreview.review import review_packet
+from omreview.review_docx import review_document
+from omreview.rules import default_rules
+from omreview.store import ResultStore
 from tests.conftest import SAMPLE_DOCS
 from tests.store_factory import build_store
 
@@ -72,7 +72,7 @@ def test_error_log_is_owner_only(tmp_path, open_umask):
 
 
 def test_a_prefect_home_seeded_from_the_template_is_owner_only(tmp_path, open_umask, monkeypatch):
-    from flows import local
+    from omreview.flows import local
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -88,7 +88,7 @@ def test_a_prefect_home_seeded_from_the_template_is_owner_only(tmp_path, open_um
 
 def test_the_local_prefect_server_keeps_its_home_owner_only(tmp_path, open_umask):
     """The server's own files (a database it migrates itself, its -wal) and the home folder."""
-    from flows.local import LocalServer
+    from omreview.flows.local import LocalServer
 
     home = tmp_path / "out" / ".prefect"
     server = LocalServer(home, use_template=False)
@@ -203,7 +203,7 @@ def _sources(report: dict) -> list[dict]:
 def test_a_folder_not_reviewed_is_named_masked_too(tmp_path):
     """A folder rejected (empty) or left for the next run (still changing) is named by its masked id in the
     batch's rows and messages, as the store and the withdrawal of absent applicants know it."""
-    from pipeline.intake import open_applicant
+    from omreview.intake import open_applicant
 
     intake = tmp_path / "intake"
     (intake / FOLDER).mkdir(parents=True)

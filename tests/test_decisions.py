@@ -8,11 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from pipeline import store as store_module
-from pipeline.decisions import DecisionKind, TargetKind, describe, discrepancy_keys, in_force, make_decision
-from pipeline.errors import InputError
-from pipeline.store import ResultStore
-from pipeline.store_schema import metadata
+from omreview import store as store_module
+from omreview.decisions import DecisionKind, TargetKind, describe, discrepancy_keys, in_force, make_decision
+from omreview.errors import InputError
+from omreview.store import ResultStore
+from omreview.store_schema import metadata
 from tests.store_factory import build_store, reviewed
 
 T0 = dt.datetime(2012, 6, 3, 9, 0, tzinfo=dt.UTC)

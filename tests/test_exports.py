@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.decisions import make_decision
-from pipeline.errors import InputError
-from pipeline.exports import DOCX_NAME, WORKBOOK_NAME, batch_workbook, export_all, run_export, write_review_docx
-from pipeline.masking import ID_NUMBER_IN_TEXT
-from pipeline.rules import default_rules
+from omreview.decisions import make_decision
+from omreview.errors import InputError
+from omreview.exports import DOCX_NAME, WORKBOOK_NAME, batch_workbook, export_all, run_export, write_review_docx
+from omreview.masking import ID_NUMBER_IN_TEXT
+from omreview.rules import default_rules
 from tests.store_factory import build_store
 
 UNMASKED = re.compile(ID_NUMBER_IN_TEXT.pattern)

@@ -21,14 +21,14 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, LogFilter, LogFilterFlowRunId
 from typer.testing import CliRunner
 
-from flows.applicant import applicant_flow
-from flows.batch import batch_flow
-from flows.local import settle
-from pipeline import cli
-from pipeline import intake as steps
-from pipeline.artifacts import artifact_key
-from pipeline.errors import InputError
-from pipeline.review import review_applicant
+from omreview import cli
+from omreview import intake as steps
+from omreview.artifacts import artifact_key
+from omreview.errors import InputError
+from omreview.flows.applicant import applicant_flow
+from omreview.flows.batch import batch_flow
+from omreview.flows.local import settle
+from omreview.review import review_applicant
 from tests.conftest import ROOT, SAMPLE_DOCS
 from tests.test_flows_privacy import assert_no_personal_data, personal_data_of
 

@@ -12,9 +12,9 @@ import shutil
 import pytest
 from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 
-from flows.applicant import applicant_flow
-from flows.batch import batch_flow
-from pipeline.intake import Outcome
+from omreview.flows.applicant import applicant_flow
+from omreview.flows.batch import batch_flow
+from omreview.intake import Outcome
 from tests.conftest import ROOT, SAMPLE_DOCS
 
 GOLDEN = ROOT / "tests" / "golden" / "samples"

@@ -1,21 +1,21 @@
-"""The plain steps the flows sequence (pipeline.intake), tested without Prefect."""
+"""The plain steps the flows sequence (omreview.intake), tested without Prefect."""
 
 import datetime as dt
 import threading
 
 import pytest
 
-from extractors.isolate import IsolatedReader
-from pipeline import intake as steps
-from pipeline.errors import InputError
-from pipeline.model import Source
-from pipeline.packet import load_packet
-from pipeline.review import review
-from pipeline.rules import default_rules
-from pipeline.store import ResultStore
+from omreview import intake as steps
+from omreview.errors import InputError
+from omreview.extractors.isolate import IsolatedReader
+from omreview.model import Source
+from omreview.packet import load_packet
+from omreview.review import review
+from omreview.rules import default_rules
+from omreview.store import ResultStore
+from omreview.validators.batch import BatchEntry, apply, batch_discrepancies
 from tests.conftest import SAMPLE_DOCS
 from tests.records_factory import id_number
-from validators.batch import BatchEntry, apply, batch_discrepancies
 
 RULES = default_rules()
 

@@ -20,8 +20,8 @@ if BASE:
 from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from flows.applicant import applicant_flow  # noqa: E402
-from flows.local import LocalServer, settle  # noqa: E402
+from omreview.flows.applicant import applicant_flow  # noqa: E402
+from omreview.flows.local import LocalServer, settle  # noqa: E402
 from tests.conftest import SAMPLE_DOCS  # noqa: E402
 
 CREDENTIALS = BASE.split("://", 1)[-1]  # user:password@host:port

@@ -3,15 +3,15 @@
 import re
 from pathlib import Path
 
-from extractors.base import read_document
-from pipeline.artifacts import applicant_markdown, artifact_key, batch_table, scrub
-from pipeline.identifiers import is_valid_id_number, mask_id_number, normalize_id_number
-from pipeline.intake import BatchSummary, Outcome, Row
-from pipeline.model import Discrepancy
-from pipeline.packet import load_packet
-from pipeline.records import FormRecord, RosterRecord
-from pipeline.review import document_of, review_applicant
-from pipeline.rules import default_rules
+from omreview.artifacts import applicant_markdown, artifact_key, batch_table, scrub
+from omreview.extractors.base import read_document
+from omreview.identifiers import is_valid_id_number, mask_id_number, normalize_id_number
+from omreview.intake import BatchSummary, Outcome, Row
+from omreview.model import Discrepancy
+from omreview.packet import load_packet
+from omreview.records import FormRecord, RosterRecord
+from omreview.review import document_of, review_applicant
+from omreview.rules import default_rules
 from tests.conftest import SAMPLE_DOCS
 
 KEY = re.compile(r"^[a-z0-9-]+$")

@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 
-from flows.serve import APPLICANT_DEPLOYMENT, BATCH_DEPLOYMENT, deployments
+from omreview.flows.serve import APPLICANT_DEPLOYMENT, BATCH_DEPLOYMENT, deployments
 from tests.conftest import SAMPLE_DOCS
 
 EXE = Path(sys.executable).with_name("omreview")
@@ -26,7 +26,7 @@ def test_deployments_schedule_the_batch_and_wait_for_reviewers(tmp_path):
     assert not applicant.schedules
     assert applicant.parameters["out"] == str((tmp_path / "out").resolve())
     assert "folder" in applicant._parameter_openapi_schema.required
-    assert applicant.entrypoint == "flows.applicant.applicant_flow"
+    assert applicant.entrypoint == "omreview.flows.applicant.applicant_flow"
 
 
 def test_serve_without_a_server_says_how_to_start_one(tmp_path):
@@ -106,8 +106,8 @@ def test_serve_stops_on_sigterm_and_pauses_its_schedule_or_says_why_not(tmp_path
     ``STOP_SECONDS`` with a plain message (Prefect's runner alone retries forever)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.local import LocalServer
-    from flows.serve import STOP_SECONDS
+    from omreview.flows.local import LocalServer
+    from omreview.flows.serve import STOP_SECONDS
 
     server = LocalServer(tmp_path / "home")
     server.start()

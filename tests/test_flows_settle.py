@@ -10,7 +10,7 @@ from uuid import uuid4
 
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows import local, tasks
+from omreview.flows import local, tasks
 
 
 def _submit_to(url: str) -> object:

@@ -26,9 +26,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from extractors.pdf_layer import layer_for
-from extractors.pdf_pages import read_texts
-from pipeline.rules import default_rules
+from omreview.extractors.pdf_layer import layer_for
+from omreview.extractors.pdf_pages import read_texts
+from omreview.rules import default_rules
 from tests.conftest import ROOT, SAMPLE_DOCS
 
 TEXT_LAYER = SAMPLE_DOCS / "app-03" / "scan0005.pdf"  # audited statements, text layer, STSong-Light unembedded

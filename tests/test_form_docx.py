@@ -7,12 +7,12 @@ from decimal import Decimal
 import docx
 import pytest
 
-from extractors.base import read_document
-from extractors.form_docx import extract, read_form
-from pipeline.model import DocumentKind
-from pipeline.packet import PacketFile, load_packet
-from pipeline.records import KeyRole
-from pipeline.rules import default_rules
+from omreview.extractors.base import read_document
+from omreview.extractors.form_docx import extract, read_form
+from omreview.model import DocumentKind
+from omreview.packet import PacketFile, load_packet
+from omreview.records import KeyRole
+from omreview.rules import default_rules
 from tests.conftest import REALDOCS, ROOT, SAMPLE_DOCS
 
 RULES = default_rules()

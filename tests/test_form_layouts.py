@@ -22,11 +22,11 @@ from decimal import Decimal
 import docx
 import pytest
 
-from extractors.form_docx import extract, read_form
-from pipeline.model import DocumentKind
-from pipeline.packet import PacketFile
-from pipeline.records import KeyRole
-from pipeline.rules import default_rules
+from omreview.extractors.form_docx import extract, read_form
+from omreview.model import DocumentKind
+from omreview.packet import PacketFile
+from omreview.records import KeyRole
+from omreview.rules import default_rules
 
 RULES = default_rules()
 TITLE = "计算机信息系统集成企业资质运行维护能力评定申报表"

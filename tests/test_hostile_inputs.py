@@ -25,14 +25,14 @@ import yaml
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from extractors import office_zip, pdf_guard, statement_pdf
-from extractors.base import Extraction, read_document
-from extractors.isolate import IsolatedReader
-from pipeline.errors import DocumentError, RulesError
-from pipeline.model import DocStatus
-from pipeline.packet import PacketFile, load_packet
-from pipeline.review import review_applicant
-from pipeline.rules import RULES_PATH, Rules, default_rules, load_rules
+from omreview.errors import DocumentError, RulesError
+from omreview.extractors import office_zip, pdf_guard, statement_pdf
+from omreview.extractors.base import Extraction, read_document
+from omreview.extractors.isolate import IsolatedReader
+from omreview.model import DocStatus
+from omreview.packet import PacketFile, load_packet
+from omreview.review import review_applicant
+from omreview.rules import RULES_PATH, Rules, default_rules, load_rules
 from tests.isolation_readers import misbehaving_reader
 
 GOOD_PACKET = Path(__file__).resolve().parents[1] / "sample_docs" / "app-01"

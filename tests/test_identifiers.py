@@ -5,7 +5,7 @@ import pytest
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_10
 
-from pipeline.identifiers import (
+from omreview.identifiers import (
     CompanyId,
     CompanyIdKind,
     company_id_problem,
@@ -19,8 +19,8 @@ from pipeline.identifiers import (
     normalize_id_number,
     organization_code_check,
 )
-from pipeline.model import Document, DocumentKind
-from pipeline.rules import default_rules
+from omreview.model import Document, DocumentKind
+from omreview.rules import default_rules
 from tests import records_factory as f
 from tests.test_checks import D, run
 
@@ -204,8 +204,8 @@ def test_the_registration_number_and_organisation_code_cells_are_checked_too():
 def test_report_json_carries_the_2012_identifiers_and_the_notes_only_when_there_are_some(tmp_path):
     """report.json gains applicant.registration_number / organization_code and notes (added keys, absent
     when empty, so reports without them keep their shape)."""
-    from pipeline.packet import load_packet
-    from pipeline.review import review_documents
+    from omreview.packet import load_packet
+    from omreview.review import review_documents
 
     (tmp_path / "acme").mkdir()
     (tmp_path / "acme" / "form.docx").write_bytes(b"x")

@@ -9,10 +9,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline.errors import InputError
-from pipeline.packet import applicant_folders, load_packet, packet_hash
-from pipeline.rules import default_rules
+from omreview import cli
+from omreview.errors import InputError
+from omreview.packet import applicant_folders, load_packet, packet_hash
+from omreview.rules import default_rules
 
 RULES = default_rules()
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.isolate import IsolatedReader
-from pipeline import processes
-from pipeline.packet import PacketFile
-from pipeline.processes import Interrupted
+from omreview import processes
+from omreview.extractors.isolate import IsolatedReader
+from omreview.packet import PacketFile
+from omreview.processes import Interrupted
 from tests.conftest import SAMPLE_DOCS
 
 EXE = Path(sys.executable).with_name("omreview")
@@ -82,7 +82,7 @@ def _reached(point: str, proc: subprocess.Popen[str], out: Path, before: dict[Pa
     if point == "start-up":  # the local Prefect server has been started, the flow not yet
         return bool(below)
     if point == "reading":  # a reading process reads the documents
-        return any("extractors.isolate" in cmd for cmd in below.values())
+        return any("omreview.extractors.isolate" in cmd for cmd in below.values())
     if point == "storing":  # a report has just been written; others are being assessed and stored
         return any(before.get(p) != m for p, m in _reports(out).items())
     raise ValueError(point)
@@ -186,7 +186,8 @@ def test_a_reader_killed_by_the_groups_sigterm_abandons_its_document_instead_of_
         thread = threading.Thread(target=read)
         thread.start()
         deadline = time.monotonic() + 60
-        while not (workers := [p for p, cmd in _descendants(os.getpid()).items() if "extractors.isolate" in cmd]):
+        while not (workers := [p for p, cmd in _descendants(os.getpid()).items()
+                               if "omreview.extractors.isolate" in cmd]):
             assert time.monotonic() < deadline
             time.sleep(0.02)
         time.sleep(2)  # reading (sleeping on the file)
@@ -204,7 +205,7 @@ def test_a_wind_down_that_hangs_still_ends_the_process_after_the_deadline(tmp_pa
     """Whatever the wind-down waits for (a client, a child), the process ends a second after the deadline."""
     code = """
 import os, signal, time
-from pipeline.processes import Interrupted, stop_on_signals
+from omreview.processes import Interrupted, stop_on_signals
 with stop_on_signals(last_words=lambda: "interrupted: stuck"):
     try:
         os.kill(os.getpid(), signal.SIGTERM)

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.text import is_label, label_text, match_label
-from pipeline.rules import default_rules
+from omreview.extractors.text import is_label, label_text, match_label
+from omreview.rules import default_rules
 
 RULES = default_rules()
 L = RULES.labels

@@ -1,6 +1,6 @@
 """Personal data is masked wherever the dashboard and the exports show text."""
 
-from pipeline.masking import mask_any, mask_text
+from omreview.masking import mask_any, mask_text
 
 
 def test_id_numbers_in_text_are_masked():

@@ -22,16 +22,16 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from extractors import statement_pdf
-from extractors.base import read_document
-from extractors.ocr_engine import Char, Engine, model_paths
-from extractors.ocr_pages import _repaired, _straight, _unturn
-from extractors.pdf_layer import layer_for
-from extractors.pdf_pages import read_texts
-from pipeline.model import DocumentKind
-from pipeline.packet import PacketFile, sha256_file
-from pipeline.records import record_values
-from pipeline.rules import OcrSettings, Rules, default_rules
+from omreview.extractors import statement_pdf
+from omreview.extractors.base import read_document
+from omreview.extractors.ocr_engine import Char, Engine, model_paths
+from omreview.extractors.ocr_pages import _repaired, _straight, _unturn
+from omreview.extractors.pdf_layer import layer_for
+from omreview.extractors.pdf_pages import read_texts
+from omreview.model import DocumentKind
+from omreview.packet import PacketFile, sha256_file
+from omreview.records import record_values
+from omreview.rules import OcrSettings, Rules, default_rules
 from samplegen.params import ScanStyle
 from samplegen.scan import scan_pdf
 from tests.conftest import SAMPLE_DOCS
@@ -122,7 +122,7 @@ def test_unturn_undoes_the_quarter_turn(turn):
     width, height = 40, 60
     image = Image.new("L", (width, height), 255)
     image.putpixel((7, 11), 0)
-    from extractors.ocr_pages import _turn
+    from omreview.extractors.ocr_pages import _turn
 
     turned = _turn(image, turn)
     (y, x), = np.argwhere(np.asarray(turned) == 0)

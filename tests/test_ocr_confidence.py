@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from pipeline.model import Source, Verdict
-from pipeline.records import Money, RevenueLine, StatementYear
-from pipeline.rules import RULES_PATH, load_rules
+from omreview.model import Source, Verdict
+from omreview.records import Money, RevenueLine, StatementYear
+from omreview.rules import RULES_PATH, load_rules
 from tests import records_factory as f
 from tests.test_checks import YEARS, run, status
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.review import review_applicant
-from pipeline.rules import default_rules
+from omreview.review import review_applicant
+from omreview.rules import default_rules
 from samplegen.generate import write_packet
 from samplegen.scenarios import build_all
 from tests.conftest import SAMPLE_DOCS
@@ -68,8 +68,8 @@ def test_scanned_statements_are_marked_ocr_and_read_confidently(sample_report, t
 
 
 def test_the_markdown_artifact_says_which_statements_were_read_by_ocr(sample_report, twin):
-    from pipeline.artifacts import applicant_markdown
-    from pipeline.model import Report
+    from omreview.artifacts import applicant_markdown
+    from omreview.model import Report
 
     scanned = Report.model_validate(sample_report(CASE))
     markdown = applicant_markdown(scanned)

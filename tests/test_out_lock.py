@@ -1,4 +1,4 @@
-"""One omreview command at a time writes to an output folder (``pipeline.outlock``): a second one refuses at
+"""One omreview command at a time writes to an output folder (``omreview.outlock``): a second one refuses at
 once in one line naming the first, or waits with ``--wait``; a lock left by a killed command blocks nobody."""
 
 import os
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli, outlock
+from omreview import cli, outlock
 from tests.conftest import SAMPLE_DOCS
 
 EXE = Path(sys.executable).with_name("omreview")
@@ -28,7 +28,7 @@ def _holder(out: Path, seconds: float = 60.0) -> subprocess.Popen[str]:
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from pipeline.outlock import hold
+        from omreview.outlock import hold
         with hold(Path({str(out)!r}), "batch"):
             print("held", flush=True)
             time.sleep({seconds})
@@ -123,7 +123,7 @@ def test_the_holder_takes_its_own_lock_again_at_once(tmp_path):
 
 def test_a_flow_run_waits_for_a_command_writing_to_its_out(prefect_api, tmp_path):
     """A reviewer's (or a scheduled) run of a deployment takes OUT's lock too, waiting for the batch in it."""
-    from flows.applicant import applicant_flow
+    from omreview.flows.applicant import applicant_flow
 
     out = tmp_path / "out"
     holder = _holder(out, seconds=3)

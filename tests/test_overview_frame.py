@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.exports import batch_workbook
-from pipeline.overview import ApplicantFilter, overview_frame
-from pipeline.rules import default_rules
-from pipeline.store import ResultStore
+from omreview.exports import batch_workbook
+from omreview.overview import ApplicantFilter, overview_frame
+from omreview.rules import default_rules
+from omreview.store import ResultStore
 from tests.store_factory import build_store, reviewed
 
 MONEY = "近三年运维收入总额（元）"

@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from pipeline import packet as packet_mod
-from pipeline.errors import InputError
-from pipeline.packet import applicant_folders, load_packet
-from pipeline.rules import default_rules
+from omreview import packet as packet_mod
+from omreview.errors import InputError
+from omreview.packet import applicant_folders, load_packet
+from omreview.rules import default_rules
 
 
 def _by_rel(packet):

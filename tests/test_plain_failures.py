@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli, failures
-from pipeline import intake as intake_steps
-from pipeline.intake import BatchSummary, Outcome, Row
+from omreview import cli, failures
+from omreview import intake as intake_steps
+from omreview.intake import BatchSummary, Outcome, Row
 
 runner = CliRunner()
 OMREVIEW = Path(sys.executable).with_name("omreview")
@@ -88,7 +88,7 @@ def _silent_server():
 
 def _garble(db: Path) -> None:
     """A store whose pages past the first are garbage: SQLite says 'database disk image is malformed'."""
-    from pipeline.store import check_store
+    from omreview.store import check_store
 
     check_store(f"sqlite:///{db}")
     data = bytearray(db.read_bytes())
@@ -244,12 +244,12 @@ def test_error_log_on_a_full_disk_does_not_crash_the_batch(tmp_path, capsys):
 
 
 def test_dashboard_port_in_use_is_one_line(tmp_path, monkeypatch):
-    from pipeline.store import check_store
+    from omreview.store import check_store
 
     out = tmp_path / "out"
     check_store(f"sqlite:///{out / 'omreview.sqlite'}")
     started = []
-    monkeypatch.setattr("dashboard.app.subprocess.Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("omreview.dashboard.app.subprocess.Popen", lambda *a, **k: started.append(a))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen(1)
@@ -287,7 +287,7 @@ def test_damaged_prefect_database_of_the_output_folder_is_named(small_packet, tm
 
 
 def test_damaged_cached_template_is_named_and_built_again(tmp_path, monkeypatch, capsys):
-    from flows import local
+    from omreview.flows import local
 
     def build(template: Path) -> None:  # what _build_template leaves: a migrated database
         with sqlite3.connect(template) as conn:

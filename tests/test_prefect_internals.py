@@ -1,7 +1,8 @@
-"""The Prefect internals omreview uses (``flows.prefect_internals``) are still there, as used, in the installed Prefect.
+"""The Prefect internals omreview uses (``omreview.flows.prefect_internals``) are still there, as used, in the
+installed Prefect.
 
 Each test names the internal it checks: after a Prefect upgrade, a failure here says which one changed
-(and ``flows.prefect_internals`` says what it is for) instead of a command that hangs, loses its last
+(and ``omreview.flows.prefect_internals`` says what it is for) instead of a command that hangs, loses its last
 task-run states or ignores a setting. Nothing here starts a server.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import prefect_internals as internals
+from omreview.flows import prefect_internals as internals
 
 PREFECT = f"Prefect {importlib.metadata.version('prefect')}"
 
@@ -101,7 +102,7 @@ def test_the_runner_installs_its_handle_sigterm_and_says_when_it_started():
 def test_every_setting_of_the_local_server_is_a_prefect_setting(monkeypatch):
     import prefect.settings
 
-    from flows.local import SERVER_SETTINGS
+    from omreview.flows.local import SERVER_SETTINGS
 
     public = {k: v for k, v in SERVER_SETTINGS.items() if k not in internals.SERVER_PRIVATE_ENV}
     for name, value in public.items():

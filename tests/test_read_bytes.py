@@ -15,13 +15,13 @@ import shutil
 
 import pytest
 
-from extractors import base
-from extractors.base import CHANGED_WHILE_READ, read_document
-from pipeline import intake as steps
-from pipeline.packet import load_packet, packet_hash
-from pipeline.review import review
-from pipeline.rules import default_rules
-from pipeline.store import ResultStore
+from omreview import intake as steps
+from omreview.extractors import base
+from omreview.extractors.base import CHANGED_WHILE_READ, read_document
+from omreview.packet import load_packet, packet_hash
+from omreview.review import review
+from omreview.rules import default_rules
+from omreview.store import ResultStore
 from tests.conftest import SAMPLE_DOCS
 
 RULES = default_rules()
@@ -178,7 +178,7 @@ def test_a_file_deleted_before_it_is_read_cannot_be_read(applicant, monkeypatch)
 
 
 def test_the_reading_process_reports_the_digest_of_what_it_read(applicant):
-    from extractors.isolate import IsolatedReader
+    from omreview.extractors.isolate import IsolatedReader
 
     pf = next(f for f in load_packet(applicant, RULES).files if f.rel == ROSTER)
     new = OTHER_ROSTER.read_bytes()

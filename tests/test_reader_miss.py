@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pipeline.model import Check, Verdict
-from pipeline.records import (
+from omreview.model import Check, Verdict
+from omreview.records import (
     Count,
     DeclaredYear,
     Flag,
@@ -25,10 +25,10 @@ from pipeline.records import (
     SoftwareCopyright,
     StatementRecord,
 )
-from pipeline.rules import default_rules
+from omreview.rules import default_rules
+from omreview.validators.evaluate import Evaluation
 from tests import records_factory as f
 from tests.test_checks import YEARS, none_at, run
-from validators.evaluate import Evaluation
 
 RULES = default_rules()
 LABELS = RULES.labels

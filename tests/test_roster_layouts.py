@@ -19,12 +19,12 @@ import pytest
 from openpyxl.styles import Border, Side
 from stdnum.cn import ric
 
-from dashboard.sources import read_roster_row
-from extractors.roster_xlsx import extract
-from pipeline.model import DocumentKind
-from pipeline.packet import load_packet
-from pipeline.records import Education, RosterRecord, StaffRow, TitleLevel
-from pipeline.rules import default_rules
+from omreview.dashboard.sources import read_roster_row
+from omreview.extractors.roster_xlsx import extract
+from omreview.model import DocumentKind
+from omreview.packet import load_packet
+from omreview.records import Education, RosterRecord, StaffRow, TitleLevel
+from omreview.rules import default_rules
 from tests import records_factory as f
 from tests.test_checks import run
 

@@ -4,11 +4,11 @@ import openpyxl
 import pytest
 from stdnum.cn import ric
 
-from extractors.roster_xlsx import extract
-from pipeline.model import DocumentKind
-from pipeline.packet import load_packet
-from pipeline.records import Education, TitleLevel
-from pipeline.rules import default_rules
+from omreview.extractors.roster_xlsx import extract
+from omreview.model import DocumentKind
+from omreview.packet import load_packet
+from omreview.records import Education, TitleLevel
+from omreview.rules import default_rules
 from tests.conftest import REALDOCS
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import yaml
 
-from pipeline.errors import RulesError
-from pipeline.rules import RULES_PATH, default_rules, load_rules
+from omreview.errors import RulesError
+from omreview.rules import RULES_PATH, default_rules, load_rules
 
 
 def _write(tmp_path, data):

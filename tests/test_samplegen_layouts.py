@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors import form_docx, roster_xlsx, statement_pdf
-from pipeline.packet import PacketFile
-from pipeline.review import review_applicant
-from pipeline.rules import default_rules
+from omreview.extractors import form_docx, roster_xlsx, statement_pdf
+from omreview.packet import PacketFile
+from omreview.review import review_applicant
+from omreview.rules import default_rules
 from samplegen import layouts
 from samplegen.form_docx import write_form
 from samplegen.generate import write_packet

@@ -4,7 +4,7 @@ import json
 
 import jsonschema
 
-from pipeline.report import SCHEMA_PATH, report_schema, schema_text
+from omreview.report import SCHEMA_PATH, report_schema, schema_text
 
 
 def test_committed_schema_is_current():

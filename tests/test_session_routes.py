@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.auth import add_reviewer
-from dashboard.guard import DataRouteGuard, refused
+from omreview.dashboard.auth import add_reviewer
+from omreview.dashboard.guard import DataRouteGuard, refused
 from tests.store_factory import build_store
 
 # front-end files and the start-up routes: the same bytes for everyone, no reviewer data

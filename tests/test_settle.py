@@ -11,10 +11,10 @@ import time
 
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline import intake as steps
-from pipeline.packet import last_change
-from pipeline.rules import default_rules
+from omreview import cli
+from omreview import intake as steps
+from omreview.packet import last_change
+from omreview.rules import default_rules
 
 RULES = default_rules()
 WHEN = RULES.default_application_date
@@ -73,7 +73,7 @@ def test_batch_says_which_folders_it_left_for_next_time_and_why(small_packet):
 
 
 def test_the_scheduled_batch_settles_by_default(tmp_path):
-    from flows.serve import deployments
+    from omreview.flows.serve import deployments
 
     batch, _ = deployments(tmp_path, tmp_path / "out", cron="0 2 * * *")
     assert batch.parameters["settle_seconds"] == RULES.intake.settle_seconds > 0

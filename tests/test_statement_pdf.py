@@ -19,13 +19,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from extractors import statement_pdf
-from extractors.base import read_document
-from extractors.pdf_pages import read_texts, unreadable
-from pipeline.errors import DocumentError
-from pipeline.model import AuditOpinion, DocumentKind
-from pipeline.packet import PacketFile, sha256_file
-from pipeline.rules import Rules, default_rules
+from omreview.errors import DocumentError
+from omreview.extractors import statement_pdf
+from omreview.extractors.base import read_document
+from omreview.extractors.pdf_pages import read_texts, unreadable
+from omreview.model import AuditOpinion, DocumentKind
+from omreview.packet import PacketFile, sha256_file
+from omreview.rules import Rules, default_rules
 from tests.conftest import ROOT, SAMPLE_DOCS
 
 FONT = "STSong-Light"

@@ -29,16 +29,16 @@ from decimal import Decimal
 
 import pytest
 
-from extractors import statement_pdf
-from extractors.base import read_document
-from extractors.pdf_layer import OcrLayer
-from extractors.pdf_pages import plumber_lines, read_texts
-from extractors.pdf_tables import CURRENT, PRIOR, Vocabulary, read_section
-from extractors.pdf_triage import triage
-from extractors.revenue_note import find_note, note_pages, read_tables, statements_end
-from pipeline.model import AuditOpinion, DocumentKind
-from pipeline.packet import PacketFile, sha256_file
-from pipeline.rules import default_rules
+from omreview.extractors import statement_pdf
+from omreview.extractors.base import read_document
+from omreview.extractors.pdf_layer import OcrLayer
+from omreview.extractors.pdf_pages import plumber_lines, read_texts
+from omreview.extractors.pdf_tables import CURRENT, PRIOR, Vocabulary, read_section
+from omreview.extractors.pdf_triage import triage
+from omreview.extractors.revenue_note import find_note, note_pages, read_tables, statements_end
+from omreview.model import AuditOpinion, DocumentKind
+from omreview.packet import PacketFile, sha256_file
+from omreview.rules import default_rules
 from tests.conftest import REALDOCS
 
 if not (REALDOCS / "truth.json").is_file():

@@ -5,10 +5,10 @@ import sqlite3
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from pipeline.packet import load_packet, packet_hash
-from pipeline.review import review_applicant
-from pipeline.store import ResultStore, default_url
-from pipeline.store_schema import metadata
+from omreview.packet import load_packet, packet_hash
+from omreview.review import review_applicant
+from omreview.store import ResultStore, default_url
+from omreview.store_schema import metadata
 from tests.conftest import SAMPLE_DOCS
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from extractors.values import find_year, parse_count, parse_date, parse_decimal, parse_period, parse_ratio
-from pipeline.people import education_of, is_it_specialty, title_of
-from pipeline.records import Education, TitleLevel, TitleSeries
-from pipeline.rules import default_rules
+from omreview.extractors.values import find_year, parse_count, parse_date, parse_decimal, parse_period, parse_ratio
+from omreview.people import education_of, is_it_specialty, title_of
+from omreview.records import Education, TitleLevel, TitleSeries
+from omreview.rules import default_rules
 
 RULES = default_rules()
 

@@ -10,12 +10,12 @@ import openpyxl
 import pandas as pd
 from typer.testing import CliRunner
 
-from pipeline import cli
-from pipeline import intake as steps
-from pipeline.exports import DOCX_NAME, WORKBOOK_NAME
-from pipeline.overview import ApplicantFilter, filter_entries, overview_frame
-from pipeline.report import write_report
-from pipeline.store import ResultStore
+from omreview import cli
+from omreview import intake as steps
+from omreview.exports import DOCX_NAME, WORKBOOK_NAME
+from omreview.overview import ApplicantFilter, filter_entries, overview_frame
+from omreview.report import write_report
+from omreview.store import ResultStore
 from tests.store_factory import reviewed
 
 runner = CliRunner()

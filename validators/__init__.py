@@ -1,5 +1,5 @@
 """Validators: turn extracted records into checks, discrepancies and the verdict."""
 
-from validators.evaluate import Evaluation, evaluate
+from omreview.validators.evaluate import Evaluation, evaluate
 
 __all__ = ["Evaluation", "evaluate"]

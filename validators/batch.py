@@ -20,10 +20,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.identifiers import mask_id_number
-from pipeline.model import Discrepancy, DiscrepancyValue, Report, Source
-from pipeline.rules import Rules
-from validators.evaluate import decide
+from omreview.identifiers import mask_id_number
+from omreview.model import Discrepancy, DiscrepancyValue, Report, Source
+from omreview.rules import Rules
+from omreview.validators.evaluate import decide
 
 
 class RowSources(Mapping[str, Source]):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipeline.amounts import yuan_str
-from pipeline.model import AuditOpinion, Check, CheckStatus, Source
-from pipeline.rules import CheckRule
-from validators.context import Context, Value, missing, money_words, percent, row
-from validators.figures import om_revenue_reading, paid_in_capital
-from validators.sought import (
+from omreview.amounts import yuan_str
+from omreview.model import AuditOpinion, Check, CheckStatus, Source
+from omreview.rules import CheckRule
+from omreview.validators.context import Context, Value, missing, money_words, percent, row
+from omreview.validators.figures import om_revenue_reading, paid_in_capital
+from omreview.validators.sought import (
     Sought,
     form_field,
     form_place,

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.model import Check, CheckStatus, Source
-from pipeline.people import is_it_specialty, title_of
-from pipeline.records import Education, KeyPerson, KeyRole, TitleLevel, TitleSeries
-from pipeline.rules import CheckRule, Rules
-from pipeline.text import norm
-from validators.context import Context, Value, missing, percent, row
-from validators.figures import COLLEGE_OR_ABOVE, SENIOR_LEVELS, counted_staff
-from validators.sought import ROLE_NAMES, Sought, key_person, key_person_field, not_found, roster_place, written_none
+from omreview.model import Check, CheckStatus, Source
+from omreview.people import is_it_specialty, title_of
+from omreview.records import Education, KeyPerson, KeyRole, TitleLevel, TitleSeries
+from omreview.rules import CheckRule, Rules
+from omreview.text import norm
+from omreview.validators.context import Context, Value, missing, percent, row
+from omreview.validators.figures import COLLEGE_OR_ABOVE, SENIOR_LEVELS, counted_staff
+from omreview.validators.sought import (
+    ROLE_NAMES,
+    Sought,
+    key_person,
+    key_person_field,
+    not_found,
+    roster_place,
+    written_none,
+)
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW
 _INTERMEDIATE_UP = {TitleLevel.INTERMEDIATE, TitleLevel.SENIOR, TitleLevel.FULL_SENIOR}

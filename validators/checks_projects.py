@@ -11,14 +11,14 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from pipeline.amounts import yuan_str
-from pipeline.identifiers import is_valid_software_copyright
-from pipeline.model import Check, CheckStatus
-from pipeline.records import Project, SoftwareCopyright
-from pipeline.rules import CheckRule
-from pipeline.text import norm
-from validators.context import Context, Value, missing, money_words, row
-from validators.sought import Sought, cell, form_field, form_place, form_table, not_found, written_none
+from omreview.amounts import yuan_str
+from omreview.identifiers import is_valid_software_copyright
+from omreview.model import Check, CheckStatus
+from omreview.records import Project, SoftwareCopyright
+from omreview.rules import CheckRule
+from omreview.text import norm
+from omreview.validators.context import Context, Value, missing, money_words, row
+from omreview.validators.sought import Sought, cell, form_field, form_place, form_table, not_found, written_none
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW
 _PERIOD = ("period", "start", "end")  # the project table's columns for a contract period

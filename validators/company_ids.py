@@ -1,6 +1,6 @@
 """The company identifiers a form carries: 统一社会信用代码, and on 2012 forms 营业执照注册号 and 组织机构代码.
 
-Each value is told by its shape (``pipeline.identifiers.company_ids``), whichever cell it was read from,
+Each value is told by its shape (``omreview.identifiers.company_ids``), whichever cell it was read from,
 and validated by its own check character; a bad one is a discrepancy naming the identifier. A cell whose
 text has no identifier's shape (a label such as 住所 read in the code's place) holds no identifier: that
 is a value not found, noted for the reviewer, never a discrepancy (CONDITIONS.md).
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.identifiers import COMPANY_ID_NAMES, CompanyId, CompanyIdKind, company_ids
-from pipeline.model import Source
-from pipeline.records import FormRecord, Text
-from validators.context import Context
-from validators.sought import form_field
+from omreview.identifiers import COMPANY_ID_NAMES, CompanyId, CompanyIdKind, company_ids
+from omreview.model import Source
+from omreview.records import FormRecord, Text
+from omreview.validators.context import Context
+from omreview.validators.sought import form_field
 
 # The form's cells that may hold a company identifier, by field name: the credit code's, and the
 # registration number's and organisation code's where the form reader fills them.

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.model import Check, CheckStatus, Source
-from pipeline.records import StatementRecord, record_values
-from pipeline.rules import Rules
-from validators.inputs import Inputs
+from omreview.model import Check, CheckStatus, Source
+from omreview.records import StatementRecord, record_values
+from omreview.rules import Rules
+from omreview.validators.inputs import Inputs
 
 
 def _key(source: Source) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pipeline.model import Check, CheckStatus, Figure, Source
-from pipeline.rules import CheckRule, Rules, Thresholds
-from validators.inputs import Inputs
+from omreview.model import Check, CheckStatus, Figure, Source
+from omreview.rules import CheckRule, Rules, Thresholds
+from omreview.validators.inputs import Inputs
 
 Value = str | int | None
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from pipeline.amounts import agree, yuan_str
-from pipeline.identifiers import (
+from omreview.amounts import agree, yuan_str
+from omreview.identifiers import (
     CompanyIdKind,
     id_number_problem,
     is_valid_software_copyright,
     mask_id_number,
     mask_name,
 )
-from pipeline.model import Discrepancy, DiscrepancyValue, Source
-from pipeline.records import Education, KeyRole, Money, StaffRow, Text
-from validators.checks_projects import client_key
-from validators.company_ids import form_identifiers
-from validators.context import Context
-from validators.figures import counted_staff
+from omreview.model import Discrepancy, DiscrepancyValue, Source
+from omreview.records import Education, KeyRole, Money, StaffRow, Text
+from omreview.validators.checks_projects import client_key
+from omreview.validators.company_ids import form_identifiers
+from omreview.validators.context import Context
+from omreview.validators.figures import counted_staff
 
 _ROLE_NAMES = {KeyRole.PRINCIPAL: "主要负责人", KeyRole.TECH_LEAD: "运维技术负责人", KeyRole.FINANCE_LEAD: "财务负责人"}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipeline.identifiers import CompanyIdKind
-from pipeline.model import (
+from omreview.identifiers import CompanyIdKind
+from omreview.model import (
     Check,
     CheckStatus,
     Discrepancy,
@@ -21,17 +21,24 @@ from pipeline.model import (
     Source,
     Verdict,
 )
-from pipeline.records import DocumentRecord, FormRecord
-from pipeline.rules import Rules
-from validators.checks_projects import client_key, in_window, own_software, projects_found, qualifying, software_found
-from validators.company_ids import first_of_each_kind, form_identifiers
-from validators.confidence import mark_doubtful
-from validators.context import Context
-from validators.discrepancies import find_discrepancies
-from validators.figures import build_figures, counted_staff
-from validators.inputs import gather
-from validators.registry import run_checks
-from validators.sought import NOT_FOUND
+from omreview.records import DocumentRecord, FormRecord
+from omreview.rules import Rules
+from omreview.validators.checks_projects import (
+    client_key,
+    in_window,
+    own_software,
+    projects_found,
+    qualifying,
+    software_found,
+)
+from omreview.validators.company_ids import first_of_each_kind, form_identifiers
+from omreview.validators.confidence import mark_doubtful
+from omreview.validators.context import Context
+from omreview.validators.discrepancies import find_discrepancies
+from omreview.validators.figures import build_figures, counted_staff
+from omreview.validators.inputs import gather
+from omreview.validators.registry import run_checks
+from omreview.validators.sought import NOT_FOUND
 
 
 @dataclass

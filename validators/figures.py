@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pipeline.identifiers import is_valid_id_number
-from pipeline.model import Figure, Source
-from pipeline.records import Education, KeyRole, Money, RosterRecord, StaffRow, TitleLevel
-from validators.inputs import Inputs
+from omreview.identifiers import is_valid_id_number
+from omreview.model import Figure, Source
+from omreview.records import Education, KeyRole, Money, RosterRecord, StaffRow, TitleLevel
+from omreview.validators.inputs import Inputs
 
 COLLEGE_OR_ABOVE = {Education.DOCTORATE, Education.MASTER, Education.BACHELOR, Education.COLLEGE}
 SENIOR_LEVELS = {TitleLevel.SENIOR, TitleLevel.FULL_SENIOR}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.masking import mask_text
-from pipeline.model import DocStatus, Document
-from pipeline.records import DocumentRecord, FormRecord, RosterRecord, StatementRecord
+from omreview.masking import mask_text
+from omreview.model import DocStatus, Document
+from omreview.records import DocumentRecord, FormRecord, RosterRecord, StatementRecord
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pipeline.errors import RulesError
-from pipeline.model import Check, CheckStatus
-from pipeline.rules import CheckRule, Rules
-from validators import checks_company as company
-from validators import checks_people as people
-from validators import checks_projects as projects
-from validators.context import CheckFn, Context, row
+from omreview.errors import RulesError
+from omreview.model import Check, CheckStatus
+from omreview.rules import CheckRule, Rules
+from omreview.validators import checks_company as company
+from omreview.validators import checks_people as people
+from omreview.validators import checks_projects as projects
+from omreview.validators.context import CheckFn, Context, row
 
 
 def _manual(ctx: Context, rule: CheckRule) -> Check:

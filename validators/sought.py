@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.model import Check, CheckStatus, Source
-from pipeline.records import KeyRole
-from pipeline.rules import CheckRule
-from validators.context import Context, Value, row
+from omreview.model import Check, CheckStatus, Source
+from omreview.records import KeyRole
+from omreview.rules import CheckRule
+from omreview.validators.context import Context, Value, row
 
 Labels = tuple[str, ...]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.applicant import DEFAULT_WORKERS, thread_pool
+from omreview.flows.applicant import DEFAULT_WORKERS, thread_pool
 
 
 @task(name="noop", cache_policy=NO_CACHE)
