@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import SAMPLE_DOCS
+from tests.process_tree import alive
 
 EXE = Path(sys.executable).with_name("omreview")
 
@@ -20,14 +21,6 @@ def _children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_local_mode_batch_is_clean_and_leaves_nothing_behind(tmp_path):
@@ -48,9 +41,9 @@ def test_local_mode_batch_is_clean_and_leaves_nothing_behind(tmp_path):
     proc.wait()
     assert children, "no Prefect server was started"
     deadline = time.monotonic() + 20
-    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(c) for c in children), "a child of the killed command is still running"
+    assert not any(alive(c) for c in children), "a child of the killed command is still running"
 
     done = subprocess.run([EXE, "batch", str(intake), "--out", str(out)], env=env, capture_output=True, text=True,
                           check=False)

@@ -24,6 +24,7 @@ from omreview.extractors.isolate import IsolatedReader
 from omreview.packet import PacketFile
 from omreview.processes import Interrupted
 from tests.conftest import SAMPLE_DOCS
+from tests.process_tree import alive, descendants
 
 EXE = Path(sys.executable).with_name("omreview")
 APPLICANTS = ("app-01", "app-04", "app-06", "app-17")
@@ -34,35 +35,6 @@ STOP_BOUND = 10.0  # seconds from the signal to the exit
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OMREVIEW_PREFECT"))}
     return {**env, "COLUMNS": "400"}  # one line per applicant
-
-
-def _descendants(pid: int) -> dict[int, str]:
-    """Every process below ``pid``, with its command line."""
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        children: list[str] = []
-        for task in Path(f"/proc/{parent}/task").glob("*"):  # each thread's children (readers start in threads)
-            try:
-                children += (task / "children").read_text().split()
-            except OSError:
-                continue
-        for child in map(int, children):
-            try:
-                found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _reports(out: Path) -> dict[Path, int]:
@@ -78,7 +50,7 @@ def _stored(out: Path) -> set[str]:
 
 
 def _reached(point: str, proc: subprocess.Popen[str], out: Path, before: dict[Path, int]) -> bool:
-    below = _descendants(proc.pid)
+    below = descendants(proc.pid)
     if point == "start-up":  # the local Prefect server has been started, the flow not yet
         return bool(below)
     if point == "reading":  # a reading process reads the documents
@@ -99,7 +71,7 @@ def _interrupt(args: list[str], out: Path, sig: int, point: str, group: bool = T
         assert proc.poll() is None, f"the command ended before {point}: {proc.communicate()}"
         assert time.monotonic() < deadline, f"{point} not reached"
         time.sleep(0.02)
-    children = _descendants(proc.pid)
+    children = descendants(proc.pid)
     sent = time.monotonic()
     if server_too:  # as systemd does, to every process of the service: the server (a session of its own) too
         for pid in [c for c, cmd in children.items() if "uvicorn.main" in cmd]:
@@ -117,9 +89,9 @@ def _interrupt(args: list[str], out: Path, sig: int, point: str, group: bool = T
     assert match is not None, stderr
     assert int(match[2]) == len(APPLICANTS) if args[0] == "batch" else 1
     left = time.monotonic() + 5
-    while any(_alive(c) for c in children) and time.monotonic() < left:
+    while any(alive(c) for c in children) and time.monotonic() < left:
         time.sleep(0.05)
-    assert not [cmd for c, cmd in children.items() if _alive(c)], "a child of the stopped command is still running"
+    assert not [cmd for c, cmd in children.items() if alive(c)], "a child of the stopped command is still running"
     assert not list(out.glob("*/error.log")), "an applicant got an error.log for the stop"
     return proc.returncode, match[1], _stored(out)
 
@@ -186,7 +158,7 @@ def test_a_reader_killed_by_the_groups_sigterm_abandons_its_document_instead_of_
         thread = threading.Thread(target=read)
         thread.start()
         deadline = time.monotonic() + 60
-        while not (workers := [p for p, cmd in _descendants(os.getpid()).items()
+        while not (workers := [p for p, cmd in descendants(os.getpid()).items()
                                if "omreview.extractors.isolate" in cmd]):
             assert time.monotonic() < deadline
             time.sleep(0.02)
