@@ -81,6 +81,7 @@ from omreview.flows.prefect_internals import (
 from omreview.processes import child_stdout, stopping, wait_for_flow
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
+EPHEMERAL_ENV = "PREFECT_SERVER_EPHEMERAL_ENABLED"  # Prefect's own ephemeral server: off in a command
 PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
 STARTUP_SECONDS = 180.0
 SETTLE_SECONDS = 60.0
@@ -417,6 +418,10 @@ def prefect_session(out: Path) -> Iterator[Session]:
     configured API that does not answer its health check in time fails before any flow starts.
     """
     server: LocalServer | None = None
+    # Prefect's default profile allows its own ephemeral server: any client made without an API URL (a thread
+    # outside the session's settings, the wind-down of a stopped command) would start one, a child that the
+    # command's os._exit leaves running. A command's flows always have a URL; without one, fail instead.
+    os.environ.setdefault(EPHEMERAL_ENV, "false")
     checked = os.environ.get("PREFECT_API_URL")
     if checked:
         check_api(checked)  # before importing Prefect: an API that is down is told in a second

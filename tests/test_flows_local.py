@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -57,3 +58,34 @@ def test_local_mode_batch_is_clean_and_leaves_nothing_behind(tmp_path):
         finished = c.execute("select state_type from flow_run where id = ?", (last,)).fetchone()[0]
     assert finished == "COMPLETED"
     assert set(states) == {"COMPLETED"} and states["COMPLETED"] >= 4, states
+
+
+def test_a_command_never_lets_prefect_start_its_own_server(tmp_path):
+    """Inside a command's session a Prefect client without an API URL (a thread outside the session's settings,
+    a stopped command's wind-down) fails instead of starting Prefect's ephemeral server, a child the command's
+    os._exit would leave running. Prefect's default profile allows that server."""
+    code = textwrap.dedent(f"""
+        import threading
+        from pathlib import Path
+        from omreview.flows.local import prefect_session
+        with prefect_session(Path({str(tmp_path / "out")!r})):
+            from prefect.client.orchestration import get_client
+            from prefect.settings import Settings
+            print("ephemeral", Settings().server.ephemeral.enabled)
+            outcome = []
+            def outside():  # a new thread: Prefect's settings of the process, not the session's
+                try:
+                    get_client(sync_client=True)
+                    outcome.append("client")
+                except ValueError as exc:
+                    outcome.append("refused" if "No Prefect API URL" in str(exc) else repr(exc))
+            t = threading.Thread(target=outside)
+            t.start()
+            t.join()
+            print("outside", outcome[0])
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OMREVIEW_PREFECT"))}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "ephemeral False" in done.stdout and "outside refused" in done.stdout, done.stdout
