@@ -1,6 +1,6 @@
 """Read each document in a worker process with hard limits on memory and wall-clock time.
 
-``read_document_isolated(pf, rules)`` behaves like ``read_document`` but runs it in a worker
+``IsolatedReader(reader).read(pf, rules)`` behaves like ``read_document`` but runs it in a worker
 process whose address space is capped (``RLIMIT_AS`` = ``limits.max_document_memory_mb``) and
 which is stopped after ``limits.max_document_seconds``. Running out of memory, overrunning the
 time or the worker dying (a crash in a C library) become ``Extraction(error=...)``; the worker is
@@ -13,7 +13,8 @@ second of imports, overlapped with the caller's work. Unlike ``multiprocessing``
 forkserver children, it never re-imports the caller's ``__main__`` (a script without the
 ``if __name__ == "__main__"`` guard would re-run itself in every worker), and starting it is safe
 in a threaded caller. One ``IsolatedReader`` reads one document at a time (a lock serialises
-callers); for parallel reading give each thread its own.
+callers). ``reader_pool()`` is the process's one pool of them, which every caller reads through:
+each concurrent read gets a reader of its own, and idle readers are reused.
 
 When the command is stopped (``omreview.processes``: Ctrl-C, SIGTERM) its workers are killed and a
 reading in progress raises ``Interrupted``: the document is abandoned, never reported as a reader
@@ -101,18 +102,55 @@ class IsolatedReader:
         self.close()
 
 
-_shared: IsolatedReader | None = None
-_shared_lock = threading.Lock()
+class ReaderPool:
+    """Reading processes shared by threads: each read takes an idle ``IsolatedReader`` (starting one
+    only when all are busy) and gives it back, so a reader serves one thread at a time, there are
+    never more readers than concurrent reads, and they stay warm from one read (or flow run) to the next.
+    With ``limits.isolate_documents`` off, ``read`` is ``read_document`` in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[IsolatedReader] = []
+        self._readers: list[IsolatedReader] = []
+
+    def read(self, pf: PacketFile, rules: Rules | None = None) -> Extraction:
+        rules = rules or default_rules()
+        if not rules.limits.isolate_documents:
+            return read_document(pf, rules)
+        with self._lock:
+            reader = self._idle.pop() if self._idle else None
+            if reader is None:
+                reader = IsolatedReader()
+                self._readers.append(reader)
+        try:
+            return reader.read(pf, rules)
+        finally:
+            with self._lock:
+                if reader in self._readers:  # not closed meanwhile
+                    self._idle.append(reader)
+
+    @property
+    def size(self) -> int:
+        """How many reading processes the pool holds (busy or idle)."""
+        return len(self._readers)
+
+    def close(self) -> None:
+        """Stop every reading process (a later read starts a new one)."""
+        with self._lock:
+            readers, self._readers, self._idle = self._readers, [], []
+        for reader in readers:
+            reader.close()
 
 
-def read_document_isolated(pf: PacketFile, rules: Rules | None = None) -> Extraction:
-    """``read_document`` in the shared worker process, under ``limits.max_document_*``."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = IsolatedReader()
-            atexit.register(_shared.close)
-    return _shared.read(pf, rules)
+_POOL = ReaderPool()
+atexit.register(_POOL.close)
+
+
+def reader_pool() -> ReaderPool:
+    """The process's one pool of reading processes: ``reader_pool().read(pf, rules)`` reads a document
+    under ``limits.max_document_*`` (the plain review, the flows' tasks, the benchmarks);
+    ``reader_pool().close()`` stops its processes."""
+    return _POOL
 
 
 class _WorkerLost(Exception):

@@ -18,11 +18,9 @@ reports concerned and in ``OUT/batch.json`` (``batch_notes``).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import hashlib
 import json
-import threading
 import time
 import traceback
 import zlib
@@ -36,8 +34,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from omreview.errors import InputError
-from omreview.extractors.base import Extraction, read_document
-from omreview.extractors.isolate import IsolatedReader
 from omreview.masking import mask_path
 from omreview.model import Discrepancy, DocStatus, Document, DocumentKind, Report
 from omreview.packet import Packet, PacketFile, applicant_id_of, last_change, load_packet, packet_hash
@@ -76,50 +72,9 @@ def store_for(url: str) -> ResultStore:
 # --- reading documents -----------------------------------------------------------------------------
 
 
-class ReaderPool:
-    """Reading processes shared by threads: each read takes an idle ``IsolatedReader`` (starting one
-    only when all are busy) and gives it back, so a reader serves one thread at a time, there are
-    never more readers than concurrent reads, and they stay warm from one flow run to the next."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: list[IsolatedReader] = []
-        self._readers: list[IsolatedReader] = []
-
-    def read(self, pf: PacketFile, rules: Rules) -> Extraction:
-        if not rules.limits.isolate_documents:
-            return read_document(pf, rules)
-        with self._lock:
-            reader = self._idle.pop() if self._idle else None
-            if reader is None:
-                reader = IsolatedReader()
-                self._readers.append(reader)
-        try:
-            return reader.read(pf, rules)
-        finally:
-            with self._lock:
-                if reader in self._readers:  # not closed meanwhile
-                    self._idle.append(reader)
-
-    @property
-    def size(self) -> int:
-        return len(self._readers)
-
-    def close(self) -> None:
-        """Stop every reading process (a later read starts a new one)."""
-        with self._lock:
-            readers, self._readers, self._idle = self._readers, [], []
-        for reader in readers:
-            reader.close()
-
-
-READERS = ReaderPool()
-atexit.register(READERS.close)
-
-
 def read_file(pf: PacketFile, rules: Rules) -> tuple[Document, DocumentRecord | None]:
-    """One document of a packet, read in one of the process's reading processes (``READERS``)."""
-    return document_of(pf, rules, READERS.read)
+    """One document of a packet, read in one of the process's reading processes (``reader_pool()``)."""
+    return document_of(pf, rules)
 
 
 # --- opening an applicant --------------------------------------------------------------------------

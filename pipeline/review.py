@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import omreview
-from omreview.extractors import read_document
 from omreview.extractors.base import Reader
-from omreview.extractors.isolate import read_document_isolated
+from omreview.extractors.isolate import reader_pool
 from omreview.model import Applicant, DocStatus, Document, Report
 from omreview.packet import Packet, PacketFile, load_packet
 from omreview.records import DocumentRecord
@@ -32,12 +31,10 @@ class Review:
 def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tuple[Document, DocumentRecord | None]:
     """Read one file into its report entry and record; a bad file becomes status ``error`` with the reason.
 
-    ``read`` is the reader to use (e.g. a thread's own ``IsolatedReader.read``); by default the shared
-    isolated reader, or ``read_document`` in-process when ``limits.isolate_documents`` is off.
+    ``read`` is the reader to use (e.g. ``read_document`` in this process); by default the process's
+    pool of reading processes, ``reader_pool().read`` (in-process when ``limits.isolate_documents`` is off).
     """
-    if read is None:
-        read = read_document_isolated if rules.limits.isolate_documents else read_document
-    extraction = read(pf, rules)
+    extraction = (read or reader_pool().read)(pf, rules)
     doc = Document(
         file=pf.rel,
         # the digest of the bytes read (a file changed while read has none); the listed one if not read

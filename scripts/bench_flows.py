@@ -58,6 +58,7 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
     from omreview import intake as steps
+    from omreview.extractors.isolate import reader_pool
     from omreview.packet import applicant_folders, load_packet, packet_hash
     from omreview.review import review, review_documents
     from omreview.rules import default_rules
@@ -91,18 +92,14 @@ def child_plain(intake: Path, out: Path, workers: int) -> dict[str, Any]:
     for applicant_id, report in finals.items():
         steps.record(report, digests[applicant_id], out, store)
     wall = time.perf_counter() - start
-    steps.READERS.close()
-    from omreview.extractors import isolate
-
-    if isolate._shared is not None:
-        isolate._shared.close()
+    reader_pool().close()
     return {"wall": wall, "cpu_setup": setup}
 
 
 def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
+    from omreview.extractors.isolate import reader_pool
     from omreview.flows.batch import batch_flow, with_runner
     from omreview.flows.local import quiet_console, settle
-    from omreview.intake import READERS
 
     with quiet_console():
         setup = time.process_time()
@@ -110,13 +107,14 @@ def child_prefect(intake: Path, out: Path, workers: int) -> dict[str, Any]:
         summary = with_runner(batch_flow, workers=workers)(intake_folder=intake, out=out)
         wall = time.perf_counter() - start
         settle()
-    READERS.close()
+    reader_pool().close()
     return {"wall": wall, "settled": time.perf_counter() - start, "cpu_setup": setup,
             "counts": {o: summary.count(o) for o in type(summary.rows[0].outcome)}}
 
 
 def child_latency(folder: Path, out: Path) -> dict[str, Any]:
     from omreview import intake as steps
+    from omreview.extractors.isolate import reader_pool
     from omreview.flows.applicant import applicant_flow
     from omreview.flows.local import quiet_console, settle
     from omreview.packet import load_packet, packet_hash
@@ -138,7 +136,7 @@ def child_latency(folder: Path, out: Path) -> dict[str, Any]:
             applicant_flow(folder=folder, out=out / "flow")
             timings["flow"].append(time.perf_counter() - start)
         settle()
-    steps.READERS.close()
+    reader_pool().close()
     return {k: sorted(v) for k, v in timings.items()}
 
 

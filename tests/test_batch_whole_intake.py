@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from omreview import cli
 from omreview import intake as steps
+from omreview.extractors.isolate import reader_pool
 from omreview.model import DocStatus, Document, DocumentKind, Report
 from omreview.records import Flag
 from omreview.rules import default_rules
@@ -167,7 +168,7 @@ def test_batch_with_an_applicant_failing_before_its_form_is_read_holds_the_quota
     assert again.exit_code == 0, again.output
     assert not any(n.startswith(BATCH_NOTE_PREFIX) for n in _report(out, "app-13").get("notes", []))
     assert json.loads((out / "batch.json").read_text(encoding="utf-8"))["batch_notes"] == []
-    steps.READERS.close()
+    reader_pool().close()
 
 
 def test_batch_with_an_unchanged_applicant_failing_counts_its_stored_form(tmp_path, monkeypatch, prefect_api):
@@ -182,4 +183,4 @@ def test_batch_with_an_unchanged_applicant_failing_counts_its_stored_form(tmp_pa
     assert not any("未判定" in n for n in summary["batch_notes"])
     assert any("app-10" in n and "已存储的本份材料的审查报告" in n for n in summary["batch_notes"])
     assert any("跨企业人员重复核查不完整" in n for n in _report(out, "app-13")["notes"])
-    steps.READERS.close()
+    reader_pool().close()

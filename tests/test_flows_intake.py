@@ -7,7 +7,7 @@ import pytest
 
 from omreview import intake as steps
 from omreview.errors import InputError
-from omreview.extractors.isolate import IsolatedReader
+from omreview.extractors.isolate import IsolatedReader, ReaderPool, reader_pool
 from omreview.model import Source
 from omreview.packet import load_packet
 from omreview.review import review
@@ -74,7 +74,7 @@ def test_an_unchanged_applicant_gives_the_batch_rules_the_same_entry(tmp_path):
     assert steps.stored_batch_entry(again, RULES) == result.batch_entry
     later = steps.open_applicant(SAMPLE_DOCS / "app-07", RULES, dt.date(2013, 3, 1), store)
     assert later.to_review  # another application date is another review
-    steps.READERS.close()
+    reader_pool().close()
 
 
 def test_batch_inputs_change_with_any_packet_rules_or_date(tmp_path):
@@ -103,7 +103,7 @@ def test_rules_version_must_be_the_shipped_one():
 
 
 def test_concurrent_reads_each_have_a_reading_process_and_reuse_it():
-    pool = steps.ReaderPool()
+    pool = ReaderPool()
     pf = next(f for f in load_packet(SAMPLE_DOCS / "app-01").files if f.rel.endswith(".xlsx"))
     barrier = threading.Barrier(2)
     real = IsolatedReader.read
@@ -127,5 +127,18 @@ def test_concurrent_reads_each_have_a_reading_process_and_reuse_it():
     for _ in range(3):
         pool.read(pf, RULES)
     assert pool.size == 2  # then reused
+    pool.close()
+    assert pool.size == 0
+
+
+def test_the_plain_review_and_the_flows_read_in_the_same_reading_processes(tmp_path):
+    pool = reader_pool()
+    pool.close()
+    folder = SAMPLE_DOCS / "app-01"
+    plain = review(folder, None, RULES)  # the plain path (omreview run)
+    assert plain.report.documents and pool.size == 1  # read one after another: one reading process
+    flow_read = [steps.read_file(pf, RULES) for pf in load_packet(folder).files]  # the flows' read-document task
+    assert [doc for doc, _ in flow_read] == plain.report.documents
+    assert pool.size == 1  # the same process, kept warm: no second pool or shared reader
     pool.close()
     assert pool.size == 0
