@@ -4,6 +4,7 @@ Extractors parse, they never judge. ``read_document`` is the single entry point 
 calls; a file that cannot be read becomes an ``Extraction`` with an error, never an exception.
 """
 
-from omreview.extractors.base import Extraction, read_document
+from omreview.extractors.contract import Extraction
+from omreview.extractors.registry import read_document
 
 __all__ = ["Extraction", "read_document"]

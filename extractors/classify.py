@@ -33,7 +33,7 @@ from docx.document import Document as DocxDocument
 from docx.table import Table, _Cell
 
 from omreview.errors import DocumentError
-from omreview.extractors.base import Extraction, Reader
+from omreview.extractors.contract import Extraction, Reader
 from omreview.extractors.ocr_pages import OcrPages
 from omreview.extractors.pdf_layer import OcrLayer, TextLayer, layer_for
 from omreview.extractors.pdf_pages import pdfium_lines, read_texts

@@ -23,7 +23,7 @@ from decimal import Decimal
 import docx
 
 from omreview.errors import DocumentError
-from omreview.extractors.base import Extraction
+from omreview.extractors.contract import Extraction
 from omreview.extractors.docx_grid import Grid, read_document, stated_unit
 from omreview.extractors.form_labels import lexicon
 from omreview.extractors.form_pairs import Pair, grid_pairs, paragraph_pairs

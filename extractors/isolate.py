@@ -38,7 +38,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
-from omreview.extractors.base import Extraction, read_document
+from omreview.extractors.contract import Extraction
+from omreview.extractors.registry import read_document
 from omreview.packet import PacketFile
 from omreview.processes import (
     Interrupted,
@@ -55,7 +56,7 @@ from omreview.rules import Rules, default_rules
 Reader = Callable[[PacketFile, Rules], Extraction]
 
 # imported by the worker before it reports ready, so the first document does not pay for them
-_PRELOAD = ("omreview.extractors.base", "omreview.extractors.office", "omreview.extractors.pdf_guard",
+_PRELOAD = ("omreview.extractors.registry", "omreview.extractors.office", "omreview.extractors.pdf_guard",
             "omreview.extractors.statement_pdf", "omreview.extractors.form_docx", "omreview.extractors.roster_xlsx",
             "pdfplumber", "pypdfium2", "docx", "openpyxl")
 _START_SECONDS = 60.0  # a worker that cannot start within this is broken

@@ -1,7 +1,8 @@
 """Office files: check the container, then hand it to the reader for its kind.
 
 - .docx / .xlsx (zip): ``office_zip.open_office`` checks the container from its headers, then the
-  reader registered for the kind reads it.
+  reader given for the kind reads it (``reader(by_kind)``; the registry, ``omreview.extractors.registry``,
+  says which: this module imports no reader).
 - OLE compound files: a password-protected Office file (any version: the encrypted package of a
   .docx/.xlsx is an OLE file) or a legacy Word/Excel 97-2003 file; both are refused with a reason.
 """
@@ -10,19 +11,16 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Mapping
 from xml.etree.ElementTree import ParseError
 
 from lxml.etree import XMLSyntaxError
 
 from omreview.errors import DocumentError
-from omreview.extractors import form_docx, roster_xlsx
-from omreview.extractors.base import Extraction, Reader
+from omreview.extractors.contract import Extraction, Reader
 from omreview.extractors.office_zip import OfficeKind, open_office
 from omreview.packet import PacketFile
 from omreview.rules import Rules
-
-# kind -> module whose ``extract(pf, rules)`` reads it
-READERS: dict[OfficeKind, Reader] = {"docx": form_docx.extract, "xlsx": roster_xlsx.extract}
 
 # Parse errors the Office libraries raise on a damaged part (the container itself was checked).
 _DAMAGED_PART = (XMLSyntaxError, ParseError, zipfile.BadZipFile, zlib.error)
@@ -33,15 +31,20 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _ENCRYPTED_NAME_LEN = (len("EncryptedPackage") + 1) * 2  # in bytes, with the terminating NUL
 
 
-def extract(pf: PacketFile, rules: Rules) -> Extraction:
-    """Read a .docx/.xlsx whose container passed the checks; unknown kinds and missing readers give ``Extraction()``."""
-    container = open_office(pf, rules)
-    if container.kind is None:
-        return Extraction()
-    try:
-        return READERS[container.kind](pf, rules)
-    except _DAMAGED_PART as exc:
-        raise DocumentError(f"not a valid .{container.kind} file (a part is damaged: {_short(exc)})") from exc
+def reader(by_kind: Mapping[OfficeKind, Reader]) -> Reader:
+    """The reader of .docx/.xlsx files: check the container, then read it with ``by_kind[its kind]``;
+    a container of no known kind gives ``Extraction()``, a damaged part a ``DocumentError``."""
+
+    def extract(pf: PacketFile, rules: Rules) -> Extraction:
+        container = open_office(pf, rules)
+        if container.kind is None:
+            return Extraction()
+        try:
+            return by_kind[container.kind](pf, rules)
+        except _DAMAGED_PART as exc:
+            raise DocumentError(f"not a valid .{container.kind} file (a part is damaged: {_short(exc)})") from exc
+
+    return extract
 
 
 def extract_ole(pf: PacketFile, rules: Rules) -> Extraction:

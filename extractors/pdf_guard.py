@@ -1,6 +1,6 @@
 """Guards around reading a PDF: refuse what cannot or must not be read, with a plain reason.
 
-``guarded(reader)`` wraps the PDF reader (``base.read_document`` does this), so every PDF gets:
+``guarded(reader)`` wraps the PDF reader (``registry.read_document`` does this), so every PDF gets:
 
 - before reading, ``check_pdf``: opened with pypdfium2 (lazy, fast): a password-protected,
   corrupt or truncated file, more pages than ``limits.max_pdf_pages``, or a page tree whose first or

@@ -16,7 +16,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from omreview.errors import DocumentError
-from omreview.extractors.base import Extraction
+from omreview.extractors.contract import Extraction
 from omreview.extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
 from omreview.extractors.values import parse_decimal
 from omreview.identifiers import normalize_id_number

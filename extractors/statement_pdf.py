@@ -21,8 +21,8 @@ from typing import TypedDict
 
 from omreview.errors import DocumentError
 from omreview.extractors import audit_opinion
-from omreview.extractors.base import Extraction
 from omreview.extractors.classify import classify_pdf
+from omreview.extractors.contract import Extraction
 from omreview.extractors.pdf_layer import TextLayer, layer_for
 from omreview.extractors.pdf_pages import BBox, Line, read_texts
 from omreview.extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section

@@ -10,7 +10,7 @@ Hidden entries and OS or Office debris (``.DS_Store``, ``__MACOSX``, ``Thumbs.db
 silently, at any depth.
 
 The digest listed here is the file's content when the folder was listed. The one a report states is
-taken again over the very bytes its reader read (``omreview.extractors.base.read_document``), and the packet
+taken again over the very bytes its reader read (``omreview.extractors.registry.read_document``), and the packet
 hash stored with a report is made of those (``packet_hash(packet, read)``): a file changed between
 listing and reading is never reported under the digest of other bytes.
 """

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import omreview
-from omreview.extractors.base import Reader
+from omreview.extractors.contract import Reader
 from omreview.extractors.isolate import reader_pool
 from omreview.model import Applicant, DocStatus, Document, Report
 from omreview.packet import Packet, PacketFile, load_packet

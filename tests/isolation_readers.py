@@ -10,7 +10,8 @@ from __future__ import annotations
 import ctypes
 import time
 
-from omreview.extractors.base import Extraction, read_document
+from omreview.extractors.contract import Extraction
+from omreview.extractors.registry import read_document
 from omreview.packet import PacketFile
 from omreview.rules import Rules
 

@@ -18,8 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from omreview.extractors.base import read_document
 from omreview.extractors.classify import Classifier, classify_pdf, docx_text
+from omreview.extractors.registry import read_document
 from omreview.model import CertificateType, DocStatus, Document, DocumentKind
 from omreview.overview import kind_label
 from omreview.packet import PacketFile, load_packet, sha256_file

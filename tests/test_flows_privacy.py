@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from omreview.artifacts import applicant_markdown, artifact_key, batch_table, scrub
-from omreview.extractors.base import read_document
+from omreview.extractors.registry import read_document
 from omreview.identifiers import is_valid_id_number, mask_id_number, normalize_id_number
 from omreview.intake import BatchSummary, Outcome, Row
 from omreview.model import Discrepancy

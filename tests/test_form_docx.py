@@ -7,8 +7,8 @@ from decimal import Decimal
 import docx
 import pytest
 
-from omreview.extractors.base import read_document
 from omreview.extractors.form_docx import extract, read_form
+from omreview.extractors.registry import read_document
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile, load_packet
 from omreview.records import KeyRole

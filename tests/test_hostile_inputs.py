@@ -26,9 +26,10 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
 from omreview.errors import DocumentError, RulesError
-from omreview.extractors import office_zip, pdf_guard, statement_pdf
-from omreview.extractors.base import Extraction, read_document
+from omreview.extractors import office_zip, pdf_guard, registry
+from omreview.extractors.contract import Extraction
 from omreview.extractors.isolate import IsolatedReader
+from omreview.extractors.registry import read_document
 from omreview.model import DocStatus
 from omreview.packet import PacketFile, load_packet
 from omreview.review import review_applicant
@@ -329,8 +330,13 @@ def _plumber_reader(pf: PacketFile, rules: Rules) -> Extraction:
     return Extraction()
 
 
+def _pdf_reader(monkeypatch, reader) -> None:
+    """Read PDFs with ``reader`` in place of the statement reader, under the same guards (the registry's entry)."""
+    monkeypatch.setitem(registry.READERS, "pdf", pdf_guard.guarded(reader))
+
+
 def test_deeply_nested_pdf_is_refused_not_a_recursion_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(statement_pdf, "extract", _plumber_reader)
+    _pdf_reader(monkeypatch, _plumber_reader)
     path = tmp_path / "nested.pdf"
     path.write_bytes(_nested_pdf())
     extraction = read_document(_pf(path))
@@ -338,7 +344,7 @@ def test_deeply_nested_pdf_is_refused_not_a_recursion_error(tmp_path, monkeypatc
 
 
 def test_good_pdf_reads_through_the_same_stand_in(tmp_path, monkeypatch):
-    monkeypatch.setattr(statement_pdf, "extract", _plumber_reader)
+    _pdf_reader(monkeypatch, _plumber_reader)
     path = tmp_path / "good.pdf"
     path.write_bytes(_reportlab_pdf())
     assert read_document(_pf(path)).error is None
@@ -350,7 +356,7 @@ def test_pdf_reader_over_its_time_budget_is_stopped(tmp_path, monkeypatch):
             time.sleep(0.01)
         return Extraction()
 
-    monkeypatch.setattr(statement_pdf, "extract", slow_reader)
+    _pdf_reader(monkeypatch, slow_reader)
     path = tmp_path / "slow.pdf"
     path.write_bytes(_reportlab_pdf())
     extraction = read_document(_pf(path), _with_limits(max_pdf_seconds=0.1))
@@ -369,7 +375,7 @@ def test_budget_counts_from_its_start():
 
 
 def test_pdf_page_limit_comes_from_the_rules(tmp_path, monkeypatch):
-    monkeypatch.setattr(statement_pdf, "extract", _plumber_reader)
+    _pdf_reader(monkeypatch, _plumber_reader)
     path = tmp_path / "three.pdf"
     path.write_bytes(_handmade_pdf(
         _CATALOG,

@@ -42,7 +42,7 @@ def test_the_wheel_holds_only_omreview(tmp_path: Path) -> None:
     version = config["project"]["version"]
     assert {name.split("/")[0] for name in names} == {"omreview", f"omreview-{version}.dist-info"}
     for expected in ("omreview/cli.py", "omreview/rules.yaml", "omreview/report.schema.json", "omreview/py.typed",
-                     "omreview/migrations/env.py", "omreview/extractors/base.py", "omreview/validators/evaluate.py",
+                     "omreview/migrations/env.py", "omreview/extractors/registry.py", "omreview/validators/evaluate.py",
                      "omreview/flows/serve.py", "omreview/dashboard/page.py"):
         assert expected in names
     assert any(name.startswith("omreview/migrations/versions/0") for name in names)

@@ -43,14 +43,14 @@ def test_every_import_runs_down_the_layers() -> None:
     done = subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Contracts: 1 kept, 0 broken." in done.stdout
+    assert " kept, 0 broken." in done.stdout
 
 
 def test_the_links_hold_the_sources(tmp_path: Path) -> None:
     """The contract's own tree, checked like the installed one (a mistake in link_tree would hide a break)."""
     done = lint_imports(link_tree(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Contracts: 1 kept, 0 broken." in done.stdout
+    assert " kept, 0 broken." in done.stdout
 
 
 def test_an_import_up_the_layers_fails_the_contract(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_an_import_up_the_layers_fails_the_contract(tmp_path: Path) -> None:
     errors.write_text(text + "\nimport omreview.store  # noqa: E402\n", encoding="utf-8")
     done = lint_imports(tree)
     assert done.returncode == 1
-    assert "Contracts: 0 kept, 1 broken." in done.stdout
+    assert " kept, 1 broken." in done.stdout
     assert "omreview.errors -> omreview.store (l." in done.stdout
 
 

@@ -23,11 +23,11 @@ import pypdfium2 as pdfium
 import pytest
 
 from omreview.extractors import statement_pdf
-from omreview.extractors.base import read_document
 from omreview.extractors.ocr_engine import Char, Engine, model_paths
 from omreview.extractors.ocr_pages import _repaired, _straight, _unturn
 from omreview.extractors.pdf_layer import layer_for
 from omreview.extractors.pdf_pages import read_texts
+from omreview.extractors.registry import read_document
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile, sha256_file
 from omreview.records import record_values

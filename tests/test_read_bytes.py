@@ -16,8 +16,8 @@ import shutil
 import pytest
 
 from omreview import intake as steps
-from omreview.extractors import base
-from omreview.extractors.base import CHANGED_WHILE_READ, read_document
+from omreview.extractors import registry
+from omreview.extractors.registry import CHANGED_WHILE_READ, read_document
 from omreview.packet import load_packet, packet_hash
 from omreview.review import review
 from omreview.rules import default_rules
@@ -58,22 +58,14 @@ def _overwrite(path, data: bytes) -> None:
 
 def _change_on_read(monkeypatch, name: str, change, times: int = 1) -> list[int]:
     """Make the reader of ``name`` change the file just before it reads it (``change(path)``), ``times`` times."""
-    real = base._readers
     calls: list[int] = []
-
-    def readers():
-        table = real()
-        wrapped = {}
-        for fmt, reader in table.items():
-            def read(pf, rules, reader=reader):
-                if pf.rel == name and len(calls) < times:
-                    calls.append(1)
-                    change(pf)
-                return reader(pf, rules)
-            wrapped[fmt] = read
-        return wrapped
-
-    monkeypatch.setattr(base, "_readers", readers)
+    for fmt, reader in list(registry.READERS.items()):
+        def read(pf, rules, reader=reader):
+            if pf.rel == name and len(calls) < times:
+                calls.append(1)
+                change(pf)
+            return reader(pf, rules)
+        monkeypatch.setitem(registry.READERS, fmt, read)
     return calls
 
 

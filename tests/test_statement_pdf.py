@@ -21,8 +21,8 @@ from reportlab.pdfgen import canvas
 
 from omreview.errors import DocumentError
 from omreview.extractors import statement_pdf
-from omreview.extractors.base import read_document
 from omreview.extractors.pdf_pages import read_texts, unreadable
+from omreview.extractors.registry import read_document
 from omreview.model import AuditOpinion, DocumentKind
 from omreview.packet import PacketFile, sha256_file
 from omreview.rules import Rules, default_rules

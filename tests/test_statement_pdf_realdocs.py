@@ -30,11 +30,11 @@ from decimal import Decimal
 import pytest
 
 from omreview.extractors import statement_pdf
-from omreview.extractors.base import read_document
 from omreview.extractors.pdf_layer import OcrLayer
 from omreview.extractors.pdf_pages import plumber_lines, read_texts
 from omreview.extractors.pdf_tables import CURRENT, PRIOR, Vocabulary, read_section
 from omreview.extractors.pdf_triage import triage
+from omreview.extractors.registry import read_document
 from omreview.extractors.revenue_note import find_note, note_pages, read_tables, statements_end
 from omreview.model import AuditOpinion, DocumentKind
 from omreview.packet import PacketFile, sha256_file

@@ -1,7 +1,9 @@
-"""The contract between the pipeline and the extractors, and the registry of readers by format.
+"""The registry of readers: which reader reads which container format, and the one way to read a file.
 
-``read_document`` is the only entry point: it sniffs the container format from the first bytes
-(never the file name), hands the file to the reader for that format, and turns every
+``READERS`` maps each container format to its reader (the contract a reader keeps, ``Reader`` and
+``Extraction``, is ``omreview.extractors.contract``). ``read_document`` is the only entry point: it
+sniffs the container format from the first bytes (never the file name), hands the file to the reader
+for that format, and turns every
 ``DocumentError`` into an ``Extraction`` with a plain reason. The readers recognise the document
 kind from content; a PDF or .docx that its reader took for none of its kinds is then told apart as an
 attachment (certificate, business licence, contract) by ``classify``.
@@ -26,16 +28,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from omreview.errors import DocumentError
-from omreview.model import CertificateType, DocumentKind
+from omreview.extractors import classify, form_docx, office, pdf_guard, roster_xlsx, statement_pdf
+from omreview.extractors.contract import CHANGED_WHILE_READ, Extraction, Reader
 from omreview.packet import PacketFile, sha256_of
-from omreview.records import DocumentRecord
 from omreview.rules import Rules, default_rules
+
+__all__ = ["CHANGED_WHILE_READ", "READERS", "Extraction", "Reader", "read_document", "sniff_format"]
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -44,29 +47,8 @@ _MAGIC = (
 )
 
 
-@dataclass(frozen=True)
-class Extraction:
-    """What reading one file produced: its kind, fiscal year, page count, record and any error."""
-
-    kind: DocumentKind = DocumentKind.UNKNOWN
-    certificate_type: CertificateType | None = None
-    fiscal_year: int | None = None
-    pages: int | None = None
-    ocr: bool = False
-    error: str | None = None
-    record: DocumentRecord | None = None
-    # what was read, not what it gave (equal extractions of two copies of a file are equal):
-    # the digest and size of the bytes read (None: not said, the listed ones stand)
-    sha256: str | None = field(default=None, compare=False)
-    size: int | None = field(default=None, compare=False)
-    changed: bool = False  # the file changed while it was read (error CHANGED_WHILE_READ): it has no digest
-
-
-CHANGED_WHILE_READ = "changed while being read; review it again once it is complete"
 _PROC_FD = Path("/proc/self/fd")
 
-
-Reader = Callable[[PacketFile, Rules], Extraction]
 
 
 def sniff_format(pf: PacketFile) -> str:
@@ -93,15 +75,14 @@ def _other(pf: PacketFile, rules: Rules) -> Extraction:
     return Extraction()
 
 
-def _readers() -> dict[str, Reader]:
-    from omreview.extractors import classify, office, pdf_guard, statement_pdf
-
-    return {
-        "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
-        "zip": classify.attachments(office.extract, classify.docx_kind),
-        "ole": office.extract_ole,
-        "other": _other,
-    }
+# container format (sniff_format) -> its reader; a .docx/.xlsx goes to the reader of its kind (office.reader)
+READERS: dict[str, Reader] = {
+    "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
+    "zip": classify.attachments(office.reader({"docx": form_docx.extract, "xlsx": roster_xlsx.extract}),
+                                classify.docx_kind),
+    "ole": office.extract_ole,
+    "other": _other,
+}
 
 
 def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:
@@ -154,7 +135,7 @@ def _same_file(fh: BinaryIO, path: Path) -> bool:
 
 def _read_as(pf: PacketFile, rules: Rules) -> Extraction:
     try:
-        return _readers()[sniff_format(pf)](pf, rules)
+        return READERS[sniff_format(pf)](pf, rules)
     except DocumentError as exc:
         return Extraction(error=str(exc))
     except OSError as exc:
