@@ -20,17 +20,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import openpyxl
 import pypdfium2 as pdfium
 from openpyxl.utils.cell import coordinate_from_string
 from PIL import Image, ImageDraw
 
 from omreview.errors import DocumentError
-from omreview.extractors.office_zip import open_office
-from omreview.extractors.roster_xlsx import cell_text, roster_header
+from omreview.extractors.roster_xlsx import sheet_row
 from omreview.identifiers import mask_id_number
 from omreview.masking import mask_name, mask_path, mask_text
-from omreview.packet import PacketFile, sha256_file
+from omreview.packet import sha256_file
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
@@ -164,26 +162,17 @@ def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -
     """The row of ``cell`` on ``sheet`` of a roster workbook, unmasked: mask it before showing (``.masked()``)."""
     row = coordinate_from_string(cell)[1]
     try:
-        open_office(PacketFile(rel=rel, path=path, size=path.stat().st_size, sha256=None), rules)
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        found = sheet_row(path, sheet, row, rules)
     except DocumentError as exc:
         raise SourceUnavailable(f"{rel}：{exc}") from exc
+    except KeyError:
+        raise SourceUnavailable(f"{rel} 没有工作表 {sheet}") from None
+    except IndexError:
+        raise SourceUnavailable(f"{rel} 的 {sheet} 没有第{row}行") from None
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise SourceUnavailable(f"{rel}：无法读取（{type(exc).__name__}）") from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise SourceUnavailable(f"{rel} 没有工作表 {sheet}")
-        rows = [tuple(cell_text(v) for v in r) for r in wb[sheet].iter_rows(max_row=row, values_only=True)]
-    finally:
-        wb.close()
-    if len(rows) < row:
-        raise SourceUnavailable(f"{rel} 的 {sheet} 没有第{row}行")
-    headers: tuple[str, ...] = ()
-    keys: tuple[str | None, ...] = ()
-    header = roster_header(rows[:row - 1], rules)
-    if header is not None:  # every column keyed, so that a second name or 身份证号 column is masked too
-        headers, keys = header.labels, header.keys
-    values = rows[row - 1]
+    # every column keyed, so that a second name or 身份证号 column is masked too
+    headers, keys, values = found.labels, found.keys, found.values
     width = max(len(values), len(headers))
     headers = tuple(headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列" for i in range(width))
     keys = tuple(keys[i] if i < len(keys) else None for i in range(width))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
+from omreview.extractors.office_zip import open_office
 from omreview.extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
 from omreview.extractors.values import parse_decimal
 from omreview.identifiers import normalize_id_number
@@ -26,7 +28,7 @@ from omreview.people import education_of, title_of
 from omreview.records import RosterRecord, StaffRow
 from omreview.rules import Rules
 
-__all__ = ["Header", "cell_text", "extract", "find_header", "roster_header"]
+__all__ = ["Header", "SheetRow", "cell_text", "extract", "find_header", "roster_header", "sheet_row"]
 
 
 def cell_text(value: object) -> str:
@@ -120,3 +122,44 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     if project_list:
         return Extraction(kind=DocumentKind.PROJECT_LIST)
     return Extraction()
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of a roster sheet as the reader sees it: its cells as text and the roster header above it.
+
+    ``labels`` and ``keys`` are the header's column labels and roster field names (``name``, ``id_number``
+    ..., None for a column of no field), one per column; both are empty when no roster header lies above
+    the row. ``values`` are the row's cells (``cell_text``), unmasked: personal data, mask before showing.
+    """
+
+    labels: tuple[str, ...]
+    keys: tuple[str | None, ...]
+    values: tuple[str, ...]
+
+
+def sheet_row(path: Path, sheet: str, row: int, rules: Rules) -> SheetRow:
+    """Row ``row`` (1-based, as in the cell reference a roster source names) of ``sheet`` of the workbook at
+    ``path``, with the roster header found above it as ``extract`` finds it (``roster_header``).
+
+    The container is checked first (``office_zip.open_office``, the reader's limits). Raises ``DocumentError``
+    for a workbook that cannot be read, ``KeyError`` if it has no sheet ``sheet``, ``IndexError`` if the
+    sheet has fewer than ``row`` rows.
+    """
+    open_office(PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=None), rules)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise DocumentError(f"not a readable .xlsx workbook ({type(exc).__name__})") from exc
+    try:
+        if sheet not in wb.sheetnames:
+            raise KeyError(sheet)
+        rows = [tuple(cell_text(v) for v in r) for r in wb[sheet].iter_rows(max_row=row, values_only=True)]
+    finally:
+        wb.close()
+    if row < 1 or len(rows) < row:
+        raise IndexError(row)
+    header = roster_header(rows[:row - 1], rules)
+    if header is None:
+        return SheetRow(labels=(), keys=(), values=rows[row - 1])
+    return SheetRow(labels=header.labels, keys=header.keys, values=rows[row - 1])

@@ -4,7 +4,8 @@ import openpyxl
 import pytest
 from stdnum.cn import ric
 
-from omreview.extractors.roster_xlsx import extract
+from omreview.errors import DocumentError
+from omreview.extractors.roster_xlsx import extract, sheet_row
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
 from omreview.records import Education, TitleLevel
@@ -117,3 +118,21 @@ def test_a_short_roster_of_names_numbers_and_education_is_a_roster(tmp_path):
     assert ex.kind is DocumentKind.STAFF_ROSTER
     assert [(r.seq, r.name, r.education) for r in ex.record.rows] == [("1", "张三", Education.BACHELOR),
                                                                     ("2", "李四", Education.COLLEGE)]
+
+
+def test_sheet_row_gives_a_source_row_with_the_roster_header_above_it(tmp_path):
+    """What the dashboard shows for a roster figure's source: the row's cells under the reader's header."""
+    _roster(tmp_path / "x.xlsx", second_sheet=True)
+    row = sheet_row(tmp_path / "x.xlsx", "人员名册", 4, default_rules())
+    assert row.values[:3] == ("1", "张伟", _id(1))  # cells as text, as the reader reads them
+    assert row.labels[:3] == ("序号", "姓名", "身份证号码")
+    assert row.keys[1:3] == ("name", "id_number")
+    title = sheet_row(tmp_path / "x.xlsx", "人员名册", 1, default_rules())  # no header above the title row
+    assert title.labels == () and title.keys == () and title.values[0] == "某某公司运维人员名册"
+    with pytest.raises(KeyError):
+        sheet_row(tmp_path / "x.xlsx", "名册", 4, default_rules())
+    with pytest.raises(IndexError):
+        sheet_row(tmp_path / "x.xlsx", "人员名册", 99, default_rules())
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(DocumentError):
+        sheet_row(tmp_path / "bad.xlsx", "人员名册", 1, default_rules())
