@@ -163,8 +163,8 @@ def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -
     row = coordinate_from_string(cell)[1]
     try:
         found = sheet_row(path, sheet, row, rules)
-    except DocumentError as exc:
-        raise SourceUnavailable(f"{rel}：{exc}") from exc
+    except DocumentError as exc:  # the reader's reason is for the log; the page speaks the reviewers' language
+        raise SourceUnavailable(f"{rel}：无法读取（文件已损坏，或不是有效的 Excel 工作簿）") from exc
     except KeyError:
         raise SourceUnavailable(f"{rel} 没有工作表 {sheet}") from None
     except IndexError:

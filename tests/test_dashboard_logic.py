@@ -166,6 +166,14 @@ def test_roster_rows_are_masked_unless_opened_on_purpose(entries):
     assert masked["学历"] == cells["学历"]
 
 
+def test_a_damaged_roster_is_told_in_chinese(tmp_path):
+    broken = tmp_path / "名册.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceUnavailable) as told:
+        read_roster_row(broken, "名册.xlsx", "Sheet1", "B3", default_rules())
+    assert str(told.value) == "名册.xlsx：无法读取（文件已损坏，或不是有效的 Excel 工作簿）"
+
+
 def test_page_helpers(entries):
     report = entries["app-03"].report
     views = present.discrepancy_views(report)
