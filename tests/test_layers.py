@@ -53,12 +53,17 @@ def test_the_links_hold_the_sources(tmp_path: Path) -> None:
     assert " kept, 0 broken." in done.stdout
 
 
+def plant_import(tree: Path, module: str, imported: str) -> None:
+    """Make ``module`` of the link tree import ``imported`` (the link replaced by a copy, the source untouched)."""
+    path = tree.joinpath(*module.split(".")).with_suffix(".py")
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    path.write_text(text + f"\nimport {imported}  # noqa: E402\n", encoding="utf-8")
+
+
 def test_an_import_up_the_layers_fails_the_contract(tmp_path: Path) -> None:
     tree = link_tree(tmp_path)
-    errors = tree / "omreview" / "errors.py"  # the core
-    text = errors.read_text(encoding="utf-8")
-    errors.unlink()
-    errors.write_text(text + "\nimport omreview.store  # noqa: E402\n", encoding="utf-8")
+    plant_import(tree, "omreview.errors", "omreview.store")  # the core importing the application
     done = lint_imports(tree)
     assert done.returncode == 1
     assert " kept, 1 broken." in done.stdout

@@ -14,7 +14,7 @@ from omreview.extractors import Extraction, contract, office, read_document, reg
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
 from tests.conftest import SAMPLE_DOCS
-from tests.test_layers import link_tree, lint_imports
+from tests.test_layers import link_tree, lint_imports, plant_import
 
 
 def test_one_reader_type_one_registry_of_readers_by_format() -> None:
@@ -30,10 +30,7 @@ def test_the_registry_reads_each_kind_of_an_applicant_folder() -> None:
 
 def test_a_reader_importing_the_registry_breaks_the_contract(tmp_path: Path) -> None:
     tree = link_tree(tmp_path)
-    reader = tree / "omreview" / "extractors" / "office.py"
-    text = reader.read_text(encoding="utf-8")
-    reader.unlink()
-    reader.write_text(text + "\nimport omreview.extractors.registry  # noqa: E402\n", encoding="utf-8")
+    plant_import(tree, "omreview.extractors.office", "omreview.extractors.registry")
     done = lint_imports(tree)
     assert done.returncode == 1
     assert "readers: isolate < registry < each reader < the reader contract BROKEN" in done.stdout
