@@ -230,7 +230,6 @@ class _MetricBoxes:
         self._matrix = pdfium_c.FS_MATRIX()
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
         self._float = ctypes.c_float()
-        self._rect = pdfium_c.FS_RECTF()
 
     def box(self, index: int, code: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of character ``index`` (its Unicode ``code``), or ``None``."""
