@@ -25,7 +25,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from PIL import Image, ImageDraw
 
 from omreview.errors import DocumentError
-from omreview.extractors.roster_xlsx import sheet_row
+from omreview.extractors.office.roster import sheet_row
 from omreview.identifiers import mask_id_number
 from omreview.masking import mask_name, mask_path, mask_text
 from omreview.packet import sha256_file

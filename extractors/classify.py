@@ -34,13 +34,14 @@ from docx.table import Table, _Cell
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction, Reader
-from omreview.extractors.ocr_pages import OcrPages
-from omreview.extractors.pdf_layer import OcrLayer, TextLayer, layer_for
-from omreview.extractors.pdf_pages import pdfium_lines, read_texts
-from omreview.extractors.text import match, norm
+from omreview.extractors.labels import match
+from omreview.extractors.ocr.pages import OcrPages
+from omreview.extractors.pdf.layer import OcrLayer, TextLayer, layer_for
+from omreview.extractors.pdf.pages import pdfium_lines, read_texts
 from omreview.model import CertificateType, DocumentKind
 from omreview.packet import PacketFile
 from omreview.rules import KindWords, Rules
+from omreview.text import norm
 
 _FORM = "form"
 _MAX_LABELS = 3000  # label candidates looked at for the form test
@@ -91,7 +92,7 @@ class Classifier:
         self.titles = sorted(titles, key=lambda t: len(t.term), reverse=True)
 
     def vocabulary(self) -> list[str]:
-        """The words OCR'd lines are corrected towards (``ocr_pages.Lexicon``)."""
+        """The words OCR'd lines are corrected towards (``ocr.pages.Lexicon``)."""
         return [t.term for t in self.titles] + [m for t in self.titles for m in t.markers]
 
     def title(self, line: str) -> _Title | str | None:

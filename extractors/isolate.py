@@ -56,8 +56,8 @@ from omreview.rules import Rules, default_rules
 Reader = Callable[[PacketFile, Rules], Extraction]
 
 # imported by the worker before it reports ready, so the first document does not pay for them
-_PRELOAD = ("omreview.extractors.registry", "omreview.extractors.office", "omreview.extractors.pdf_guard",
-            "omreview.extractors.statement_pdf", "omreview.extractors.form_docx", "omreview.extractors.roster_xlsx",
+_PRELOAD = ("omreview.extractors.registry", "omreview.extractors.office.container", "omreview.extractors.pdf.guard",
+            "omreview.extractors.pdf.statement", "omreview.extractors.office.form", "omreview.extractors.office.roster",
             "pdfplumber", "pypdfium2", "docx", "openpyxl")
 _START_SECONDS = 60.0  # a worker that cannot start within this is broken
 _STOP_SECONDS = 5.0

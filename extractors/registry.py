@@ -33,8 +33,13 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from omreview.errors import DocumentError
-from omreview.extractors import classify, form_docx, office, pdf_guard, roster_xlsx, statement_pdf
+from omreview.extractors import classify
 from omreview.extractors.contract import CHANGED_WHILE_READ, Extraction, Reader
+from omreview.extractors.office import container as office
+from omreview.extractors.office import form as form_docx
+from omreview.extractors.office import roster as roster_xlsx
+from omreview.extractors.pdf import guard as pdf_guard
+from omreview.extractors.pdf import statement as statement_pdf
 from omreview.packet import PacketFile, sha256_of
 from omreview.rules import Rules, default_rules
 

@@ -259,7 +259,7 @@ class DocumentKindLabels(_Strict):
 
 
 class RosterLayout(_Strict):
-    """How a roster's table is found on a sheet (extractors/roster_layout.py); see ``labels.roster_layout``."""
+    """How a roster's table is found on a sheet (extractors/office/roster_layout.py); see ``labels.roster_layout``."""
 
     header_rows: int = Field(gt=0)
     header_min_fields: int = Field(ge=2, description="roster fields a header names, 姓名 and 身份证号 among them")
@@ -275,7 +275,7 @@ class RosterLayout(_Strict):
 
 
 class LabelMatching(_Strict):
-    """How a label cell is matched with the synonyms (extractors/text.py)."""
+    """How a label cell is matched with the synonyms (extractors/labels.py)."""
 
     max_extra_chars: int = Field(ge=0)  # characters a label may hold beyond its term (人员姓名, 现任职称)
     plain_units: list[str]  # units of counts and spans written in a label's brackets: （人）（年）（%）

@@ -5,7 +5,7 @@
 Defaults: every PDF of ../shared/realdocs/pdf and sample_docs, plus three 40-page audited statements
 cut from the real annual reports (审计报告 + statements + notes, written to a temporary folder), which
 is what an applicant's 审计报告 PDF usually looks like. For each PDF: pages, seconds for
-``omreview.extractors.statement_pdf.extract`` with each position engine (``statement_pdf.positions``: pdfplumber,
+``omreview.extractors.pdf.statement.extract`` with each position engine (``pdf.statement.positions``: pdfplumber,
 pdfium), seconds for opening the PDF and reading every page's text with pypdfium2, and the ratios.
 Times are process CPU seconds (best of ``--repeat``), so other load on the machine blurs them less.
 Prints numbers; it is not a test.
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from omreview.errors import DocumentError  # noqa: E402
-from omreview.extractors.statement_pdf import extract  # noqa: E402
+from omreview.extractors.pdf.statement import extract  # noqa: E402
 from omreview.packet import PacketFile, sha256_file  # noqa: E402
 from omreview.rules import Rules, default_rules  # noqa: E402
 

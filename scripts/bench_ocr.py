@@ -7,7 +7,7 @@ balance sheet, income statement, notes; one with a blank page), a freshly scanne
 (150 dpi, seals, skew) of a text-layer sample, and ``../shared/realdocs/pdf/qingfeng_scan.pdf`` (19 pages,
 not a statement: only the low-resolution pass runs); ``--more N`` adds N more sample statements scanned
 with the damage styles of ``STYLES`` in turn. For each: pages, pages in the low-resolution pass and read in
-full, wall-clock and process CPU seconds for ``statement_pdf.extract`` end to end, seconds per page of each
+full, wall-clock and process CPU seconds for ``pdf.statement.extract`` end to end, seconds per page of each
 pass, values read below the confidence floor, and how many of the record's fields (every sourced value,
 the fiscal year and the revenue lines) equal the text-layer original's. The
 engine is loaded once before timing (about 2 s, paid once per worker process). Other load on the machine
@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from omreview.extractors import pdf_layer, statement_pdf  # noqa: E402
-from omreview.extractors.ocr_engine import engine  # noqa: E402
-from omreview.extractors.pdf_pages import read_texts  # noqa: E402
+from omreview.extractors.ocr.engine import engine  # noqa: E402
+from omreview.extractors.pdf import layer as pdf_layer  # noqa: E402
+from omreview.extractors.pdf import statement as statement_pdf  # noqa: E402
+from omreview.extractors.pdf.pages import read_texts  # noqa: E402
 from omreview.packet import PacketFile, sha256_file  # noqa: E402
 from omreview.records import StatementRecord, record_values  # noqa: E402
 from omreview.rules import Rules, default_rules  # noqa: E402

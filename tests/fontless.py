@@ -66,7 +66,7 @@ def cjk_drawn() -> bool:
 
 
 def read(path: Path, engine: str) -> dict[str, Any]:
-    from omreview.extractors import statement_pdf
+    from omreview.extractors.pdf import statement as statement_pdf
     from omreview.packet import PacketFile, sha256_file
     from omreview.records import StatementRecord, record_values
     from omreview.rules import default_rules

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
-from omreview.extractors.ocr_engine import Engine, Word
+from omreview.extractors.ocr.engine import Engine, Word
 from omreview.rules import default_rules
 
 

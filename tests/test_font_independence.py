@@ -26,8 +26,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from omreview.extractors.pdf_layer import layer_for
-from omreview.extractors.pdf_pages import read_texts
+from omreview.extractors.pdf.layer import layer_for
+from omreview.extractors.pdf.pages import read_texts
 from omreview.rules import default_rules
 from tests.conftest import ROOT, SAMPLE_DOCS
 

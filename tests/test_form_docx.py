@@ -7,7 +7,7 @@ from decimal import Decimal
 import docx
 import pytest
 
-from omreview.extractors.form_docx import extract, read_form
+from omreview.extractors.office.form import extract, read_form
 from omreview.extractors.registry import read_document
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile, load_packet

@@ -22,7 +22,7 @@ from decimal import Decimal
 import docx
 import pytest
 
-from omreview.extractors.form_docx import extract, read_form
+from omreview.extractors.office.form import extract, read_form
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile
 from omreview.records import KeyRole

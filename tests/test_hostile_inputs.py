@@ -26,9 +26,11 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
 from omreview.errors import DocumentError, RulesError
-from omreview.extractors import office_zip, pdf_guard, registry
+from omreview.extractors import registry
 from omreview.extractors.contract import Extraction
 from omreview.extractors.isolate import IsolatedReader
+from omreview.extractors.office import zip_guard as office_zip
+from omreview.extractors.pdf import guard as pdf_guard
 from omreview.extractors.registry import read_document
 from omreview.model import DocStatus
 from omreview.packet import PacketFile, load_packet

@@ -1,10 +1,10 @@
-"""Labels by meaning, not by exact text (extractors/text.py): qualifiers, numbering, units, spacing."""
+"""Labels by meaning, not by exact text (extractors/labels.py): qualifiers, numbering, units, spacing."""
 
 from decimal import Decimal
 
 import pytest
 
-from omreview.extractors.text import is_label, label_text, match_label
+from omreview.extractors.labels import is_label, label_text, match_label
 from omreview.rules import default_rules
 
 RULES = default_rules()

@@ -24,9 +24,13 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def link_tree(dest: Path) -> Path:
     """``dest/omreview/...``: a link to every module of the package, where the installed package has it."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    for module, folder in config["tool"]["setuptools"]["package-dir"].items():
-        target = dest.joinpath(*module.split("."))
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = setuptools["package-dir"]
+    for package in setuptools["packages"]:
+        # a sub-package without a mapping of its own is in its parent's folder (omreview.extractors.pdf: extractors/pdf)
+        parent = max((name for name in folders if package == name or package.startswith(name + ".")), key=len)
+        folder = Path(folders[parent], *package[len(parent):].split(".")[1:])
+        target = dest.joinpath(*package.split("."))
         target.mkdir(parents=True, exist_ok=True)
         for source in (ROOT / folder).glob("*.py"):
             (target / source.name).symlink_to(source)

@@ -1,4 +1,4 @@
-"""OCR of image-only statement PDFs (extractors/ocr_engine.py, ocr_pages.py, pdf_layer.py).
+"""OCR of image-only statement PDFs (extractors/ocr/engine.py, ocr_pages.py, pdf_layer.py).
 
 The scanned statements are made by the sample generator (``samplegen.scan``): sample statements rendered
 with pypdfium2, spoiled with seals, a quarter turn, skew, noise, a dark cover and a blank page, and wrapped
@@ -22,11 +22,11 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from omreview.extractors import statement_pdf
-from omreview.extractors.ocr_engine import Char, Engine, model_paths
-from omreview.extractors.ocr_pages import _repaired, _straight, _unturn
-from omreview.extractors.pdf_layer import layer_for
-from omreview.extractors.pdf_pages import read_texts
+from omreview.extractors.ocr.engine import Char, Engine, model_paths
+from omreview.extractors.ocr.pages import _repaired, _straight, _unturn
+from omreview.extractors.pdf import statement as statement_pdf
+from omreview.extractors.pdf.layer import layer_for
+from omreview.extractors.pdf.pages import read_texts
 from omreview.extractors.registry import read_document
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile, sha256_file
@@ -122,7 +122,7 @@ def test_unturn_undoes_the_quarter_turn(turn):
     width, height = 40, 60
     image = Image.new("L", (width, height), 255)
     image.putpixel((7, 11), 0)
-    from omreview.extractors.ocr_pages import _turn
+    from omreview.extractors.ocr.pages import _turn
 
     turned = _turn(image, turn)
     (y, x), = np.argwhere(np.asarray(turned) == 0)

@@ -1,4 +1,4 @@
-"""Statement tables from positioned lines (``omreview.extractors.pdf_tables``), without PDFs: lines are built by hand.
+"""Statement tables from positioned lines (``omreview.extractors.pdf.tables``), without PDFs: lines are built by hand.
 
 The property: whatever the column positions and widths, and whichever cells of a row are empty, every
 amount lands in the column printed above it.
@@ -11,8 +11,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omreview.extractors.pdf_pages import Line
-from omreview.extractors.pdf_tables import CURRENT, NOTE, PRIOR, Header, Vocabulary, label_key, read_section, split_line
+from omreview.extractors.pdf.pages import Line
+from omreview.extractors.pdf.tables import CURRENT, NOTE, PRIOR, Header, Vocabulary, label_key, read_section, split_line
 from omreview.rules import default_rules
 
 HAN, DIGIT = 10.0, 5.0  # character widths

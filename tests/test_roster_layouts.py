@@ -20,7 +20,7 @@ from openpyxl.styles import Border, Side
 from stdnum.cn import ric
 
 from omreview.dashboard.sources import read_roster_row
-from omreview.extractors.roster_xlsx import extract
+from omreview.extractors.office.roster import extract
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
 from omreview.records import Education, RosterRecord, StaffRow, TitleLevel

@@ -5,7 +5,7 @@ import pytest
 from stdnum.cn import ric
 
 from omreview.errors import DocumentError
-from omreview.extractors.roster_xlsx import extract, sheet_row
+from omreview.extractors.office.roster import extract, sheet_row
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
 from omreview.records import Education, TitleLevel

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from omreview.extractors import form_docx, roster_xlsx, statement_pdf
+from omreview.extractors.office import form as form_docx
+from omreview.extractors.office import roster as roster_xlsx
+from omreview.extractors.pdf import statement as statement_pdf
 from omreview.packet import PacketFile
 from omreview.review import review_applicant
 from omreview.rules import default_rules

@@ -20,8 +20,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from omreview.errors import DocumentError
-from omreview.extractors import statement_pdf
-from omreview.extractors.pdf_pages import read_texts, unreadable
+from omreview.extractors.pdf import statement as statement_pdf
+from omreview.extractors.pdf.pages import read_texts, unreadable
 from omreview.extractors.registry import read_document
 from omreview.model import AuditOpinion, DocumentKind
 from omreview.packet import PacketFile, sha256_file
@@ -77,7 +77,7 @@ def write_pdf(path: Path, pages: list[list[T]], **options) -> Path:
 
 
 def with_positions(engine: str) -> Rules:
-    """The shipped rules with ``statement_pdf.positions`` set to ``engine``."""
+    """The shipped rules with ``pdf.statement.positions`` set to ``engine``."""
     rules = default_rules()
     pdf = rules.labels.statement_pdf.model_copy(update={"positions": engine})
     return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})

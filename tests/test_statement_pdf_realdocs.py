@@ -29,13 +29,13 @@ from decimal import Decimal
 
 import pytest
 
-from omreview.extractors import statement_pdf
-from omreview.extractors.pdf_layer import OcrLayer
-from omreview.extractors.pdf_pages import plumber_lines, read_texts
-from omreview.extractors.pdf_tables import CURRENT, PRIOR, Vocabulary, read_section
-from omreview.extractors.pdf_triage import triage
+from omreview.extractors.pdf import statement as statement_pdf
+from omreview.extractors.pdf.layer import OcrLayer
+from omreview.extractors.pdf.pages import plumber_lines, read_texts
+from omreview.extractors.pdf.revenue_note import find_note, note_pages, read_tables, statements_end
+from omreview.extractors.pdf.tables import CURRENT, PRIOR, Vocabulary, read_section
+from omreview.extractors.pdf.triage import triage
 from omreview.extractors.registry import read_document
-from omreview.extractors.revenue_note import find_note, note_pages, read_tables, statements_end
 from omreview.model import AuditOpinion, DocumentKind
 from omreview.packet import PacketFile, sha256_file
 from omreview.rules import default_rules
@@ -217,7 +217,7 @@ def _fields(record):
 
 @pytest.mark.parametrize("name", [*FULL_REPORTS, "jinhua_2025q3.pdf"])
 def test_pdfium_positions_read_the_same(extracted, name):
-    """The faster position engine (``statement_pdf.positions: pdfium``) gives the same record."""
+    """The faster position engine (``pdf.statement.positions: pdfium``) gives the same record."""
     rules = default_rules()
     fast = rules.model_copy(update={"labels": rules.labels.model_copy(update={
         "statement_pdf": rules.labels.statement_pdf.model_copy(update={"positions": "pdfium"})})})

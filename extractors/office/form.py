@@ -1,11 +1,11 @@
 """申报表 (.docx) → FormRecord, whatever the layout.
 
-The document is read as grids (merged and nested cells resolved, ``docx_grid``) and paragraphs. The
+The document is read as grids (merged and nested cells resolved, ``office.docx_grid``) and paragraphs. The
 header-row tables are found first and read by their columns: declared revenue by year
-(``form_years``), projects and software copyrights (``form_tables``), key persons
-(``form_persons``). Every other label is paired with its value by position (``form_pairs``): right
+(``office.form_years``), projects and software copyrights (``office.form_tables``), key persons
+(``office.form_persons``). Every other label is paired with its value by position (``office.form_pairs``): right
 of it, below it, after its colon, in a table or a paragraph. What a cell means comes from the rules'
-vocabularies (``form_labels``): a cell that reads as a label is never a value, so a label whose value
+vocabularies (``office.form_labels``): a cell that reads as a label is never a value, so a label whose value
 cell is empty, or holds another label, is not found (never read from that label).
 
 A value is read by its field's kind (money with the unit written in the cell, the label, the table's
@@ -24,18 +24,19 @@ import docx
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
-from omreview.extractors.docx_grid import Grid, read_document, stated_unit
-from omreview.extractors.form_labels import lexicon
-from omreview.extractors.form_pairs import Pair, grid_pairs, paragraph_pairs
-from omreview.extractors.form_persons import key_persons, person_tables
-from omreview.extractors.form_tables import Context, find_tables, projects, record, software
-from omreview.extractors.form_years import declared_years, read_tables
-from omreview.extractors.text import contains_any, norm, split_label
+from omreview.extractors.labels import split_label
+from omreview.extractors.office.docx_grid import Grid, read_document, stated_unit
+from omreview.extractors.office.form_labels import lexicon
+from omreview.extractors.office.form_pairs import Pair, grid_pairs, paragraph_pairs
+from omreview.extractors.office.form_persons import key_persons, person_tables
+from omreview.extractors.office.form_tables import Context, find_tables, projects, record, software
+from omreview.extractors.office.form_years import declared_years, read_tables
 from omreview.extractors.values import parse_count, parse_ratio, read_date, try_amount
 from omreview.model import DocumentKind, Source
 from omreview.packet import PacketFile
 from omreview.records import Count, DateValue, Flag, FormRecord, Money, Ratio, Text
 from omreview.rules import Rules
+from omreview.text import contains_any, norm
 
 _MONEY = {"registered_capital", "paid_in_capital"}
 _DATES = {"founded_date", "om_start_date", "si_cert_valid_until", "fill_date"}

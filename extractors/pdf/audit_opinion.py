@@ -1,6 +1,6 @@
 """The auditor's report inside a statement PDF: where it is, who signed it, which opinion it gives.
 
-Read from the fast text pass (``pdf_pages.read_texts``): the report is a title line 审计报告 followed by
+Read from the fast text pass (``pdf.pages.read_texts``): the report is a title line 审计报告 followed by
 its first sentence (我们审计了…); it ends at the signature block (会计师事务所 … 中国注册会计师). The
 opinion comes from the report's own section headings (一、审计意见 / 三、强调事项 / 四、保留意见 …, the
 rules' ``audit_opinions``), or from its wording when it has no such headings — never from cover
@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from omreview.extractors.pdf_tables import label_key
-from omreview.extractors.text import norm
+from omreview.extractors.pdf.tables import label_key
 from omreview.model import AuditOpinion
 from omreview.rules import Rules
+from omreview.text import norm
 
 PageLines = list[list[str]]
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from omreview.amounts import agree
-from omreview.extractors.docx_grid import Grid, GridCell
-from omreview.extractors.form_pairs import Pair
-from omreview.extractors.form_tables import Context, is_header_row, is_section_row
-from omreview.extractors.text import split_label
+from omreview.extractors.labels import split_label
+from omreview.extractors.office.docx_grid import Grid, GridCell
+from omreview.extractors.office.form_pairs import Pair
+from omreview.extractors.office.form_tables import Context, is_header_row, is_section_row
 from omreview.extractors.values import find_year, try_amount
 from omreview.model import Source
 from omreview.records import DeclaredYear, Money, Ratio

@@ -1,4 +1,4 @@
-"""A statement table read from positioned lines (``pdf_pages.Line``).
+"""A statement table read from positioned lines (``pdf.pages.Line``).
 
 The header row gives each column's x-position (本期金额/上期金额, 期末余额/年初余额, ``2011年度``, ``2024年12月31日``
 …, and the 附注/行次 column that holds no amounts). Dated columns are told apart by the whole date: the latest
@@ -23,9 +23,9 @@ from decimal import Decimal
 
 from omreview.amounts import Amount, is_blank_amount, parse_amount, parse_unit
 from omreview.errors import AmountError
-from omreview.extractors.pdf_pages import BBox, Line, Segment
-from omreview.extractors.text import norm
+from omreview.extractors.pdf.pages import BBox, Line, Segment
 from omreview.rules import Rules
+from omreview.text import norm
 
 CURRENT, PRIOR, NOTE = "current", "prior", "note"
 OTHER = "other"  # a column with amounts that are not read (营业成本 beside 营业收入 in a note)

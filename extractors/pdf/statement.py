@@ -5,9 +5,9 @@
    and the notes' revenue breakdown. Scanned pages (no text layer) stop here with a plain reason.
 2. Only the pages that hold the wanted rows of the chosen statements (consolidated over single-entity
    over parent) and the notes' breakdown are then read with positions, by pdfplumber (characters
-   deduplicated) or, when the rules say ``statement_pdf.positions: pdfium``, from pypdfium2's character
-   boxes (same results on every test, much faster); ``pdf_tables`` reads their tables, ``revenue_note``
-   the breakdown. The auditor and the opinion come from the report's own text (``audit_opinion``).
+   deduplicated) or, when the rules say ``pdf.statement.positions: pdfium``, from pypdfium2's character
+   boxes (same results on every test, much faster); ``pdf.tables`` reads their tables, ``pdf.revenue_note``
+   the breakdown. The auditor and the opinion come from the report's own text (``pdf.audit_opinion``).
 
 The document is a ``financial_statement`` when it holds an auditor's report or a balance sheet / income
 statement for a fiscal year; an interim (quarterly, half-year) report is not, and neither is a report
@@ -20,19 +20,19 @@ from dataclasses import replace
 from typing import TypedDict
 
 from omreview.errors import DocumentError
-from omreview.extractors import audit_opinion
 from omreview.extractors.classify import classify_pdf
 from omreview.extractors.contract import Extraction
-from omreview.extractors.pdf_layer import TextLayer, layer_for
-from omreview.extractors.pdf_pages import BBox, Line, read_texts
-from omreview.extractors.pdf_tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
-from omreview.extractors.pdf_triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
-from omreview.extractors.revenue_note import ends_on_title_page, find_note, note_pages, read_note, statements_end
-from omreview.extractors.text import norm
+from omreview.extractors.pdf import audit_opinion
+from omreview.extractors.pdf.layer import TextLayer, layer_for
+from omreview.extractors.pdf.pages import BBox, Line, read_texts
+from omreview.extractors.pdf.revenue_note import ends_on_title_page, find_note, note_pages, read_note, statements_end
+from omreview.extractors.pdf.tables import CURRENT, PRIOR, Cell, Section, Vocabulary, read_section
+from omreview.extractors.pdf.triage import BALANCE, FIELDS, INCOME, Span, Title, TitleMatcher, Triage
 from omreview.model import DocumentKind, Source
 from omreview.packet import PacketFile
 from omreview.records import Money, Opinion, RevenueLine, StatementRecord, StatementYear, Text, record_values
 from omreview.rules import Rules
+from omreview.text import norm
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:

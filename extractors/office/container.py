@@ -1,6 +1,6 @@
 """Office files: check the container, then hand it to the reader for its kind.
 
-- .docx / .xlsx (zip): ``office_zip.open_office`` checks the container from its headers, then the
+- .docx / .xlsx (zip): ``office.zip_guard.open_office`` checks the container from its headers, then the
   reader given for the kind reads it (``reader(by_kind)``; the registry, ``omreview.extractors.registry``,
   says which: this module imports no reader).
 - OLE compound files: a password-protected Office file (any version: the encrypted package of a
@@ -18,7 +18,7 @@ from lxml.etree import XMLSyntaxError
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction, Reader
-from omreview.extractors.office_zip import OfficeKind, open_office
+from omreview.extractors.office.zip_guard import OfficeKind, open_office
 from omreview.packet import PacketFile
 from omreview.rules import Rules
 

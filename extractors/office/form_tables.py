@@ -18,8 +18,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from omreview.extractors.docx_grid import Grid, GridCell, caption_unit
-from omreview.extractors.form_labels import Lexicon
+from omreview.extractors.office.docx_grid import Grid, GridCell, caption_unit
+from omreview.extractors.office.form_labels import Lexicon
 from omreview.extractors.values import parse_period, read_date, try_amount
 from omreview.model import Source
 from omreview.packet import PacketFile

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from omreview.rules import Rules
-from omreview.text import contains_any, norm
+from omreview.text import norm
 
-__all__ = ["BRACKETS", "LabelMatch", "contains_any", "is_label", "label_text", "match", "match_label", "norm",
-           "split_label"]
+__all__ = ["BRACKETS", "LabelMatch", "is_label", "label_text", "match", "match_label", "split_label"]
 
 _MONEY_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]\s*$")
 _NUMBERING = re.compile(  # 一、 （二） (3) 4. 5、 before a label (not the 1 of 1.5)

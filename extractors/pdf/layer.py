@@ -28,9 +28,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from omreview.errors import DocumentError
-from omreview.extractors.ocr_engine import OcrUnavailable, model_paths
-from omreview.extractors.ocr_pages import OcrPages
-from omreview.extractors.pdf_pages import (
+from omreview.extractors.ocr.engine import OcrUnavailable, model_paths
+from omreview.extractors.ocr.pages import OcrPages
+from omreview.extractors.pdf.pages import (
     BBox,
     Line,
     locate,
@@ -39,18 +39,18 @@ from omreview.extractors.pdf_pages import (
     positioned_lines,
     unreadable,
 )
-from omreview.extractors.pdf_tables import label_key
-from omreview.extractors.pdf_triage import BALANCE, INCOME, Triage, triage
-from omreview.extractors.revenue_note import find_note, statements_end
-from omreview.extractors.text import norm
+from omreview.extractors.pdf.revenue_note import find_note, statements_end
+from omreview.extractors.pdf.tables import label_key
+from omreview.extractors.pdf.triage import BALANCE, INCOME, Triage, triage
 from omreview.rules import Rules
+from omreview.text import norm
 
 _MAX_REPORT_PAGES = 8
 _ROUNDS = 3
 
 
 class TextLayer:
-    """The text layer of every page (the ``statement_pdf.positions`` engine for positions)."""
+    """The text layer of every page (the ``pdf.statement.positions`` engine for positions)."""
 
     ocr = False
 
@@ -150,7 +150,7 @@ def machine_drawn(path: Path, numbers: list[int]) -> list[int]:
 
     Rendered for OCR, such text takes its glyphs from the fonts installed where the PDF is read (none:
     blank), so what OCR reads there is the machine's, not the PDF's. Boxes of text-layer pages do not
-    depend on fonts (``pdf_pages``); this the reader cannot avoid, it can only say so.
+    depend on fonts (``pdf.pages``); this the reader cannot avoid, it can only say so.
     """
     out = []
     pdf = open_pdfium(path)
@@ -300,7 +300,7 @@ class OcrLayer(TextLayer):
 
 
 def vocabulary(rules: Rules) -> list[str]:
-    """The words OCR'd lines are checked against (``ocr_pages.Lexicon``): labels, titles, headings, columns."""
+    """The words OCR'd lines are checked against (``ocr.pages.Lexicon``): labels, titles, headings, columns."""
     labels = rules.labels
     cfg = labels.statement_pdf
     groups = [*labels.statement_rows.values(), *labels.statement_columns.values(), *labels.statement_titles.values()]

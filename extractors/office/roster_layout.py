@@ -3,8 +3,8 @@ which rows below it are people. Works on a sheet's cell texts, so the reader and
 
 Nothing here is fitted to one layout; the vocabularies are the rules' (``labels.roster_*``):
 
-- the header is the row of the first ``roster_layout.header_rows`` that names the most roster fields
-  (``labels.roster_columns``, matched by meaning with ``omreview.extractors.text.match_label``), in any order
+- the header is the row of the first ``office.roster_layout.header_rows`` that names the most roster fields
+  (``labels.roster_columns``, matched by meaning with ``omreview.extractors.labels.match_label``), in any order
   and among any other columns; it must name 姓名 and 身份证号 and at least ``header_min_fields`` fields
   (a majority). Under a merged group heading (学历情况 over 学历 | 专业) the sub-heading names the
   column; a column without one keeps the heading above it, and so does the group's first column when
@@ -26,8 +26,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from omreview.extractors.text import BRACKETS, LabelMatch, match_label, norm
+from omreview.extractors.labels import BRACKETS, LabelMatch, match_label
 from omreview.rules import Rules
+from omreview.text import norm
 
 Row = Sequence[str]  # one sheet row's cell texts, left to right
 IDENTITY = ("name", "id_number")  # a roster's header names both

@@ -2,7 +2,7 @@
 
 - the cover line says what the document is: 年度报告 (annual), 年度报告摘要 (summary), 季度报告 /
   半年度报告 (interim), or nothing (a standalone 审计报告);
-- the auditor's report starts at its title line (``audit_opinion.find_report``);
+- the auditor's report starts at its title line (``pdf.audit_opinion.find_report``);
 - each statement title after it (合并资产负债表, 母公司利润表, 资产负债表（续） …) opens a ``Span`` that runs
   to the next statement's title; a repeated or continued title extends the span;
 - per span, the pages that hold a wanted row (实收资本, 所有者权益合计, 营业收入, 净利润), plus the title
@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from omreview.extractors import audit_opinion
-from omreview.extractors.pdf_tables import Vocabulary, label_key
-from omreview.extractors.text import norm
+from omreview.extractors.pdf import audit_opinion
+from omreview.extractors.pdf.tables import Vocabulary, label_key
 from omreview.rules import Rules
+from omreview.text import norm
 
 BALANCE, INCOME, OTHER = "balance_sheet", "income_statement", "other"
 FIELDS = {BALANCE: ("paid_in_capital", "equity"), INCOME: ("total_revenue", "net_profit")}

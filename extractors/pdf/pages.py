@@ -2,13 +2,13 @@
 
 - ``read_texts``: every page's text with pypdfium2 (a few ms a page), for triage: which pages hold
   the audit report, the statements and the notes; also the scanned-document tests ``unreadable`` (the
-  document) and ``page_unreadable`` (one page), which send pages to OCR (``pdf_layer``, ``ocr_pages``).
+  document) and ``page_unreadable`` (one page), which send pages to OCR (``pdf.layer``, ``ocr.pages``).
 - ``plumber_lines``: for the pages triage picked only, pdfplumber characters (``dedupe_chars``) grouped
   into ``Line`` objects that keep every character's box, so a value can be placed in its column by
   x-position and its ``bbox`` reported. Pages are closed after use. Gaps wider than ``X_TOLERANCE``
   become spaces; labels are compared without spaces, so letter-spaced Han text (项  目) still matches.
 - ``pdfium_lines``: the same ``Line`` objects from pypdfium2 (the faster engine, chosen by
-  ``statement_pdf.positions`` in the rules).
+  ``pdf.statement.positions`` in the rules).
 - ``locate``: the box of a string on a page (pypdfium2 text search), for values read from the text pass.
 
 Every box comes from the PDF's own metrics, never from the fonts of the machine that reads it: a
@@ -37,7 +37,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import Page
 
 from omreview.errors import DocumentError
-from omreview.extractors.pdf_guard import current_budget, pdf_errors
+from omreview.extractors.pdf.guard import current_budget, pdf_errors
 from omreview.rules import Rules
 
 BBox = tuple[float, float, float, float]
@@ -121,7 +121,7 @@ def read_texts(path: Path) -> list[str]:
 
 def unreadable(texts: list[str], rules: Rules) -> str | None:
     """Why the document's text layer cannot be used (scanned pages, or glyphs without a Unicode mapping); else
-    ``None``. Such pages are then read by OCR (``pdf_layer``)."""
+    ``None``. Such pages are then read by OCR (``pdf.layer``)."""
     cfg = rules.labels.statement_pdf
     total = readable = 0
     for text in texts:
@@ -154,7 +154,7 @@ def _counts(text: str) -> tuple[int, int]:
 
 
 def positioned_lines(path: Path, pages: Iterable[int], rules: Rules) -> dict[int, list[Line]]:
-    """The lines of the given 1-based pages, read by the engine the rules name (``statement_pdf.positions``)."""
+    """The lines of the given 1-based pages, read by the engine the rules name (``pdf.statement.positions``)."""
     if rules.labels.statement_pdf.positions == "pdfium":
         return pdfium_lines(path, pages)
     return plumber_lines(path, pages)

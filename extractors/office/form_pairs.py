@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from omreview.extractors.docx_grid import Grid, GridCell
-from omreview.extractors.form_labels import Lexicon, Reading
+from omreview.extractors.office.docx_grid import Grid, GridCell
+from omreview.extractors.office.form_labels import Lexicon, Reading
 
 _SEPARATORS = " \t\n|｜/／,，;；:：、"
 

@@ -1,7 +1,7 @@
 """人员名册 (.xlsx) → RosterRecord; also recognises a contract list (project_list) by its header.
 
 Where the table lies on a sheet (its header below any title rows, which rows are people, where it
-ends) is ``omreview.extractors.roster_layout``'s; this module reads the workbook and the people's values. The
+ends) is ``omreview.extractors.office.roster_layout``'s; this module reads the workbook and the people's values. The
 roster is the sheet with the most people; sheets with the same header (a roster split over several
 sheets) are read one after another, in the workbook's order. Every row keeps its sheet and cell, and
 its 序号 where the roster has that column.
@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
-from omreview.extractors.office_zip import open_office
-from omreview.extractors.roster_layout import Header, TableRows, find_header, roster_header, table_rows
+from omreview.extractors.office.roster_layout import Header, TableRows, find_header, roster_header, table_rows
+from omreview.extractors.office.zip_guard import open_office
 from omreview.extractors.values import parse_decimal
 from omreview.identifiers import normalize_id_number
 from omreview.model import DocumentKind, Source
@@ -142,7 +142,7 @@ def sheet_row(path: Path, sheet: str, row: int, rules: Rules) -> SheetRow:
     """Row ``row`` (1-based, as in the cell reference a roster source names) of ``sheet`` of the workbook at
     ``path``, with the roster header found above it as ``extract`` finds it (``roster_header``).
 
-    The container is checked first (``office_zip.open_office``, the reader's limits). Raises ``DocumentError``
+    The container is checked first (``office.zip_guard.open_office``, the reader's limits). Raises ``DocumentError``
     for a workbook that cannot be read, ``KeyError`` if it has no sheet ``sheet``, ``IndexError`` if the
     sheet has fewer than ``row`` rows.
     """

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from omreview.extractors.docx_grid import Grid, GridCell
-from omreview.extractors.form_pairs import Pair
-from omreview.extractors.form_tables import Context, Table, find_tables, is_section_row, record
+from omreview.extractors.office.docx_grid import Grid, GridCell
+from omreview.extractors.office.form_pairs import Pair
+from omreview.extractors.office.form_tables import Context, Table, find_tables, is_section_row, record
 from omreview.extractors.values import parse_count
 from omreview.identifiers import mask_name
 from omreview.model import Source

@@ -6,7 +6,7 @@
   (statement titles, the report's title and first sentence, table headers) are recognised. A page read
   with a low mean confidence is tried the other way up too. This gives triage its text.
 - ``read``: a page rendered again at ``ocr.read_dpi``, turned and straightened, every box recognised with
-  per-character boxes and confidences, grouped into ``pdf_pages.Line`` objects: rows by vertical position,
+  per-character boxes and confidences, grouped into ``pdf.pages.Line`` objects: rows by vertical position,
   a space between boxes and inside a box where its characters stand far apart. These lines feed the same
   table parser as the text-layer engines (the third position engine); their coordinates are points of the
   straightened page.
@@ -33,9 +33,9 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from omreview.extractors.ocr_engine import Char, Engine, PixelBox, Word, engine
-from omreview.extractors.pdf_guard import current_budget
-from omreview.extractors.pdf_pages import BBox, Line, open_pdfium
+from omreview.extractors.ocr.engine import Char, Engine, PixelBox, Word, engine
+from omreview.extractors.pdf.guard import current_budget
+from omreview.extractors.pdf.pages import BBox, Line, open_pdfium
 from omreview.rules import OcrSettings
 
 _INK = 128  # a pixel darker than this is ink

@@ -3,7 +3,7 @@ key person's role, a blank, an explicit "none", or a run of ``label：value`` pa
 
 Every vocabulary of the form is consulted together: a cell is read as the label of the group whose
 term it matches best (an exact term before a contained one, the longer term first, see
-``omreview.extractors.text``); two groups tied for it is an ambiguity. ``form_known_labels`` are labels that
+``omreview.extractors.labels``); two groups tied for it is an ambiguity. ``form_known_labels`` are labels that
 name no field (住所, 联系电话): they are labels all the same, so never a value.
 """
 
@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from omreview.extractors.text import BRACKETS, LabelMatch, label_text, match_label, norm
+from omreview.extractors.labels import BRACKETS, LabelMatch, label_text, match_label
 from omreview.rules import Rules
+from omreview.text import norm
 
 GROUPS = ("form_fields", "declared_revenue", "key_person_columns", "project_columns", "software_columns",
           "key_person_roles", "known")

@@ -6,7 +6,7 @@ number, a title starts with a subject (``revenue_note_subject``) and says nothin
 breakdown word and a few plain words (``revenue_note_title_words``). The note runs to the next heading numbered
 like its title, over at most ``revenue_note_pages`` pages.
 
-Its tables are read with ``pdf_tables``: each column header (本期发生额/上期发生额, 本年数/上年数, years …) opens
+Its tables are read with ``pdf.tables``: each column header (本期发生额/上期发生额, 本年数/上年数, years …) opens
 a table; a two-level header (本期发生额 over 收入 | 成本, or 本期收入 | 本期成本 on one line) keeps the income column
 of each period. A table is a breakdown when its caption says so (按业务类别, 分行业, 主营业务（分产品） …), or when
 it has no such caption and its first column lists business lines; captions of other tables (分地区, 前五名客户 …)
@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from omreview.amounts import Amount, parse_unit
-from omreview.extractors.pdf_pages import BBox, Line
-from omreview.extractors.pdf_tables import (
+from omreview.extractors.labels import BRACKETS
+from omreview.extractors.pdf.pages import BBox, Line
+from omreview.extractors.pdf.tables import (
     CURRENT,
     NOTE,
     OTHER,
@@ -46,11 +47,11 @@ from omreview.extractors.pdf_tables import (
     strip_numbering,
     with_columns,
 )
-from omreview.extractors.pdf_triage import BALANCE, INCOME, Triage
-from omreview.extractors.text import BRACKETS, contains_any, norm
+from omreview.extractors.pdf.triage import BALANCE, INCOME, Triage
 from omreview.model import Source
 from omreview.records import Money, RevenueLine
 from omreview.rules import Rules
+from omreview.text import contains_any, norm
 
 MakeSource = Callable[[int, BBox | None, str], Source]
 
