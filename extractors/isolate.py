@@ -3,7 +3,7 @@
 ``IsolatedReader(reader).read(pf, rules)`` behaves like ``read_document`` but runs it in a worker
 process whose address space is capped (``RLIMIT_AS`` = ``limits.max_document_memory_mb``) and
 which is stopped after ``limits.max_document_seconds``. Running out of memory, overrunning the
-time or the worker dying (a crash in a C library) become ``Extraction(error=...)``; the worker is
+time or the worker dying (a crash in a C library) become ``Extraction.failed(...)``; the worker is
 replaced at once and the next document reads normally. A bug (any other exception) is raised in
 the caller as it would be in-process, with the worker's traceback attached as a note.
 
@@ -76,7 +76,7 @@ class IsolatedReader:
         rules = rules or default_rules()
         check_stop()  # the command is stopping: no new reading
         if pf.error:  # nothing to open: no need for a process
-            return Extraction(error=pf.error)
+            return Extraction.failed(pf.error)
         limits = rules.limits
         with self._lock:
             worker = self._worker
@@ -88,7 +88,7 @@ class IsolatedReader:
             except _WorkerLost as lost:
                 self.close(kill=True)
                 self._worker = _Worker(limits.max_document_memory_mb)  # starts while the caller goes on
-                return Extraction(error=lost.reason)
+                return Extraction.failed(lost.reason)
 
     def close(self, kill: bool = False) -> None:
         """Stop the worker; a new one starts on the next read."""

@@ -95,7 +95,7 @@ def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:
     read; a file that changes while it is read is read once more, then is ``CHANGED_WHILE_READ``."""
     rules = rules or default_rules()
     if pf.error:
-        return Extraction(error=pf.error)
+        return Extraction.failed(pf.error)
     try:
         for _ in range(2):
             with open(pf.path, "rb") as fh:
@@ -103,8 +103,8 @@ def read_document(pf: PacketFile, rules: Rules | None = None) -> Extraction:
             if found is not None:
                 return found
     except OSError as exc:
-        return Extraction(error=f"cannot be read: {exc.strerror or exc}")
-    return Extraction(error=CHANGED_WHILE_READ, changed=True)
+        return Extraction.failed(f"cannot be read: {exc.strerror or exc}")
+    return Extraction.failed(CHANGED_WHILE_READ, changed=True)
 
 
 def _read_pinned(pf: PacketFile, fh: BinaryIO, rules: Rules) -> Extraction | None:
@@ -113,9 +113,9 @@ def _read_pinned(pf: PacketFile, fh: BinaryIO, rules: Rules) -> Extraction | Non
     before = sha256_of(fh)
     if size > rules.limits.max_file_bytes:  # grew past the limit since it was listed
         limit_mb = rules.limits.max_file_bytes / 1_048_576
-        found = Extraction(error=f"file is larger than the {limit_mb:.0f} MB limit; not read")
+        found = Extraction.failed(f"file is larger than the {limit_mb:.0f} MB limit; not read")
     elif size == 0:
-        found = Extraction(error="empty file (0 bytes)")
+        found = Extraction.failed("empty file (0 bytes)")
     elif not _PROC_FD.is_dir():  # without /proc, the checks below guard the read alone
         found = _read_as(replace(pf, sha256=before, size=size), rules)
     else:
@@ -142,6 +142,6 @@ def _read_as(pf: PacketFile, rules: Rules) -> Extraction:
     try:
         return READERS[sniff_format(pf)](pf, rules)
     except DocumentError as exc:
-        return Extraction(error=str(exc))
+        return Extraction.failed(str(exc))
     except OSError as exc:
-        return Extraction(error=f"cannot be read: {exc.strerror or exc}")
+        return Extraction.failed(f"cannot be read: {exc.strerror or exc}")

@@ -139,6 +139,12 @@ class Document(_Record):
     error: str | None = None
     pages: int | None = None
     ocr: bool = False
+    problems: list[str] = Field(
+        default_factory=list, exclude_if=lambda value: not value,
+        description="parts of a file read in part that could not be read (pages without a usable text layer while "
+        "OCR is unavailable ...), one plain line each; the document's status stays ok (the key is absent when the "
+        "whole file was read)",
+    )
 
 
 class Check(_Record):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import omreview
-from omreview.extractors.contract import Reader
+from omreview.extractors.contract import Reader, ReadStatus
 from omreview.extractors.isolate import reader_pool
 from omreview.model import Applicant, DocStatus, Document, Report
 from omreview.packet import Packet, PacketFile, load_packet
@@ -43,10 +43,11 @@ def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tup
         kind=extraction.kind,
         certificate_type=extraction.certificate_type,
         fiscal_year=extraction.fiscal_year,
-        status=DocStatus.ERROR if extraction.error else DocStatus.OK,
+        status=DocStatus.ERROR if extraction.status is ReadStatus.FAILED else DocStatus.OK,
         error=extraction.error,
         pages=extraction.pages,
         ocr=extraction.ocr,
+        problems=extraction.problems,
     )
     return doc, extraction.record
 

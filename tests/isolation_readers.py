@@ -19,7 +19,7 @@ from omreview.rules import Rules
 def misbehaving_reader(pf: PacketFile, rules: Rules) -> Extraction:
     if pf.rel.startswith("hungry"):
         hoard = [bytes(64 << 20) for _ in range(64)]  # 4 GB in 64 MB steps (calloc: address space, not RAM)
-        return Extraction(error=f"allocated {len(hoard)} chunks")
+        return Extraction.failed(f"allocated {len(hoard)} chunks")
     if pf.rel.startswith("sleepy"):
         time.sleep(60)
     if pf.rel.startswith("buggy"):

@@ -9,6 +9,7 @@ once per module (``scanned``); the packet twin (``sample_docs/app-21`` against i
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import socket
 import subprocess
@@ -22,16 +23,19 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
+from omreview.extractors.contract import ReadError, ReadStatus
 from omreview.extractors.ocr.engine import Char, Engine, model_paths
 from omreview.extractors.ocr.pages import _repaired, _straight, _unturn
 from omreview.extractors.pdf import statement as statement_pdf
 from omreview.extractors.pdf.layer import layer_for
 from omreview.extractors.pdf.pages import read_texts
 from omreview.extractors.registry import read_document
-from omreview.model import DocumentKind
+from omreview.model import DocStatus, DocumentKind
 from omreview.packet import PacketFile, sha256_file
 from omreview.records import record_values
+from omreview.review import document_of
 from omreview.rules import OcrSettings, Rules, default_rules
+from omreview.validators.inputs import gather
 from samplegen.params import ScanStyle
 from samplegen.scan import scan_pdf
 from tests.conftest import SAMPLE_DOCS
@@ -249,8 +253,8 @@ def test_too_many_pages_to_ocr_is_a_plain_error(tmp_path):
     assert "3 pages to OCR, more than the 2 pages" in ex.error
 
 
-def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path, cjk_font):
-    """A text-layer report whose auditor's report was scanned in: that page is OCR'd, the others are not."""
+def _mixed_report(tmp_path: Path) -> Path:
+    """A text-layer report whose auditor's report (page 1) was scanned in."""
     scan = tmp_path / "report-scan.pdf"
     scan_pdf(write_pdf(tmp_path / "report.pdf", [audit_page(2011)]), scan, ScanStyle(dpi=150, skew=1.0), seed="mix")
     text = write_pdf(tmp_path / "text.pdf", [balance_page(2011), income_page(2011), notes_page()])
@@ -262,15 +266,38 @@ def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path, cjk_font):
     path = tmp_path / "mixed.pdf"
     mixed.save(path)
     mixed.close()
+    return path
+
+
+def test_only_the_image_pages_of_a_text_pdf_are_ocrd(tmp_path, cjk_font):
+    """A text-layer report whose auditor's report was scanned in: that page is OCR'd, the others are not."""
+    path = _mixed_report(tmp_path)
     layer = layer_for(path, read_texts(path), default_rules())
     assert layer.ocr and layer.scanned == {1}
     ex = read_document(packet_file(path))
     record = ex.record
     assert ex.ocr and ex.kind == DocumentKind.FINANCIAL_STATEMENT and ex.fiscal_year == 2011
+    assert ex.status is ReadStatus.READ and ex.errors == ()
     assert record.auditor.value == FIRM and record.opinion.value == "unqualified"
     assert record.auditor.source.page == 1 and record.auditor.source.confidence is not None
     assert record.current.total_revenue.value == Decimal("64043690.46")
     assert record.current.total_revenue.source.confidence is None  # from the text layer
+
+
+def test_a_report_read_in_part_is_partial_and_says_which_pages(tmp_path, cjk_font):
+    """OCR off: the scanned page is not read, the text-layer statements are. The reading is PARTIAL, not failed:
+    the report's document is ok, lists the page not read under ``problems`` and in the notes; no auditor is read."""
+    path = _mixed_report(tmp_path)
+    rules = ocr_rules(enabled=False)
+    ex = read_document(packet_file(path), rules)
+    reason = "pages 1 have no usable text layer and were not read (OCR is turned off in the rules)"
+    assert ex.status is ReadStatus.PARTIAL and ex.errors == (ReadError(reason, (1,)),)
+    assert ex.error is None and ex.problems == [reason]
+    assert ex.record.current.total_revenue.value == Decimal("64043690.46") and ex.record.auditor is None
+    doc, _ = document_of(packet_file(path), rules, read=read_document)
+    assert doc.status == DocStatus.OK and doc.error is None and doc.problems == [reason]
+    assert json.loads(doc.model_dump_json())["problems"] == [reason]
+    assert gather([(doc, ex.record)]).notes[0] == f"mixed.pdf：{reason}"
 
 
 # --- the same page reads the same, in any engine, in any process, under load ------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from omreview.extractors import Extraction, contract, read_document, registry
+from omreview.extractors.contract import ReadError, ReadStatus
 from omreview.extractors.office import container
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
@@ -56,3 +57,30 @@ def test_readers_are_grouped_by_format() -> None:
     assert {p.name for p in root.iterdir() if (p / "__init__.py").exists()} == {"pdf", "ocr", "office"}
     assert registry.READERS["pdf"].__module__.startswith("omreview.extractors.pdf")
     assert {f.stem for f in (root / "office").glob("*.py")} >= {"form", "roster", "container"}
+
+
+def test_a_reading_result_is_structured_read_partial_or_failed() -> None:
+    """A status and a list of errors, not a free-text field: pages not read make a PARTIAL result (the record
+    stands), an error about the whole file a FAILED one (issue #16 point 3)."""
+    read = Extraction(kind=DocumentKind.FINANCIAL_STATEMENT)
+    partial = Extraction(kind=DocumentKind.FINANCIAL_STATEMENT, errors=(ReadError("pages 3-4 were not read", (3, 4)),))
+    failed = Extraction.failed("the PDF is damaged and cannot be read", pages=5)
+    assert [e.status for e in (read, partial, failed)] == [ReadStatus.READ, ReadStatus.PARTIAL, ReadStatus.FAILED]
+    assert (read.error, partial.error, failed.error) == (None, None, "the PDF is damaged and cannot be read")
+    assert (read.problems, partial.problems, failed.problems) == ([], ["pages 3-4 were not read"], [])
+    assert failed.pages == 5 and failed.errors[0].whole_file and not partial.errors[0].whole_file
+
+
+def test_a_bad_file_fails_with_its_reason_in_the_report(tmp_path: Path) -> None:
+    from omreview.model import DocStatus
+    from omreview.packet import PacketFile
+    from omreview.review import document_of
+
+    bad = tmp_path / "statement.pdf"
+    bad.write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
+    pf = PacketFile(rel=bad.name, path=bad, size=bad.stat().st_size, sha256=None)
+    extraction = read_document(pf)
+    assert extraction.status is ReadStatus.FAILED and extraction.record is None
+    doc, record = document_of(pf, registry.default_rules(), read=read_document)
+    assert doc.status is DocStatus.ERROR and doc.error == extraction.error and record is None
+    assert "problems" not in doc.model_dump(mode="json")

@@ -28,7 +28,11 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
     what a reader warned of (an ambiguous label, a breakdown that does not add up): the reviewer sees it."""
     inputs = Inputs()
     for doc, record in pairs:
-        if doc.status is not DocStatus.OK or record is None:
+        if doc.status is not DocStatus.OK:
+            continue
+        # what could not be read (a document read in part), then what the reader warned of
+        inputs.notes.extend(f"{doc.file}：{mask_text(problem)}" for problem in doc.problems)
+        if record is None:
             continue
         inputs.notes.extend(f"{doc.file}：{mask_text(warning)}" for warning in record.warnings)
         if isinstance(record, FormRecord):

@@ -28,6 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from omreview.errors import DocumentError
+from omreview.extractors.contract import ReadError
 from omreview.extractors.ocr.engine import OcrUnavailable, model_paths
 from omreview.extractors.ocr.pages import OcrPages
 from omreview.extractors.pdf.pages import (
@@ -57,6 +58,7 @@ class TextLayer:
     def __init__(self, path: Path, rules: Rules, texts: list[str]) -> None:
         self.path, self.rules, self.texts = path, rules, list(texts)
         self.warnings: list[str] = []
+        self.unread: list[ReadError] = []  # pages that could not be read (the extraction is PARTIAL)
 
     def triage(self) -> Triage:
         return triage(self.texts, self.rules)
@@ -93,7 +95,8 @@ def layer_for(path: Path, texts: list[str], rules: Rules) -> TextLayer:
         if whole:
             raise DocumentError(f"{whole}; {cause}")
         layer = TextLayer(path, rules, texts)
-        layer.warnings.append(f"pages {_ranges(pages)} have no usable text layer and were not read ({cause})")
+        layer.unread.append(ReadError(f"pages {_ranges(pages)} have no usable text layer and were not read ({cause})",
+                                      tuple(pages)))
         return layer
     if len(pages) > cfg.max_pages:
         raise DocumentError(

@@ -43,7 +43,7 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     try:
         layer = layer_for(pf.path, texts, rules)
     except DocumentError as exc:  # no usable text layer and no OCR: the document is not read
-        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, error=str(exc))
+        return Extraction.failed(str(exc), pages=n)
     tri = layer.triage()
     extraction = _Reader(pf, rules, tri, layer).read()
     if extraction.kind is not DocumentKind.UNKNOWN or extraction.record is not None or extraction.error:
@@ -66,6 +66,7 @@ class _Reader:
     def __init__(self, pf: PacketFile, rules: Rules, tri: Triage, layer: TextLayer) -> None:
         self.pf, self.rules, self.tri, self.layer = pf, rules, tri, layer
         self.warnings: list[str] = list(layer.warnings)
+        self.unread = tuple(layer.unread)  # pages not read: the extraction is PARTIAL
 
     def source(self, page: int, bbox: BBox | None, text: str) -> Source:
         confidence = self.layer.confidence(page, bbox)
@@ -108,7 +109,8 @@ class _Reader:
         )
         record = self._confidence(record)
         kind = DocumentKind.UNKNOWN if interim else DocumentKind.FINANCIAL_STATEMENT
-        return Extraction(kind=kind, fiscal_year=fiscal, pages=n, ocr=self.layer.ocr, record=record)
+        return Extraction(kind=kind, fiscal_year=fiscal, pages=n, ocr=self.layer.ocr, record=record,
+                          errors=self.unread)
 
     def _audit_report(self) -> audit_opinion.AuditReport | None:
         """The auditor's report (auditor, opinion, year), read up to the first statement's title; None without one."""
@@ -121,7 +123,7 @@ class _Reader:
         """No report and no statement: a report summary says so in its record, anything else is left unknown."""
         if self.tri.cover == "summary":
             return self._summary(n)
-        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr)
+        return Extraction(kind=DocumentKind.UNKNOWN, pages=n, ocr=self.layer.ocr, errors=self.unread)
 
     def _positioned_lines(self, spans: list[Span]) -> tuple[tuple[int, int] | None, dict[int, list[Line]]]:
         """Where the revenue note starts (None: no note), and the positioned lines of the pages worth reading.
@@ -197,7 +199,8 @@ class _Reader:
                 "so it is not that year's financial statement; its key figures are not taken"
             ],
         )
-        return Extraction(kind=DocumentKind.UNKNOWN, fiscal_year=None, pages=n, ocr=self.layer.ocr, record=record)
+        return Extraction(kind=DocumentKind.UNKNOWN, fiscal_year=None, pages=n, ocr=self.layer.ocr, record=record,
+                          errors=self.unread)
 
     def _span_lines(self, span: Span, lines: dict[int, list[Line]]) -> list[Line]:
         """The positioned lines of a statement: after its title, up to the next statement or its signature line."""
