@@ -46,6 +46,15 @@ def test_the_wheel_holds_only_omreview(tmp_path: Path) -> None:
                      "omreview/flows/serve.py", "omreview/dashboard/page.py"):
         assert expected in names
     assert any(name.startswith("omreview/migrations/versions/0") for name in names)
+    folders = config["tool"]["setuptools"]["package-dir"]
+    every_module = {  # every module of the sources, sub-packages too (extractors/pdf/ -> omreview/extractors/pdf/)
+        "/".join([*package.split("."), *path.relative_to(ROOT / folder).parts])
+        for package, folder in folders.items() for path in (ROOT / folder).rglob("*.py")
+        if "__pycache__" not in path.parts and not any(
+            other != package and other.startswith(package + ".") and path.is_relative_to(ROOT / folders[other])
+            for other in folders)
+    }
+    assert every_module - set(names) == set()
     assert not [name for name in names if "noop" in name or "samplegen" in name]
     entry_points = zipfile.ZipFile(wheel).read(f"omreview-{version}.dist-info/entry_points.txt").decode()
     assert "omreview = omreview.cli:app" in entry_points
