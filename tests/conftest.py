@@ -33,6 +33,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_flows_postgres": ("prefect", "postgres"),
     "test_flows_privacy": ("prefect",),
     "test_flows_serve": ("prefect",),
+    "test_serve_reviewer": ("prefect",),  # omreview serve against a Prefect server of its own, stopped and started
     "test_interrupt": ("prefect",),  # commands stopped by signals at several points, then run again
     "test_prefect_internals": ("slow",),  # imports Prefect's client, runner and settings (seconds); no server
     "test_dashboard_browser": ("browser",),
@@ -99,6 +100,10 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_hostile_inputs.py::test_threads_share_one_isolated_reader": ("slow",),
     # the real dashboard in chromium, its routes fetched without the session
     "tests/test_session_routes.py::test_signed_in_data_is_not_served_without_the_session": ("browser",),
+    # the sign-in cookie in chromium: reload, new tab, sign-out, a tampered or expired cookie, HTTPS
+    "tests/test_dashboard_session.py::test_a_sign_in_survives_a_reload_and_a_new_tab_until_signing_out": ("browser",),
+    "tests/test_dashboard_session.py::test_a_tampered_or_expired_cookie_signs_out_with_its_reason": ("browser",),
+    "tests/test_dashboard_session.py::test_over_https_the_cookie_is_secure_and_the_sign_in_holds": ("browser",),
     # a Prefect home's modes: omreview.flows.local imports Prefect (seconds), one starts its server
     "tests/test_data_at_rest.py::test_a_prefect_home_seeded_from_the_template_is_owner_only": ("prefect",),
     "tests/test_data_at_rest.py::test_the_local_prefect_server_keeps_its_home_owner_only": ("prefect",),
