@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -392,9 +393,14 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab_until_signing_out(tmp_path, t
         while _session_cookie(context, f"omreview_session_{port}", timeout=0.2) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _session_cookie(context, f"omreview_session_{port}", timeout=0.2) is None
-        # the other tab, still open, is out at its next step; a reload and a new tab are out too
-        other.get_by_text("包括已撤回的申报企业").click()  # any step: the page runs again
+        # the other tab, still open, is out at its next step (the export download: nothing delivered);
+        # a reload and a new tab are out too
+        downloads: list[object] = []
+        other.on("download", lambda d: downloads.append(d))
+        other.get_by_role("button", name=re.compile(r"^下载 评审汇总")).click()
         _signed_out(other, ENDED_ELSEWHERE)
+        other.wait_for_timeout(1500)
+        assert downloads == []
         page.reload()
         _signed_out(page, None)
         third = context.new_page()
