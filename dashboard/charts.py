@@ -1,4 +1,7 @@
-"""Charts of key figures against their thresholds (Altair specs; Streamlit only displays them)."""
+"""Charts of key figures against their thresholds (Altair specs; Streamlit only displays them).
+
+Amounts are plotted in the money unit set (万元 by default, :mod:`omreview.zh`), thresholds in the same unit, so the
+axis, the bars and the dashed lines read alike; a bar's tooltip gives the exact amount in 元."""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ from typing import Any
 
 import altair as alt
 
-from omreview.overview import KEY_FIGURES, KeyFigure, thresholds_of
+from omreview import zh
+from omreview.overview import KEY_FIGURES, KeyFigure, shown_number, shown_text, thresholds_of
 from omreview.rules import Rules
 
 # what alt.layer returns: a FacetChart only when the layers share facet encodings (these have none)
 Chart = alt.LayerChart | alt.FacetChart
 _FORMATS = {"ratio": ".0%", "CNY": ",.0f", "count": "d"}
-_THRESHOLD_LABELS = {"om_revenue_3y_low": "下限（且占比达标）", "om_revenue_3y_high": "无占比要求的标准"}
 
 
 def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules) -> Chart | None:
@@ -24,12 +27,14 @@ def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules
     fmt = _FORMATS.get(key.unit, ",")
     bars = alt.Chart(alt.Data(values=data)).mark_bar().encode(
         x=alt.X("applicant:N", title="申报企业", sort=None, axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
-        y=alt.Y("value:Q", title=key.label, axis=alt.Axis(format=fmt)),
+        y=alt.Y("value:Q", title=key.column, axis=alt.Axis(format=fmt)),
         color=alt.Color("meets:N", title="达到门槛",
                         scale=alt.Scale(domain=["达到", "未达到"], range=["#4c9a2a", "#d1495b"])),
-        tooltip=[alt.Tooltip("applicant:N", title="申报企业"), alt.Tooltip("value:Q", title=key.label, format=fmt)],
+        tooltip=[alt.Tooltip("applicant:N", title="申报企业"), alt.Tooltip("shown:N", title=key.label),
+                 *([alt.Tooltip("exact:N", title="精确金额")] if key.unit == "CNY" else [])],
     )
-    limits = [{"threshold": float(value), "label": f"{_THRESHOLD_LABELS.get(name, '门槛')} {_show(value, key.unit)}"}
+    limits = [{"threshold": shown_number(value, key.unit),
+               "label": f"{zh.threshold_label(name)} {_show(value, key.unit)}"}
               for name, value in thresholds_of(key, rules)]
     rules_layer = alt.Chart(alt.Data(values=limits)).mark_rule(strokeDash=[6, 4], color="#333").encode(
         y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="门槛")])
@@ -43,12 +48,8 @@ def threshold_chart(key: KeyFigure, rows: Sequence[dict[str, Any]], rules: Rules
 
 
 def _show(value: Any, unit: str) -> str:
-    if unit == "ratio":
-        return f"{float(value):.0%}"
-    if unit == "CNY":
-        amount = float(value)
-        return f"{amount / 100_000_000:g}亿元" if amount >= 100_000_000 else f"{amount / 10_000:,.0f}万元"
-    return f"{int(value)}"
+    """A threshold as its line's label says it, in the unit of the axis: ``3,000.00万元``, ``30.00%``, ``50``."""
+    return shown_text(value, unit)
 
 
 def charts(rows: Sequence[dict[str, Any]], rules: Rules) -> list[tuple[KeyFigure, Chart]]:

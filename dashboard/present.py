@@ -1,13 +1,15 @@
-"""Plain functions that shape one report for the applicant page (no Streamlit here)."""
+"""Plain functions that shape one report for the applicant page (no Streamlit here); every label, amount and
+time as reviewers read it (:mod:`omreview.zh`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from omreview import zh
 from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
 from omreview.masking import mask_any, mask_text
-from omreview.overview import kind_label, source_label, status_label
+from omreview.overview import source_label
 from omreview.rules import Rules
 
 
@@ -23,13 +25,21 @@ def is_roster_cell(src: dict[str, Any] | None) -> bool:
 def check_table(report: dict[str, Any], decisions: dict[tuple[TargetKind, str], ReviewerDecision],
                 rules: Rules) -> list[dict[str, str]]:
     titles = {c.id: c.title for c in rules.checks}
-    return [mask_any({"检查项": c["id"], "条件": titles.get(c["id"], ""), "状态": status_label(c["status"]),
-                      "发现": c["message"], "评审决定": describe(decisions.get((TargetKind.CHECK, c["id"])))})
+    return [mask_any({"检查项": zh.check_label(c["id"]), "条件": titles.get(c["id"], ""),
+                      "状态": zh.status_label(c["status"]), "发现": zh.amounts_in_text(c["message"]),
+                      "评审决定": describe(decisions.get((TargetKind.CHECK, c["id"])))})
             for c in report["checks"]]
 
 
 def value_table(values: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"数值": k, "内容": "" if v is None else str(mask_text(str(v)))} for k, v in values.items()]
+    """A check's values: ``近三年运维收入总额 | 6,638.42万元``, amounts with their exact 元 beside them."""
+    return [{"数值": zh.name_label(k), "内容": mask_text(zh.value_detail(k, v)) or ""} for k, v in values.items()]
+
+
+def figure_text(name: str, figure: dict[str, Any]) -> str:
+    """A figure as the page shows it: ``近三年运维收入总额 6,638.42万元（66,384,172.25元）``."""
+    shown = zh.value_detail(name, figure["value"], figure.get("unit"))
+    return f"{zh.name_label(name)} {mask_text(shown) or ''}"
 
 
 def evidence_table(evidence: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -44,8 +54,9 @@ class DiscrepancyView:
 
 
 def discrepancy_views(report: dict[str, Any]) -> list[DiscrepancyView]:
-    return [DiscrepancyView(key=key, message=mask_text(d["message"]) or "",
-                            values=[{"value": mask_text(v["value"]), "label": source_label(v.get("source")),
+    return [DiscrepancyView(key=key, message=mask_text(zh.amounts_in_text(d["message"])) or "",
+                            values=[{"value": mask_text(zh.value_detail(key, v["value"])),
+                                     "label": source_label(v.get("source")),
                                      "text": mask_text((v.get("source") or {}).get("text") or ""),
                                      "source": v.get("source")} for v in d["values"]])
             for key, d in zip(discrepancy_keys(report), report.get("discrepancies", []), strict=True)]
@@ -76,7 +87,7 @@ def ocr_note(report: dict[str, Any]) -> str | None:
     scanned = [d["file"] for d in report["documents"] if d.get("ocr")]
     if not scanned:
         return None
-    doubtful = [c["id"] for c in report["checks"] if "ocr_low_confidence" in c.get("values", {})]
+    doubtful = [zh.check_label(c["id"]) for c in report["checks"] if "ocr_low_confidence" in c.get("values", {})]
     note = f"以下文件为扫描件，数据经OCR识别：{'、'.join(scanned)}。"
     if doubtful:
         return note + f"识别置信度低的数值所涉检查项已转为需复核：{'、'.join(doubtful)}，请对照原件核实。"
@@ -84,8 +95,9 @@ def ocr_note(report: dict[str, Any]) -> str | None:
 
 
 def document_table(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [mask_any({"文件": d["file"], "类型": kind_label(d),
-                      "年度": str(d.get("fiscal_year") or ""), "状态": d["status"], "问题": d.get("error") or "",
+    return [mask_any({"文件": d["file"], "类型": zh.document_kind_label(d["kind"], d.get("certificate_type")),
+                      "年度": str(d.get("fiscal_year") or ""), "状态": zh.document_status_label(d["status"]),
+                      "问题": d.get("error") or "",
                       "页数": str(d.get("pages") or ""), "OCR": "是" if d.get("ocr") else ""})
             for d in report["documents"]]
 
@@ -93,8 +105,8 @@ def document_table(report: dict[str, Any]) -> list[dict[str, Any]]:
 def decision_targets(report: dict[str, Any], rules: Rules) -> dict[str, tuple[TargetKind, str]]:
     """Choices for the decision form: a label → (kind, target). Checks first, then discrepancies."""
     titles = {c.id: c.title for c in rules.checks}
-    choices = {f"检查项 {c['id']} {titles.get(c['id'], '')}（{status_label(c['status'])}）": (TargetKind.CHECK, c["id"])
-               for c in report["checks"]}
+    choices = {f"检查项 {c['id']} {titles.get(c['id'], '')}（{zh.status_label(c['status'])}）":
+               (TargetKind.CHECK, c["id"]) for c in report["checks"]}
     for key in discrepancy_keys(report):
-        choices[f"不一致 {key}"] = (TargetKind.DISCREPANCY, key)
+        choices[f"材料间不一致 {zh.name_label(key)}"] = (TargetKind.DISCREPANCY, key)
     return choices

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from omreview import zh
 from omreview.errors import InputError
 from omreview.masking import mask_text
 from omreview.model import CheckStatus
@@ -34,7 +35,8 @@ class DecisionKind(StrEnum):
     OVERRIDDEN = "overridden"
 
 
-DECISION_LABELS = {DecisionKind.ACCEPTED: "接受", DecisionKind.OVERRIDDEN: "推翻"}
+# TRANSITIONAL: for the applicant page's version before omreview.zh; removed once its new version is committed.
+DECISION_LABELS = {kind: zh.decision_label(kind) for kind in DecisionKind}
 
 
 class ReviewerDecision(BaseModel):
@@ -96,12 +98,12 @@ def make_decision(report: dict[str, Any], applicant_row: int, target_kind: Targe
     if kind == TargetKind.CHECK:
         found = next((c for c in report.get("checks", []) if c["id"] == target), None)
         if found is None:
-            raise InputError(f"no check {target} in the report of {report['applicant']['id']}")
+            raise InputError(f"{report['applicant']['id']}的报告中没有检查项{target}。")
         status, message = found["status"], found["message"]
     else:
         keys = discrepancy_keys(report)
         if target not in keys:
-            raise InputError(f"no discrepancy {target} in the report of {report['applicant']['id']}")
+            raise InputError(f"{report['applicant']['id']}的报告中没有该项材料间不一致（{target}）。")
         status, message = None, report["discrepancies"][keys.index(target)]["message"]
     try:
         return ReviewerDecision(
@@ -110,15 +112,27 @@ def make_decision(report: dict[str, Any], applicant_row: int, target_kind: Targe
             reviewer_status=CheckStatus(reviewer_status) if reviewer_status else None, reason=reason,
             reviewer=reviewer, decided_at=now or dt.datetime.now(dt.UTC))
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise InputError(f"incomplete decision: {_first_problem(exc)}") from exc
+        raise InputError(_first_problem(exc)) from exc
+
+
+# what the reviewer is told when a field of the decision form is not filled in as it must be
+_PROBLEMS = {"reason": "请填写理由。", "reviewer": "请填写评审人。", "decision": "请选择决定（接受或推翻）。",
+             "reviewer_status": "推翻后的状态不是有效的检查状态。"}
+_TOO_LONG = {"reason": "理由不能超过4000字。", "reviewer": "评审人名称不能超过255字。"}
 
 
 def _first_problem(exc: ValueError) -> str:
+    """The first problem of an invalid decision as one Chinese sentence for the reviewer: ``请填写理由。``."""
     errors = getattr(exc, "errors", None)
-    if callable(errors):
-        err = errors()[0]
-        return f"{'.'.join(str(p) for p in err['loc']) or 'decision'}: {err['msg']}"
-    return str(exc)
+    if not callable(errors):
+        return "决定不完整，请检查后再提交。"
+    err = errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    if err["type"] == "string_too_long" and field in _TOO_LONG:
+        return _TOO_LONG[field]
+    if "reviewer status belongs only" in str(err["msg"]):
+        return "只有推翻检查项时才能选择推翻后的状态。"
+    return _PROBLEMS.get(field, "决定不完整，请检查后再提交。")
 
 
 def in_force(decisions: Iterable[ReviewerDecision]) -> dict[tuple[int, TargetKind, str], ReviewerDecision]:
@@ -130,9 +144,9 @@ def in_force(decisions: Iterable[ReviewerDecision]) -> dict[tuple[int, TargetKin
 
 
 def describe(decision: ReviewerDecision | None) -> str:
-    """One line for tables and reports: ``推翻（pass）— 王评审 2012-06-03 10:00 UTC：理由``."""
+    """One line for tables and reports, in the review body's time: ``推翻（通过）— 王评审 2012-06-03 18:00：理由``."""
     if decision is None:
         return ""
-    status = f"（{decision.reviewer_status.value}）" if decision.reviewer_status else ""
-    when = decision.decided_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{DECISION_LABELS[decision.decision]}{status} — {decision.reviewer} {when}：{decision.reason}"
+    status = f"（{zh.status_label(decision.reviewer_status)}）" if decision.reviewer_status else ""
+    when = zh.local_time(decision.decided_at)
+    return f"{zh.decision_label(decision.decision)}{status} — {decision.reviewer} {when}：{decision.reason}"

@@ -2,6 +2,8 @@
 
 Plain functions over the results store. Every text is masked (``omreview.overview`` masks the
 rows, ``omreview.review_docx`` the report); reviewer decisions appear beside the machine results.
+What they say is Chinese (:mod:`omreview.zh`): labels, no codes; amounts in 万元 (or 元,
+``OMREVIEW_MONEY_UNIT``) with the exact 元 in each amount cell's note; times on the review body's clock.
 The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
 """
 
@@ -18,15 +20,18 @@ import pandas as pd
 from docx.document import Document as DocxDocument
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from omreview import zh
 from omreview.decisions import ReviewerDecision
 from omreview.errors import InputError
 from omreview.overview import (
     COUNT,
     DATE,
+    KEY_FIGURES,
     MONEY,
     RATIO,
     TIME,
@@ -133,7 +138,8 @@ def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[Revie
                    path: Path) -> Path:
     """The workbook: 申报企业 (the overview frame), 检查项, 不一致, 评审决定 (the decisions' history), a sheet each."""
     wb = Workbook()
-    applicants, formats = frame_rows(overview_frame(entries, decisions))
+    frame = overview_frame(entries, decisions)
+    applicants, formats = frame_rows(frame)
     sheets: list[tuple[str, list[dict[str, Any]], dict[str, str]]] = [
         ("申报企业", applicants, formats),
         ("检查项", check_rows(entries, decisions, rules), {}),
@@ -147,7 +153,25 @@ def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[Revie
         ws = first if i == 0 else wb.create_sheet()
         ws.title = title
         _fill_sheet(ws, rows, fmt)
+    _exact_amounts(first, entries, list(frame.columns))
     return write_atomic(path, lambda tmp: wb.save(tmp))
+
+
+def _exact_amounts(ws: Worksheet, entries: Sequence[StoredApplicant], columns: list[str]) -> None:
+    """A note on each amount of the 申报企业 sheet with the amount exact in 元 (the cell shows it rounded in 万元):
+    one hover away, as in the dashboard. Row i + 2 is entries[i] (the frame keeps their order)."""
+    for key in KEY_FIGURES:
+        if key.unit != "CNY" or key.column not in columns:
+            continue
+        col = columns.index(key.column) + 1
+        for i, e in enumerate(entries):
+            figure = e.report.get("figures", {}).get(key.name)
+            cell = ws.cell(row=i + 2, column=col)
+            if figure and cell.value not in ("", None):
+                try:
+                    cell.comment = Comment(f"{key.label}：{zh.yuan(figure['value'])}", "omreview")
+                except ValueError:
+                    continue
 
 
 def _docx_saver(doc: DocxDocument) -> Callable[[Path], None]:

@@ -2,26 +2,44 @@
 
 A draft for the reviewer to complete, not a verdict: the machine's finding and the reviewer's
 decision stand side by side. Every text is masked (personal data never reaches the document).
+
+Fit to print as Chinese official documents are (GB/T 9704): A4, margins 37/35 mm top/bottom and 28/26 mm
+left/right, 宋体 text and 黑体 headings in black; a header with the applicant and its 申报编号, and
+``第 X 页 共 Y 页`` in the footer (Word fields, so the numbers are right however the pages fall). Every label,
+amount and time as reviewers read it (:mod:`omreview.zh`): no codes, 万元 with the exact 元, local time.
+
+Section 四 评审结论 is a hook: :func:`review_document` takes a :data:`ConclusionSection` that writes the
+reviewers' conclusion there; without one the section holds the machine's verdict and lines to sign.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from docx import Document as new_document
 from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
+from omreview import zh
 from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
 from omreview.masking import mask_text
-from omreview.overview import kind_label, source_label, status_label, verdict_label
+from omreview.overview import source_label
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
-_FONT = "宋体"
+_FONT, _HEADING_FONT = "宋体", "黑体"
+# GB/T 9704 (党政机关公文格式): A4, top 37 mm, bottom 35 mm, left 28 mm, right 26 mm
+PAGE_MM = (210, 297)
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+ConclusionSection = Callable[[Document], None]
+"""The hook for section 四 评审结论: writes the reviewers' conclusion (opinion, reviewer, time) under its heading."""
 
 
 def _m(text: Any) -> str:
@@ -29,10 +47,53 @@ def _m(text: Any) -> str:
 
 
 def _base_font(doc: Document) -> None:
+    """宋体 五号 for the text; 黑体 in black for the title and headings (Word's default headings are blue)."""
     style = doc.styles["Normal"]
     style.font.name = _FONT
     style.font.size = Pt(10.5)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), _FONT)
+    for name, size in (("Title", 18), ("Heading 1", 14), ("Heading 2", 12)):
+        heading = doc.styles[name]
+        heading.font.name, heading.font.size, heading.font.bold = _HEADING_FONT, Pt(size), True
+        heading.font.color.rgb = RGBColor(0, 0, 0)
+        heading.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), _HEADING_FONT)
+
+
+def _page(doc: Document, report: dict[str, Any]) -> None:
+    """A4 with the margins of official documents; the applicant in the header, the page numbers in the footer."""
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    applicant = report["applicant"]
+    header = section.header.paragraphs[0]
+    header.text = _m(f"{applicant.get('name') or '（企业名称未识别）'}　　申报编号：{applicant['id']}")
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer, "PAGE")
+    footer.add_run(" 页 共 ")
+    _field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``) that Word fills in when it lays the pages out; 1 until then."""
+    _field_char(paragraph, "begin")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    paragraph.add_run()._r.append(code)
+    _field_char(paragraph, "separate")
+    paragraph.add_run("1")
+    _field_char(paragraph, "end")
+
+
+def _field_char(paragraph: Paragraph, kind: str) -> None:
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(char)
 
 
 def _table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -56,17 +117,20 @@ def _decisions(doc: Document, history: list[ReviewerDecision]) -> None:
         doc.add_paragraph(f"此前：{_m(describe(d))}", style="List Bullet")
 
 
-def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], rules: Rules) -> Document:
-    """Build the draft; the caller saves it."""
+def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], rules: Rules,
+                    conclusion: ConclusionSection | None = None) -> Document:
+    """Build the draft; the caller saves it. ``conclusion`` writes section 四 评审结论 (the reviewers' conclusion);
+    without it the section holds the machine's verdict and blank lines to sign."""
     report = entry.report
     by_target = _decisions_by_target(entry, decisions)
     doc = new_document()
     _base_font(doc)
+    _page(doc, report)
     _cover(doc, entry)
     _checks_section(doc, report, rules, by_target)
     _discrepancies_section(doc, report, by_target)
     _documents_section(doc, report)
-    _conclusion_section(doc, report)
+    _conclusion_section(doc, report, conclusion)
     return doc
 
 
@@ -93,8 +157,8 @@ def _cover(doc: Document, entry: StoredApplicant) -> None:
         ["推荐单位", applicant.get("recommending_authority") or ""],
         ["申请放宽条件", "是" if applicant.get("relaxation_requested") else "否"],
         ["申请日期", report["application_date"]], ["审查年度", "、".join(str(y) for y in report["fiscal_years"])],
-        ["机器审查结论", verdict_label(report["verdict"])], ["规则版本", report["rules_version"]],
-        ["审查时间", entry.updated_at.strftime("%Y-%m-%d %H:%M UTC")],
+        ["机器审查结论", zh.verdict_label(report["verdict"])], ["规则版本", report["rules_version"]],
+        ["审查时间", zh.local_time(entry.updated_at)],
         ["缺少或无法读取的材料", "、".join(report.get("missing_inputs", [])) or "无"],
     ])
 
@@ -105,10 +169,11 @@ def _checks_section(doc: Document, report: dict[str, Any], rules: Rules, by_targ
     titles = {c.id: c.title for c in rules.checks}
     for check in report["checks"]:
         doc.add_heading(f"{check['id']} {titles.get(check['id'], '')}", level=2)
-        doc.add_paragraph(f"机器审查：{status_label(check['status'])}")
-        doc.add_paragraph(f"审查发现：{_m(check['message'])}")
+        doc.add_paragraph(f"机器审查：{zh.status_label(check['status'])}")
+        doc.add_paragraph(f"审查发现：{_m(zh.amounts_in_text(check['message']))}")
         if check["values"]:
-            _table(doc, ["数值", "内容"], [[k, "" if v is None else v] for k, v in check["values"].items()])
+            _table(doc, ["数值", "内容"],
+                   [[zh.name_label(k), zh.value_detail(k, v)] for k, v in check["values"].items()])
         if check["evidence"]:
             doc.add_paragraph("证据：")
             for src in check["evidence"]:
@@ -122,9 +187,9 @@ def _discrepancies_section(doc: Document, report: dict[str, Any], by_target: _By
     if not report.get("discrepancies"):
         doc.add_paragraph("未发现材料间不一致。")
     for key, disc in zip(discrepancy_keys(report), report.get("discrepancies", []), strict=True):
-        doc.add_heading(key, level=2)
-        doc.add_paragraph(_m(disc["message"]))
-        _table(doc, ["值", "来源", "原文"], [[v["value"], source_label(v.get("source")),
+        doc.add_heading(zh.name_label(key), level=2)
+        doc.add_paragraph(_m(zh.amounts_in_text(disc["message"])))
+        _table(doc, ["值", "来源", "原文"], [[zh.value_detail(key, v["value"]), source_label(v.get("source")),
                                           (v.get("source") or {}).get("text") or ""] for v in disc["values"]])
         _decisions(doc, by_target.get((TargetKind.DISCREPANCY, key), []))
 
@@ -133,14 +198,20 @@ def _documents_section(doc: Document, report: dict[str, Any]) -> None:
     """Section 三: one row per file of the application, with its kind, year, status and whether OCR read it."""
     doc.add_heading("三、申报材料", level=1)
     _table(doc, ["文件", "类型", "年度", "状态", "问题", "页数", "OCR识别"], [
-        [d["file"], kind_label(d), d.get("fiscal_year") or "", d["status"],
+        [d["file"], zh.document_kind_label(d["kind"], d.get("certificate_type")), d.get("fiscal_year") or "",
+         zh.document_status_label(d["status"]),
          d.get("error") or "", d.get("pages") or "", "是" if d.get("ocr") else ""] for d in report["documents"]])
 
 
-def _conclusion_section(doc: Document, report: dict[str, Any]) -> None:
-    """Section 四: the machine's verdict, the lines the reviewer signs, and the document's title and date."""
+def _conclusion_section(doc: Document, report: dict[str, Any], conclusion: ConclusionSection | None) -> None:
+    """Section 四: the machine's verdict, then the reviewers' conclusion (the hook) or the lines the reviewer signs;
+    and the document's title and date."""
     doc.add_heading("四、评审结论", level=1)
-    doc.add_paragraph(f"机器审查结论：{verdict_label(report['verdict'])}。")
-    doc.add_paragraph("评审结论：＿＿＿＿＿＿＿＿　　评审人员（签字）：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日")
+    doc.add_paragraph(f"机器审查结论：{zh.verdict_label(report['verdict'])}。")
+    if conclusion is not None:
+        conclusion(doc)
+    else:
+        doc.add_paragraph("评审结论：＿＿＿＿＿＿＿＿　　评审人员（签字）：＿＿＿＿＿＿　　"
+                          "日期：＿＿＿＿年＿＿月＿＿日")
     doc.core_properties.title = f"评审报告（草稿）{report['applicant']['id']}"
     doc.core_properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -333,6 +333,14 @@ def value_text(name: str, value: Any, unit: str | None = None) -> str:
     return str(value)
 
 
+def value_detail(name: str, value: Any, unit: str | None = None) -> str:
+    """:func:`value_text`, and for an amount shown in 万元 its exact 元 too: ``6,638.42万元（66,384,172.25元）``."""
+    kind = unit if unit is not None and unit != "text" else name_unit(name)
+    if kind == "CNY" and _decimal(value) is not None:
+        return money_detail(str(value))
+    return value_text(name, value, unit)
+
+
 _PLAIN_YUAN = re.compile(r"(?<![\d.,])(-?\d+\.\d{2})元")
 
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from PIL import Image
 
+from omreview import zh
 from omreview.dashboard import present
 from omreview.dashboard.app import main, prepare, store_url_for, streamlit_command
 from omreview.dashboard.auth import add_reviewer, hash_password, load_credentials, verify
@@ -15,7 +16,7 @@ from omreview.dashboard.charts import charts
 from omreview.dashboard.config import DashboardConfig, check_bind, is_loopback
 from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row, render_region
 from omreview.errors import InputError
-from omreview.overview import ApplicantFilter, filter_entries, key_figure_rows, reviewers_day, verdict_counts
+from omreview.overview import ApplicantFilter, filter_entries, key_figure_rows, verdict_counts
 from omreview.rules import default_rules
 from tests.conftest import SAMPLE_DOCS
 from tests.store_factory import build_store
@@ -98,7 +99,7 @@ def test_filters(entries):
     batch = everyone[0].batch_id
     assert len(filter_entries(everyone, ApplicantFilter(batches=frozenset({batch})))) == 3
     assert filter_entries(everyone, ApplicantFilter(batches=frozenset({batch + 1}))) == []
-    tomorrow = reviewers_day(dt.datetime.now(dt.UTC)) + dt.timedelta(days=1)  # the days of 审查时间 (Beijing)
+    tomorrow = zh.local_day(dt.datetime.now(dt.UTC)) + dt.timedelta(days=1)  # the days of 审查时间 (Beijing)
     assert filter_entries(everyone, ApplicantFilter(reviewed_from=tomorrow)) == []
 
 
@@ -112,14 +113,22 @@ def test_charts_draw_thresholds_from_the_rules(entries):
     assert staff["threshold"] == 100 and not staff["meets"]
     drawn = {key.name: chart.to_dict() for key, chart in charts(rows, rules)}
     assert set(drawn) == {"om_revenue_share", "om_revenue_3y", "college_or_above_ratio", "om_staff_count"}
+    # amounts, their axis and their thresholds all in 万元; the bar's tooltip has the exact 元
+    revenue = next(r for r in rows if r["applicant"] == "app-07" and r["figure"] == "om_revenue_3y")
+    assert (revenue["value"], revenue["shown"], revenue["exact"]) == (7375.24, "7,375.24万元", "73,752,403.71元")
+    assert drawn["om_revenue_3y"]["layer"][0]["encoding"]["y"]["title"] == "近三年运维收入总额（万元）"
+    tooltips = [t["field"] for t in drawn["om_revenue_3y"]["layer"][0]["encoding"]["tooltip"]]
+    assert tooltips == ["applicant", "shown", "exact"]
     limits = drawn["om_revenue_3y"]["layer"][1]["data"]["values"]
-    assert [x["threshold"] for x in limits] == [float(rules.thresholds.om_revenue_3y_low),
-                                                 float(rules.thresholds.om_revenue_3y_high)]
+    assert [x["threshold"] for x in limits] == [3000.0, 10000.0]
     # each threshold is named on the chart, outlined in white first so the name stays legible over a bar
     halo, label = drawn["om_revenue_3y"]["layer"][2:]
     assert halo["mark"]["stroke"] == "white" and "stroke" not in label["mark"]
     assert [layer["encoding"]["text"]["field"] for layer in (halo, label)] == ["label", "label"]
-    assert [x["label"] for x in label["data"]["values"]] == ["下限（且占比达标） 3,000万元", "无占比要求的标准 1亿元"]
+    assert [x["label"] for x in label["data"]["values"]] == ["下限（且占比达标） 3,000.00万元",
+                                                              "无占比要求的标准 10,000.00万元"]
+    share_limit = drawn["om_revenue_share"]["layer"][3]["data"]["values"]
+    assert [x["label"] for x in share_limit] == ["运维收入占比下限 30.00%"]
 
 
 def test_source_region_is_rendered_with_the_box_highlighted(entries):
@@ -178,13 +187,23 @@ def test_page_helpers(entries):
     report = entries["app-03"].report
     views = present.discrepancy_views(report)
     revenue = next(v for v in views if v.key == "total_revenue.2010")
-    assert [v["value"] for v in revenue.values] == ["61296562.86", "56296562.86"]
+    assert [v["value"] for v in revenue.values] == ["6,129.66万元（61,296,562.86元）",
+                                                    "5,629.66万元（56,296,562.86元）"]
+    assert "申报表6,129.66万元" in revenue.message and "61296562.86" not in revenue.message
     assert present.is_pdf_region(revenue.values[1]["source"]) and not present.is_pdf_region(revenue.values[0]["source"])
     choices = present.figure_choices(report)
     assert present.is_pdf_region(report["figures"][choices[0]]["source"])
     targets = present.decision_targets(report, default_rules())
     assert len(targets) == 19 + len(report["discrepancies"])
     assert present.document_table(report)[0].keys() >= {"文件", "类型", "状态", "问题"}
+    assert {row["状态"] for row in present.document_table(report)} == {"已读取"}
+    assert "材料间不一致 2010年度营业收入" in targets
+    b1 = {row["数值"]: row["内容"] for row in present.value_table(report["checks"][6]["values"])}
+    assert b1["运维收入占营业收入比例"].endswith("%") and "万元（" in b1["近三年运维收入总额"]
+    g3 = {row["数值"]: row["内容"] for row in present.value_table(report["checks"][3]["values"])}
+    assert g3["2010年度审计意见"] == "标准无保留意见"
+    assert present.figure_text("om_revenue_share", report["figures"]["om_revenue_share"]).startswith(
+        "运维收入占营业收入比例 ")
 
 
 def test_the_command_refuses_before_serving(tmp_path, capsys):
@@ -198,7 +217,7 @@ def test_the_applicant_page_says_which_documents_were_read_by_ocr():
     report = {"documents": [{"file": "a.pdf", "ocr": True}, {"file": "form.docx", "ocr": False}],
               "checks": [{"id": "B1", "values": {"ocr_low_confidence": 1}}, {"id": "G2", "values": {}}]}
     note = present.ocr_note(report)
-    assert "a.pdf" in note and "form.docx" not in note and "B1" in note and "G2" not in note
+    assert "a.pdf" in note and "form.docx" not in note and "B1 运维收入" in note and "G2" not in note
     report["checks"][0]["values"] = {}
     assert "均达到" in present.ocr_note(report)
     assert present.ocr_note({"documents": [{"file": "form.docx"}], "checks": []}) is None

@@ -42,11 +42,15 @@ def test_a_decision_copies_the_machine_result_and_needs_a_reason(store):
     d = make_decision(e.report, e.row_id, "check", "G4", "overridden", " 信用中国无记录 ", "王评审", "pass", now=T0)
     assert (d.machine_status, d.reviewer_status.value, d.reason) == ("manual", "pass", "信用中国无记录")
     assert d.machine_message.startswith("良好资信")
-    with pytest.raises(InputError, match="reason"):
+    with pytest.raises(InputError, match=r"^请填写理由。$"):  # the reviewer is told in Chinese, not pydantic's words
         make_decision(e.report, e.row_id, "check", "G4", "accepted", "   ", "王评审")
-    with pytest.raises(InputError, match="no check"):
+    with pytest.raises(InputError, match=r"^请填写评审人。$"):
+        make_decision(e.report, e.row_id, "check", "G4", "accepted", "理由", " ")
+    with pytest.raises(InputError, match=r"^理由不能超过4000字。$"):
+        make_decision(e.report, e.row_id, "check", "G4", "accepted", "长" * 4001, "王评审")
+    with pytest.raises(InputError, match="没有检查项Z9"):
         make_decision(e.report, e.row_id, "check", "Z9", "accepted", "理由", "王评审")
-    with pytest.raises(InputError, match="reviewer status"):
+    with pytest.raises(InputError, match=r"^只有推翻检查项时才能选择推翻后的状态。$"):
         make_decision(e.report, e.row_id, "check", "G4", "accepted", "理由", "王评审", "fail")
     with pytest.raises(InputError):
         make_decision(e.report, e.row_id, "check", "G4", "maybe", "理由", "王评审")
@@ -64,7 +68,10 @@ def test_decisions_are_appended_and_the_newest_is_in_force(store):
     assert [d.reviewer for d in history] == ["甲", "乙"]
     assert history[0].decided_at == T0
     current = in_force(history)[(e.row_id, TargetKind.DISCREPANCY, key)]
-    assert current.reviewer == "乙" and describe(current).startswith("推翻 — 乙 2012-06-03 10:00 UTC：复核后不成立")
+    assert current.reviewer == "乙" and describe(current).startswith("推翻 — 乙 2012-06-03 18:00：复核后不成立")
+    overridden = make_decision(e.report, e.row_id, "check", "G4", "overridden", "信用中国无记录", "王评审", "pass",
+                               now=T0)
+    assert describe(overridden) == "推翻（通过） — 王评审 2012-06-03 17:00：信用中国无记录"  # Beijing time, no codes
     # the machine result is untouched
     assert _entry(store).report["discrepancies"][0]["message"] == e.report["discrepancies"][0]["message"]
 

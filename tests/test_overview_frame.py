@@ -3,6 +3,7 @@ the workbook's 申报企业 sheet (numbers stay numbers, with number formats) an
 
 import dataclasses
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -16,12 +17,12 @@ from omreview.rules import default_rules
 from omreview.store import ResultStore
 from tests.store_factory import build_store, reviewed
 
-MONEY = "近三年运维收入总额（元）"
+MONEY = "近三年运维收入总额（万元）"
 ID = "410121196909129697"
 SHANGHAI = "Asia/Shanghai"
 SCHEMA = {
     "申报编号": "str", "企业名称": "str", "统一社会信用代码": "str", "推荐单位": "str", "申请放宽": "str",
-    "结论": "category", "不通过": "str", "需复核": "str", "缺材料": "str", "不一致数": "Int64", "待评审项": "Int64",
+    "结论": "category", "不通过": "str", "需复核": "str", "无法判断": "str", "不一致数": "Int64", "待评审项": "Int64",
     "运维收入占营业收入比例": "float64", MONEY: "float64", "大专及以上学历人员比例": "float64", "运维人员数": "Int64",
     "缺少材料": "str", "申请日期": "datetime64[s]", "批次": "Int64", "审查时间": f"datetime64[us, {SHANGHAI}]",
 }
@@ -54,10 +55,12 @@ def test_the_overview_is_one_typed_frame(store):
     assert {col: str(dtype) for col, dtype in frame.dtypes.items()} == SCHEMA
     assert list(frame["申报编号"]) == ["app-03", "app-07", "app-10"]
     app07 = frame.set_index("申报编号").loc["app-07"]
-    assert app07[MONEY] == 73752403.71 and app07["运维人员数"] == 64 and app07["运维收入占营业收入比例"] < 1
-    assert app07["结论"] == "needs_review（需复核）" and app07["申请日期"] == pd.Timestamp("2012-06-01")
-    assert list(frame["结论"].cat.categories) == ["meets（符合）", "does_not_meet（不符合）", "needs_review（需复核）",
-                                                 "incomplete（材料不全）"]
+    # 73,752,403.71 元 in 万元, rounded half up to two decimals
+    assert app07[MONEY] == 7375.24 and app07["运维人员数"] == 64 and app07["运维收入占营业收入比例"] < 1
+    assert app07["结论"] == "需复核" and app07["申请日期"] == pd.Timestamp("2012-06-01")
+    assert list(frame["结论"].cat.categories) == ["符合", "不符合", "需复核", "材料不全"]
+    app10 = frame.set_index("申报编号").loc["app-10"]
+    assert app10["不通过"] == "M2b 运维技术负责人"  # the check with its short name, not a bare id
     # the time a reviewer sees is Beijing time, the instant the store holds
     entry = next(e for e in store.latest_applicants() if e.applicant_id == "app-07")
     assert app07["审查时间"] == entry.updated_at and app07["审查时间"].utcoffset() == dt.timedelta(hours=8)
@@ -73,8 +76,8 @@ def test_sorting_the_overview_by_money_is_numeric_and_texts_stay_masked(tmp_path
     frame = overview_frame(store.latest_applicants(), [])
     ordered = frame.sort_values(MONEY)
     assert list(ordered["申报编号"]) == ["app-03", "app-07"]
-    assert list(ordered[MONEY]) == [9_000_000.00, 68_082_259.66]
-    assert frame[MONEY].sum() == pytest.approx(77_082_259.66)
+    assert list(ordered[MONEY]) == [900.00, 6_808.23]  # 68,082,259.66 元 → 6,808.23万元
+    assert frame[MONEY].sum() == pytest.approx(7_708.23)
     name = frame.set_index("申报编号").loc["app-07", "企业名称"]
     assert name == "张三4101**********9697运维公司" and not frame.map(lambda v: ID in str(v)).any().any()
 
@@ -87,8 +90,9 @@ def test_the_workbook_sheet_is_the_frame_with_numbers_as_numbers(tmp_path):
     header = [c.value for c in ws[1]]
     assert header == list(SCHEMA)  # the Chinese headers as before, in order
     cells = {row[0].value: dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2)}
-    money = cells["app-07"][MONEY]
-    assert money.value == 68082259.66 and money.number_format == "#,##0.00"
+    money = cells["app-07"][MONEY]  # shown 6,808.23 under …（万元）; the exact 元 one hover away, in the cell's note
+    assert money.value == 6808.23 and money.number_format == "#,##0.00"
+    assert money.comment.text == "近三年运维收入总额：68,082,259.66元"
     assert sorted(cells, key=lambda a: cells[a][MONEY].value) == ["app-03", "app-07"]
     share = cells["app-07"]["运维收入占营业收入比例"]
     assert isinstance(share.value, float) and share.number_format == "0.00%"
@@ -117,10 +121,12 @@ def test_the_dashboard_grid_sorts_money_as_numbers(tmp_path, monkeypatch):
     assert str(shown[MONEY].dtype) == "float64" and str(shown["待评审项"].dtype) == "Int64"
     assert list(shown.sort_values(MONEY)["申报编号"]) == ["app-03", "app-07"]
     assert "张三4101**********9697运维公司" in list(shown["企业名称"])
-    # the grid formats the numbers for reviewers: 元 with separators, ratios as percentages, Beijing time
-    config = grid.proto.columns
-    assert '"format":"%,.2f"' in config.replace(" ", "") and '"format":"percent"' in config.replace(" ", "")
-    assert SHANGHAI in config
+    # the grid formats the numbers for reviewers: 万元 with separators, ratios as percentages, Beijing time
+    config = json.dumps(json.loads(grid.proto.columns), ensure_ascii=False)
+    assert '"format":"%,.2f"' in config.replace(" ", "") and '"format":"%.2f%%"' in config.replace(" ", "")
+    assert SHANGHAI in config and "精确到元的金额见申报企业页面" in config  # the header's tooltip
+    assert shown.set_index("申报编号").loc["app-07", MONEY] == 6808.23
+    assert 0 < shown.set_index("申报编号").loc["app-07", "运维收入占营业收入比例"] <= 100  # a percentage
 
 
 def test_the_review_day_filter_uses_the_day_the_table_shows(store):

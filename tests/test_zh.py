@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -135,3 +136,24 @@ def test_a_table_missing_a_label_is_refused_naming_it(tmp_path):
     broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(RulesError, match=r"names\.roster\.duplicate\.row\{n\}"):
         zh.load_table(broken)
+
+
+def test_the_prefect_artifacts_read_in_chinese():
+    """The applicant's markdown and the batch table say labels and formatted amounts, never the report's codes."""
+    from omreview.artifacts import applicant_markdown, batch_markdown, batch_table
+    from omreview.intake import BatchSummary, Row
+    from omreview.model import Report
+
+    report = Report.model_validate_json((FIXTURES / "app-07.json").read_text(encoding="utf-8"))
+    markdown = applicant_markdown(report)
+    assert markdown.startswith("# app-07：需复核\n") and "| 人员名册第70行身份证号重复 |" in markdown
+    assert "- 申请日期：2012-06-01；审查年度：2009、2010、2011" in markdown
+    assert not re.search(r"needs_review|roster\.|\bmanual\b|\bpass\b|company|fiscal", markdown)
+    rules = default_rules()
+    summary = BatchSummary(intake="i", rules_version=rules.version, application_date=rules.default_application_date,
+                           rows=[Row("app-07", Outcome.REVIEWED, report=report),
+                                 Row("gamma", Outcome.REJECTED, error="applicant folder is empty")])
+    [row07, gamma] = batch_table(summary)
+    assert (row07["结论"], row07["处理结果"], row07["近三年运维收入总额"]) == ("需复核", "已审查", "7,375.24万元")
+    assert row07["运维收入占营业收入比例"] == "41.26%" and gamma["原因"] == "applicant folder is empty"
+    assert batch_markdown(summary) == f"omreview 批次：2家申报企业（规则 {rules.version}）：已审查1家，未受理1家"
