@@ -1,6 +1,7 @@
 """The content of the flows' artifacts: a markdown page per applicant, a table per batch (no Prefect here).
 
-Artifacts are shown to everyone with access to the Prefect UI, so they carry no personal data:
+Artifacts are read by reviewers in the Prefect UI, so they are in Chinese (:mod:`omreview.zh`: labels, no
+codes; amounts in 万元). They are shown to everyone with access to the Prefect UI, so they carry no personal data:
 only the report's own texts (which mask 身份证号 and people's names) and figures, and every text
 passes through ``scrub``, which masks anything that still reads as a valid 身份证号. Evidence
 sources (the text printed in a document) are left out.
@@ -12,17 +13,13 @@ import hashlib
 import re
 from typing import Any
 
+from omreview import zh
 from omreview.identifiers import is_valid_id_number, mask_id_number
 from omreview.intake import BatchSummary, Outcome, Row
 from omreview.model import CheckStatus, Report
 
-# key figures of the batch table: (figure name, column)
-KEY_FIGURES = (
-    ("om_revenue_3y", "om_revenue_3y"),
-    ("om_revenue_share", "om_revenue_share"),
-    ("om_staff_count", "om_staff"),
-    ("college_or_above_ratio", "college_ratio"),
-)
+# key figures of the batch table, in this order (their columns are headed by their labels in omreview.zh)
+KEY_FIGURES = ("om_revenue_3y", "om_revenue_share", "om_staff_count", "college_or_above_ratio")
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
@@ -48,7 +45,7 @@ def _cell(text: str) -> str:
 
 
 def applicant_markdown(report: Report) -> str:
-    """Verdict, failing and review checks, discrepancies and missing inputs of one report."""
+    """Verdict, failing and review checks, discrepancies and missing inputs of one report, in Chinese."""
     return "\n".join([
         *_heading_lines(report),
         *_missing_lines(report),
@@ -62,14 +59,14 @@ def applicant_markdown(report: Report) -> str:
 def _heading_lines(report: Report) -> list[str]:
     """The title (applicant and verdict) and the facts under it: company, dates, rules, file counts."""
     a = report.applicant
-    lines = [f"# {_cell(a.id)}: {report.verdict.value}", ""]
+    lines = [f"# {_cell(a.id)}：{zh.verdict_label(report.verdict)}", ""]
     if a.name:
-        lines.append(f"- company: {_cell(a.name)}")
-    lines += [f"- application date: {report.application_date.isoformat()}; fiscal years: "
-              f"{', '.join(map(str, report.fiscal_years))}",
-              f"- rules {report.rules_version}, omreview {report.omreview_version}",
-              f"- files: {len(report.documents)}, unreadable: "
-              f"{sum(1 for d in report.documents if d.status == 'error')}", ""]
+        lines.append(f"- 企业名称：{_cell(a.name)}")
+    unreadable = sum(1 for d in report.documents if d.status == "error")
+    years = "、".join(map(str, report.fiscal_years))
+    lines += [f"- 申请日期：{report.application_date.isoformat()}；审查年度：{years}",
+              f"- 规则版本：{report.rules_version}；omreview {report.omreview_version}",
+              f"- 文件：{len(report.documents)}个，无法读取：{unreadable}个", ""]
     return lines
 
 
@@ -77,18 +74,17 @@ def _missing_lines(report: Report) -> list[str]:
     """The missing inputs as a list, or nothing when none is missing."""
     if not report.missing_inputs:
         return []
-    return ["## Missing inputs", "", *[f"- {_cell(m)}" for m in report.missing_inputs], ""]
+    return ["## 缺少或无法读取的材料", "", *[f"- {_cell(m)}" for m in report.missing_inputs], ""]
 
 
 def _check_lines(report: Report) -> list[str]:
     """A table per status a reviewer must look at (fail, review, missing); a status no check has gets none."""
     lines: list[str] = []
-    for title, status in (("Failing checks", CheckStatus.FAIL), ("Checks for review", CheckStatus.REVIEW),
-                          ("Checks that could not be judged", CheckStatus.MISSING)):
+    for status in (CheckStatus.FAIL, CheckStatus.REVIEW, CheckStatus.MISSING):
         checks = [c for c in report.checks if c.status is status]
         if checks:
-            lines += [f"## {title}", "", "| check | message |", "|---|---|",
-                      *[f"| {c.id} | {_cell(c.message)} |" for c in checks], ""]
+            lines += [f"## 检查项：{zh.status_label(status)}", "", "| 检查项 | 审查发现 |", "|---|---|",
+                      *[f"| {zh.check_label(c.id)} | {_cell(zh.amounts_in_text(c.message))} |" for c in checks], ""]
     return lines
 
 
@@ -96,8 +92,9 @@ def _discrepancy_lines(report: Report) -> list[str]:
     """The discrepancies between documents as a table, or nothing when there are none."""
     if not report.discrepancies:
         return []
-    return ["## Discrepancies", "", "| figure | message |", "|---|---|",
-            *[f"| {_cell(d.figure)} | {_cell(d.message)} |" for d in report.discrepancies], ""]
+    return ["## 材料间不一致", "", "| 数据项 | 说明 |", "|---|---|",
+            *[f"| {_cell(zh.name_label(d.figure))} | {_cell(zh.amounts_in_text(d.message))} |"
+              for d in report.discrepancies], ""]
 
 
 def _ocr_lines(report: Report) -> list[str]:
@@ -105,11 +102,10 @@ def _ocr_lines(report: Report) -> list[str]:
     scanned = [d for d in report.documents if d.ocr]
     if not scanned:
         return []
-    doubtful = [c.id for c in report.checks if "ocr_low_confidence" in c.values]
-    return ["## Read by OCR (scanned pages)", "",
-            *[f"- {_cell(d.file)}" + (f" ({d.pages} pages)" if d.pages else "") for d in scanned], "",
-            "Checks resting on a value read with low confidence: "
-            + (", ".join(doubtful) if doubtful else "none") + ".", ""]
+    doubtful = [zh.check_label(c.id) for c in report.checks if "ocr_low_confidence" in c.values]
+    return ["## 经OCR识别的文件（扫描件）", "",
+            *[f"- {_cell(d.file)}" + (f"（{d.pages}页）" if d.pages else "") for d in scanned], "",
+            "识别置信度低的数值所涉检查项：" + ("、".join(doubtful) if doubtful else "无") + "。", ""]
 
 
 def _unreadable_lines(report: Report) -> list[str]:
@@ -117,35 +113,36 @@ def _unreadable_lines(report: Report) -> list[str]:
     errors = [d for d in report.documents if d.status == "error"]
     if not errors:
         return []
-    return ["## Unreadable files", "", "| file | reason |", "|---|---|",
+    return ["## 无法读取的文件", "", "| 文件 | 原因 |", "|---|---|",
             *[f"| {_cell(d.file)} | {_cell(d.error or '')} |" for d in errors], ""]
 
 
 def batch_table(summary: BatchSummary) -> list[dict[str, Any]]:
-    """One row per applicant: outcome, verdict, check counts and key figures."""
+    """One row per applicant, headed in Chinese: outcome, verdict, checks, key figures (as reviewers write them)
+    and the reason of an applicant not reviewed; every column on every row, empty where it does not apply."""
     return [_table_row(row) for row in sorted(summary.rows, key=lambda r: r.applicant)]
 
 
 def _table_row(row: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {"applicant": scrub(row.applicant), "status": row.outcome.value, "verdict": None,
-                           "failing": "", "review": "", "discrepancies": None}
     report = row.report
+    out: dict[str, Any] = {"申报编号": scrub(row.applicant), "处理结果": zh.outcome_label(row.outcome),
+                           "结论": "", "不通过": "", "需复核或无法判断": "", "材料间不一致": ""}
     if report is not None:
-        out.update(
-            verdict=report.verdict.value,
-            failing=" ".join(c.id for c in report.checks if c.status is CheckStatus.FAIL),
-            review=" ".join(c.id for c in report.checks if c.status in (CheckStatus.REVIEW, CheckStatus.MISSING)),
-            discrepancies=len(report.discrepancies),
-        )
-    for name, column in KEY_FIGURES:
+        out.update({
+            "结论": zh.verdict_label(report.verdict),
+            "不通过": zh.checks_text([c.id for c in report.checks if c.status is CheckStatus.FAIL]),
+            "需复核或无法判断": zh.checks_text([c.id for c in report.checks
+                                        if c.status in (CheckStatus.REVIEW, CheckStatus.MISSING)]),
+            "材料间不一致": str(len(report.discrepancies)),
+        })
+    for name in KEY_FIGURES:
         figure = report.figures.get(name) if report is not None else None
-        out[column] = figure.value if figure is not None else None
-    if row.error is not None:
-        out["error"] = scrub(row.error)
+        out[zh.name_label(name)] = zh.value_text(name, figure.value) if figure is not None else ""
+    out["原因"] = scrub(row.error) if row.error is not None else ""
     return out
 
 
 def batch_markdown(summary: BatchSummary) -> str:
-    """A short description for the batch table artifact."""
-    counts = ", ".join(f"{summary.count(o)} {o.value}" for o in Outcome if summary.count(o))
-    return f"omreview batch of {len(summary.rows)} applicant(s), rules {summary.rules_version}: {counts}"
+    """The batch table artifact's description: ``omreview 批次：21家申报企业（规则 2012.3）：已审查19家，…``."""
+    counts = "，".join(f"{zh.outcome_label(o)}{summary.count(o)}家" for o in Outcome if summary.count(o))
+    return f"omreview 批次：{len(summary.rows)}家申报企业（规则 {summary.rules_version}）：{counts}"

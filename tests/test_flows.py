@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from omreview import cli
 from omreview import intake as steps
-from omreview.artifacts import artifact_key
+from omreview.artifacts import artifact_key, batch_markdown
 from omreview.errors import InputError
 from omreview.flows.applicant import applicant_flow
 from omreview.flows.batch import batch_flow
@@ -160,6 +160,7 @@ def test_one_broken_applicant_never_fails_the_batch(prefect_api, tmp_path, monke
     state = batch_flow(intake_folder=intake, out=out, return_state=True)
     assert state.is_completed()
     summary = state.result()
+    assert state.message == batch_markdown(summary) and "5" in state.message  # the counts, beside the state
     outcomes = {r.applicant: r.outcome for r in summary.rows}
     assert outcomes == {"app-06": "reviewed", "crashes": "failed", "opens-badly": "failed", "unreadable": "reviewed",
                         "empty": "rejected"}
@@ -225,7 +226,8 @@ def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_
     applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)  # a reviewer's second run: an upsert
     assert _rows(out)["applicants"] == 1
     markdown = _artifact("applicant-app-07").data
-    assert "needs_review" in markdown and "roster.duplicate" in markdown
+    assert "# app-07：需复核" in markdown and "人员名册第70行身份证号重复" in markdown  # Chinese, no codes
+    assert "needs_review" not in markdown and "roster.duplicate" not in markdown
     assert_no_personal_data(markdown, personal_data_of(SAMPLE_DOCS / "app-07"))
 
 

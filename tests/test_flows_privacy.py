@@ -71,9 +71,12 @@ def test_table_has_one_row_per_applicant_with_key_figures():
                            rows=[Row("app-01", Outcome.REVIEWED, report=report),
                                  Row("gamma", Outcome.REJECTED, error="applicant folder is empty")])
     table = batch_table(summary)
-    assert [r["applicant"] for r in table] == ["app-01", "gamma"]
-    assert table[0]["verdict"] == "meets" and table[0]["om_staff"] == report.figures["om_staff_count"].value
-    assert table[1]["verdict"] is None and table[1]["error"] == "applicant folder is empty"
+    assert [r["申报编号"] for r in table] == ["app-01", "gamma"]
+    assert table[0]["结论"] == "符合" and table[0]["运维人员数"] == report.figures["om_staff_count"].value
+    assert table[0]["处理结果"] == "已审查" and table[0]["近三年运维收入总额"].endswith("万元")
+    assert table[0]["运维收入占营业收入比例"].endswith("%") and table[0]["原因"] == ""
+    assert (table[1]["结论"], table[1]["处理结果"], table[1]["原因"]) == ("", "未受理", "applicant folder is empty")
+    assert list(table[0]) == list(table[1])  # every column on every row: Prefect shows none of them blank
     assert_no_personal_data(str(table), personal_data_of(SAMPLE_DOCS / "app-01"))
 
 

@@ -73,8 +73,8 @@ def test_the_markdown_artifact_says_which_statements_were_read_by_ocr(sample_rep
 
     scanned = Report.model_validate(sample_report(CASE))
     markdown = applicant_markdown(scanned)
-    assert "## Read by OCR" in markdown
+    assert "## 经OCR识别的文件（扫描件）" in markdown
     for d in scanned.documents:
         assert (f"- {d.file}" in markdown) == d.ocr
-    assert "low confidence: none." in markdown  # every figure of app-21 is read above the floor
-    assert "Read by OCR" not in applicant_markdown(Report.model_validate(twin))
+    assert "识别置信度低的数值所涉检查项：无。" in markdown  # every figure of app-21 is read above the floor
+    assert "OCR" not in applicant_markdown(Report.model_validate(twin))
