@@ -340,6 +340,44 @@ class CheckRule(_Strict):
     relaxable: bool
 
 
+class ConclusionChoice(_Strict):
+    """One 评审结论 a reviewer may record: its stored code and the body's wording."""
+
+    code: str = Field(pattern=r"^[a-z][a-z_]*$", max_length=32)
+    label: str = Field(min_length=1)
+
+
+class ReviewRules(_Strict):
+    """What reviewers record and the work queue's words; see ``review`` in rules.yaml (omreview.conclusions)."""
+
+    conclusions: list[ConclusionChoice] = Field(min_length=1)
+    states: dict[Literal["open", "concluded"], str]
+    open_items: dict[Literal["manual", "to_verify"], str]
+    actions: dict[Literal["concluded", "reopened"], str]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ReviewRules:
+        """Codes and labels name one conclusion each (a label is typed to choose one); every word is given."""
+        for what in ("code", "label"):
+            values = [getattr(c, what) for c in self.conclusions]
+            if len(set(values)) != len(values):
+                raise ValueError(f"conclusions: a {what} is listed twice")
+        for group, keys in (("states", {"open", "concluded"}), ("open_items", {"manual", "to_verify"}),
+                            ("actions", {"concluded", "reopened"})):
+            if set(getattr(self, group)) != keys:
+                raise ValueError(f"{group}: give a word for each of {sorted(keys)}")
+        return self
+
+    def conclusion(self, text: str) -> ConclusionChoice | None:
+        """The conclusion a reviewer chose by its label (通过) or its code (approved); ``None``: no such one."""
+        wanted = text.strip()
+        return next((c for c in self.conclusions if wanted in (c.label, c.code)), None)
+
+    def conclusion_label(self, code: str) -> str:
+        """The wording of a stored conclusion code (the code itself if the rules no longer list it)."""
+        return next((c.label for c in self.conclusions if c.code == code), code)
+
+
 class Rules(_Strict):
     version: str
     default_application_date: dt.date
@@ -350,6 +388,7 @@ class Rules(_Strict):
     intake: IntakeRules
     thresholds: Thresholds
     checks: list[CheckRule]
+    review: ReviewRules
     labels: Labels
 
     @field_validator("checks")

@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, Engine, create_engine, delete, event, inser
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
+from omreview.conclusions import ConclusionEvent, ConclusionRefused
 from omreview.decisions import ReviewerDecision
 from omreview.errors import EnvironmentFailure, InputError, OmreviewError, StoreError
 from omreview.failures import db_timeout, mask_url, write_failure
@@ -38,6 +39,7 @@ from omreview.store_schema import (
     documents,
     figures,
     personal_data_views,
+    review_conclusions,
     reviewer_decisions,
 )
 
@@ -321,6 +323,36 @@ class ResultStore:
         with self.engine.connect() as c:
             rows = c.execute(query).mappings().all()
         return [ReviewerDecision.model_validate({**r, "decided_at": _utc(r["decided_at"])}) for r in rows]
+
+    # --- conclusions (revision 0004) ----------------------------------------------------------------
+
+    def record_conclusion_event(self, event: ConclusionEvent, after: int | None) -> int:
+        """Append a conclusion or reopening (never updating one) if the row in force of its applicant row is
+        still ``after`` (its id; ``None``: none yet); returns its id. Two reviewers acting on one applicant at
+        once: the second is refused (``ConclusionRefused``), not appended after a row it never saw."""
+        values = event.model_dump(mode="python", exclude={"id"})
+        values["action"] = event.action.value
+        with self.engine.begin() as c:
+            # a write first: the applicant row is locked (PostgreSQL) or the database (SQLite) until commit
+            c.execute(update(applicants).where(applicants.c.id == event.applicant_row)
+                      .values(id=applicants.c.id))
+            newest = c.execute(select(review_conclusions.c.id)
+                               .where(review_conclusions.c.applicant_row == event.applicant_row)
+                               .order_by(review_conclusions.c.id.desc()).limit(1)).scalar()
+            if newest != after:
+                raise ConclusionRefused("该申报企业的评审结论刚被他人更改，请刷新后再试。",
+                                        "the conclusion of this applicant changed meanwhile (another reviewer): "
+                                        "look at it again and retry")
+            return _new_id(c.execute(insert(review_conclusions).values(**values)))
+
+    def conclusion_events(self, applicant_rows: Iterable[int] | None = None) -> list[ConclusionEvent]:
+        """The conclusion trail (of the given applicant rows), oldest first: concluded and reopened rows."""
+        query = select(review_conclusions).order_by(review_conclusions.c.id)
+        if applicant_rows is not None:
+            query = query.where(review_conclusions.c.applicant_row.in_(list(applicant_rows)))
+        with self.engine.connect() as c:
+            rows = c.execute(query).mappings().all()
+        return [ConclusionEvent.model_validate({**r, "acted_at": _utc(r["acted_at"])}) for r in rows]
 
     def record_personal_data_view(self, applicant_row: int, file: str, sheet: str | None, row: int,
                                   reviewer: str) -> None:

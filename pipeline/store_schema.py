@@ -140,3 +140,22 @@ personal_data_views = Table(
     Column("reviewer", String(255), nullable=False),
     Column("viewed_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- revision 0004: the 评审结论 per applicant, and its audit trail ----------------------------------
+
+# One row per action, appended, never updated: ``concluded`` (a conclusion code of rules.yaml's
+# ``review.conclusions`` and an opinion) or ``reopened`` (a reason); the newest row of an applicant row
+# is in force. Like decisions it hangs off the applicant row (applicant + packet hash + rules version):
+# a changed packet starts open. Opinions and reasons are masked before they are stored.
+review_conclusions = Table(
+    "review_conclusions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("applicant_row", Integer, ForeignKey("applicants.id"), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("conclusion", String(32)),
+    Column("opinion", Text),
+    Column("reason", Text),
+    Column("machine_verdict", String(32), nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("acted_at", DateTime(timezone=True), nullable=False),
+)

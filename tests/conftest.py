@@ -110,6 +110,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # Streamlit's AppTest runs the dashboard's page (imports and a store: ~3 s)
     "tests/test_withdrawn.py::test_the_dashboard_overview_has_a_toggle_for_withdrawn_applicants": ("slow",),
     "tests/test_overview_frame.py::test_the_dashboard_grid_sorts_money_as_numbers": ("slow",),
+    # the conclusion trail in a PostgreSQL results store of its own
+    "tests/test_conclusions.py::test_the_conclusion_trail_round_trips_on_postgresql": ("postgres",),
     "tests/test_data_at_rest.py::test_an_identifier_in_file_and_folder_names_is_masked_in_report_store_and_pages":
         ("slow",),  # reviews a whole packet in reading processes
 }

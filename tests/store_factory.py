@@ -22,6 +22,10 @@ FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 # app-07: a masked 身份证号 discrepancy, PDF figures; app-03: a discrepancy with a PDF value;
 # app-10: does_not_meet (M2b fails)
 SAMPLES = ("app-03", "app-07", "app-10")
+# the work queue's tests (tests/test_queue.py): app-01 meets every condition (manual checks only), app-04 is
+# incomplete (G3, B1 missing), app-13 and app-16 need review (T2, B1)
+QUEUE_SAMPLES = ("app-01", "app-04", "app-13", "app-16")
+FIXTURED = SAMPLES + QUEUE_SAMPLES
 
 
 def fixture_path(name: str) -> Path:
