@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from omreview.dashboard.sources import SourceUnavailable, applicant_folder, orig
 from omreview.errors import InputError
 from omreview.rules import Rules, default_rules
 from omreview.store import ResultStore, StoredApplicant
+from omreview.zh import local_time
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def sign_in(ctx: Context) -> str:
     _hand_over()
     if current is not None:
         st.sidebar.caption(f"评审人：{current.reviewer}")
+        st.sidebar.caption(f"登录有效至 {local_time(dt.datetime.fromtimestamp(current.expires, dt.UTC))}")
         if st.sidebar.button("退出登录"):
             _sign_out(current, SIGNED_OUT)
             st.rerun()

@@ -31,6 +31,7 @@ from omreview.dashboard.auth import add_reviewer
 from omreview.dashboard.config import DashboardConfig, plain_http_warning
 from omreview.dashboard.session import ENDED_ELSEWHERE, EXPIRED, SIGNED_OUT, TAMPERED
 from omreview.errors import InputError
+from omreview.zh import time_zone
 from tests.store_factory import build_store
 
 SECRET = bytes(range(32))
@@ -380,6 +381,9 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab_until_signing_out(tmp_path, t
 
         page.reload()
         _signed_in(page)
+        expires = cookie.verify(cookie.load_secret(key), jar["value"]).expires
+        until = dt.datetime.fromtimestamp(expires, time_zone()).strftime("%Y-%m-%d %H:%M")
+        expect(page.get_by_text(f"登录有效至 {until}")).to_be_visible()  # the body's clock (Asia/Shanghai), not UTC
         page.goto(f"{base}/?applicant=app-07")
         expect(page.get_by_text("app-07").first).to_be_visible()
         expect(page.get_by_text("评审人：王评审")).to_be_visible()
