@@ -21,10 +21,10 @@ from reportlab.pdfgen import canvas
 from omreview.extractors.classify import Classifier, classify_pdf, docx_text
 from omreview.extractors.registry import read_document
 from omreview.model import CertificateType, DocStatus, Document, DocumentKind
-from omreview.overview import kind_label
 from omreview.packet import PacketFile, load_packet, sha256_file
 from omreview.rules import CertificateKey, default_rules, load_rules
 from omreview.validators.evaluate import missing_inputs
+from omreview.zh import document_kind_label
 from samplegen.params import ScanStyle
 from samplegen.scan import scan_pdf
 from tests.conftest import REALDOCS, ROOT, SAMPLE_DOCS
@@ -461,8 +461,9 @@ def test_attachments_change_no_verdict(tmp_path):
     entries = {d["file"]: d for d in data["documents"]}
     assert entries["附件1.pdf"]["certificate_type"] == "software_copyright"
     assert "certificate_type" not in entries["附件2.pdf"]  # only a certificate carries the key
-    assert kind_label(entries["附件1.pdf"]) == "证书（软件著作权登记证书）"
-    assert kind_label(entries["附件2.pdf"]) == "营业执照" and kind_label(entries["附件4.docx"]) == "合同"
+    label = {name: document_kind_label(d["kind"], d.get("certificate_type")) for name, d in entries.items()}
+    assert label["附件1.pdf"] == "证书（软件著作权登记证书）"
+    assert label["附件2.pdf"] == "营业执照" and label["附件4.docx"] == "合同"
 
 
 def test_rules_certificate_types_are_the_reports():
