@@ -112,7 +112,7 @@ def test_signed_in_data_is_not_served_without_the_session(tmp_path):
         page.get_by_label("评审人").fill("王评审")
         page.get_by_label("密码").fill("correct horse")
         page.get_by_role("button", name="登录").click()
-        expect(page.get_by_text("结论：needs_review（需复核）")).to_be_visible()
+        expect(page.get_by_text("结论：需复核")).to_be_visible()
         image = page.locator('img[alt^="来源图像"]').first
         expect(image).to_be_visible()
         assert image.evaluate("img => img.complete && img.naturalWidth > 1000")
