@@ -189,10 +189,13 @@ class CookieSettings:
 
 
 def _same_origin(request: Request) -> bool:
-    """The request comes from a page of this server (``Origin`` names the host the browser asked)."""
+    """The request comes from a page of this server: ``Origin`` (set by the browser, which a page of another
+    site cannot change) names the host the browser asked for (``Host``, or a reverse proxy's ``X-Forwarded-Host``)."""
     origin = request.headers.get("origin")
-    host = request.headers.get("host")
-    return bool(origin and host) and urlsplit(origin).netloc.lower() == str(host).lower()
+    if not origin:
+        return False
+    asked = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "").split(",")[0].strip()}
+    return urlsplit(origin).netloc.lower() in {h.lower() for h in asked if h}
 
 
 def _secure(request: Request) -> bool:

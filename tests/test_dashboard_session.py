@@ -168,6 +168,15 @@ def test_the_route_sets_an_httponly_cookie_for_a_ticket_from_this_page(client):
     assert client.post(cookie.SIGN_IN_PATH, content=ticket, headers=ORIGIN).status_code == 403
 
 
+def test_behind_a_proxy_the_route_takes_the_host_the_browser_asked_for(client):
+    value, _ = cookie.sign(SECRET, "王评审", 12)
+    ticket = cookie.HANDOFFS.issue(value, 12 * 3600)
+    answer = client.post(cookie.SIGN_IN_PATH, content=ticket,
+                         headers={"origin": "https://omreview.example", "x-forwarded-host": "omreview.example",
+                                  "x-forwarded-proto": "https"})
+    assert answer.status_code == 204 and "Secure" in answer.headers["set-cookie"]
+
+
 @pytest.mark.parametrize("how", ["GET", "other origin", "no origin", "unknown ticket"])
 def test_the_route_refuses_anything_but_a_ticket_posted_by_this_page(client, how):
     value, _ = cookie.sign(SECRET, "王评审", 12)
