@@ -28,7 +28,8 @@ def test_an_applicant_meeting_every_condition_has_only_its_manual_checks_open(st
     assert app01.verdict == "meets"
     assert app01.to_verify == [] and [i.target for i in app01.manual] == MANUAL
     assert app01.why_open() == ("待人工判断：G4 资信与守法（人工判断）、B3 典型项目技术水平（人工判断）、"
-                                "M1 管理信息系统（人工判断）、T3 高级运维人才（人工判断）、T4 培训与考核制度（人工判断）")
+                                "M1 管理信息系统（人工判断）、T3 高级运维人才（人工判断）、"
+                                "T4 培训与考核制度（人工判断）")
 
 
 def test_what_the_pipeline_could_not_settle_is_to_verify_in_words(store):
@@ -43,7 +44,8 @@ def test_what_the_pipeline_could_not_settle_is_to_verify_in_words(store):
         "app-13": (["T2"], MANUAL),
         "app-16": (["B1"], MANUAL),
     }
-    assert queue["app-16"].why_open().startswith("待核实：B1 运维收入（需复核）；待人工判断：G4 资信与守法（人工判断）、")
+    assert queue["app-16"].why_open().startswith(
+        "待核实：B1 运维收入（需复核）；待人工判断：G4 资信与守法（人工判断）、")
     assert queue["app-04"].why_open().startswith("待核实：G3 审计与财务状况（无法判断）、B1 运维收入（无法判断）；")
     assert queue["app-07"].why_open().startswith(
         "待核实：人员名册第35行身份证号无效（材料间不一致）、人员名册第70行身份证号重复（材料间不一致）；待人工判断：")
