@@ -35,11 +35,12 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from omreview import batching, intake, outlock
@@ -77,9 +78,12 @@ def batch_flow(
     changed within ``settle_seconds`` (the scheduled deployment's default: ``intake.settle_seconds``).
 
     It holds OUT's lock (``omreview.outlock``) throughout: a scheduled run waits for a command or another
-    run writing to the same folder (``omreview batch`` holds it already and goes straight on)."""
+    run writing to the same folder (``omreview batch`` holds it already and goes straight on). The run ends
+    Completed with the counts of outcomes as its message (``batch_markdown``)."""
     with outlock.hold(Path(out), "batch (flow run)", wait=True, on_wait=_waiting):
-        return _batch(intake_folder, out, application_date, rules_version, db_url, settle_seconds)
+        summary = _batch(intake_folder, out, application_date, rules_version, db_url, settle_seconds)
+    # the counts as the run's state message (the UI shows it beside the state); the call still answers the summary
+    return cast(BatchSummary, Completed(message=batch_markdown(summary), data=summary))
 
 
 def _waiting(message: str) -> None:
