@@ -137,3 +137,16 @@ def test_the_review_day_filter_uses_the_day_the_table_shows(store):
     next_day = ApplicantFilter(reviewed_from=dt.date(2026, 12, 5), reviewed_to=dt.date(2026, 12, 5))
     assert len(overview_frame(entries, [], next_day)) == 3
     assert overview_frame(entries, [], ApplicantFilter(reviewed_to=dt.date(2026, 12, 4))).empty
+
+
+def test_amounts_in_yuan_when_the_setting_says_so(store, monkeypatch):
+    """OMREVIEW_MONEY_UNIT=元: the column says （元） and holds the exact amount; charts and thresholds follow."""
+    from omreview.overview import key_figure_rows
+
+    monkeypatch.setenv("OMREVIEW_MONEY_UNIT", "元")
+    frame = overview_frame(store.latest_applicants(), [])
+    assert "近三年运维收入总额（元）" in frame.columns and MONEY not in frame.columns
+    assert frame.set_index("申报编号").loc["app-07", "近三年运维收入总额（元）"] == 73752403.71
+    rows = key_figure_rows(store.latest_applicants(), default_rules())
+    revenue = next(r for r in rows if r["applicant"] == "app-07" and r["figure"] == "om_revenue_3y")
+    assert (revenue["value"], revenue["threshold"], revenue["shown"]) == (73752403.71, 30000000.0, "73,752,403.71元")
