@@ -50,7 +50,10 @@ class Presentation(_Strict):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        zone(name)
+        try:
+            zone(name)
+        except InputError as exc:
+            raise ValueError(str(exc)) from exc
         return name
 
 

@@ -136,6 +136,11 @@ def test_a_table_missing_a_label_is_refused_naming_it(tmp_path):
     broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(RulesError, match=r"names\.roster\.duplicate\.row\{n\}"):
         zh.load_table(broken)
+    data["names"]["roster.duplicate.row{n}"]["label"] = "人员名册第{n}行身份证号重复"
+    data["presentation"]["time_zone"] = "Beijing"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"presentation\.time_zone: .*'Beijing' is not a time zone"):
+        zh.load_table(broken)
 
 
 def test_the_prefect_artifacts_read_in_chinese():
