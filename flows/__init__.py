@@ -1,10 +1,11 @@
 """Prefect orchestration only: the one package that imports prefect.
 
-- ``omreview.flows.applicant``: the per-applicant flow (``omreview run``, and the reviewer's deployment);
+- ``omreview.flows.applicant``: the per-applicant flows (``omreview run``'s, and the reviewer's deployment's);
 - ``omreview.flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
 - ``omreview.flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
 - ``omreview.flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
 - ``omreview.flows.serve``: the deployments served by ``omreview serve``;
+- ``omreview.flows.desk``: the reviewer's runs, run by ``omreview serve`` in its own process (seconds, not ten);
 - ``omreview.flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);
 - ``omreview.flows.progress``: a progress hook for the command line (no Prefect import);
 - ``omreview.flows.prefect_internals``: every use of Prefect's internals (private names, undocumented settings), checked

@@ -1,29 +1,48 @@
-"""The per-applicant flow: one folder reviewed into OUT/<id>/report.json, the store and a markdown artifact.
+"""The per-applicant flows: one folder reviewed into OUT/<id>/report.json, the store and a markdown artifact.
 
-Parameters are what a reviewer fills in the Prefect UI (``omreview-applicant/reviewer`` deployment):
-the applicant folder, the application date and the rules version. It always reviews (it is asked
-for on purpose) and upserts the store row of that packet; batch-level rules are the batch's job.
+- ``applicant_flow``: what ``omreview run`` runs (every setting a parameter);
+- ``reviewer_flow``: what a reviewer runs from the Prefect UI (``omreview-applicant/reviewer``, served by
+  ``omreview serve``). Its form asks only for the applicant and the application date; the intake, the output
+  folder, the results store and the rules are the deployment's (``Served``, set by ``omreview serve``), not
+  the reviewer's to edit.
+
+Both always review (it is asked for on purpose) and upsert the store row of that packet; batch-level rules
+are the batch's job. Every run is named after its applicant, holds the applicant's concurrency slot on the
+Prefect server (``applicant_slot``: one run per applicant at a time; a second one waits, and says so), and
+ends with one line giving the verdict in Chinese and where the report is. A reviewer's mistake (an unknown
+id, a missing or empty folder) ends the reviewer's run Failed with one plain ERROR line and the reason as
+the state's message, no traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency
 from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from omreview import intake, outlock
+from omreview import intake, outlock, zh
 from omreview.errors import InputError
 from omreview.flows import tasks
+from omreview.masking import mask_path
 from omreview.model import Report
+from omreview.packet import applicant_id_of, load_packet
 from omreview.review import Review
 from omreview.store import default_url
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+SLOT_PREFIX = "omreview-applicant:"  # + the applicant id: the global concurrency limit (1) of its runs
 
 
 def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
@@ -36,7 +55,15 @@ def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
     return cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=max_workers))
 
 
-@flow(name="omreview-applicant", task_runner=thread_pool(DEFAULT_WORKERS))
+def _run_name() -> str:
+    """A run's name: its applicant's id (``app-07``), masked as everywhere."""
+    parameters = flow_run.parameters
+    given = parameters.get("applicant") or parameters.get("folder") or "?"
+    text = str(given).rstrip("/\\")
+    return applicant_id_of(Path(text)) if text else "?"
+
+
+@flow(name="omreview-applicant", flow_run_name=_run_name, task_runner=thread_pool(DEFAULT_WORKERS))
 def applicant_flow(
     folder: Path,
     application_date: dt.date | None = None,
@@ -45,9 +72,123 @@ def applicant_flow(
     db_url: str | None = None,
 ) -> Report:
     """Review one applicant folder (its documents read in parallel) and record the report, holding OUT's lock
-    (``omreview.outlock``): a reviewer's run waits for a batch writing to the same folder."""
-    with outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=lambda m: get_run_logger().info(m)):
-        return _review(folder, application_date, rules_version, out, db_url)
+    (``omreview.outlock``): a reviewer's run waits for a batch writing to the same folder. A folder that
+    cannot be reviewed raises ``InputError`` (the command line says it in one line)."""
+    with applicant_slot(applicant_id_of(Path(folder))), \
+            outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=_info):
+        report = _review(folder, application_date, rules_version, out, db_url)
+    _verdict_line(report, Path(out))
+    return report
+
+
+# --- the reviewer's deployment ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Served:
+    """What ``omreview serve`` fixes for the reviewer's deployment: not in the run form."""
+
+    intake: Path
+    out: Path
+    rules_version: str
+    db_url: str | None = None
+
+
+_served: list[Served] = []  # set by omreview serve (the process that runs the reviewer's runs)
+
+
+def serve_as(served: Served | None) -> None:
+    """Fix (or, with ``None``, forget) the intake, output folder, store and rules of the reviewer's runs."""
+    _served[:] = [] if served is None else [served]
+
+
+@flow(name="omreview-applicant", flow_run_name=_run_name, task_runner=thread_pool(DEFAULT_WORKERS))
+def reviewer_flow(applicant: str, application_date: dt.date) -> Report | State[Any]:
+    """Review one applicant of the served intake; the report goes to the served output folder.
+
+    Args:
+        applicant: The applicant's id, i.e. the name of its folder in the intake folder (e.g. app-07), or the
+            full path of an applicant folder elsewhere (e.g. /srv/intake/late/app-22).
+        application_date: The date the application was filed, as YYYY-MM-DD (e.g. 2012-06-01); the
+            deployment's default is the one omreview serve was started with.
+    """
+    if not _served:
+        raise RuntimeError("the reviewer's deployment runs under omreview serve (which fixes its intake, output "
+                           "folder, store and rules); run omreview serve, or omreview run for one folder")
+    served = _served[0]
+    try:
+        folder = applicant_folder(applicant, served.intake, served.rules_version)
+        with applicant_slot(applicant_id_of(folder)), \
+                outlock.hold(served.out, "applicant (flow run)", wait=True, on_wait=_info):
+            report = _review(folder, application_date, served.rules_version, served.out, served.db_url)
+    except InputError as exc:
+        reason = str(exc)
+        get_run_logger().error(reason)
+        return Failed(message=reason)
+    _verdict_line(report, served.out)
+    return report
+
+
+def applicant_folder(applicant: str, intake_folder: Path, rules_version: str | None = None) -> Path:
+    """The folder of ``applicant``: an id (a sub-folder of the intake) or a folder's path; ``InputError``, in
+    words, unless it is a folder with documents in it."""
+    given = applicant.strip()
+    if not given:
+        raise InputError(f"no applicant given: give its id (the name of its folder in {intake_folder}, "
+                         "e.g. app-07) or the full path of its folder")
+    as_path = Path(given).expanduser()
+    if as_path.is_absolute():
+        folder = as_path
+        if not folder.is_dir():
+            raise InputError(f"applicant folder not found: {mask_path(given)} (give the full path of a folder "
+                             f"this machine sees, or an applicant id under {intake_folder})")
+    else:
+        folder = Path(intake_folder) / as_path
+        inside = Path(intake_folder).resolve() in folder.resolve().parents
+        if not inside or not folder.is_dir():
+            raise InputError(f"no applicant {mask_path(given)} in the intake folder {intake_folder}: give the name "
+                             "of one of its sub-folders (e.g. app-07) or the full path of an applicant folder")
+    try:
+        load_packet(folder, intake.rules_for(rules_version))  # an empty or unreadable folder, said in words
+    except InputError as exc:
+        raise InputError(mask_path(str(exc))) from None
+    return folder
+
+
+# --- what both flows share -------------------------------------------------------------------------------------
+
+
+def _info(message: str) -> None:
+    get_run_logger().info(message)
+
+
+@contextmanager
+def applicant_slot(applicant_id: str) -> Iterator[None]:
+    """Hold the applicant's slot (a global concurrency limit of 1 on the Prefect server) for the block: a second
+    run for the same applicant waits for the first, saying so in its log."""
+    name = SLOT_PREFIX + applicant_id
+    with get_client(sync_client=True) as client:
+        try:
+            busy = client.read_global_concurrency_limit_by_name(name).active_slots >= 1
+        except Exception:  # not there yet: this is the applicant's first run on this server
+            busy = False
+            _ensure_limit(client, name)
+    if busy:
+        _info(f"another run of {applicant_id} is in progress; this one waits for it to end")
+    with concurrency(name, occupy=1, strict=True):
+        yield
+
+
+def _ensure_limit(client: Any, name: str) -> None:
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with suppress(ObjectAlreadyExists):  # another run created it a moment ago
+        client.upsert_global_concurrency_limit_by_name(name, 1)
+
+
+def _verdict_line(report: Report, out: Path) -> None:
+    path = Path(out).resolve() / report.applicant.id / "report.json"
+    get_run_logger().info(f"{report.applicant.id}：{zh.verdict_label(report.verdict)}，报告 {path}")
 
 
 def _review(folder: Path, application_date: dt.date | None, rules_version: str | None, out: Path,

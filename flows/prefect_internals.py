@@ -16,7 +16,10 @@ fails naming the one that changed. After upgrading Prefect, run that test first.
   thread pool (the run context's ``task_runner``);
 - the runner (``omreview.flows.serve``): ``runner_started``, the ``Runner.started`` flag, and
   ``before_runner_sigterm``, a hook before the runner's own SIGTERM handling (``Runner.start`` installs
-  ``self.handle_sigterm`` as the SIGTERM handler).
+  ``self.handle_sigterm`` as the SIGTERM handler);
+- the reviewer's desk (``omreview.flows.desk``): ``run_flow_run``, Prefect's flow engine run on a flow run
+  this process claimed (``prefect.flow_engine.run_flow``, what ``python -m prefect.engine`` calls in the
+  process Prefect's runner starts), its final state returned, nothing raised for a failed run.
 
 Importing this module imports nothing of Prefect (``omreview.flows.local`` starts its server before Prefect is
 imported); each function imports what it uses.
@@ -94,3 +97,10 @@ def before_runner_sigterm(runner: Any, hook: Callable[[], None]) -> Callable[...
 
     runner.handle_sigterm = on_sigterm
     return on_sigterm
+
+
+def run_flow_run(flow: Any, flow_run: Any) -> Any:
+    """Run ``flow`` for the existing ``flow_run`` (claimed, Pending) in this process; its final state."""
+    from prefect.flow_engine import run_flow
+
+    return run_flow(flow, flow_run=flow_run, return_type="state")

@@ -289,17 +289,26 @@ def _print_batch(summary: BatchSummary) -> None:
 def serve(
     intake: Annotated[Path, typer.Option(help="intake folder reviewed on schedule")],
     out: OutOption,
-    cron: Annotated[str, typer.Option(help="schedule of the batch (cron, server's time zone unless --timezone)")]
+    cron: Annotated[str, typer.Option(help="schedule of the batch (cron), in the --timezone time zone")]
     = "0 2 * * *",
-    timezone: Annotated[str | None, typer.Option(help="time zone of the schedule, e.g. Asia/Shanghai")] = None,
+    timezone: Annotated[str | None, typer.Option(
+        help="time zone of the cron schedule (IANA name); default: the review body's, Asia/Shanghai unless "
+             "OMREVIEW_TIME_ZONE says otherwise")] = None,
     application_date: DateOption = None,
     settle: Annotated[float | None, typer.Option(min=0, metavar="SECONDS", help=SETTLE_HELP
                                                  + "; default: the rules' intake.settle_seconds")] = None,
+    poll_seconds: Annotated[float | None, typer.Option(
+        min=0.1, metavar="SECONDS", help="how often to look for new runs; default 1, or "
+                                         "PREFECT_RUNNER_POLL_FREQUENCY if set")] = None,
 ) -> None:
     """Serve the batch flow on a schedule and the applicant flow for reviewers (needs PREFECT_API_URL)."""
     rules = _rules(None)
     try:
         when = _date(application_date)
+        if timezone is not None:
+            from omreview.zh import zone
+
+            zone(timezone)
     except InputError as exc:
         raise _fail(str(exc)) from exc
     if not intake.is_dir():  # it may still be empty: applicants arrive before the scheduled run
@@ -308,7 +317,7 @@ def serve(
 
     try:
         serve_deployments(intake=intake, out=out, cron=cron, timezone=timezone, application_date=when,
-                          rules_version=rules.version, settle_seconds=settle)
+                          rules_version=rules.version, settle_seconds=settle, poll=poll_seconds)
     except MissingServer as exc:
         raise _fail(str(exc)) from exc
 
@@ -335,12 +344,20 @@ def dashboard(
     port: Annotated[int, typer.Option(help="port")] = 8501,
     credentials: Annotated[Path | None, typer.Option(help="reviewers' credentials file")] = None,
     intake: Annotated[Path | None, typer.Option(help="intake folder of the applicant folders (source images)")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="the certificate's PEM private key")] = None,
+    session_secret: Annotated[Path | None, typer.Option(
+        help="file of the sign-in cookie's secret, created owner-only if missing "
+             "(default OUT/.omreview-dashboard.key, or beside the credentials file)")] = None,
+    session_hours: Annotated[float | None, typer.Option(
+        help="how long a reviewer's sign-in lasts, in hours (default 12)")] = None,
 ) -> None:
     """Serve the reviewers' dashboard over the results store (127.0.0.1 unless --credentials)."""
     from omreview.dashboard.app import launch
     from omreview.store import existing_url
 
-    code = launch(existing_url(out, db), host, port, credentials, intake)  # failures: _PlainFailures
+    code = launch(existing_url(out, db), host, port, credentials, intake, out=out,  # failures: _PlainFailures
+                  session_secret=session_secret, session_hours=session_hours, tls_cert=tls_cert, tls_key=tls_key)
     raise typer.Exit(code)
 
 
@@ -359,6 +376,68 @@ def export(
     dest, paths = run_export(out, db, to, batch_id, include_withdrawn)  # failures: _PlainFailures
     out_console.print(f"{len(paths)} file(s) written to {dest}", highlight=False)
 
+
+
+StoreOutArgument = Annotated[Path, typer.Argument(help="a batch's reports folder (its store OUT/omreview.sqlite)",
+                                                  callback=_remember(_OUT), show_default=False)]
+ApplicantArgument = Annotated[str, typer.Argument(help="the applicant's id (its folder name)", show_default=False)]
+ReviewerOption = Annotated[str, typer.Option("--reviewer", help="who records it", show_default=False)]
+
+
+@contextmanager
+def _conclusion_store(out: Path, db: str | None) -> Iterator[Any]:
+    """The results store of OUT (or --db), migrated; a refused conclusion ends in its English line, exit 2."""
+    from omreview.conclusions import ConclusionRefused
+    from omreview.store import ResultStore, existing_url
+
+    store = ResultStore(existing_url(out, db))
+    try:
+        store.migrate()
+        yield store
+    except ConclusionRefused as exc:
+        raise _fail(escape(exc.operator)) from exc
+    finally:
+        store.close()
+
+
+@app.command()
+def conclude(
+    out: StoreOutArgument,
+    applicant: ApplicantArgument,
+    conclusion: Annotated[str, typer.Option(
+        "--conclusion", help="the 评审结论: 通过, 不通过 or 退回补正 (rules.yaml review.conclusions)",
+        show_default=False)],
+    opinion: Annotated[str, typer.Option("--opinion", help="the reviewer's opinion (评审意见)", show_default=False)],
+    reviewer: ReviewerOption,
+    db: DbOption = None,
+) -> None:
+    """Record the 评审结论 of an applicant whose every open item has a decision; it closes the applicant."""
+    from omreview.conclusions import conclude as record
+    from omreview.conclusions import conclusion_label
+    from omreview.zh import local_time, time_zone
+
+    with _conclusion_store(out, db) as store:
+        event = record(store, applicant, conclusion, opinion, reviewer)
+    out_console.print(f"{applicant}: concluded {conclusion_label(event.conclusion or '')} by {escape(event.reviewer)} "
+                      f"at {local_time(event.acted_at)} ({time_zone().key})", highlight=False)
+
+
+@app.command()
+def reopen(
+    out: StoreOutArgument,
+    applicant: ApplicantArgument,
+    reason: Annotated[str, typer.Option("--reason", help="why it is reopened", show_default=False)],
+    reviewer: ReviewerOption,
+    db: DbOption = None,
+) -> None:
+    """Reopen a concluded applicant, with a reason (its conclusion stays in the audit trail)."""
+    from omreview.conclusions import reopen as record
+    from omreview.zh import local_time, time_zone
+
+    with _conclusion_store(out, db) as store:
+        event = record(store, applicant, reason, reviewer)
+    out_console.print(f"{applicant}: reopened by {escape(event.reviewer)} at {local_time(event.acted_at)} "
+                      f"({time_zone().key})", highlight=False)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,6 +1,6 @@
 """``omreview serve``: the scheduled batch deployment and the reviewer's applicant deployment."""
 
-import json
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
-from prefect.deployments import run_deployment
 
 from omreview.flows.serve import APPLICANT_DEPLOYMENT, BATCH_DEPLOYMENT, deployments
 from tests.conftest import SAMPLE_DOCS
@@ -24,9 +23,32 @@ def test_deployments_schedule_the_batch_and_wait_for_reviewers(tmp_path):
     assert schedule.schedule.cron == "30 1 * * *" and schedule.schedule.timezone == "Asia/Shanghai"
     assert batch.parameters["intake_folder"] == str(SAMPLE_DOCS.resolve())
     assert not applicant.schedules
-    assert applicant.parameters["out"] == str((tmp_path / "out").resolve())
-    assert "folder" in applicant._parameter_openapi_schema.required
-    assert applicant.entrypoint == "omreview.flows.applicant.applicant_flow"
+    assert applicant.entrypoint == "omreview.flows.applicant.reviewer_flow"
+
+
+def test_the_cron_is_in_the_review_bodys_time_zone_unless_told(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMREVIEW_TIME_ZONE", raising=False)
+    batch, _ = deployments(SAMPLE_DOCS, tmp_path / "out", cron="0 2 * * *")
+    assert batch.schedules[0].schedule.timezone == "Asia/Shanghai"
+    monkeypatch.setenv("OMREVIEW_TIME_ZONE", "Europe/Berlin")
+    batch, _ = deployments(SAMPLE_DOCS, tmp_path / "out", cron="0 2 * * *")
+    assert batch.schedules[0].schedule.timezone == "Europe/Berlin"
+
+
+def test_the_reviewers_form_asks_for_the_applicant_and_the_date_only_each_described(tmp_path):
+    """What the Custom run form shows: the applicant and the application date, each with a description and an
+    example, the date a plain date (no None toggle) prefilled by the deployment; OUT, the store and the rules are
+    not there to edit."""
+    _, applicant = deployments(SAMPLE_DOCS, tmp_path / "out", cron="0 2 * * *", application_date=dt.date(2012, 6, 1))
+    schema = applicant._parameter_openapi_schema
+    assert set(schema.properties) == {"applicant", "application_date"}
+    assert schema.required == ["applicant", "application_date"]
+    assert "e.g. app-07" in schema.properties["applicant"]["description"]
+    assert "e.g. 2012-06-01" in schema.properties["application_date"]["description"]
+    assert schema.properties["application_date"]["format"] == "date"  # a date picker, not "date or None"
+    assert "anyOf" not in schema.properties["application_date"]
+    assert applicant.parameters == {"application_date": "2012-06-01"}
+    assert str((tmp_path / "out").resolve()) in applicant.description
 
 
 def test_serve_without_a_server_says_how_to_start_one(tmp_path):
@@ -37,39 +59,6 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
     assert done.returncode == 2
     message = " ".join(done.stderr.split())  # rich wraps lines
     assert "prefect server start" in message and "PREFECT_API_URL" in message and "Traceback" not in message
-
-
-def test_a_reviewer_triggers_one_applicant_on_the_served_deployment(prefect_api, tmp_path):
-    out = tmp_path / "out"
-    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    log = tmp_path / "serve.log"
-    with open(log, "w") as sink:
-        serving = subprocess.Popen([EXE, "serve", "--intake", str(SAMPLE_DOCS), "--out", str(out), "--cron",
-                                    "0 2 * * *"], env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        name = f"omreview-applicant/{APPLICANT_DEPLOYMENT}"
-        deadline = time.monotonic() + 120
-        with get_client(sync_client=True) as client:
-            while time.monotonic() < deadline:
-                try:
-                    client.read_deployment_by_name(name)
-                    break
-                except Exception:
-                    assert serving.poll() is None, log.read_text()
-                    time.sleep(0.5)
-            scheduled = client.read_deployment_by_name(f"omreview-batch/{BATCH_DEPLOYMENT}")
-        assert [s.schedule.cron for s in scheduled.schedules] == ["0 2 * * *"]
-        run = run_deployment(name, parameters={"folder": str(SAMPLE_DOCS / "app-07")}, timeout=180)
-        assert run.state.is_completed(), (run.state, log.read_text())
-        report = json.loads((out / "app-07" / "report.json").read_text(encoding="utf-8"))
-        assert report["verdict"] == "needs_review"
-    finally:
-        serving.send_signal(signal.SIGINT)
-        try:
-            serving.wait(30)
-        except subprocess.TimeoutExpired:
-            serving.kill()
-            serving.wait()
 
 
 def _serve(url: str, out: Path, log: Path) -> subprocess.Popen:
@@ -116,7 +105,7 @@ def test_serve_stops_on_sigterm_and_pauses_its_schedule_or_says_why_not(tmp_path
         log = tmp_path / "serve-1.log"
         code, took = _stopped(_serve(url, tmp_path / "out", log), 60)
         assert code == 0 and "Traceback" not in log.read_text(), log.read_text()
-        assert "prefect deployment run omreview-applicant/reviewer --param folder=" in log.read_text()
+        assert "prefect deployment run omreview-applicant/reviewer --param applicant=app-07" in log.read_text()
         with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
             assert client.read_deployment_by_name(f"omreview-batch/{BATCH_DEPLOYMENT}").paused
 

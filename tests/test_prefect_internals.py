@@ -114,3 +114,15 @@ def test_every_setting_of_the_local_server_is_a_prefect_setting(monkeypatch):
         got = setting.value_from(settings)
         wanted = value.lower() in ("1", "true") if isinstance(got, bool) else type(got)(value)
         assert got == wanted, _changed(f"the setting {name}", f"the environment variable gives it {got!r}")
+
+
+def test_the_flow_engine_runs_an_existing_flow_run_and_answers_its_state():
+    from prefect.flow_engine import run_flow
+
+    params = inspect.signature(run_flow).parameters
+    assert {"flow", "flow_run", "return_type"} <= set(params), _changed("prefect.flow_engine.run_flow",
+                                                                       f"parameters {list(params)}")
+    assert "state" in str(params["return_type"].annotation), _changed("prefect.flow_engine.run_flow(return_type=)",
+                                                                     "no 'state'")
+    source = inspect.getsource(internals.run_flow_run)
+    assert 'return_type="state"' in source and "flow_run=flow_run" in source
