@@ -281,6 +281,21 @@ def test_the_command_refuses_half_a_tls_setting(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: --tls-cert and --tls-key go together")
 
 
+def test_omreview_dashboard_passes_the_new_options_on(tmp_path):
+    from typer.testing import CliRunner
+
+    from omreview import cli
+
+    cert, _ = _self_signed(tmp_path)
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    half = CliRunner().invoke(cli.app, ["dashboard", "--db", url, "--tls-cert", str(cert)])
+    assert half.exit_code == 2 and "error: --tls-cert and --tls-key go together" in half.output
+    creds = tmp_path / "reviewers.txt"
+    add_reviewer(creds, "王评审", PASSWORD, iterations=1000)
+    never = CliRunner().invoke(cli.app, ["dashboard", "--db", url, "--credentials", str(creds), "--session-hours", "0"])
+    assert never.exit_code == 2 and "error: --session-hours must be more than 0" in never.output
+
+
 # -- in a browser ----------------------------------------------------------------------------------------
 
 def _free_port() -> int:
