@@ -4,16 +4,16 @@ figures with their source image, documents, and the reviewer's decisions."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import streamlit as st
 
+from omreview import zh
 from omreview.dashboard import present
 from omreview.dashboard.download import download_button
-from omreview.dashboard.session import Context, data_uri, source_image
+from omreview.dashboard.evidence import evidence_table, show_evidence, showable
+from omreview.dashboard.session import Context
 from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row
 from omreview.decisions import (
-    DECISION_LABELS,
     DecisionKind,
     ReviewerDecision,
     TargetKind,
@@ -25,31 +25,22 @@ from omreview.errors import InputError
 from omreview.exports import DOCX_NAME
 from omreview.masking import mask_text
 from omreview.model import CheckStatus
-from omreview.overview import source_label, status_label, verdict_label
+from omreview.overview import machine_result, source_label, target_text
 from omreview.review_docx import review_document
 from omreview.store import StoredApplicant
 
 Decided = dict[tuple[TargetKind, str], ReviewerDecision]
 
 
-def _image(ctx: Context, entry: StoredApplicant, src: dict[str, Any]) -> None:
-    png, why = source_image(ctx, entry, src)
-    if png is None:
-        st.caption(why)
-    else:
-        label = source_label(src)
-        st.image(data_uri(png), caption=f"来源：{label}　{mask_text(src.get('text') or '')}", alt=f"来源图像 {label}")
-
-
 def _header(entry: StoredApplicant) -> None:
     report, applicant = entry.report, entry.report["applicant"]
     st.title(applicant.get("name") or applicant["id"])
-    st.markdown(f"### 结论：{verdict_label(report['verdict'])}")
+    st.markdown(f"### 结论：{zh.verdict_label(report['verdict'])}")
     st.caption(f"申报编号 {applicant['id']} · 统一社会信用代码 {applicant.get('credit_code') or '—'} · "
                f"推荐单位 {applicant.get('recommending_authority') or '—'} · "
                f"申请放宽 {'是' if applicant.get('relaxation_requested') else '否'} · 申请日期 "
                f"{report['application_date']} · 审查年度 {'、'.join(map(str, report['fiscal_years']))} · "
-               f"规则 {report['rules_version']}")
+               f"规则 {report['rules_version']} · 审查时间 {zh.local_time(entry.updated_at)}")
     if report.get("missing_inputs"):
         st.warning("缺少或无法读取的材料：" + "、".join(report["missing_inputs"]))
     ocr = present.ocr_note(report)
@@ -62,17 +53,17 @@ def _checks(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:
     st.table(present.check_table(entry.report, decided, ctx.rules), hide_index=True)
     titles = {c.id: c.title for c in ctx.rules.checks}
     for check in entry.report["checks"]:
-        with st.expander(f"{check['id']} {titles.get(check['id'], '')} — {status_label(check['status'])}"):
-            st.write(mask_text(check["message"]))
+        with st.expander(f"{check['id']} {titles.get(check['id'], '')} — {zh.status_label(check['status'])}"):
+            st.write(mask_text(zh.amounts_in_text(check["message"])))
             if check["values"]:
                 st.table(present.value_table(check["values"]), hide_index=True)
             if check["evidence"]:
-                st.table(present.evidence_table(check["evidence"]), hide_index=True)
-            pdfs = {(s["file"], s["page"], tuple(s.get("bbox") or ())): s for s in check["evidence"]
-                    if present.is_pdf_region(s)}
-            if pdfs and st.toggle("显示来源页面", key=f"pages-{check['id']}"):
-                for src in pdfs.values():
-                    _image(ctx, entry, src)
+                st.table(evidence_table(check["evidence"], ctx.rules), hide_index=True)
+            shown = {(s["file"], s.get("page"), tuple(s.get("bbox") or ()), s.get("table"), s.get("sheet"),
+                      s.get("cell")): s for s in check["evidence"] if showable(s)}
+            if shown and st.toggle("显示来源原件", key=f"pages-{check['id']}"):
+                for i, src in enumerate(shown.values()):
+                    show_evidence(ctx, entry, src, key=f"check-{check['id']}-{i}")
 
 
 def _discrepancies(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:
@@ -81,12 +72,11 @@ def _discrepancies(ctx: Context, entry: StoredApplicant, decided: Decided) -> No
     if not views:
         st.write("未发现材料间不一致。")
     for view in views:
-        st.markdown(f"**{view.key}** — {view.message}")
-        for col, value in zip(st.columns(max(1, len(view.values))), view.values, strict=False):
+        st.markdown(f"**{zh.name_label(view.key)}** — {view.message}")
+        for i, (col, value) in enumerate(zip(st.columns(max(1, len(view.values))), view.values, strict=False)):
             with col:
                 st.markdown(f"**{value['value']}**  \n{value['label']}  \n{value['text']}")
-                if present.is_pdf_region(value["source"]):
-                    _image(ctx, entry, value["source"])
+                show_evidence(ctx, entry, value["source"], key=f"discrepancy-{view.key}-{i}")
         decision = decided.get((TargetKind.DISCREPANCY, view.key))
         st.caption(f"评审决定：{describe(decision) if decision else '（待评审）'}")
         st.divider()
@@ -121,13 +111,10 @@ def _figures(ctx: Context, entry: StoredApplicant) -> None:
     if not choices:
         st.write("没有带来源的数据。")
         return
-    name = st.selectbox("数据项", choices, format_func=lambda n: f"{n} = {mask_text(figures[n]['value'])}")
+    name = st.selectbox("数据项", choices, format_func=lambda n: present.figure_text(n, figures[n]))
     fig = figures[name]
-    st.markdown(f"**{name}** = {mask_text(fig['value'])} {fig['unit']} · 来源 {source_label(fig['source'])}")
-    if present.is_pdf_region(fig["source"]):
-        _image(ctx, entry, fig["source"])
-    else:
-        st.caption(mask_text(fig["source"].get("text") or ""))
+    st.markdown(f"**{present.figure_text(name, fig)}** · 来源 {source_label(fig['source'])}")
+    show_evidence(ctx, entry, fig["source"], key=f"figure-{name}")
 
 
 def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history: list[ReviewerDecision]) -> None:
@@ -135,13 +122,13 @@ def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history:
     if flash := st.session_state.pop("flash", None):
         st.success(flash)
     choices = present.decision_targets(entry.report, ctx.rules)
-    with st.form("decision", clear_on_submit=True):
-        label = st.selectbox("对象", list(choices))
-        kind = st.radio("决定", [k.value for k in DecisionKind], horizontal=True,
-                        format_func=lambda k: DECISION_LABELS[DecisionKind(k)])
+    # enter_to_submit=False: no English "Press Ctrl+Enter to submit form" under the reason (Streamlit's own text)
+    with st.form("decision", clear_on_submit=True, enter_to_submit=False):
+        label = st.selectbox("对象", list(choices), placeholder="请选择")
+        kind = st.radio("决定", [k.value for k in DecisionKind], horizontal=True, format_func=zh.decision_label)
         status = st.selectbox("推翻后的状态（仅检查项）", ["", *(s.value for s in CheckStatus)],
-                              format_func=lambda s: status_label(s) if s else "—")
-        reason = st.text_area("理由")
+                              format_func=lambda s: zh.status_label(s) if s else "—", placeholder="请选择")
+        reason = st.text_area("理由", placeholder="请填写理由（身份证号会被遮盖）")
         submitted = st.form_submit_button(f"以 {reviewer} 的名义记录")
     if submitted:
         target_kind, target = choices[label]
@@ -153,11 +140,11 @@ def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history:
             st.error(str(exc))
         else:
             ctx.store.record_decision(decision)
-            st.session_state["flash"] = f"已记录：{target} {describe(decision)}"
+            st.session_state["flash"] = f"已记录：{target_text(decision)} {describe(decision)}"
             st.rerun()
     if history:
-        st.table([{"对象": d.target, "机器结果": mask_text(f"{d.machine_status or ''} {d.machine_message}".strip()),
-                   "决定": describe(d)} for d in reversed(history)], hide_index=True)
+        st.table([{"对象": target_text(d), "机器结果": mask_text(machine_result(d)), "决定": describe(d)}
+                  for d in reversed(history)], hide_index=True)
 
 
 def show(ctx: Context, reviewer: str, applicant_id: str) -> None:

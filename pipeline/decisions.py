@@ -35,10 +35,6 @@ class DecisionKind(StrEnum):
     OVERRIDDEN = "overridden"
 
 
-# TRANSITIONAL: for the applicant page's version before omreview.zh; removed once its new version is committed.
-DECISION_LABELS = {kind: zh.decision_label(kind) for kind in DecisionKind}
-
-
 class ReviewerDecision(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -29,10 +29,6 @@ from omreview.model import CheckStatus, Verdict
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
-# TRANSITIONAL: the names the applicant page imported before omreview.zh; removed once that page's new version
-# (which calls zh directly) is committed.
-status_label, verdict_label = zh.status_label, zh.verdict_label
-
 
 @dataclass(frozen=True)
 class KeyFigure:

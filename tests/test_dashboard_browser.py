@@ -101,9 +101,10 @@ def test_applicant_page_shows_verdict_checks_masked_values_and_the_source(tmp_pa
         expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(4)
 
         page.goto(f"{base}/?applicant=app-07")
-        expect(page.get_by_text("结论：needs_review（需复核）")).to_be_visible()
+        expect(page.get_by_text("结论：需复核")).to_be_visible()
         b1 = page.locator('[data-testid="stTable"] tr', has_text="近三年运维收入总额不低于1亿元").first
-        expect(b1).to_contain_text("pass（通过）")
+        expect(b1).to_contain_text("通过")
+        expect(page.get_by_text("needs_review")).to_have_count(0)  # labels, not the report's codes
         expect(page.get_by_text("4101**********9697").first).to_be_visible()
         image = page.locator('img[alt^="来源图像"]').first
         expect(image).to_be_visible()
@@ -123,7 +124,7 @@ def test_applicant_page_shows_verdict_checks_masked_values_and_the_source(tmp_pa
         # a decision beside the machine result, recorded under the local reviewer's name
         page.get_by_label("理由").fill("证书编号与公示信息一致")
         page.get_by_role("button", name="以 测试评审 的名义记录").click()
-        expect(page.get_by_text("已记录：P1 接受 — 测试评审").first).to_be_visible()
+        expect(page.get_by_text("已记录：P1 系统集成资质 接受 — 测试评审").first).to_be_visible()
         [decision] = store.decisions([entry.row_id])
         assert (decision.target, decision.reviewer, decision.machine_status) == ("P1", "测试评审", "pass")
         expect(page.locator('[data-testid="stTable"] tr', has_text="具有计算机信息系统集成企业资质").first) \
@@ -144,7 +145,7 @@ def test_signed_in_reviewer_overrides_a_check(tmp_path, page):
         expect(page.get_by_text("评审人或密码不正确。")).to_be_visible()
         page.get_by_label("密码").fill("correct horse")
         page.get_by_role("button", name="登录").click()
-        expect(page.get_by_text("结论：does_not_meet（不符合）")).to_be_visible()
+        expect(page.get_by_text("结论：不符合")).to_be_visible()
         expect(page.get_by_text("评审人：王评审")).to_be_visible()
 
         form = page.locator('[data-testid="stForm"]')
@@ -153,10 +154,10 @@ def test_signed_in_reviewer_overrides_a_check(tmp_path, page):
         page.get_by_role("option", name="检查项 M2b", exact=False).click()
         form.get_by_text("推翻", exact=True).click()
         form.locator('[data-testid="stSelectbox"]').nth(1).click()
-        page.get_by_role("option", name="review（需复核）").click()
+        page.get_by_role("option", name="需复核", exact=True).click()
         form.get_by_label("理由").fill("职称证书另附，需核对")
         form.get_by_role("button", name="以 王评审 的名义记录").click()
-        expect(page.get_by_text("已记录：M2b 推翻（review） — 王评审").first).to_be_visible()
+        expect(page.get_by_text("已记录：M2b 运维技术负责人 推翻（需复核） — 王评审").first).to_be_visible()
     [decision] = store.decisions()
     assert (decision.target, decision.reviewer, decision.reviewer_status.value) == ("M2b", "王评审", "review")
     assert decision.machine_status == "fail"
