@@ -42,10 +42,6 @@ def figure_text(name: str, figure: dict[str, Any]) -> str:
     return f"{zh.name_label(name)} {mask_text(shown) or ''}"
 
 
-def evidence_table(evidence: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"来源": source_label(s), "原文": mask_text(s.get("text") or "") or ""} for s in evidence]
-
-
 @dataclass(frozen=True)
 class DiscrepancyView:
     key: str
