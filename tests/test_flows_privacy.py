@@ -45,7 +45,7 @@ def test_markdown_of_every_sample_names_no_one():
     for case in ("app-07", "app-09", "app-13", "app-16"):  # bad and duplicated 身份证号, key-person mismatches
         folder = SAMPLE_DOCS / case
         markdown = applicant_markdown(review_applicant(folder))
-        assert markdown.startswith(f"# {case}: ")
+        assert markdown.startswith(f"# {case}：")
         personal = personal_data_of(folder)
         assert len(personal["names"]) > 20 and len(personal["ids"]) > 20
         assert_no_personal_data(markdown, personal)
