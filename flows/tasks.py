@@ -28,7 +28,7 @@ from prefect.settings import get_current_settings
 from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
 
-from omreview import intake
+from omreview import intake, zh
 from omreview.artifacts import applicant_markdown, artifact_key
 from omreview.flows.prefect_internals import on_thread_pool
 from omreview.model import Document, Report
@@ -167,7 +167,7 @@ def assess_applicant(opened: intake.Opened, pairs: list[Parcel[tuple[Document, D
 def publish(report: Report) -> None:
     """The markdown artifact of one report (a new version of ``applicant-<id>``)."""
     create_markdown_artifact(markdown=applicant_markdown(report), key=artifact_key("applicant", report.applicant.id),
-                             description=f"omreview: {report.applicant.id} {report.verdict.value}")
+                             description=f"omreview：{report.applicant.id} {zh.verdict_label(report.verdict)}")
 
 
 @task(name="roster-entry", task_run_name="roster-{opened.applicant_id}", **_io)

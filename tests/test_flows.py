@@ -225,7 +225,9 @@ def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_
     assert _rows(out)["applicants"] == 1
     applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)  # a reviewer's second run: an upsert
     assert _rows(out)["applicants"] == 1
-    markdown = _artifact("applicant-app-07").data
+    artifact = _artifact("applicant-app-07")
+    markdown = artifact.data
+    assert artifact.description == "omreview：app-07 需复核"
     assert "# app-07：需复核" in markdown and "人员名册第70行身份证号重复" in markdown  # Chinese, no codes
     assert "needs_review" not in markdown and "roster.duplicate" not in markdown
     assert_no_personal_data(markdown, personal_data_of(SAMPLE_DOCS / "app-07"))
