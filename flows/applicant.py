@@ -7,11 +7,12 @@
   the reviewer's to edit.
 
 Both always review (it is asked for on purpose) and upsert the store row of that packet; batch-level rules
-are the batch's job. Every run is named after its applicant, holds the applicant's concurrency slot on the
-Prefect server (``applicant_slot``: one run per applicant at a time; a second one waits, and says so), and
-ends with one line giving the verdict in Chinese and where the report is. A reviewer's mistake (an unknown
-id, a missing or empty folder) ends the reviewer's run Failed with one plain ERROR line and the reason as
-the state's message, no traceback.
+are the batch's job. Every run is named after its applicant and ends with one line giving the verdict in
+Chinese and where the report is. A reviewer's run holds the applicant's concurrency slot on the Prefect
+server (``applicant_slot``: one run per applicant at a time; a second one waits, and says so; ``omreview
+run`` needs none: it holds OUT's lock for the whole command). A reviewer's mistake (an unknown id, a missing
+or empty folder, an applicant busy for longer than ``SLOT_WAIT_SECONDS``) ends the run Failed with one plain
+ERROR line and the reason as the state's message, no traceback.
 """
 
 from __future__ import annotations
@@ -23,10 +24,23 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterName,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
@@ -43,6 +57,7 @@ from omreview.store import default_url
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 SLOT_PREFIX = "omreview-applicant:"  # + the applicant id: the global concurrency limit (1) of its runs
+SLOT_WAIT_SECONDS = 600.0  # a reviewer's run waits this long for another run of the same applicant
 
 
 def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
@@ -74,8 +89,7 @@ def applicant_flow(
     """Review one applicant folder (its documents read in parallel) and record the report, holding OUT's lock
     (``omreview.outlock``): a reviewer's run waits for a batch writing to the same folder. A folder that
     cannot be reviewed raises ``InputError`` (the command line says it in one line)."""
-    with applicant_slot(applicant_id_of(Path(folder))), \
-            outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=_info):
+    with outlock.hold(Path(out), "applicant (flow run)", wait=True, on_wait=_info):
         report = _review(folder, application_date, rules_version, out, db_url)
     _verdict_line(report, Path(out))
     return report
@@ -165,23 +179,46 @@ def _info(message: str) -> None:
 @contextmanager
 def applicant_slot(applicant_id: str) -> Iterator[None]:
     """Hold the applicant's slot (a global concurrency limit of 1 on the Prefect server) for the block: a second
-    run for the same applicant waits for the first, saying so in its log."""
+    run for the same applicant waits for the first, saying so in its log, and gives up (``InputError``) after
+    ``SLOT_WAIT_SECONDS``.
+
+    A slot held while no other run of the applicant is Running was left by a run that never ended (its process
+    killed, or the Prefect server restarted, which forgets the slots' leases but not their count): it is freed,
+    and said so, instead of being waited for in vain."""
     name = SLOT_PREFIX + applicant_id
     with get_client(sync_client=True) as client:
         try:
             busy = client.read_global_concurrency_limit_by_name(name).active_slots >= 1
-        except Exception:  # not there yet: this is the applicant's first run on this server
+        except ObjectNotFound:  # the applicant's first run on this server
             busy = False
             _ensure_limit(client, name)
+        if busy and not _other_runs(client, applicant_id):
+            client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=0))
+            _info(f"the slot of {applicant_id} was held by a run that did not end; freed")
+            busy = False
     if busy:
         _info(f"another run of {applicant_id} is in progress; this one waits for it to end")
-    with concurrency(name, occupy=1, strict=True):
-        yield
+    try:
+        with concurrency(name, occupy=1, timeout_seconds=SLOT_WAIT_SECONDS, strict=True):
+            yield
+    except TimeoutError:
+        raise InputError(f"another run of {applicant_id} has been running for over {SLOT_WAIT_SECONDS / 60:.0f} "
+                         "minutes: wait for it to end (or cancel it in the Prefect UI), then run this one again") \
+            from None
+
+
+def _other_runs(client: Any, applicant_id: str) -> list[Any]:
+    """The runs of an applicant flow named ``applicant_id`` that are Running, this one aside."""
+    me = flow_run.id
+    return list(client.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=["omreview-applicant"])),
+        flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[applicant_id]),
+                                      state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])),
+                                      id=FlowRunFilterId(not_any_=[UUID(me)] if me else None)),
+        limit=5))
 
 
 def _ensure_limit(client: Any, name: str) -> None:
-    from prefect.exceptions import ObjectAlreadyExists
-
     with suppress(ObjectAlreadyExists):  # another run created it a moment ago
         client.upsert_global_concurrency_limit_by_name(name, 1)
 

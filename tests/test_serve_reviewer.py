@@ -16,8 +16,9 @@ from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.concurrency.sync import concurrency
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Completed, Running
 
-from omreview.flows.applicant import SLOT_PREFIX
+from omreview.flows.applicant import SLOT_PREFIX, reviewer_flow
 from tests.conftest import SAMPLE_DOCS
 
 EXE = Path(sys.executable).with_name("omreview")
@@ -99,7 +100,7 @@ def test_a_reviewers_run_is_named_after_the_applicant_and_ends_with_its_verdict_
     assert run.name == "app-07"
     report_path = (served.out / "app-07" / "report.json").resolve()
     assert json.loads(report_path.read_text(encoding="utf-8"))["verdict"] == "needs_review"
-    lines = _logs(run.id, until="需复核")
+    lines = _logs(run.id, until="Finished in state")
     verdict = [m for _, m in lines if m.startswith("app-07：")]
     assert verdict == [f"app-07：需复核，报告 {report_path}"], lines
     finished = next(i for i, (_, m) in enumerate(lines) if m.startswith("Finished in state"))
@@ -123,21 +124,44 @@ def test_a_reviewers_mistake_ends_the_run_with_one_plain_error_line(served, tmp_
     assert not any("Traceback" in m for _, m in lines), lines
 
 
-def test_a_second_run_for_the_same_applicant_waits_for_the_first(served):
-    """One run per applicant at a time: the applicant's concurrency slot on the Prefect server. Held here (as
-    another run would), a reviewer's run says it waits, and goes on once the slot is free."""
-    _trigger("app-07")  # the slot exists from the applicant's first run
-    with concurrency(SLOT_PREFIX + "app-07", occupy=1, strict=True):
-        run = _trigger("app-07", wait=0)
-        lines = _logs(run.id, until="waits")
-        assert any(m == "another run of app-07 is in progress; this one waits for it to end" for _, m in lines), lines
-        with get_client(sync_client=True) as client:
-            assert client.read_flow_run(run.id).state.is_running()
+def _final(run_id, seconds: float = 60):
     with get_client(sync_client=True) as client:
-        deadline = time.monotonic() + 60
-        while not (state := client.read_flow_run(run.id).state).is_final() and time.monotonic() < deadline:
+        deadline = time.monotonic() + seconds
+        while not (state := client.read_flow_run(run_id).state).is_final() and time.monotonic() < deadline:
             time.sleep(0.2)
-    assert state.is_completed(), state
+    return state
+
+
+def test_a_second_run_for_the_same_applicant_waits_for_the_first(served):
+    """One run per applicant at a time: the applicant's concurrency slot on the Prefect server. Held here by a
+    run of app-07 that is Running (as one in another process would be), a reviewer's run says it waits, and goes
+    on once the slot is free."""
+    _trigger("app-07")  # the slot exists from the applicant's first run
+    with get_client(sync_client=True) as client:
+        other = client.create_flow_run(reviewer_flow, name="app-07", state=Running())
+    try:
+        with concurrency(SLOT_PREFIX + "app-07", occupy=1, strict=True):
+            run = _trigger("app-07", wait=0)
+            lines = _logs(run.id, until="waits")
+            waits = "another run of app-07 is in progress; this one waits for it to end"
+            assert waits in [m for _, m in lines], lines
+            with get_client(sync_client=True) as client:
+                assert client.read_flow_run(run.id).state.is_running()
+    finally:
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(other.id, Completed(), force=True)
+    assert _final(run.id).is_completed()
+
+
+def test_a_slot_left_by_a_run_that_never_ended_is_freed_not_waited_for(served):
+    """A slot counted as held while no run of the applicant is Running (its process was killed, or the server
+    restarted and forgot the lease): the run frees it, says so, and goes on."""
+    _trigger("app-07")
+    with concurrency(SLOT_PREFIX + "app-07", occupy=1, strict=True):  # nobody Running holds it
+        run = _trigger("app-07")
+    assert run.state.is_completed(), run.state
+    messages = [m for _, m in _logs(run.id, until="Finished in state")]
+    assert "the slot of app-07 was held by a run that did not end; freed" in messages, messages
 
 
 def test_runs_triggered_while_serve_was_stopped_are_said_and_run_when_it_starts(served):
@@ -148,8 +172,4 @@ def test_runs_triggered_while_serve_was_stopped_are_said_and_run_when_it_starts(
     assert (f"waited while omreview serve was stopped: a run of {REVIEWER} (applicant=app-07), due "
             in printed), printed
     assert "running it now" in printed
-    with get_client(sync_client=True) as client:
-        deadline = time.monotonic() + 60
-        while not (state := client.read_flow_run(run.id).state).is_final() and time.monotonic() < deadline:
-            time.sleep(0.2)
-    assert state.is_completed(), state
+    assert _final(run.id).is_completed()
