@@ -12,7 +12,8 @@ Chinese and where the report is. A reviewer's run holds the applicant's concurre
 server (``applicant_slot``: one run per applicant at a time; a second one waits, and says so; ``omreview
 run`` needs none: it holds OUT's lock for the whole command). A reviewer's mistake (an unknown id, a missing
 or empty folder, an applicant busy for longer than ``SLOT_WAIT_SECONDS``) ends the run Failed with one plain
-ERROR line and the reason as the state's message, no traceback.
+ERROR line and the reason as the state's message, no traceback. What the reviewer reads in the run's log is
+Chinese (the reasons a reviewer's run gives itself, the wait, the verdict line).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from omreview.masking import mask_path
 from omreview.model import Report
 from omreview.packet import applicant_id_of, load_packet
 from omreview.review import Review
+from omreview.rules import Rules
 from omreview.store import default_url
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -148,25 +150,36 @@ def applicant_folder(applicant: str, intake_folder: Path, rules_version: str | N
     words, unless it is a folder with documents in it."""
     given = applicant.strip()
     if not given:
-        raise InputError(f"no applicant given: give its id (the name of its folder in {intake_folder}, "
-                         "e.g. app-07) or the full path of its folder")
+        raise InputError(f"未填写申报企业：请填写受理目录 {intake_folder} 中的子目录名（如 app-07），"
+                         "或申报材料目录的完整路径")
     as_path = Path(given).expanduser()
     if as_path.is_absolute():
         folder = as_path
         if not folder.is_dir():
-            raise InputError(f"applicant folder not found: {mask_path(given)} (give the full path of a folder "
-                             f"this machine sees, or an applicant id under {intake_folder})")
+            raise InputError(f"找不到申报材料目录 {mask_path(given)}：请填写本机可见目录的完整路径，"
+                             f"或受理目录 {intake_folder} 中的子目录名（如 app-07）")
     else:
         folder = Path(intake_folder) / as_path
         inside = Path(intake_folder).resolve() in folder.resolve().parents
         if not inside or not folder.is_dir():
-            raise InputError(f"no applicant {mask_path(given)} in the intake folder {intake_folder}: give the name "
-                             "of one of its sub-folders (e.g. app-07) or the full path of an applicant folder")
+            raise InputError(f"受理目录 {intake_folder} 中没有 {mask_path(given)}：请填写其中的子目录名（如 app-07），"
+                             "或申报材料目录的完整路径")
+    rules = intake.rules_for(rules_version)
     try:
-        load_packet(folder, intake.rules_for(rules_version))  # an empty or unreadable folder, said in words
+        load_packet(folder, rules)  # an empty or unreadable folder, said in words
     except InputError as exc:
+        if not _has_documents(folder, rules):
+            raise InputError(f"申报材料目录 {mask_path(given)} 中没有文件：请先放入申报材料，再运行") from None
         raise InputError(mask_path(str(exc))) from None
     return folder
+
+
+def _has_documents(folder: Path, rules: Rules) -> bool:
+    """Whether ``folder`` holds a file that is not debris (hidden, OS or Office files: ``intake.ignored``)."""
+    try:
+        return any(p.is_file() and not rules.intake.ignored(p.name) for p in folder.rglob("*"))
+    except OSError:
+        return True  # unreadable: load_packet's reason says so
 
 
 # --- what both flows share -------------------------------------------------------------------------------------
@@ -194,17 +207,16 @@ def applicant_slot(applicant_id: str) -> Iterator[None]:
             _ensure_limit(client, name)
         if busy and not _other_runs(client, applicant_id):
             client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=0))
-            _info(f"the slot of {applicant_id} was held by a run that did not end; freed")
+            _info(f"{applicant_id} 的审查名额被一次未正常结束的运行占用，已释放")
             busy = False
     if busy:
-        _info(f"another run of {applicant_id} is in progress; this one waits for it to end")
+        _info(f"{applicant_id} 的另一次审查正在进行，本次运行等它结束后开始")
     try:
         with concurrency(name, occupy=1, timeout_seconds=SLOT_WAIT_SECONDS, strict=True):
             yield
     except TimeoutError:
-        raise InputError(f"another run of {applicant_id} has been running for over {SLOT_WAIT_SECONDS / 60:.0f} "
-                         "minutes: wait for it to end (or cancel it in the Prefect UI), then run this one again") \
-            from None
+        raise InputError(f"{applicant_id} 的另一次审查已运行超过 {SLOT_WAIT_SECONDS / 60:.0f} 分钟：请等它结束"
+                         "（或在 Prefect 界面中取消它），再重新运行") from None
 
 
 def _other_runs(client: Any, applicant_id: str) -> list[Any]:

@@ -111,10 +111,11 @@ def test_a_reviewers_run_is_named_after_the_applicant_and_ends_with_its_verdict_
 def test_a_reviewers_mistake_ends_the_run_with_one_plain_error_line(served, tmp_path, mistake):
     empty = tmp_path / "app-empty"
     empty.mkdir()
+    (empty / "Thumbs.db").write_bytes(b"")  # debris only: nothing to review
     given = {"app-99": "app-99", "empty": str(empty), "missing": str(tmp_path / "app-gone")}[mistake]
-    reason = {"app-99": f"no applicant app-99 in the intake folder {SAMPLE_DOCS}",
-              "empty": f"applicant folder is empty: {empty}",
-              "missing": f"applicant folder not found: {tmp_path / 'app-gone'}"}[mistake]
+    reason = {"app-99": f"受理目录 {SAMPLE_DOCS} 中没有 app-99：请填写其中的子目录名（如 app-07）",
+              "empty": f"申报材料目录 {empty} 中没有文件：请先放入申报材料，再运行",
+              "missing": f"找不到申报材料目录 {tmp_path / 'app-gone'}：请填写本机可见目录的完整路径"}[mistake]
     run = _trigger(given)
     assert run.state.is_failed(), run.state
     assert run.state.message.startswith(reason), run.state.message
@@ -142,8 +143,8 @@ def test_a_second_run_for_the_same_applicant_waits_for_the_first(served):
     try:
         with concurrency(SLOT_PREFIX + "app-07", occupy=1, strict=True):
             run = _trigger("app-07", wait=0)
-            lines = _logs(run.id, until="waits")
-            waits = "another run of app-07 is in progress; this one waits for it to end"
+            lines = _logs(run.id, until="等它结束")
+            waits = "app-07 的另一次审查正在进行，本次运行等它结束后开始"
             assert waits in [m for _, m in lines], lines
             with get_client(sync_client=True) as client:
                 assert client.read_flow_run(run.id).state.is_running()
@@ -161,7 +162,7 @@ def test_a_slot_left_by_a_run_that_never_ended_is_freed_not_waited_for(served):
         run = _trigger("app-07")
     assert run.state.is_completed(), run.state
     messages = [m for _, m in _logs(run.id, until="Finished in state")]
-    assert "the slot of app-07 was held by a run that did not end; freed" in messages, messages
+    assert "app-07 的审查名额被一次未正常结束的运行占用，已释放" in messages, messages
 
 
 def test_runs_triggered_while_serve_was_stopped_are_said_and_run_when_it_starts(served):
