@@ -6,6 +6,9 @@ never edited; the newest one on a target is the one in force, the older ones are
 A reason is free text a reviewer types: any 身份证号 in it is masked when the decision is made
 (``omreview.masking.mask_text``), before it is stored, so the store, the history, the confirmation
 and the exports only ever hold the masked number.
+An override of a check names the status the reviewer judges, different from the machine's, and a
+reason: the model refuses a new one without them (:class:`ReviewerDecision`), whatever path makes it,
+and :func:`make_decision` says so in Chinese.
 The target of a decision is a check id (``B1``) or a discrepancy key (its figure name, with
 ``#2``, ``#3`` … when a report holds the same figure name more than once).
 """
@@ -35,7 +38,16 @@ class DecisionKind(StrEnum):
     OVERRIDDEN = "overridden"
 
 
+# the model's own problems, told to the reviewer by _first_problem
+_STATUS_NOT_HERE = "a reviewer status belongs only to an overridden check"
+_STATUS_NEEDED = "an overridden check needs the reviewer's status"
+_STATUS_UNCHANGED = "an overridden check's status must differ from the machine's"
+
+
 class ReviewerDecision(BaseModel):
+    """One decision; an overridden check carries the status the reviewer judges (``reviewer_status``), which a new
+    decision must give and which must differ from the machine's (rows stored before this rule read as they are)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: int | None = None
@@ -65,9 +77,15 @@ class ReviewerDecision(BaseModel):
 
     @model_validator(mode="after")
     def _status_only_on_check_overrides(self) -> ReviewerDecision:
-        if self.reviewer_status is not None and (
-                self.target_kind != TargetKind.CHECK or self.decision != DecisionKind.OVERRIDDEN):
-            raise ValueError("a reviewer status belongs only to an overridden check")
+        overriding_check = self.target_kind == TargetKind.CHECK and self.decision == DecisionKind.OVERRIDDEN
+        if self.reviewer_status is not None and not overriding_check:
+            raise ValueError(_STATUS_NOT_HERE)
+        # a new decision (no id yet); a stored one (its id given by the store) is read back as it was recorded
+        if overriding_check and self.id is None:
+            if self.reviewer_status is None:
+                raise ValueError(_STATUS_NEEDED)
+            if self.reviewer_status == self.machine_status:
+                raise ValueError(_STATUS_UNCHANGED)
         return self
 
 
@@ -115,6 +133,9 @@ def make_decision(report: dict[str, Any], applicant_row: int, target_kind: Targe
 _PROBLEMS = {"reason": "请填写理由。", "reviewer": "请填写评审人。", "decision": "请选择决定（接受或推翻）。",
              "reviewer_status": "推翻后的状态不是有效的检查状态。"}
 _TOO_LONG = {"reason": "理由不能超过4000字。", "reviewer": "评审人名称不能超过255字。"}
+_MODEL_PROBLEMS = {_STATUS_NOT_HERE: "只有推翻检查项时才能选择推翻后的状态。",
+                   _STATUS_NEEDED: "推翻检查项须选择推翻后的状态。",
+                   _STATUS_UNCHANGED: "推翻后的状态与机器结果相同：请选择另一状态，或选择接受。"}
 
 
 def _first_problem(exc: ValueError) -> str:
@@ -126,8 +147,9 @@ def _first_problem(exc: ValueError) -> str:
     field = str(err["loc"][0]) if err["loc"] else ""
     if err["type"] == "string_too_long" and field in _TOO_LONG:
         return _TOO_LONG[field]
-    if "reviewer status belongs only" in str(err["msg"]):
-        return "只有推翻检查项时才能选择推翻后的状态。"
+    for problem, text in _MODEL_PROBLEMS.items():
+        if problem in str(err["msg"]):
+            return text
     return _PROBLEMS.get(field, "决定不完整，请检查后再提交。")
 
 
