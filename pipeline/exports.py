@@ -4,7 +4,8 @@ Plain functions over the results store. Every text is masked (``omreview.overvie
 rows, ``omreview.review_docx`` the report); reviewer decisions appear beside the machine results.
 What they say is Chinese (:mod:`omreview.zh`): labels, no codes; amounts in 万元 (or 元,
 ``OMREVIEW_MONEY_UNIT``) with the exact 元 in each amount cell's note; times on the review body's clock.
-The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
+Both show the 评审结论 in force (conclusion, opinion, reviewer, time; ``待评审`` while there is none) and the
+reviewer's decisions. The CLI wires them as ``omreview export``; :func:`export_all` is what it calls.
 """
 
 from __future__ import annotations
@@ -26,24 +27,28 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from omreview import zh
+from omreview.conclusions import ConclusionEvent, current_conclusions
 from omreview.decisions import ReviewerDecision
 from omreview.errors import InputError
+from omreview.masking import mask_text
 from omreview.overview import (
     COUNT,
     DATE,
+    ID,
     KEY_FIGURES,
     MONEY,
     RATIO,
     TIME,
     check_rows,
     column_kinds,
+    conclusion_rows,
     decision_rows,
     discrepancy_rows,
     overview_frame,
     present,
 )
 from omreview.report import write_atomic
-from omreview.review_docx import review_document
+from omreview.review_docx import conclusion_section, review_document
 from omreview.rules import Rules, default_rules
 from omreview.store import ResultStore, StoredApplicant, existing_url
 
@@ -135,16 +140,19 @@ def frame_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, str
 
 
 def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[ReviewerDecision], rules: Rules,
-                   path: Path) -> Path:
-    """The workbook: 申报企业 (the overview frame), 检查项, 不一致, 评审决定 (the decisions' history), a sheet each."""
+                   path: Path, conclusions: Sequence[ConclusionEvent] = ()) -> Path:
+    """The workbook: 申报企业 (the overview frame: the work queue, with each 评审结论), 检查项, 不一致, 评审决定 (the
+    decisions' history), 评审结论 (the conclusions' trail, reopenings included), a sheet each. ``conclusions``: the
+    applicants' conclusion trail (``store.conclusion_events``); without it every applicant is 待评审."""
     wb = Workbook()
-    frame = overview_frame(entries, decisions)
+    frame = overview_frame(entries, decisions, conclusions=conclusions)
     applicants, formats = frame_rows(frame)
     sheets: list[tuple[str, list[dict[str, Any]], dict[str, str]]] = [
         ("申报企业", applicants, formats),
         ("检查项", check_rows(entries, decisions, rules), {}),
         ("不一致", discrepancy_rows(entries, decisions), {}),
         ("评审决定", decision_rows(entries, decisions), {}),
+        ("评审结论", conclusion_rows(entries, conclusions, rules.review), {}),
     ]
     first = wb.active
     if not isinstance(first, Worksheet):  # openpyxl types ``active`` as possibly None or a chartsheet
@@ -153,19 +161,22 @@ def batch_workbook(entries: Sequence[StoredApplicant], decisions: Sequence[Revie
         ws = first if i == 0 else wb.create_sheet()
         ws.title = title
         _fill_sheet(ws, rows, fmt)
-    _exact_amounts(first, entries, list(frame.columns))
+    _exact_amounts(first, entries, frame)
     return write_atomic(path, lambda tmp: wb.save(tmp))
 
 
-def _exact_amounts(ws: Worksheet, entries: Sequence[StoredApplicant], columns: list[str]) -> None:
+def _exact_amounts(ws: Worksheet, entries: Sequence[StoredApplicant], frame: pd.DataFrame) -> None:
     """A note on each amount of the 申报企业 sheet with the amount exact in 元 (the cell shows it rounded in 万元):
-    one hover away, as in the dashboard. Row i + 2 is entries[i] (the frame keeps their order)."""
+    one hover away, as in the dashboard. Row i + 2 is the frame's row i (the work queue's order)."""
+    columns = list(frame.columns)
+    by_id = {mask_text(e.applicant_id): e for e in entries}  # the frame's ids are masked as every text
     for key in KEY_FIGURES:
         if key.unit != "CNY" or key.column not in columns:
             continue
         col = columns.index(key.column) + 1
-        for i, e in enumerate(entries):
-            figure = e.report.get("figures", {}).get(key.name)
+        for i, applicant in enumerate(frame[ID]):
+            e = by_id.get(applicant)
+            figure = e.report.get("figures", {}).get(key.name) if e else None
             cell = ws.cell(row=i + 2, column=col)
             if figure and cell.value not in ("", None):
                 try:
@@ -178,13 +189,26 @@ def _docx_saver(doc: DocxDocument) -> Callable[[Path], None]:
     return lambda tmp: doc.save(str(tmp))
 
 
+def _docx(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], conclusion: ConclusionEvent | None,
+          rules: Rules) -> DocxDocument:
+    mine = [d for d in decisions if d.applicant_row == entry.row_id]
+    return review_document(entry, mine, rules, conclusion=conclusion_section(conclusion, mine, rules))
+
+
+def applicant_docx(store: ResultStore, entry: StoredApplicant, rules: Rules | None = None) -> DocxDocument:
+    """The 评审报告 draft of one stored applicant row, with its 评审结论 in force (``待评审`` while there is none) and
+    its reviewer decisions; the caller saves it (the dashboard's download, :func:`write_review_docx`)."""
+    conclusion = current_conclusions(store, [entry.row_id]).get(entry.row_id)
+    return _docx(entry, store.decisions([entry.row_id]), conclusion, rules or default_rules())
+
+
 def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: Rules | None = None) -> Path:
     """The 评审报告 draft of one applicant (its newest report in the store)."""
     entry = next((e for e in store.latest_applicants() if e.applicant_id == applicant_id), None)
     if entry is None:
         raise InputError(f"no applicant {applicant_id} in the results store")
-    doc = review_document(entry, store.decisions([entry.row_id]), rules or default_rules())
-    return write_atomic(path, lambda tmp: doc.save(str(tmp)))
+    doc = applicant_docx(store, entry, rules)
+    return write_atomic(path, _docx_saver(doc))
 
 
 def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rules: Rules | None = None,
@@ -194,10 +218,13 @@ def export_all(store: ResultStore, dest: Path, batch_id: int | None = None, rule
     Applicants withdrawn from their intake are left out unless ``include_withdrawn``."""
     rules = rules or default_rules()
     entries = select_entries(store, batch_id, include_withdrawn)
-    decisions = store.decisions([e.row_id for e in entries])
-    written = [batch_workbook(entries, decisions, rules, Path(dest) / WORKBOOK_NAME)]
+    rows = [e.row_id for e in entries]
+    decisions = store.decisions(rows)
+    trail = store.conclusion_events(rows)
+    concluded = current_conclusions(store, rows)
+    written = [batch_workbook(entries, decisions, rules, Path(dest) / WORKBOOK_NAME, trail)]
     for e in entries:
-        doc = review_document(e, [d for d in decisions if d.applicant_row == e.row_id], rules)
+        doc = _docx(e, decisions, concluded.get(e.row_id), rules)
         target = Path(dest) / safe_name(e.applicant_id) / DOCX_NAME
         written.append(write_atomic(target, _docx_saver(doc)))
     return written

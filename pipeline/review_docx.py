@@ -9,7 +9,9 @@ left/right, 宋体 text and 黑体 headings in black; a header with the applican
 amount and time as reviewers read it (:mod:`omreview.zh`): no codes, 万元 with the exact 元, local time.
 
 Section 四 评审结论 is a hook: :func:`review_document` takes a :data:`ConclusionSection` that writes the
-reviewers' conclusion there; without one the section holds the machine's verdict and lines to sign.
+reviewers' conclusion there; without one the section holds the machine's verdict and lines to sign. The exports
+pass :func:`conclusion_section`: the 评审结论 in force (conclusion, opinion masked, reviewer, local time) or
+``评审结论：待评审``, then the reviewer's decisions in force as a table.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from omreview import zh
-from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
+from omreview.conclusions import ConclusionEvent, conclusion_label
+from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
 from omreview.masking import mask_text
-from omreview.overview import source_label
+from omreview.overview import machine_result, source_label, target_text
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
@@ -215,3 +218,34 @@ def _conclusion_section(doc: Document, report: dict[str, Any], conclusion: Concl
                           "日期：＿＿＿＿年＿＿月＿＿日")
     doc.core_properties.title = f"评审报告（草稿）{report['applicant']['id']}"
     doc.core_properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _decision_text(d: ReviewerDecision) -> str:
+    """``接受``, ``推翻（通过）``."""
+    return zh.decision_label(d.decision) + (f"（{zh.status_label(d.reviewer_status)}）" if d.reviewer_status else "")
+
+
+def conclusion_section(event: ConclusionEvent | None, decisions: Sequence[ReviewerDecision],
+                       rules: Rules) -> ConclusionSection:
+    """Section 四's hook for one applicant: its 评审结论 in force (``event``; None: ``评审结论：待评审`` and the lines
+    to sign), then its reviewer decisions in force (``decisions``: the applicant row's) as a table."""
+    review = rules.review
+
+    def write(doc: Document) -> None:
+        if event is None:
+            doc.add_paragraph(f"评审结论：{review.states['open']}")
+            doc.add_paragraph("评审人员（签字）：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日")
+        else:
+            doc.add_paragraph(f"评审结论：{conclusion_label(event.conclusion or '', review)}")
+            doc.add_paragraph(f"评审意见：{_m(event.opinion)}")
+            doc.add_paragraph(f"评审人：{_m(event.reviewer)}　　时间：{zh.local_time(event.acted_at)}")
+        current = sorted(in_force(decisions).values(), key=lambda d: (d.decided_at, d.id or 0))
+        if not current:
+            doc.add_paragraph("评审决定：无")
+            return
+        doc.add_paragraph("评审决定：")
+        _table(doc, ["对象", "机器结果", "评审决定", "理由", "评审人", "时间"],
+               [[f"{zh.target_label(d.target_kind)} {target_text(d)}", machine_result(d), _decision_text(d), d.reason,
+                 d.reviewer, zh.local_time(d.decided_at)] for d in current])
+
+    return write

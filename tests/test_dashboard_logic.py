@@ -93,7 +93,12 @@ def test_filters(entries):
     assert verdict_counts(everyone) == {"meets": 0, "does_not_meet": 1, "needs_review": 2, "incomplete": 0}
     assert [e.applicant_id for e in filter_entries(everyone, ApplicantFilter(verdicts=frozenset({"needs_review"})))] \
         == ["app-03", "app-07"]
-    assert [e.applicant_id for e in filter_entries(everyone, ApplicantFilter(checks=frozenset({"M2b"})))] == ["app-10"]
+    failed = ApplicantFilter(checks=frozenset({"M2b"}), check_statuses=frozenset({"fail"}))
+    assert [e.applicant_id for e in filter_entries(everyone, failed)] == ["app-10"]
+    # no status preset: a check alone keeps everyone who has it, a status alone everyone with a check in it
+    assert len(filter_entries(everyone, ApplicantFilter(checks=frozenset({"M2b"})))) == 3
+    assert [e.applicant_id for e in filter_entries(everyone, ApplicantFilter(check_statuses=frozenset({"fail"})))] \
+        == ["app-10"]
     manual = ApplicantFilter(checks=frozenset({"G4"}), check_statuses=frozenset({"manual"}))
     assert len(filter_entries(everyone, manual)) == 3
     batch = everyone[0].batch_id

@@ -39,11 +39,11 @@ def test_workbook_has_one_sheet_each_with_decisions_beside_the_results(exported)
     _, paths, out = exported
     assert paths[0] == out / WORKBOOK_NAME
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["申报企业", "检查项", "不一致", "评审决定"]
+    assert wb.sheetnames == ["申报企业", "检查项", "不一致", "评审决定", "评审结论"]
     applicants = _sheet(wb, "申报企业")
     assert [a["申报编号"] for a in applicants] == ["app-03", "app-07", "app-10"]
     app10 = applicants[2]
-    assert app10["结论"] == "不符合" and app10["不通过"] == "M2b 运维技术负责人"
+    assert app10["机器结论"] == "不符合" and app10["不通过"] == "M2b 运维技术负责人"
     assert isinstance(applicants[1]["运维人员数"], int | float) and applicants[1]["运维人员数"] == 64
     checks = _sheet(wb, "检查项")
     assert len(checks) == 3 * 19

@@ -20,11 +20,14 @@ from tests.store_factory import build_store, reviewed
 MONEY = "近三年运维收入总额（万元）"
 ID = "410121196909129697"
 SHANGHAI = "Asia/Shanghai"
-SCHEMA = {
-    "申报编号": "str", "企业名称": "str", "统一社会信用代码": "str", "推荐单位": "str", "申请放宽": "str",
-    "结论": "category", "不通过": "str", "需复核": "str", "无法判断": "str", "不一致数": "Int64", "待评审项": "Int64",
+SCHEMA = {  # the work queue's columns first (状态, the open items, why open), then the machine's, then the rest
+    "申报编号": "str", "企业名称": "str", "状态": "category", "待核实": "Int64", "待人工判断": "Int64",
+    "待处理事项": "str",
+    "机器结论": "category", "不通过": "str", "需复核": "str", "无法判断": "str", "不一致数": "Int64",
     "运维收入占营业收入比例": "float64", MONEY: "float64", "大专及以上学历人员比例": "float64", "运维人员数": "Int64",
-    "缺少材料": "str", "申请日期": "datetime64[s]", "批次": "Int64", "审查时间": f"datetime64[us, {SHANGHAI}]",
+    "申请日期": "datetime64[s]", "评审结论": "str", "评审意见": "str", "评审人": "str",
+    "结论时间": f"datetime64[us, {SHANGHAI}]", "统一社会信用代码": "str", "推荐单位": "str", "申请放宽": "str",
+    "缺少材料": "str", "批次": "Int64", "审查时间": f"datetime64[us, {SHANGHAI}]",
 }
 
 
@@ -57,8 +60,8 @@ def test_the_overview_is_one_typed_frame(store):
     app07 = frame.set_index("申报编号").loc["app-07"]
     # 73,752,403.71 元 in 万元, rounded half up to two decimals
     assert app07[MONEY] == 7375.24 and app07["运维人员数"] == 64 and app07["运维收入占营业收入比例"] < 1
-    assert app07["结论"] == "需复核" and app07["申请日期"] == pd.Timestamp("2012-06-01")
-    assert list(frame["结论"].cat.categories) == ["符合", "不符合", "需复核", "材料不全"]
+    assert app07["机器结论"] == "需复核" and app07["申请日期"] == pd.Timestamp("2012-06-01")
+    assert list(frame["机器结论"].cat.categories) == ["符合", "不符合", "需复核", "材料不全"]
     app10 = frame.set_index("申报编号").loc["app-10"]
     assert app10["不通过"] == "M2b 运维技术负责人"  # the check with its short name, not a bare id
     # the time a reviewer sees is Beijing time, the instant the store holds
@@ -118,7 +121,7 @@ def test_the_dashboard_grid_sorts_money_as_numbers(tmp_path, monkeypatch):
     assert not at.exception
     [grid] = at.dataframe
     shown = grid.value
-    assert str(shown[MONEY].dtype) == "float64" and str(shown["待评审项"].dtype) == "Int64"
+    assert str(shown[MONEY].dtype) == "float64" and str(shown["待核实"].dtype) == "Int64"
     assert list(shown.sort_values(MONEY)["申报编号"]) == ["app-03", "app-07"]
     assert "张三4101**********9697运维公司" in list(shown["企业名称"])
     # the grid formats the numbers for reviewers: 万元 with separators, ratios as percentages, Beijing time
