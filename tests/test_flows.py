@@ -92,7 +92,7 @@ def test_batch_reviews_every_applicant_and_applies_the_batch_rules(clean_batch):
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert batch["counts"]["reviewed"] == 4 and batch["batch_inputs"]
     table = _artifact(artifact_key("batch", "intake"))
-    assert table is not None and {row["applicant"] for row in json.loads(table.data)} == set(SUBSET)
+    assert table is not None and {row["申报编号"] for row in json.loads(table.data)} == set(SUBSET)
 
 
 def test_a_rerun_repeats_no_work_and_writes_no_row(clean_batch, monkeypatch):
@@ -256,7 +256,7 @@ def test_full_batch_over_the_twenty_samples_through_the_command_line(prefect_api
     with sqlite3.connect(out / "omreview.sqlite") as c:  # absolute: the dashboard finds the originals from anywhere
         assert c.execute("select intake from batches").fetchall() == [(str(intake.resolve()),)]
     table = json.loads(_artifact(artifact_key("batch", "intake")).data)
-    assert [row["applicant"] for row in table] == cases
+    assert [row["申报编号"] for row in table] == cases
     for row in table:
         assert_no_personal_data(json.dumps(row, ensure_ascii=False), {})
 
