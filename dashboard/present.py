@@ -3,10 +3,12 @@ time as reviewers read it (:mod:`omreview.zh`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from omreview import zh
+from omreview.conclusions import OpenItem
 from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys
 from omreview.masking import mask_any, mask_text
 from omreview.overview import source_label
@@ -106,3 +108,25 @@ def decision_targets(report: dict[str, Any], rules: Rules) -> dict[str, tuple[Ta
     for key in discrepancy_keys(report):
         choices[f"材料间不一致 {zh.name_label(key)}"] = (TargetKind.DISCREPANCY, key)
     return choices
+
+
+def decision_choices(report: dict[str, Any], rules: Rules, open_first: Iterable[OpenItem]) -> dict[str, str]:
+    """The decision form's choices, option (``check:B1``, ``discrepancy:roster.id_number.row35``; see
+    :func:`choice_target`) → label. The open items come first, in the order given (the work queue's: 待核实,
+    then 待人工判断), each marked with its group; then every other check and discrepancy in report order
+    (passed, failed or decided already: still selectable, never first)."""
+    titles = {c.id: c.title for c in rules.checks}
+    labels = {f"{TargetKind.CHECK.value}:{c['id']}": f"检查项 {c['id']} {titles.get(c['id'], '')}（"
+              f"{zh.status_label(c['status'])}）" for c in report["checks"]}
+    labels |= {f"{TargetKind.DISCREPANCY.value}:{key}": f"材料间不一致 {zh.name_label(key)}"
+               for key in discrepancy_keys(report)}
+    groups = rules.review.open_items
+    first = {f"{i.kind.value}:{i.target}": groups[i.group] for i in open_first}
+    ordered = {option: f"{labels[option]} · {group}" for option, group in first.items() if option in labels}
+    return ordered | {option: label for option, label in labels.items() if option not in ordered}
+
+
+def choice_target(option: str) -> tuple[TargetKind, str]:
+    """The target of a :func:`decision_choices` option: ``check:B1`` → (check, ``B1``)."""
+    kind, target = option.split(":", 1)
+    return TargetKind(kind), target

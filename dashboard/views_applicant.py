@@ -1,18 +1,36 @@
 """One applicant: every check with values and evidence, discrepancies side by side, roster rows,
-figures with their source image, documents, and the reviewer's decisions."""
+figures with their source image, documents, the reviewer's decisions and the 评审结论.
+
+The header says where the applicant stands in the work queue (``omreview.queue``): 待评审 and why, or
+已结论（通过） with the reviewer and the time. The decision form opens on the first open item (the
+queue's order: 待核实, then 待人工判断); the 评审结论 can be made once nothing is open
+(``omreview.conclusions``) and reopened with a reason. A submitted form is handled by its callback,
+before the page runs again (Streamlit runs callbacks first): one run shows the decision recorded, its
+confirmation and the next open item chosen, with no second run (``st.rerun``). "下一个待评审" opens the
+next open applicant and "返回总览" the overview, both keeping every other query parameter (the overview's
+filters)."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from omreview import zh
+from omreview import conclusions, zh
+from omreview.conclusions import ConclusionEvent
 from omreview.dashboard import present
 from omreview.dashboard.download import download_button
 from omreview.dashboard.evidence import evidence_table, show_evidence, showable
 from omreview.dashboard.session import Context
-from omreview.dashboard.sources import SourceUnavailable, applicant_folder, original, read_roster_row
+from omreview.dashboard.sources import (
+    RosterRow,
+    SourceUnavailable,
+    applicant_folder,
+    original,
+    read_roster_row,
+)
 from omreview.decisions import (
     DecisionKind,
     ReviewerDecision,
@@ -26,16 +44,19 @@ from omreview.exports import DOCX_NAME
 from omreview.masking import mask_text
 from omreview.model import CheckStatus
 from omreview.overview import machine_result, source_label, target_text
+from omreview.queue import QueueEntry, entry_for, load_queue, next_open
 from omreview.review_docx import review_document
+from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
 Decided = dict[tuple[TargetKind, str], ReviewerDecision]
 
 
-def _header(entry: StoredApplicant) -> None:
+def _header(entry: StoredApplicant, state: QueueEntry, rules: Rules) -> None:
     report, applicant = entry.report, entry.report["applicant"]
     st.title(applicant.get("name") or applicant["id"])
-    st.markdown(f"### 结论：{zh.verdict_label(report['verdict'])}")
+    st.markdown(f"### 机器审查结论：{zh.verdict_label(report['verdict'])}")
+    st.markdown(f"**评审状态：{mask_text(state_text(state, rules))}**")
     st.caption(f"申报编号 {applicant['id']} · 统一社会信用代码 {applicant.get('credit_code') or '—'} · "
                f"推荐单位 {applicant.get('recommending_authority') or '—'} · "
                f"申请放宽 {'是' if applicant.get('relaxation_requested') else '否'} · 申请日期 "
@@ -46,6 +67,15 @@ def _header(entry: StoredApplicant) -> None:
     ocr = present.ocr_note(report)
     if ocr:
         st.info(mask_text(ocr))
+
+
+def state_text(state: QueueEntry, rules: Rules) -> str:
+    """The applicant's state in the header: ``已结论（通过） — 王评审 2026-12-05 09:30``, or
+    ``待评审 — 待核实：B1 运维收入（需复核）；…`` (why it is open)."""
+    done = state.conclusion
+    if done is not None:
+        return f"{state.state_label(rules.review)} — {done.reviewer} {zh.local_time(done.acted_at)}"
+    return f"{state.state_label(rules.review)} — {state.why_open(rules.review)}"
 
 
 def _checks(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:
@@ -82,6 +112,14 @@ def _discrepancies(ctx: Context, entry: StoredApplicant, decided: Decided) -> No
         st.divider()
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _masked_roster_row(path: str, sha256: str | None, rel: str, sheet: str, cell: str, _rules: Rules) -> RosterRow:
+    """A roster row as the page shows it (masked), read once per original: the roster's header is found anew
+    at each read (a tenth of a second a row), which made every run of the page slow. Only the masked row is
+    kept in memory; "显示个人信息" reads the row again."""
+    return read_roster_row(Path(path), rel, sheet, cell, _rules).masked()
+
+
 def _roster(ctx: Context, entry: StoredApplicant, reviewer: str) -> None:
     cells = present.roster_cells(entry.report)
     if not cells:
@@ -91,16 +129,17 @@ def _roster(ctx: Context, entry: StoredApplicant, reviewer: str) -> None:
     for src in cells:
         with st.expander(f"{src['file']} {src['sheet']}!{src['cell']}"):
             try:
-                folder = applicant_folder(entry, ctx.config.intake)
-                row = read_roster_row(original(folder, src["file"], src.get("sha256")), src["file"], src["sheet"],
-                                      src["cell"], ctx.rules)
+                path = original(applicant_folder(entry, ctx.config.intake), src["file"], src.get("sha256"))
+                shown = _masked_roster_row(str(path), src.get("sha256"), src["file"], src["sheet"], src["cell"],
+                                           ctx.rules)
+                reveal = st.button("显示个人信息（将被记录）",
+                                   key=f"reveal-{src['file']}-{src['sheet']}-{src['cell']}")
+                if reveal:
+                    shown = read_roster_row(path, src["file"], src["sheet"], src["cell"], ctx.rules)
+                    ctx.store.record_personal_data_view(entry.row_id, shown.file, shown.sheet, shown.row, reviewer)
             except SourceUnavailable as exc:
                 st.caption(str(exc))
                 continue
-            reveal = st.button("显示个人信息（将被记录）", key=f"reveal-{src['file']}-{src['sheet']}-{src['cell']}")
-            if reveal:
-                ctx.store.record_personal_data_view(entry.row_id, row.file, row.sheet, row.row, reviewer)
-            shown = row if reveal else row.masked()
             st.table([dict(zip(shown.headers, shown.values, strict=True))], hide_index=True)
 
 
@@ -117,54 +156,165 @@ def _figures(ctx: Context, entry: StoredApplicant) -> None:
     show_evidence(ctx, entry, fig["source"], key=f"figure-{name}")
 
 
-def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history: list[ReviewerDecision]) -> None:
-    st.subheader("评审决定")
-    if flash := st.session_state.pop("flash", None):
+@dataclass(frozen=True)
+class _Keys:
+    """Session-state keys of one applicant's forms (each applicant's widgets are its own)."""
+
+    applicant: str
+
+    def __getattr__(self, name: str) -> str:  # keys.reason → "reason-decision-app-07"
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return f"{name}-{self.applicant}"
+
+
+def _messages(keys: _Keys) -> None:
+    """The confirmation or the refusal the last submission left (shown once)."""
+    if flash := st.session_state.pop(keys.flash, None):
         st.success(flash)
-    choices = present.decision_targets(entry.report, ctx.rules)
+    if problem := st.session_state.pop(keys.problem, None):
+        st.error(problem)
+
+
+def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history: list[ReviewerDecision],
+                   state: QueueEntry) -> None:
+    st.subheader("评审决定")
+    keys = _Keys(f"decision-{entry.applicant_id}")
+    _messages(keys)
+    open_first = [*state.to_verify, *state.manual]
+    choices = present.decision_choices(entry.report, ctx.rules, open_first)
     # enter_to_submit=False: no English "Press Ctrl+Enter to submit form" under the reason (Streamlit's own text)
-    with st.form("decision", clear_on_submit=True, enter_to_submit=False):
-        label = st.selectbox("对象", list(choices), placeholder="请选择")
-        kind = st.radio("决定", [k.value for k in DecisionKind], horizontal=True, format_func=zh.decision_label)
-        status = st.selectbox("推翻后的状态（仅检查项）", ["", *(s.value for s in CheckStatus)],
-                              format_func=lambda s: zh.status_label(s) if s else "—", placeholder="请选择")
-        reason = st.text_area("理由", placeholder="请填写理由（身份证号会被遮盖）")
-        submitted = st.form_submit_button(f"以 {reviewer} 的名义记录")
-    if submitted:
-        target_kind, target = choices[label]
-        overriding_check = target_kind == TargetKind.CHECK and kind == DecisionKind.OVERRIDDEN
-        try:
-            decision = make_decision(entry.report, entry.row_id, target_kind, target, kind, reason, reviewer,
-                                     reviewer_status=status if overriding_check and status else None)
-        except InputError as exc:
-            st.error(str(exc))
-        else:
-            ctx.store.record_decision(decision)
-            st.session_state["flash"] = f"已记录：{target_text(decision)} {describe(decision)}"
-            st.rerun()
+    with st.form(keys.form, enter_to_submit=False):
+        st.selectbox("对象", list(choices), format_func=choices.__getitem__, key=keys.target, placeholder="请选择")
+        st.radio("决定", [k.value for k in DecisionKind], horizontal=True, format_func=zh.decision_label,
+                 key=keys.kind)
+        st.selectbox("推翻后的状态（推翻检查项时必选）", ["", *(s.value for s in CheckStatus)],
+                     format_func=lambda s: zh.status_label(s) if s else "—", key=keys.status, placeholder="请选择")
+        st.text_area("理由", placeholder="请填写理由（身份证号会被遮盖）", key=keys.reason)
+        st.form_submit_button(f"以 {reviewer} 的名义记录", on_click=_record,
+                              args=(ctx, entry, reviewer, keys, [f"{i.kind.value}:{i.target}" for i in open_first]))
     if history:
-        st.table([{"对象": target_text(d), "机器结果": mask_text(machine_result(d)), "决定": describe(d)}
+        st.table([{"对象": target_text(d), "机器结果": mask_text(machine_result(d)), "决定": mask_text(describe(d))}
                   for d in reversed(history)], hide_index=True)
 
 
-def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
-    if st.button("← 返回总览"):
-        st.query_params.clear()
+def _record(ctx: Context, entry: StoredApplicant, reviewer: str, keys: _Keys, open_options: list[str]) -> None:
+    """The decision form's callback: record the decision (or say why not) and set the form on the next open item."""
+    state = st.session_state
+    option = state.get(keys.target)
+    if not option:
+        state[keys.problem] = "请选择对象。"
+        return
+    kind, target = present.choice_target(option)
+    try:
+        decision = make_decision(entry.report, entry.row_id, kind, target, state.get(keys.kind) or "",
+                                 state.get(keys.reason) or "", reviewer, reviewer_status=state.get(keys.status) or None)
+    except InputError as exc:
+        state[keys.problem] = str(exc)
+        return
+    ctx.store.record_decision(decision)
+    state[keys.flash] = mask_text(f"已记录：{target_text(decision)} {describe(decision)}")
+    remaining = [o for o in open_options if o != option]
+    state[keys.target] = remaining[0] if remaining else option
+    state[keys.kind] = DecisionKind.ACCEPTED.value
+    state[keys.status] = ""
+    state[keys.reason] = ""
+
+
+def _conclusion(ctx: Context, entry: StoredApplicant, reviewer: str, state: QueueEntry,
+                trail: list[ConclusionEvent]) -> None:
+    st.subheader("评审结论")
+    keys = _Keys(f"conclusion-{entry.applicant_id}")
+    _messages(keys)
+    rules = ctx.rules.review
+    if state.conclusion is not None:
+        st.success(mask_text(f"{state.state_label(rules)}：{conclusions.describe(state.conclusion, rules)}"))
+        with st.form(keys.reopen_form, enter_to_submit=False):
+            st.text_area("重新打开的理由", placeholder="请填写理由（身份证号会被遮盖）", key=keys.reason)
+            st.form_submit_button(f"以 {reviewer} 的名义{rules.actions['reopened']}", on_click=_reopen,
+                                  args=(ctx, entry.applicant_id, reviewer, keys))
+        _next_button(ctx, entry.applicant_id, key=keys.next)
+    else:
+        blocked = state.open_count > 0
+        if blocked:
+            st.warning(mask_text(f"尚有未处理事项，暂不能作评审结论。{state.why_open(rules)}。"))
+        with st.form(keys.form, enter_to_submit=False):
+            st.radio("评审结论", [c.label for c in rules.conclusions], index=None, horizontal=True,
+                     key=keys.choice, disabled=blocked)
+            st.text_area("评审意见", placeholder="请填写评审意见（身份证号会被遮盖）", key=keys.opinion,
+                         disabled=blocked)
+            st.form_submit_button(f"以 {reviewer} 的名义作出评审结论", on_click=_conclude,
+                                  args=(ctx, entry.applicant_id, reviewer, keys), disabled=blocked)
+    if trail:
+        st.caption("评审结论记录")
+        st.table([{"记录": mask_text(conclusions.describe(e, rules))} for e in reversed(trail)], hide_index=True)
+
+
+def _conclude(ctx: Context, applicant_id: str, reviewer: str, keys: _Keys) -> None:
+    state = st.session_state
+    try:
+        event = conclusions.conclude(ctx.store, applicant_id, state.get(keys.choice) or "",
+                                     state.get(keys.opinion) or "", reviewer)
+    except InputError as exc:  # ConclusionRefused: the reviewer's message
+        state[keys.problem] = str(exc)
+        return
+    state[keys.flash] = mask_text(f"已记录评审结论：{conclusions.describe(event, ctx.rules.review)}")
+    state[keys.opinion] = ""
+    state[keys.choice] = None
+
+
+def _reopen(ctx: Context, applicant_id: str, reviewer: str, keys: _Keys) -> None:
+    state = st.session_state
+    try:
+        event = conclusions.reopen(ctx.store, applicant_id, state.get(keys.reason) or "", reviewer)
+    except InputError as exc:
+        state[keys.problem] = str(exc)
+        return
+    state[keys.flash] = mask_text(f"已{conclusions.describe(event, ctx.rules.review)}")
+    state[keys.reason] = ""
+
+
+def _next_button(ctx: Context, applicant_id: str, key: str) -> None:
+    """"下一个待评审": the next open applicant after this one (``omreview.queue.next_open``), the other query
+    parameters kept."""
+    if st.button("下一个待评审 →", key=key):
+        following = next_open(load_queue(ctx.store), applicant_id)
+        if following is None:
+            st.info("没有其他待评审的申报企业。")
+            return
+        st.query_params["applicant"] = following.applicant_id
         st.rerun()
+
+
+def _navigation(ctx: Context, applicant_id: str) -> None:
+    back, forward = st.columns([1, 5])
+    with back:
+        if st.button("← 返回总览"):
+            del st.query_params["applicant"]  # the overview's own parameters (its filters) stay
+            st.rerun()
+    with forward:
+        _next_button(ctx, applicant_id, key="next-top")
+
+
+def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
+    _navigation(ctx, applicant_id)
     entry = next((e for e in ctx.store.latest_applicants() if e.applicant_id == applicant_id), None)
     if entry is None:
         st.error(f"结果库中没有申报企业 {applicant_id}。")
         return
     history = ctx.store.decisions([entry.row_id])
+    trail = ctx.store.conclusion_events([entry.row_id])
+    state = entry_for(entry, history, trail)
     decided = {(kind, target): d for (_, kind, target), d in in_force(history).items()}
-    _header(entry)
+    _header(entry, state, ctx.rules)
     _checks(ctx, entry, decided)
     _discrepancies(ctx, entry, decided)
     _roster(ctx, entry, reviewer)
     _figures(ctx, entry)
     st.subheader("申报材料")
     st.table(present.document_table(entry.report), hide_index=True)
-    _decision_form(ctx, entry, reviewer, history)
+    _decision_form(ctx, entry, reviewer, history, state)
+    _conclusion(ctx, entry, reviewer, state, trail)
 
     def docx() -> bytes:
         buffer = io.BytesIO()

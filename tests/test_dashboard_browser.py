@@ -121,14 +121,15 @@ def test_applicant_page_shows_verdict_checks_masked_values_and_the_source(tmp_pa
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
         assert [v["reviewer"] for v in store.personal_data_views(entry.row_id)] == ["测试评审"]
 
-        # a decision beside the machine result, recorded under the local reviewer's name
-        page.get_by_label("理由").fill("证书编号与公示信息一致")
+        # a decision beside the machine result, recorded under the local reviewer's name; the form opens on the
+        # first open item (the roster's invalid 身份证号, 待核实), not on a passed check
+        page.get_by_label("理由").fill("校验码确实错误")
         page.get_by_role("button", name="以 测试评审 的名义记录").click()
-        expect(page.get_by_text("已记录：P1 系统集成资质 接受 — 测试评审").first).to_be_visible()
+        expect(page.get_by_text("已记录：人员名册第35行身份证号无效 接受 — 测试评审").first).to_be_visible()
         [decision] = store.decisions([entry.row_id])
-        assert (decision.target, decision.reviewer, decision.machine_status) == ("P1", "测试评审", "pass")
-        expect(page.locator('[data-testid="stTable"] tr', has_text="具有计算机信息系统集成企业资质").first) \
-            .to_contain_text("接受 — 测试评审")
+        assert (decision.target, decision.reviewer, decision.machine_status) == ("roster.id_number.row35", "测试评审",
+                                                                                 None)
+        expect(page.get_by_text("评审决定：接受 — 测试评审").first).to_be_visible()
 
 
 def test_signed_in_reviewer_overrides_a_check(tmp_path, page):
@@ -148,7 +149,7 @@ def test_signed_in_reviewer_overrides_a_check(tmp_path, page):
         expect(page.get_by_text("结论：不符合")).to_be_visible()
         expect(page.get_by_text("评审人：王评审")).to_be_visible()
 
-        form = page.locator('[data-testid="stForm"]')
+        form = page.locator('[data-testid="stForm"]').first  # the decision form (the 评审结论's follows)
         form.locator('[data-testid="stSelectbox"]').first.click()
         page.keyboard.type("M2b")  # the option list is virtualised: filter it to the one wanted
         page.get_by_role("option", name="检查项 M2b", exact=False).click()
@@ -161,3 +162,27 @@ def test_signed_in_reviewer_overrides_a_check(tmp_path, page):
     [decision] = store.decisions()
     assert (decision.target, decision.reviewer, decision.reviewer_status.value) == ("M2b", "王评审", "review")
     assert decision.machine_status == "fail"
+
+
+def test_a_reviewer_decides_every_open_item_then_concludes(tmp_path, page):
+    """app-01 meets every condition: its five manual checks decided one after the other (the form moves on by
+    itself), then the 评审结论, and the header says it."""
+    store = build_store(tmp_path / "r.sqlite", ("app-01",))
+    with serve(store.url, tmp_path / "server.log") as base:
+        page.goto(f"{base}/?applicant=app-01")
+        expect(page.get_by_text("评审状态：待评审 — 待人工判断：G4 资信与守法（人工判断）")).to_be_visible()
+        conclusion = page.locator('[data-testid="stForm"]').nth(1)
+        expect(conclusion.get_by_role("button", name="以 测试评审 的名义作出评审结论")).to_be_disabled()
+        for check in ("G4", "B3", "M1", "T3", "T4"):
+            page.get_by_label("理由").fill(f"{check}已核对原件")
+            page.get_by_role("button", name="以 测试评审 的名义记录").click()
+            expect(page.get_by_text(f"已记录：{check} ").first).to_be_visible()
+        expect(page.get_by_text("评审状态：待评审 — 各项均已处理，待作评审结论")).to_be_visible()
+        conclusion.get_by_text("通过", exact=True).click()
+        conclusion.get_by_label("评审意见").fill("符合运行维护能力评定条件")
+        conclusion.get_by_role("button", name="以 测试评审 的名义作出评审结论").click()
+        expect(page.get_by_text("评审状态：已结论（通过） — 测试评审")).to_be_visible()
+        expect(page.get_by_text("通过 — 测试评审").first).to_be_visible()
+    [event] = store.conclusion_events()
+    assert (event.conclusion, event.opinion, event.reviewer) == ("approved", "符合运行维护能力评定条件", "测试评审")
+    assert sorted(d.target for d in store.decisions()) == ["B3", "G4", "M1", "T3", "T4"]
