@@ -336,12 +336,18 @@ class RosterRow:
     headers: tuple[str, ...]
     keys: tuple[str | None, ...]
     values: tuple[str, ...]
+    seq: str | None = None  # the row's 序号 as written, where the roster has that column
+
+    @property
+    def where(self) -> str:
+        """The person as reviewers cite them: ``第35行（序号31）`` (``StaffRow.where``)."""
+        return StaffRow.model_construct(row=self.row, seq=self.seq).where()
 
     def masked(self) -> RosterRow:
         """Names and 身份证号 masked (by their column), and any 身份证号 elsewhere in the row."""
         values = tuple(mask_name(v) if k == "name" else mask_id_number(v) if k == "id_number" and v else mask_text(v)
                        for k, v in zip(self.keys, self.values, strict=True))
-        return RosterRow(self.file, self.sheet, self.row, self.headers, self.keys, values)
+        return RosterRow(self.file, self.sheet, self.row, self.headers, self.keys, values, self.seq)
 
 
 def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -> RosterRow:
@@ -363,7 +369,10 @@ def read_roster_row(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -
     headers = tuple(headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列" for i in range(width))
     keys = tuple(keys[i] if i < len(keys) else None for i in range(width))
     values = tuple(values[i] if i < len(values) else "" for i in range(width))
-    return RosterRow(file=rel, sheet=sheet, row=row, headers=headers, keys=keys, values=values)
+    seq_words = {"seq": rules.labels.roster_layout.seq_column}  # the 序号 column, as the roster's header finds it
+    seq = next((v for label, v in zip(found.labels, values, strict=False)
+                if label and v and match_label(label, seq_words, rules).key), None)
+    return RosterRow(file=rel, sheet=sheet, row=row, headers=headers, keys=keys, values=values, seq=seq)
 
 
 # Table windows: the rows around a cited cell (this many above and below), under the table's header
@@ -561,7 +570,7 @@ def roster_window(path: Path, rel: str, sheet: str, cell: str, rules: Rules) -> 
         out.append(WindowRow(number=row_no + 1, cells=cells, gap_before=i > 0 and shown[i - 1] != row_no - 1))
     seq = cell_text(rows[r][header.seq]) if header is not None and header.seq is not None and header.seq < len(
         rows[r]) else ""
-    person = StaffRow.model_construct(row=r + 1, seq=seq or None).where()
+    person = RosterRow(rel, sheet, r + 1, (), (), (), seq or None).where
     cited = rows[r][c] if c < len(rows[r]) else ""
     return TableWindow(file=rel, title=f"工作表 {sheet}", where=f"{person} {get_column_letter(c + 1)}列",
                        columns=tuple(get_column_letter(i + 1) for i in range(width)), rows=tuple(out),

@@ -140,6 +140,7 @@ def _roster(ctx: Context, entry: StoredApplicant, reviewer: str) -> None:
             except SourceUnavailable as exc:
                 st.caption(str(exc))
                 continue
+            st.caption(f"工作表 {shown.sheet} {shown.where}")
             st.table([dict(zip(shown.headers, shown.values, strict=True))], hide_index=True)
 
 

@@ -53,6 +53,7 @@ def test_each_kind_of_evidence_opens_on_the_applicant_page(tmp_path, monkeypatch
     assert _cited(rosters[0]) == "4101**********9697"
     cited = "来源：材料_4.xlsx 工作表 人员名册 第35行（序号31） D列：4101**********9697"
     assert any(cited in c.value for c in at.caption)
+    assert "工作表 人员名册 第35行（序号31）" in [c.value for c in at.caption]  # the roster rows' section too
     assert not any(ID_NUMBER_IN_TEXT.search(b) for b in _html(at))
 
     # the .docx form: a check's evidence shown in its table, the cell highlighted

@@ -145,6 +145,7 @@ def test_a_roster_cell_is_shown_among_its_rows_cited_by_seq_and_row_masked():
     assert window.rows[1].gap_before and window.rows[0].cells[3].text == "身份证号" and window.rows[0].cells[0].header
     # the row shows as the masked roster view shows it
     row = read_roster_row(path, src["file"], src["sheet"], src["cell"], RULES).masked()
+    assert row.where == "第35行（序号31）" and row.seq == "31"
     assert tuple(c.text for c in window.rows[4].cells) == row.values
     assert not _raw_ids(path) & set(_texts(window))
     names = {r.cells[1].text for r in window.rows[1:]}
