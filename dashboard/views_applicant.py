@@ -184,15 +184,20 @@ def _decision_form(ctx: Context, entry: StoredApplicant, reviewer: str, history:
     _messages(keys)
     open_first = [*state.to_verify, *state.manual]
     choices = present.decision_choices(entry.report, ctx.rules, open_first)
+    closed = state.conclusion is not None  # the conclusion rests on the decisions in force: reopen to change one
+    if closed:
+        st.info(f"已作出评审结论，决定不能再更改；如需更改，请先{ctx.rules.review.actions['reopened']}。")
     # enter_to_submit=False: no English "Press Ctrl+Enter to submit form" under the reason (Streamlit's own text)
     with st.form(keys.form, enter_to_submit=False):
-        st.selectbox("对象", list(choices), format_func=choices.__getitem__, key=keys.target, placeholder="请选择")
+        st.selectbox("对象", list(choices), format_func=choices.__getitem__, key=keys.target, placeholder="请选择",
+                     disabled=closed)
         st.radio("决定", [k.value for k in DecisionKind], horizontal=True, format_func=zh.decision_label,
-                 key=keys.kind)
+                 key=keys.kind, disabled=closed)
         st.selectbox("推翻后的状态（推翻检查项时必选）", ["", *(s.value for s in CheckStatus)],
-                     format_func=lambda s: zh.status_label(s) if s else "—", key=keys.status, placeholder="请选择")
-        st.text_area("理由", placeholder="请填写理由（身份证号会被遮盖）", key=keys.reason)
-        st.form_submit_button(f"以 {reviewer} 的名义记录", on_click=_record,
+                     format_func=lambda s: zh.status_label(s) if s else "—", key=keys.status, placeholder="请选择",
+                     disabled=closed)
+        st.text_area("理由", placeholder="请填写理由（身份证号会被遮盖）", key=keys.reason, disabled=closed)
+        st.form_submit_button(f"以 {reviewer} 的名义记录", on_click=_record, disabled=closed,
                               args=(ctx, entry, reviewer, keys, [f"{i.kind.value}:{i.target}" for i in open_first]))
     if history:
         st.table([{"对象": target_text(d), "机器结果": mask_text(machine_result(d)), "决定": mask_text(describe(d))}

@@ -145,6 +145,10 @@ def test_concluding_app_01_after_deciding_its_manual_checks_then_reopening(store
     assert re.fullmatch(rf"已结论（通过）：通过 — 测试评审 {LOCAL_TIME}：符合评定条件，联系人1101\*+7777",
                         at.success[-1].value)
     assert [e.conclusion for e in store.conclusion_events()] == ["approved"]
+    assert not at.warning  # nor Streamlit's about widget values set by the callback
+    # the conclusion rests on the decisions in force: they cannot change until it is reopened
+    assert _button(at, "以 测试评审 的名义记录").disabled
+    assert [i.value for i in at.info] == ["已作出评审结论，决定不能再更改；如需更改，请先重新打开。"]
 
     # reopening needs a reason
     _button(at, "以 测试评审 的名义重新打开").click().run()
@@ -152,6 +156,8 @@ def test_concluding_app_01_after_deciding_its_manual_checks_then_reopening(store
     at.text_area(key="reason-conclusion-app-01").set_value(f"补充材料，经办人{ID_NUMBER}")
     _button(at, "以 测试评审 的名义重新打开").click().run()
     assert _state(at) == "**评审状态：待评审 — 已重新打开，各项均已处理，待作评审结论**"
+    assert not at.warning and at.radio(key="choice-conclusion-app-01").value is None  # to be chosen anew
+    assert not _button(at, "以 测试评审 的名义记录").disabled
     trail = list(at.table[-1].value["记录"])
     assert re.fullmatch(rf"重新打开 — 测试评审 {LOCAL_TIME}：补充材料，经办人1101\*+7777", trail[0])
     assert trail[1].startswith("通过 — 测试评审 ") and len(trail) == 2
