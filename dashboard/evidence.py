@@ -73,7 +73,7 @@ def evidence_table(evidence: list[dict[str, Any]], rules: Rules) -> list[dict[st
     for src in evidence:
         row = {"来源": source_label(src), "原文": mask_text(src.get("text") or "") or ""}
         if kind(src) == "xlsx" and not src.get("text"):
-            row["原文"] = "（见下方名册行）"
+            row["原文"] = "（名册单元格，打开“显示来源原件”查看）"
         found = ocr_confidence(src, rules)
         row["OCR置信度"] = ("⚠ " + found.text if found.low else found.text) if found else ""
         rows.append(row)

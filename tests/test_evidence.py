@@ -269,7 +269,7 @@ def test_the_evidence_table_gives_ocr_confidence_beside_each_value_read_by_ocr()
                            {"file": "a.pdf", "page": 4, "text": "营业成本 2.00"},
                            {"file": "r.xlsx", "sheet": "人员名册", "cell": "D35", "text": None}], RULES)
     assert [r["OCR置信度"] for r in rows] == ["⚠ OCR置信度 62.00%（低于90.00%，请核对原件）", "", ""]
-    assert rows[2]["原文"] == "（见下方名册行）"
+    assert rows[2]["原文"] == "（名册单元格，打开“显示来源原件”查看）"
     assert "OCR置信度" not in evidence_table(_evidence("app-07", "P1"), RULES)[0]  # no column without OCR
 
 
