@@ -61,12 +61,12 @@ def _one_line(stderr: str, code: int, exit_code: int, *names: str) -> Path:
     assert line.startswith("error: "), line
     for name in names:
         assert name in line, (name, line)
-    assert "secret" not in line
+    assert "hunter2pw" not in line
     match = LOG.search(line)
     assert match, line
     log = Path(match["log"])
     text = log.read_text(encoding="utf-8")
-    assert "Traceback (most recent call last)" in text and "secret" not in text
+    assert "Traceback (most recent call last)" in text and "hunter2pw" not in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     return log
 
@@ -123,11 +123,11 @@ def _tmpfs(folder: Path, size: str = "600k"):
 
 
 def test_unreachable_prefect_api_is_one_line_naming_the_url(small_packet, tmp_path, monkeypatch):
-    url = f"http://omr:secret@127.0.0.1:{_closed_port()}/api"
+    url = f"http://omr:hunter2pw@127.0.0.1:{_closed_port()}/api"
     monkeypatch.setenv("PREFECT_API_URL", url)
     result = _invoke("run", small_packet, "--out", tmp_path / "out")
     log = _one_line(result.stderr, 1, result.exit_code, "cannot reach the Prefect API",
-                    url.replace("secret", "***"), "PREFECT_API_URL")
+                    url.replace("hunter2pw", "***"), "PREFECT_API_URL")
     assert log == tmp_path / "out" / "omreview-error.log"
 
 
@@ -170,22 +170,22 @@ def test_corrupt_store_is_one_line_naming_the_file(command, small_packet, tmp_pa
 
 def test_unreachable_store_is_one_line_with_the_password_masked(small_packet, tmp_path, monkeypatch):
     pytest.importorskip("psycopg")
-    url = f"postgresql+psycopg://omr:secret@127.0.0.1:{_closed_port()}/omreview"
+    url = f"postgresql+psycopg://omr:hunter2pw@127.0.0.1:{_closed_port()}/omreview"
     monkeypatch.setenv("OMREVIEW_DB_URL", url)
     result = _invoke("run", small_packet, "--out", tmp_path / "out")
     _one_line(result.stderr, 1, result.exit_code, "cannot reach the results store",
-              url.replace("secret", "***"), "OMREVIEW_DB_URL")
+              url.replace("hunter2pw", "***"), "OMREVIEW_DB_URL")
 
 
 @pytest.mark.parametrize(("args", "url"), [
-    (["run", "{packet}", "--out", "{out}"], "postgresql+psycopg://omr:secret@dbhost:port/omreview"),
-    (["export", "--db", "{url}", "--to", "{out}"], "postgresql+nosuchdriver://omr:secret@dbhost/omreview"),
+    (["run", "{packet}", "--out", "{out}"], "postgresql+psycopg://omr:hunter2pw@dbhost:port/omreview"),
+    (["export", "--db", "{url}", "--to", "{out}"], "postgresql+nosuchdriver://omr:hunter2pw@dbhost/omreview"),
 ])
 def test_malformed_store_url_is_the_users_mistake(args, url, small_packet, tmp_path, monkeypatch):
     monkeypatch.setenv("OMREVIEW_DB_URL", url)
     subs = {"{packet}": str(small_packet), "{out}": str(tmp_path / "out"), "{url}": url}
     result = _invoke(*[subs.get(a, a) for a in args])
-    _one_line(result.stderr, 2, result.exit_code, "is not valid", url.replace("secret", "***"))
+    _one_line(result.stderr, 2, result.exit_code, "is not valid", url.replace("hunter2pw", "***"))
 
 
 # --- the output folder -----------------------------------------------------------------------------
