@@ -40,12 +40,11 @@ from omreview.decisions import (
     make_decision,
 )
 from omreview.errors import InputError
-from omreview.exports import DOCX_NAME
+from omreview.exports import DOCX_NAME, applicant_docx
 from omreview.masking import mask_text
 from omreview.model import CheckStatus
 from omreview.overview import machine_result, source_label, target_text
 from omreview.queue import QueueEntry, entry_for, load_queue, next_open
-from omreview.review_docx import review_document
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
@@ -324,7 +323,7 @@ def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
 
     def docx() -> bytes:
         buffer = io.BytesIO()
-        review_document(entry, ctx.store.decisions([entry.row_id]), ctx.rules).save(buffer)
+        applicant_docx(ctx.store, entry, ctx.rules).save(buffer)
         return buffer.getvalue()
 
     download_button(f"下载 {DOCX_NAME}", docx, file_name=f"{applicant_id}-{DOCX_NAME}", key="docx",

@@ -307,7 +307,9 @@ class ResultStore:
         return list(newest.values())
 
     def record_decision(self, decision: ReviewerDecision) -> int:
-        """Append a reviewer decision (never updating one); returns its id."""
+        """Append a reviewer decision (never updating one); returns its id. The decision is validated again as a
+        new one (rows read back from the store skip the rules a new decision must meet, e.g. an override's status)."""
+        decision = ReviewerDecision.model_validate({**decision.model_dump(mode="python"), "id": None})
         values = decision.model_dump(mode="python", exclude={"id"})
         values["target_kind"] = decision.target_kind.value
         values["decision"] = decision.decision.value

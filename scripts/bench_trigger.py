@@ -83,12 +83,14 @@ def start_serve(url: str, out: Path, poll: float, log: Path) -> subprocess.Popen
 def one_run(applicant: str, out: Path) -> tuple[float, float, float]:
     """Seconds from the trigger to Running, to report.json written, to Completed."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     report = out / applicant / "report.json"
     before = report.stat().st_mtime_ns if report.exists() else 0
     start = time.monotonic()
     run = run_deployment("omreview-applicant/reviewer", parameters={"applicant": applicant}, timeout=0)
+    assert isinstance(run, FlowRun)  # called from sync code: run_deployment answers the run, not a coroutine
     running = written = done = None
     with get_client(sync_client=True) as client:
         while done is None and time.monotonic() - start < 120:

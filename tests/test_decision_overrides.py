@@ -42,6 +42,11 @@ def test_the_model_refuses_an_override_without_status_whatever_path_makes_it(ent
         ReviewerDecision(**fields)
     # a row stored before the rule (it has the store's id) is still read back, as it was recorded
     assert ReviewerDecision(id=7, **fields).reviewer_status is None
+    # but the store does not take it as a new decision: it is validated again as one
+    store, _ = entry
+    with pytest.raises(ValueError, match="needs the reviewer's status"):
+        store.record_decision(ReviewerDecision(id=7, **fields))
+    assert store.decisions() == []
 
 
 def test_a_reason_is_masked_before_it_is_stored(entry):
