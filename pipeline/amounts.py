@@ -207,3 +207,157 @@ def _capital_group(number: int) -> str:
         else:
             pending_zero = True
     return out
+
+
+# --- amounts in capital numerals (大写), read strictly --------------------------------------------------------
+
+_CAPITAL_DIGITS = {"零": 0, "〇": 0, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "叄": 3, "肆": 4, "伍": 5,
+                   "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9,
+                   # the small numerals some write in words as well (贰拾万 / 二十万)
+                   "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CAPITAL_UNITS = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
+_CAPITAL_WAN, _CAPITAL_YI = frozenset("万萬"), frozenset("亿億")
+_CAPITAL_YUAN = frozenset("元圆圓")
+_CAPITAL_END = frozenset("整正")
+_CAPITAL_PREFIXES = ("人民币", "人民幣", "RMB", "CNY", "大写", "金额", "合计", "计")
+CAPITAL_CHARS = frozenset(_CAPITAL_DIGITS) | frozenset(_CAPITAL_UNITS) | _CAPITAL_WAN | _CAPITAL_YI | \
+    _CAPITAL_YUAN | _CAPITAL_END | frozenset("角分")
+"""Every character an amount in words may hold (``人民币`` aside): a reader finds the run of them in a line."""
+
+
+def parse_capital(text: str) -> Amount:
+    """An amount in capital numerals as contracts and invoices write it, read strictly into yuan.
+
+    ``人民币壹佰玖拾万元整`` → 1900000 (precision 1 元); ``拾万元整`` → 100000; ``壹拾万零伍佰元`` → 100500;
+    ``壹万元零伍分`` → 10000.05 (precision 0.01); ``壹仟陆佰捌拾元零叁角贰分`` → 1680.32; ``伍角`` → 0.5.
+    Grammar: an integer part in sections
+    (… 亿 … 万 …, each below 一万, its units 仟 佰 拾 in descending order, each after a digit; a bare 拾
+    only at the very start: 拾万 = 壹拾万), then 元/圆, then 角 and 分 (a 零 after 元 where the yuan end
+    in 0 or 角 is nil), then 整/正. ``零`` stands for a gap between non-zero digits and must be followed by a digit;
+    it may be written or left out where the norms allow either (壹仟万零伍佰元, 壹仟万伍佰元). A prefix
+    人民币 / RMB / 大写 and a colon are taken off; spaces are ignored. Anything else — a unit without a digit,
+    units out of order (壹佰壹仟), two digits in a row (壹贰), 零 before a unit (零佰), a 角/分 before 元
+    with an integer part, trailing text — raises ``AmountError`` naming the fault.
+    """
+    original = text
+    s = re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text or ""))
+    changed = True
+    while changed:  # 人民币（大写）：… in any order
+        changed = False
+        for prefix in (*_CAPITAL_PREFIXES, "(", ")", ":", "（", "）", "："):
+            if s.startswith(prefix):
+                s, changed = s[len(prefix):], True
+    if not s:
+        raise AmountError(f"no amount in words in {original!r}")
+    bad = sorted({ch for ch in s if ch not in CAPITAL_CHARS})
+    if bad:
+        raise AmountError(f"not an amount in words: {original!r} holds {''.join(bad)}")
+    ended = s[-1] in _CAPITAL_END
+    if ended:
+        s = s[:-1]
+    if any(ch in _CAPITAL_END for ch in s):
+        raise AmountError(f"not an amount in words: {original!r} (整/正 before its end)")
+    yuan_at = next((i for i, ch in enumerate(s) if ch in _CAPITAL_YUAN), None)
+    if yuan_at is None:
+        if "角" not in s and "分" not in s:
+            raise AmountError(f"not an amount in words: {original!r} (no 元, 角 or 分)")
+        integer_text, small_text = "", s
+    else:
+        integer_text, small_text = s[:yuan_at], s[yuan_at + 1:]
+        if any(ch in _CAPITAL_YUAN for ch in small_text):
+            raise AmountError(f"not an amount in words: {original!r} (元 twice)")
+    zero_yuan = integer_text in ("零", "〇")  # 零元整, 零元伍角
+    whole = _capital_integer(integer_text, original) if integer_text and not zero_yuan else 0
+    if yuan_at is not None and not integer_text and small_text:
+        raise AmountError(f"not an amount in words: {original!r} (元 without a number before it)")
+    if yuan_at is not None and not integer_text and not small_text:
+        raise AmountError(f"not an amount in words: {original!r} (元 without a number)")
+    cents, precision = _capital_small(small_text, original)
+    value = (Decimal(whole) + Decimal(cents) / 100).quantize(precision)
+    return Amount(value=value, precision=precision, text=original)
+
+
+def _capital_small(text: str, original: str) -> tuple[int, Decimal]:
+    """角 and 分 after 元: ``伍角``, ``伍角陆分``, ``零陆分``, ``陆分`` → (cents, precision)."""
+    if not text:
+        return 0, Decimal(1)
+    # a 零 after 元 where the yuan end in 0 (壹仟陆佰捌拾元零叁角贰分), or where 角 is nil (壹佰元零伍分)
+    m = re.fullmatch(r"[零〇]?(?:([^零〇])角)?([零〇]?)(?:(.)分)?", text)
+    if not m or not (m.group(1) or m.group(3)):
+        raise AmountError(f"not an amount in words: {original!r} (after 元: {text!r})")
+    jiao_ch, zero, fen_ch = m.group(1), m.group(2), m.group(3)
+    if zero and jiao_ch:
+        raise AmountError(f"not an amount in words: {original!r} (零 between 角 and 分)")
+    cents = 0
+    for ch, weight in ((jiao_ch, 10), (fen_ch, 1)):
+        if ch is None:
+            continue
+        digit = _CAPITAL_DIGITS.get(ch)
+        if digit is None or digit == 0:
+            raise AmountError(f"not an amount in words: {original!r} ({ch!r} is no digit of 角/分)")
+        cents += digit * weight
+    return cents, Decimal("0.01") if fen_ch else Decimal("0.1")
+
+
+def _capital_integer(text: str, original: str) -> int:
+    """The integer part: sections split at 亿 and 万, each below 一万 (壹万亿 is 壹万 亿)."""
+    yi = [i for i, ch in enumerate(text) if ch in _CAPITAL_YI]
+    if len(yi) > 1:
+        raise AmountError(f"not an amount in words: {original!r} (亿 twice)")
+    if yi:
+        head, tail = text[: yi[0]], text[yi[0] + 1:]
+        if not head:
+            raise AmountError(f"not an amount in words: {original!r} (亿 without a number before it)")
+        return _capital_wan(head, original, first=True) * 100_000_000 + (
+            _capital_wan(tail, original, first=False) if tail else 0)
+    return _capital_wan(text, original, first=True)
+
+
+def _capital_wan(text: str, original: str, *, first: bool) -> int:
+    wan = [i for i, ch in enumerate(text) if ch in _CAPITAL_WAN]
+    if len(wan) > 1:
+        raise AmountError(f"not an amount in words: {original!r} (万 twice in a section)")
+    if wan:
+        head, tail = text[: wan[0]], text[wan[0] + 1:]
+        if not head:
+            raise AmountError(f"not an amount in words: {original!r} (万 without a number before it)")
+        return _capital_section(head, original, first=first) * 10_000 + (
+            _capital_section(tail, original, first=False) if tail else 0)
+    return _capital_section(text, original, first=first)
+
+
+def _capital_section(text: str, original: str, *, first: bool) -> int:
+    """A number below 一万: 伍仟零贰拾, 壹佰, 拾 (a bare 拾 only in the numeral's first section), 零伍."""
+    total, digit, last_unit = 0, None, 10_000
+    zero = False
+    for index, ch in enumerate(text):
+        if ch in _CAPITAL_DIGITS and _CAPITAL_DIGITS[ch] == 0:
+            if zero or digit is not None:
+                raise AmountError(f"not an amount in words: {original!r} (零 in a wrong place)")
+            zero = True
+        elif ch in _CAPITAL_DIGITS:
+            if digit is not None:
+                raise AmountError(f"not an amount in words: {original!r} (two digits in a row)")
+            digit, zero = _CAPITAL_DIGITS[ch], False
+        elif ch in _CAPITAL_UNITS:
+            unit = _CAPITAL_UNITS[ch]
+            if unit >= last_unit:
+                raise AmountError(f"not an amount in words: {original!r} (units out of order)")
+            if digit is None:
+                if not (unit == 10 and index == 0 and first):
+                    raise AmountError(f"not an amount in words: {original!r} ({ch} without a digit)")
+                digit = 1
+            total += digit * unit
+            digit, last_unit = None, unit
+        else:
+            raise AmountError(f"not an amount in words: {original!r} ({ch} in a wrong place)")
+    if zero:
+        raise AmountError(f"not an amount in words: {original!r} (零 at the end of a section)")
+    if digit is not None:
+        # a last digit right after 佰/仟, or alone after 万/亿, without 零 reads two ways (壹佰伍 is 150 in
+        # speech, 壹万伍 15000): refused rather than guessed
+        after_zero = len(text) >= 2 and _CAPITAL_DIGITS.get(text[-2]) == 0
+        if not after_zero and ((total and last_unit > 10) or (not total and not first)):
+            raise AmountError(f"not an amount in words: {original!r} (a digit whose unit is left out)")
+        total += digit
+    return total
