@@ -38,8 +38,10 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_prefect_internals": ("slow",),  # imports Prefect's client, runner and settings (seconds); no server
     "test_dashboard_browser": ("browser",),
     "test_evidence_browser": ("browser",),
+    "test_reviewer_day_browser": ("browser",),  # filter → open → evidence → decide → conclude → export
     "test_dashboard_evidence": ("slow",),  # Streamlit's AppTest runs the applicant page (~3 s a test)
     "test_dashboard_overview": ("slow",),  # Streamlit's AppTest runs the overview page (~3 s a test)
+    "test_dashboard_review": ("slow",),  # Streamlit's AppTest runs the applicant page (~1-2 s a test)
     "test_ocr": ("ocr",),
     "test_ocr_packet": ("ocr",),
     "test_statement_pdf_realdocs": ("realdocs", "slow"),  # annual reports of 200 pages, one of them scanned
