@@ -24,7 +24,7 @@ import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 
@@ -35,11 +35,12 @@ from docx.table import Table, _Cell
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction, Reader
 from omreview.extractors.labels import match
-from omreview.extractors.ocr.pages import OcrPages
+from omreview.extractors.ocr.pages import Lexicon, OcrPages
 from omreview.extractors.pdf.layer import OcrLayer, TextLayer, layer_for
 from omreview.extractors.pdf.pages import pdfium_lines, read_texts
 from omreview.model import CertificateType, DocumentKind
 from omreview.packet import PacketFile
+from omreview.records import DocumentRecord
 from omreview.rules import KindWords, Rules
 from omreview.text import norm
 
@@ -60,6 +61,9 @@ class Classified:
     kind: DocumentKind
     certificate_type: CertificateType | None = None
     title: str = ""
+    page: int = 1  # the page that holds the title (a PDF's), 1-based
+    # a scanned PDF's pages as the classifier OCR'd them, for the reader of the attachment to go on with
+    ocr: OcrPages | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -187,20 +191,23 @@ def _without(text: str, line: str) -> str:
     return text[:at] + "\n" + text[at + len(line):] if at >= 0 else text
 
 
-def attachments(reader: Reader, find: Callable[[PacketFile, Rules], Classified | None]) -> Reader:
-    """``reader``, then ``find`` on a document it took for none of its kinds (no error, no record)."""
+def attachments(reader: Reader, find: Callable[[PacketFile, Rules], Classified | None],
+                read: Callable[[PacketFile, Rules, Classified], DocumentRecord | None] | None = None) -> Reader:
+    """``reader``, then ``find`` on a document it took for none of its kinds (no error, no record), and ``read``
+    for the record of what ``find`` told (``None``: a kind it does not read)."""
 
     @wraps(reader)
-    def read(pf: PacketFile, rules: Rules) -> Extraction:
+    def read_attachment(pf: PacketFile, rules: Rules) -> Extraction:
         extraction = reader(pf, rules)
         if extraction.kind is not DocumentKind.UNKNOWN or extraction.record is not None or extraction.error:
             return extraction
         found = find(pf, rules)
         if found is None:
             return extraction
-        return replace(extraction, kind=found.kind, certificate_type=found.certificate_type)
+        record = read(pf, rules, found) if read is not None else None
+        return replace(extraction, kind=found.kind, certificate_type=found.certificate_type, record=record)
 
-    return read
+    return read_attachment
 
 
 # --- PDF ------------------------------------------------------------------------------------------------------
@@ -219,7 +226,7 @@ def classify_pdf(path: Path, rules: Rules, texts: list[str] | None = None,
             return None
     scanned = layer.scanned if isinstance(layer, OcrLayer) else set()
     count = min(len(texts), classifier.cfg.marker_pages)
-    ocr = OcrPages(path, rules.labels.statement_pdf.ocr, classifier.vocabulary()) if scanned else None
+    ocr = _layer_pages(layer, classifier) if scanned else None
     for number in range(1, count + 1):  # the first page with text holds the title
         if ocr is not None and number in scanned:
             ocr.quick([number])
@@ -232,11 +239,30 @@ def classify_pdf(path: Path, rules: Rules, texts: list[str] | None = None,
         return None
     others = "\n".join(texts[n - 1] for n in range(1, count + 1) if n != number and n not in scanned)
     found = classifier.classify(zone, "\n".join(zone) + "\n" + others)
-    if found is not None or ocr is None or number not in scanned or not isinstance(classifier.decide(zone), tuple):
-        return found
-    ocr.read([number])  # a title in the top band: its markers may lie below the band
-    lines = [line.text for line in ocr.pages[number].lines or []]
-    return classifier.classify(lines, "\n".join(lines) + "\n" + others)
+    if found is None and ocr is not None and number in scanned and isinstance(classifier.decide(zone), tuple):
+        ocr.read([number])  # a title in the top band: its markers may lie below the band
+        lines = [line.text for line in ocr.pages[number].lines or []]
+        found = classifier.classify(lines, "\n".join(lines) + "\n" + others)
+    return replace(found, page=number, ocr=ocr) if found is not None else None
+
+
+def _layer_pages(layer: TextLayer, classifier: Classifier) -> OcrPages | None:
+    """The layer's own OCR pages (their low-resolution pass done by its triage; a page the reader of the
+    attachment reads next is read in full once), their lexicon widened to the attachments' words."""
+    if not isinstance(layer, OcrLayer):
+        return None
+    ocr = layer.pages
+    rules = classifier.rules
+    words = [*classifier.vocabulary(), *attachment_vocabulary(rules)]
+    ocr.lexicon = Lexicon([*ocr.lexicon.words, *words], rules.labels.statement_pdf.ocr.confusions)
+    return ocr
+
+
+def attachment_vocabulary(rules: Rules) -> list[str]:
+    """The labels the attachments' readers look for, which OCR'd lines are corrected towards."""
+    cfg = rules.labels.contract_fields
+    return [*cfg.client_roles, *cfg.provider_roles, *cfg.number, *cfg.amount, *cfg.signed, *cfg.period,
+            *cfg.subject, *cfg.content]
 
 
 def _text_zone(path: Path, number: int, text: str) -> list[str]:

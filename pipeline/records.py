@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omreview.amounts import Amount
+from omreview.identifiers import mask_name
 from omreview.model import AuditOpinion, Source
 
 
@@ -312,4 +313,163 @@ class RosterRecord(_Rec):
     warnings: list[str] = Field(default_factory=list)
 
 
-DocumentRecord = StatementRecord | FormRecord | RosterRecord
+# --- 证书 and 营业执照 / certificates and the business licence ----------------------------------------
+
+
+class _Attachment(_Rec):
+    """What every certificate and licence record holds beside its fields: the values OCR read doubtfully and
+    what the reader warned of. A field that is ``None`` was not found (or not legible); nothing is guessed."""
+
+    page: int | None = Field(default=None, ge=1, description="the page read (a PDF's title page), 1-based")
+    low_confidence: list[str] = Field(
+        default_factory=list,
+        description="fields read by OCR with a character below labels.statement_pdf.ocr.min_confidence; each "
+        "value's source.confidence holds the number",
+    )
+    warnings: list[str] = Field(default_factory=list, description="what the reader could not read, in plain words "
+                                "(never a person's name unmasked)")
+
+
+class SoftwareCopyrightCertificate(_Attachment):
+    """计算机软件著作权登记证书."""
+
+    kind: Literal["certificate"] = "certificate"
+    certificate_type: Literal["software_copyright"] = "software_copyright"
+    certificate_number: Text | None = Field(default=None, description="证书号 as printed (软著登字第0203456号)")
+    registration_number: Text | None = Field(default=None, description="登记号 (2010SR012345), compact")
+    software_name: Text | None = Field(default=None, description="软件名称 without its version")
+    version: Text | None = Field(default=None, description="the version written with the name (V2.0) or apart")
+    holder: Text | None = Field(default=None, description="著作权人")
+    first_published: DateValue | None = Field(default=None, description="首次发表日期")
+    completed: DateValue | None = Field(default=None, description="开发完成日期")
+    registered: DateValue | None = Field(default=None, description="登记日期: the date at the bottom, or labelled")
+
+
+class CertificateLevel(_Rec):
+    """A level as written (三级, 贰级, 成熟度三级) and as a number."""
+
+    written: Text
+    number: int | None = Field(default=None, description="1-4 by labels.certificate_fields.levels; None: not told")
+
+
+class _Credential(_Attachment):
+    """A certificate with a number, a holder, a level and a validity (ITSS, system integration)."""
+
+    number: Text | None = Field(default=None, description="证书编号 as printed")
+    holder: Text | None = Field(default=None, description="企业名称 (or the holder's name printed without a label)")
+    level: CertificateLevel | None = None
+    valid_from: DateValue | None = Field(default=None, description="有效期：A至B, its A")
+    valid_until: DateValue | None = Field(default=None, description="有效期至 B, or 有效期：A至B, its B")
+    validity: Text | None = Field(default=None, description="the validity as written (有效期：三年 gives no dates)")
+    issued: DateValue | None = Field(default=None, description="发证日期, or the date at the bottom")
+    issuer: Text | None = Field(default=None, description="发证机关 / 发证机构")
+
+
+class ItssCertificate(_Credential):
+    """信息技术服务运行维护标准符合性证书 (ITSS)."""
+
+    kind: Literal["certificate"] = "certificate"
+    certificate_type: Literal["itss"] = "itss"
+
+
+class SiQualificationCertificate(_Credential):
+    """计算机信息系统集成企业资质证书."""
+
+    kind: Literal["certificate"] = "certificate"
+    certificate_type: Literal["si_qualification"] = "si_qualification"
+
+
+CertificateRecord = SoftwareCopyrightCertificate | ItssCertificate | SiQualificationCertificate
+
+
+class LicenseRecord(_Attachment):
+    """营业执照. ``legal_representative`` is a person's name, personal data as a roster's names are: held as
+    read, masked (``masking.mask_name``) wherever it is shown or logged, and left out of the record's repr."""
+
+    kind: Literal["business_license"] = "business_license"
+    name: Text | None = Field(default=None, description="名称")
+    credit_code: Text | None = Field(default=None, description="统一社会信用代码 as read (compact), valid or not")
+    registration_number: Text | None = Field(default=None, description="注册号 (15 digits) as read, valid or not")
+    identifier_problems: dict[str, str] = Field(
+        default_factory=dict,
+        description="credit_code / registration_number whose check character is wrong, with the reason "
+        "(omreview.identifiers); the value is kept as written",
+    )
+    legal_representative: Text | None = Field(default=None, repr=False, description="法定代表人 (personal data)")
+    registered_capital: Money | None = Field(default=None, description="注册资本 in 元 (5000万元, 人民币伍仟万元)")
+    founded: DateValue | None = Field(default=None, description="成立日期")
+    term: Text | None = Field(default=None, description="营业期限 as written")
+    term_start: DateValue | None = None
+    term_end: DateValue | None = Field(default=None, description="None when the term is open (长期) or not read")
+    term_unlimited: bool = Field(default=False, description="营业期限 says 长期 (or another of unlimited_terms)")
+
+    def shown(self) -> dict[str, str | None]:
+        """The licence's values as they may be shown or logged: the 法定代表人 masked."""
+        rep = self.legal_representative
+        return {
+            "name": self.name.value if self.name else None,
+            "credit_code": self.credit_code.value if self.credit_code else None,
+            "registration_number": self.registration_number.value if self.registration_number else None,
+            "legal_representative": mask_name(rep.value) if rep else None,
+            "registered_capital": str(self.registered_capital.value) if self.registered_capital else None,
+            "founded": self.founded.value.isoformat() if self.founded else None,
+            "term": self.term.value if self.term else None,
+        }
+
+
+
+# --- 合同 / contracts -------------------------------------------------------------------------------------------
+
+
+class ContractParty(_Rec):
+    """A party of a contract: its side, the role word as printed (甲方（委托方）), its name as written and
+    normalised for matching (``omreview.text.norm``: NFKC, no spaces, （） as ())."""
+
+    role: Literal["client", "provider"] = Field(description="client: 甲方/委托方/发包方/采购人 …; provider: 乙方 …")
+    label: str = Field(description="the role word(s) as printed before the name")
+    name: Text
+    normalised: str
+
+
+class ContractRecord(_Rec):
+    """One contract, as its pages say it; a value not found is ``None`` and named in ``missing``. The figures and
+    the words of the amount are both kept as read, each with its source: the reader never judges them."""
+
+    first_page: int | None = Field(default=None, ge=1, description="the contract's first page in its file (PDF)")
+    last_page: int | None = Field(default=None, ge=1, description="its last page (PDF)")
+    title: Text | None = None
+    number: Text | None = Field(default=None, description="合同编号 as printed")
+    client: ContractParty | None = None
+    provider: ContractParty | None = None
+    amount_figures: Money | None = Field(default=None, description="the total in figures (¥1,900,000.00, 190万元)")
+    amount_words: Money | None = Field(default=None, description="the total in words (人民币壹佰玖拾万元整)")
+    signed: DateValue | None = Field(default=None, description="签订日期, or the date in the signature block")
+    start: DateValue | None = None
+    end: DateValue | None = Field(default=None, description="as written, or the start plus a duration (为期12个月 "
+                                  "from 2010年8月1日: 2011-07-31); period says which")
+    period: Text | None = Field(default=None, description="the service period as written (its source)")
+    subject: Text | None = Field(default=None, description="项目名称 / 合同名称, else the title")
+    nature: Literal["om", "equipment", "software_development", "other"] = Field(
+        default="other", description="O&M work or not, by labels.contract_fields.nature: the title's words decide, "
+        "else the subject's, else the service content's")
+    nature_words: list[str] = Field(default_factory=list, description="the words that made the decision")
+    nature_source: Source | None = Field(default=None, description="the line those words are on")
+    low_confidence: list[str] = Field(default_factory=list, description="fields read by OCR with a character below "
+                                      "labels.statement_pdf.ocr.min_confidence")
+    missing: list[str] = Field(default_factory=list, description="fields not found (number, client, provider, "
+                               "amount_figures, amount_words, signed, start, end, subject)")
+    notes: list[str] = Field(default_factory=list, description="what was seen but not read (an amount in words that "
+                             "does not parse), in plain words")
+
+
+class ContractsRecord(_Rec):
+    """A file of contracts: one contract, or a bundle split into its contracts (each with its page range)."""
+
+    kind: Literal["contract"] = "contract"
+    contracts: list[ContractRecord] = Field(default_factory=list)
+    low_confidence: list[str] = Field(default_factory=list, description="contracts.<i>.<field> read by OCR doubtfully")
+    warnings: list[str] = Field(default_factory=list, description="what the reader could not read in the file "
+                                "(pages past labels.contract_fields.max_pages)")
+
+
+DocumentRecord = StatementRecord | FormRecord | RosterRecord | CertificateRecord | LicenseRecord | ContractsRecord

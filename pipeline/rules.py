@@ -258,6 +258,92 @@ class DocumentKindLabels(_Strict):
         return _compiles(patterns)
 
 
+# The fields of each certificate's record and of the licence's (pipeline/records.py), which the labels name.
+_CERTIFICATE_FIELDS: dict[str, set[str]] = {
+    "software_copyright": {"certificate_number", "registration_number", "software_name", "version", "holder",
+                           "first_published", "completed", "registered"},
+    "itss": {"number", "holder", "level", "validity", "valid_until", "issued", "issuer"},
+    "si_qualification": {"number", "holder", "level", "validity", "valid_until", "issued", "issuer"},
+    "business_license": {"name", "credit_code", "registration_number", "legal_representative", "registered_capital",
+                         "founded", "term"},
+}
+
+
+class CertificateFieldLabels(_Strict):
+    """The labels of each field of the certificates and the licence read into records; see
+    ``labels.certificate_fields`` in rules.yaml and ``extractors/attachments/certificates.py``."""
+
+    software_copyright: dict[str, list[str]]
+    itss: dict[str, list[str]]
+    si_qualification: dict[str, list[str]]
+    business_license: dict[str, list[str]]
+    other_labels: list[str] = Field(description="labels of fields not read (住所, 经营范围 …): a value ends there")
+    levels: dict[int, list[str]] = Field(min_length=1, description="a level as a number, by the words that write it")
+    unlimited_terms: list[str] = Field(description="an end of validity that is none (长期)")
+    version_pattern: str = Field(description="a software version at the end of its name (V2.0)")
+    holder_suffixes: list[str] = Field(description="a holder's name printed without a label ends so (有限公司)")
+    column_gap: float = Field(gt=0, description="a gap inside a line this many character heights wide ends a value")
+    below_lines: float = Field(gt=0, description="a value under its label lies within this many line heights")
+
+    @field_validator("version_pattern")
+    @classmethod
+    def _version_compiles(cls, pattern: str) -> str:
+        return _compiles([pattern])[0]
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> CertificateFieldLabels:
+        """A misspelt field would never be read: refuse it, naming it."""
+        for group, allowed in _CERTIFICATE_FIELDS.items():
+            keys = set(getattr(self, group))
+            unknown, absent = sorted(keys - allowed), sorted(allowed - keys)
+            if unknown or absent:
+                raise ValueError(f"labels.certificate_fields.{group}: unknown fields {unknown}, "
+                                 f"missing fields {absent}")
+        return self
+
+    def fields(self, group: str) -> dict[str, list[str]]:
+        """The labels of ``group``'s fields (a certificate type, or ``business_license``)."""
+        found: dict[str, list[str]] = getattr(self, group)
+        return found
+
+
+ContractNature = Literal["om", "equipment", "software_development"]
+
+
+class ContractFieldLabels(_Strict):
+    """How contracts say their parties, amount, dates, subject and nature; see ``labels.contract_fields`` in
+    rules.yaml and ``extractors/attachments/contracts.py``."""
+
+    client_roles: list[str] = Field(min_length=1)
+    provider_roles: list[str] = Field(min_length=1)
+    party_noise: list[str]
+    party_name_max_chars: int = Field(gt=1)
+    number: list[str] = Field(min_length=1)
+    amount: list[str] = Field(min_length=1)
+    signed: list[str]
+    signature: list[str]
+    period: list[str]
+    subject: list[str]
+    content: list[str]
+    nature: dict[ContractNature, list[str]] = Field(min_length=1, description="in order: the first whose words a "
+                                                    "text holds decides; none: other")
+    lookahead_lines: int = Field(ge=0)
+    max_pages: int = Field(gt=0)
+
+    @field_validator("party_noise")
+    @classmethod
+    def _noise_compiles(cls, patterns: list[str]) -> list[str]:
+        return _compiles(patterns)
+
+    @model_validator(mode="after")
+    def _roles_apart(self) -> ContractFieldLabels:
+        """A role word of both sides would make every party both: refuse it, naming it."""
+        both = sorted(set(self.client_roles) & set(self.provider_roles))
+        if both:
+            raise ValueError(f"labels.contract_fields: role words of both client and provider: {both}")
+        return self
+
+
 class RosterLayout(_Strict):
     """How a roster's table is found on a sheet (extractors/office/roster_layout.py); see ``labels.roster_layout``."""
 
@@ -313,6 +399,8 @@ class Labels(_Strict):
     title_series: dict[str, list[str]]
     it_specialties: list[str]
     document_kinds: DocumentKindLabels
+    contract_fields: ContractFieldLabels
+    certificate_fields: CertificateFieldLabels
 
     @field_validator("form_blanks")
     @classmethod

@@ -1,0 +1,1 @@
+"""Readers of attachments: contracts and certificates, whatever their format."""
