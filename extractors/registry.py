@@ -34,13 +34,16 @@ from typing import BinaryIO
 
 from omreview.errors import DocumentError
 from omreview.extractors import classify
+from omreview.extractors.attachments import certificates, contracts
 from omreview.extractors.contract import CHANGED_WHILE_READ, Extraction, Reader
 from omreview.extractors.office import container as office
 from omreview.extractors.office import form as form_docx
 from omreview.extractors.office import roster as roster_xlsx
 from omreview.extractors.pdf import guard as pdf_guard
 from omreview.extractors.pdf import statement as statement_pdf
+from omreview.model import DocumentKind
 from omreview.packet import PacketFile, sha256_of
+from omreview.records import DocumentRecord
 from omreview.rules import Rules, default_rules
 
 __all__ = ["CHANGED_WHILE_READ", "READERS", "Extraction", "Reader", "read_document", "sniff_format"]
@@ -80,11 +83,18 @@ def _other(pf: PacketFile, rules: Rules) -> Extraction:
     return Extraction()
 
 
+def _attachment_record(pf: PacketFile, rules: Rules, found: classify.Classified) -> DocumentRecord | None:
+    """The record of a .docx told an attachment: a contract's contracts, a certificate's or licence's fields."""
+    if found.kind is DocumentKind.CONTRACT:
+        return contracts.read_docx(pf, rules, found)
+    return certificates.read_docx(pf, rules, found)
+
+
 # container format (sniff_format) -> its reader; a .docx/.xlsx goes to the reader of its kind (office.reader)
 READERS: dict[str, Reader] = {
     "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
     "zip": classify.attachments(office.reader({"docx": form_docx.extract, "xlsx": roster_xlsx.extract}),
-                                classify.docx_kind),
+                                classify.docx_kind, _attachment_record),
     "ole": office.extract_ole,
     "other": _other,
 }

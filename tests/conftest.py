@@ -53,6 +53,7 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
 }
 # single tests, by node id (without parameters unless one parameter differs from the rest)
 TEST_MARKS: dict[str, tuple[str, ...]] = {
+    "tests/test_contracts.py::test_a_scanned_contract_is_read_by_ocr_each_page_once": ("ocr",),  # ~6 s of OCR
     "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
@@ -66,6 +67,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_reports_are_not_attachments": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_scanned_table_is_not_an_attachment": ("realdocs", "ocr"),
+    "tests/test_certificates.py::test_real_blank_registry_extract_gives_no_value": ("realdocs",),
+    "tests/test_certificates.py::test_scanned_certificate_read_by_ocr": ("ocr", "slow"),  # scans OCR'd (~2-4 s)
     # the command line's run and batch: flows on the command's own Prefect server, reading processes
     "tests/test_cli.py::test_run_writes_a_schema_valid_report_listing_every_file": ("prefect",),
     "tests/test_cli.py::test_batch_reviews_every_applicant_and_accounts_for_loose_files": ("prefect",),

@@ -50,11 +50,12 @@ def test_a_shared_piece_importing_a_reader_breaks_the_contract(tmp_path: Path) -
 
 
 def test_readers_are_grouped_by_format() -> None:
-    """A newcomer finds the reader of a document kind by its format: pdf/, ocr/, office/ (issue #16 point 3)."""
+    """A newcomer finds the reader of a document kind by its format: pdf/, ocr/, office/ (issue #16 point 3), and
+    the readers of attachments (contracts, certificates) whatever their format in attachments/ (issue #18)."""
     import omreview.extractors as extractors
 
     root = Path(extractors.__file__).parent
-    assert {p.name for p in root.iterdir() if (p / "__init__.py").exists()} == {"pdf", "ocr", "office"}
+    assert {p.name for p in root.iterdir() if (p / "__init__.py").exists()} == {"pdf", "ocr", "office", "attachments"}
     assert registry.READERS["pdf"].__module__.startswith("omreview.extractors.pdf")
     assert {f.stem for f in (root / "office").glob("*.py")} >= {"form", "roster", "container"}
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TypedDict
 
 from omreview.errors import DocumentError
+from omreview.extractors.attachments import certificates, contracts
 from omreview.extractors.classify import classify_pdf
 from omreview.extractors.contract import Extraction
 from omreview.extractors.pdf import audit_opinion
@@ -52,7 +53,10 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     found = classify_pdf(pf.path, rules, texts, layer)
     if found is None:
         return extraction
-    return replace(extraction, kind=found.kind, certificate_type=found.certificate_type)
+    record = certificates.read_pdf(pf, rules, found, layer)  # a certificate or licence is read (its OCR reused)
+    if found.kind is DocumentKind.CONTRACT:  # its contracts, from the same layer (no page is read twice)
+        record = contracts.read_pdf(pf, rules, found, layer, n)
+    return replace(extraction, kind=found.kind, certificate_type=found.certificate_type, record=record)
 
 
 class _AuditFields(TypedDict, total=False):
