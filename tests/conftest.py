@@ -54,6 +54,7 @@ FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
 # single tests, by node id (without parameters unless one parameter differs from the rest)
 TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_contracts.py::test_a_scanned_contract_is_read_by_ocr_each_page_once": ("ocr",),  # ~6 s of OCR
+    "tests/test_contracts.py::test_a_scanned_bundle_is_split_and_read": ("ocr",),  # ~11 s of OCR
     "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
