@@ -275,3 +275,46 @@ def test_contracts_beside_an_applicants_documents_change_nothing_the_checks_say(
                                                                     ("合同汇编.pdf", "contract", "ok")]
     for key in ("verdict", "figures", "checks", "discrepancies", "notes", "missing_inputs"):
         assert after.get(key) == before.get(key), key  # notes: absent when there are none
+
+
+# --- where a bundle splits, line by line ------------------------------------------------------------------------
+
+
+def _pages(*pages: list[str]) -> dict[int, list[object]]:
+    from omreview.extractors.attachments.contracts import Piece
+
+    def source(number: int, text: str):
+        return lambda start, end: Source(file="x.pdf", page=number, text=text[start:end])
+
+    return {n: [Piece(n, t, source(n, t)) for t in lines] for n, lines in enumerate(pages, start=1)}
+
+
+def _split(pages: dict[int, list[object]]) -> list[list[int]]:
+    from omreview.extractors.attachments.contracts import Words, split
+
+    return [part.pages for part in split(pages, Words(RULES))]
+
+
+PREAMBLE = ["合同编号：YW-2010-001", "运维服务合同", "甲方：北京市某某局", "乙方：北京某某信息技术有限公司"]
+SIGNED = ["甲方（盖章）：    乙方（盖章）：", "2010年1月5日"]
+
+
+def test_a_new_number_on_a_page_without_a_title_starts_a_contract():
+    pages = _pages(PREAMBLE, ["第五条 争议解决"], ["合同编号：YW-2010-002", "甲方：天津市某某委员会"], ["第三条"])
+    assert _split(pages) == [[1, 2], [3, 4]]
+
+
+def test_a_client_preamble_after_the_signatures_starts_a_contract():
+    pages = _pages(PREAMBLE, SIGNED, ["甲方：天津市某某委员会", "乙方：北京某某信息技术有限公司"], SIGNED)
+    assert _split(pages) == [[1, 2], [3, 4]]
+
+
+def test_a_title_repeated_on_every_page_of_an_unsigned_contract_does_not_split_it():
+    pages = _pages(PREAMBLE, ["运维服务合同", "第三条 合同金额"], ["运维服务合同", *SIGNED])
+    assert _split(pages) == [[1, 2, 3]]
+
+
+def test_the_signature_page_of_a_contract_is_not_a_new_one():
+    """The page after the signatures that holds the parties' seals again (甲方（盖章）) stays with its contract."""
+    pages = _pages(PREAMBLE, SIGNED, ["附件：", *SIGNED])
+    assert _split(pages) == [[1, 2, 3]]

@@ -47,7 +47,7 @@ from omreview.records import ContractParty, ContractRecord, ContractsRecord, Dat
 from omreview.rules import ContractFieldLabels, Rules
 from omreview.text import norm
 
-__all__ = ["read_docx", "read_pdf", "read_pieces", "split"]
+__all__ = ["Piece", "Words", "read_docx", "read_pdf", "read_pieces", "split"]
 
 SourceOf = Callable[[int, int], Source]
 
@@ -100,8 +100,8 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(_spaced(w) for w in sorted(set(words), key=len, reverse=True) if w.strip())
 
 
-class _Words:
-    """The rules' words as patterns, compiled once per read."""
+class Words:
+    """The rules' words (``labels.contract_fields``) as patterns, compiled once per read."""
 
     def __init__(self, rules: Rules) -> None:
         cfg = self.cfg = rules.labels.contract_fields
@@ -144,7 +144,7 @@ class _Part:
     signed: bool = False
 
 
-def split(pages: dict[int, list[Piece]], words: _Words) -> list[_Part]:
+def split(pages: dict[int, list[Piece]], words: Words) -> list[_Part]:
     """The contracts of a file, page by page (see the module's docstring, step 2)."""
     parts: list[_Part] = []
     for page in sorted(pages):
@@ -164,7 +164,7 @@ def split(pages: dict[int, list[Piece]], words: _Words) -> list[_Part]:
     return parts
 
 
-def _starts_new(current: _Part, pieces: list[Piece], title: str | None, number: str | None, words: _Words) -> bool:
+def _starts_new(current: _Part, pieces: list[Piece], title: str | None, number: str | None, words: Words) -> bool:
     if title is not None and (current.signed or (current.title is not None and title != current.title)):
         return True
     if number is not None and current.number is not None and number != current.number:
@@ -179,7 +179,7 @@ def _starts_new(current: _Part, pieces: list[Piece], title: str | None, number: 
     return False
 
 
-def _first_number(pieces: list[Piece], words: _Words) -> str | None:
+def _first_number(pieces: list[Piece], words: Words) -> str | None:
     for piece in pieces:
         found = _number_in(piece, words)
         if found is not None:
@@ -196,7 +196,7 @@ class _Reading:
     notes: list[str] = field(default_factory=list)
 
 
-def read_pieces(part: _Part, words: _Words) -> ContractRecord:
+def read_pieces(part: _Part, words: Words) -> ContractRecord:
     """One contract from its lines."""
     pieces = part.pieces
     out = _Reading()
@@ -228,7 +228,7 @@ def _text_of(piece: Piece, start: int, end: int) -> Text:
     return Text(value=piece.text[start:end].strip(), source=source)
 
 
-def _number_in(piece: Piece, words: _Words) -> Text | None:
+def _number_in(piece: Piece, words: Words) -> Text | None:
     text = _fold(piece.text)
     for label in words.number.finditer(text):
         m = _NUMBER_VALUE.match(text, label.end())
@@ -239,7 +239,7 @@ def _number_in(piece: Piece, words: _Words) -> Text | None:
     return None
 
 
-def _party_match(text: str, words: _Words) -> tuple[Literal["client", "provider"], str, int, int] | None:
+def _party_match(text: str, words: Words) -> tuple[Literal["client", "provider"], str, int, int] | None:
     """(side, role as printed, span of the name) of a party's line; ``None`` when it names no party."""
     folded = _fold(text)
     m = words.party.match(folded)
@@ -276,7 +276,7 @@ def _is_name(value: str, cfg: ContractFieldLabels) -> bool:
     return not re.fullmatch(r"[(（]?(?:盖章|签章|签字|公章|章)[)）]?", squeezed)
 
 
-def _parties(pieces: list[Piece], words: _Words) -> tuple[ContractParty | None, ContractParty | None]:
+def _parties(pieces: list[Piece], words: Words) -> tuple[ContractParty | None, ContractParty | None]:
     found: dict[str, ContractParty] = {}
     for piece in pieces:
         m = _party_match(piece.text, words)
@@ -300,7 +300,7 @@ def _windows(pieces: list[Piece], label: re.Pattern[str] | None, lookahead: int)
             yield [(piece, m.end())] + [(p, 0) for p in pieces[index + 1: index + 1 + lookahead]]
 
 
-def _amount(pieces: list[Piece], words: _Words, notes: list[str]) -> tuple[Money | None, Money | None]:
+def _amount(pieces: list[Piece], words: Words, notes: list[str]) -> tuple[Money | None, Money | None]:
     """The total in figures and in words, from the first amount label's window that holds either."""
     figures: Money | None = None
     in_words: Money | None = None
@@ -369,7 +369,7 @@ def _date_value(piece: Piece, start: int, end: int, text: str, *, last: bool = F
     return DateValue(value=reading.value, precision=reading.precision, source=piece.source(start, end))
 
 
-def _signed(pieces: list[Piece], words: _Words) -> DateValue | None:
+def _signed(pieces: list[Piece], words: Words) -> DateValue | None:
     """签订日期, else the first date at or after the first line of the signature block."""
     for window in _windows(pieces, words.signed, words.cfg.lookahead_lines):
         for piece, offset in window:
@@ -386,7 +386,7 @@ def _signed(pieces: list[Piece], words: _Words) -> DateValue | None:
     return None
 
 
-def _period(pieces: list[Piece], words: _Words) -> tuple[DateValue | None, DateValue | None, Text | None]:
+def _period(pieces: list[Piece], words: Words) -> tuple[DateValue | None, DateValue | None, Text | None]:
     """(start, end, the period as written): a range of dates, else a duration from a start date."""
     labelled = [w for w in _windows(pieces, words.period, words.cfg.lookahead_lines)]
     everywhere = [[(p, 0)] for p in pieces]
@@ -448,7 +448,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)  # pragma: no cover - day 28 exists in every month
 
 
-def _subject(pieces: list[Piece], words: _Words) -> Text | None:
+def _subject(pieces: list[Piece], words: Words) -> Text | None:
     if words.subject is None:
         return None
     for piece in pieces:
@@ -463,7 +463,7 @@ def _subject(pieces: list[Piece], words: _Words) -> Text | None:
 Nature = Literal["om", "equipment", "software_development", "other"]
 
 
-def _nature(title: Text | None, subject: Text | None, pieces: list[Piece], words: _Words
+def _nature(title: Text | None, subject: Text | None, pieces: list[Piece], words: Words
             ) -> tuple[Nature, list[str], Source | None, list[str]]:
     """The nature by the first text that holds a nature's words: the title, the subject, the service content."""
     texts: list[tuple[str, Source]] = [(t.value, t.source) for t in (title, subject) if t is not None]
@@ -485,7 +485,7 @@ def _nature(title: Text | None, subject: Text | None, pieces: list[Piece], words
 # --- the record of a file -------------------------------------------------------------------------------------
 
 
-def _record(parts: list[_Part], words: _Words, warnings: list[str]) -> ContractsRecord:
+def _record(parts: list[_Part], words: Words, warnings: list[str]) -> ContractsRecord:
     contracts = [read_pieces(part, words) for part in parts if part.pieces]
     floor = words.rules.labels.statement_pdf.ocr.min_confidence
     doubtful: list[str] = []
@@ -520,7 +520,7 @@ def read_pdf(pf: PacketFile, rules: Rules, found: Classified, layer: TextLayer, 
     lines = layer.lines(wanted)  # scanned pages: the OcrPages the classifier used (classify_pdf), read once
     by_page = {number: [_pdf_piece(pf, layer, line) for line in _ordered(lines.get(number, []))]
                for number in wanted}
-    words = _Words(rules)
+    words = Words(rules)
     return _record(split(by_page, words), words, warnings)
 
 
@@ -564,7 +564,7 @@ def read_docx(pf: PacketFile, rules: Rules, found: Classified | None = None) -> 
         pieces.append(Piece(None, text, _paragraph_source(pf, text)))
     for grid in tops[at:]:
         pieces += _grid_pieces(pf, grid)
-    words = _Words(rules)
+    words = Words(rules)
     return _record([_Part(pages=[], pieces=pieces)], words, [])
 
 
