@@ -62,6 +62,7 @@ from omreview.text import norm
 __all__ = ["READ_TYPES", "group_of", "read_docx", "read_lines", "read_pdf"]
 
 _MAX_LABEL = 16  # characters of a label, spaces left out
+_MIN_SHORTENED = 4  # a label OCR read with a character missing is recognised when it has this many or more
 _COLON = ":："
 _BREAKS = _COLON + ";；，,|｜"  # after one of these a label may start
 _PERIOD = re.compile(r"\s*(?:至|到|～|~|—|－)\s*")
@@ -111,6 +112,15 @@ class _Vocabulary:
         self.rules = rules
         self.fields = self.cfg.fields(group)
         self.others = {norm(w) for w in self.cfg.other_labels if norm(w)}
+        # OCR loses a character of a letter-spaced label now and then (注 册 资 本 → 注 册 本): the labels of four
+        # characters or more with one left out, each naming its field (one that could be two fields is left out)
+        short: dict[str, set[str]] = {}
+        for key, words in self.fields.items():
+            for word in (norm(w) for w in words):
+                for i in range(len(word) if len(word) >= _MIN_SHORTENED else 0):
+                    short.setdefault(word[:i] + word[i + 1:], set()).add(key)
+        exact = {norm(w) for words in self.fields.values() for w in words} | self.others
+        self.shortened = {text: keys.pop() for text, keys in short.items() if len(keys) == 1 and text not in exact}
 
     def label(self, text: str) -> tuple[str | None, bool, Decimal | None] | None:
         """What a piece of text names as a label: (field or None for another label, exact, unit); None: no label."""
@@ -119,21 +129,26 @@ class _Vocabulary:
             return found.key, found.exact, found.unit
         return (None, True, None) if norm(text) in self.others else None
 
-    def labels(self, text: str) -> list[_Label]:
-        """The labels on a line, left to right (see the module's docstring)."""
+    def labels(self, text: str, ocr: bool = False) -> list[_Label]:
+        """The labels on a line, left to right (see the module's docstring); on a line OCR read, a label of four
+        characters or more may miss one, when a break follows it."""
         out: list[_Label] = []
         position = 0
         for start in _starts(text):
             if start < position:
                 continue
             best: _Label | None = None
-            for end in _ends(text, start):
+            for end, broken in _ends(text, start):
+                if text[end - 1].isspace():
+                    continue
                 named = self.label(text[start:end])
+                if named is None and ocr and broken and norm(text[start:end]) in self.shortened:
+                    named = self.shortened[norm(text[start:end])], True, None
                 if named is None:
                     continue
                 key, exact, unit = named
                 colon = end < len(text) and text[end] in _COLON
-                if exact or colon:  # a label that only contains a term needs its colon
+                if exact or colon:  # a label that only holds a term needs its colon
                     best = _Label(key, start, end, end + 1 if colon else end, unit)
             if best is not None:
                 out.append(best)
@@ -147,9 +162,10 @@ def _starts(text: str) -> Iterator[int]:
             yield i
 
 
-def _ends(text: str, start: int) -> Iterator[int]:
-    """Where a label starting at ``start`` may end: before a space, a colon or the line's end, or where Han
-    text meets a number (登记号2010SR012345), at most ``_MAX_LABEL`` characters on."""
+def _ends(text: str, start: int) -> Iterator[tuple[int, bool]]:
+    """Where a label starting at ``start`` may end, at most ``_MAX_LABEL`` characters on, and whether a break
+    follows there (a space, a colon, the line's end, or Han text meeting a number: 登记号2010SR012345). OCR
+    often joins a label and its value (企业名称北京…): an exact label may end anywhere."""
     count = 0
     for i in range(start + 1, len(text) + 1):
         if not text[i - 1].isspace():
@@ -157,9 +173,7 @@ def _ends(text: str, start: int) -> Iterator[int]:
         if count > _MAX_LABEL:
             return
         here = text[i] if i < len(text) else " "
-        before = text[i - 1]
-        if here.isspace() or here in _COLON or (_latin(here) and not _latin(before)):
-            yield i
+        yield i, here.isspace() or here in _COLON or (_latin(here) and not _latin(text[i - 1]))
 
 
 def _latin(ch: str) -> bool:
@@ -231,7 +245,7 @@ def read_lines(page: _PageLines, vocab: _Vocabulary) -> _Read:
     """The fields of a page's positioned lines (steps 2-4 of the module's docstring)."""
     values: dict[str, _Value] = {}
     used: set[int] = set()
-    found = [vocab.labels(line.text) for line in page.lines]
+    found = [vocab.labels(line.text, ocr=page.ocr is not None) for line in page.lines]
     for index, (line, labels) in enumerate(zip(page.lines, found, strict=True)):
         if labels:
             used.add(index)
