@@ -1,9 +1,10 @@
 """Attachments told by their content: certificates, business licences and contracts.
 
 ``read_document`` (``base``) hands a document here when the reader of its format took it for none of the kinds
-it reads (no form, roster or statement, no error, no record). Nothing is read from an attachment yet; only its
-kind (and a certificate's type) is told, from words the rules hold (``labels.document_kinds``), never from the
-file name:
+it reads (no form, roster or statement, no error, no record). Here only its kind (and a certificate's type) is
+told, from words the rules hold (``labels.document_kinds``), never from the file name; the readers of
+``extractors/attachments/`` then read its record, from the page that holds the title (``Classified.page``) and,
+for a scanned PDF, the pages as this module OCR'd them (``Classified.ocr``, so no page is OCR'd twice):
 
 1. the title zone: the first ``title_lines`` lines of the first page that has text, top to bottom (a PDF's
    text layer by position; a scanned page's top band from the OCR pipeline's low-resolution pass, as the

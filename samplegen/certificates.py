@@ -186,7 +186,7 @@ def credential_params(rng: random.Random, kind: str, holder: str, *, issued_labe
         number = f"ITSS-YW-{level}-{rng.randrange(10**11, 10**12)}"
         written, issuer = f"{LEVEL_WORDS[level]}", "中国电子工业标准化技术协会信息技术服务分会"
     else:
-        number = f"Z{level}{rng.randrange(10**11, 10**12)}0"
+        number = f"Z{level}{rng.randrange(10**11, 10**12)}"  # Z3110020090123
         written, issuer = LEVEL_CAPITALS[level], "中华人民共和国工业和信息化部"
     return Credential(kind=kind, number=number, holder=holder, level=level, level_written=written,
                       valid_from=None if until_only else issued, valid_until=until, issued=issued, issuer=issuer,
