@@ -5,6 +5,7 @@ shown; a real blank registry extract read without inventing a value."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import shutil
@@ -267,3 +268,28 @@ def test_a_spaced_label_ocr_read_short_of_a_character():
     assert [lb.field for lb in vocab.labels("注 册 本  人民币壹仟伍佰万元整", ocr=True)] == ["registered_capital"]
     assert vocab.labels("注 册 本  人民币壹仟伍佰万元整") == []
     assert vocab.labels("注册本人民币", ocr=True) == []  # no break after it: no label
+
+
+def test_a_licence_of_2012_in_its_own_words(tmp_path):
+    """企业法人营业执照 as issued then: 注册号, 法定代表人姓名, dates in Chinese numerals, 营业期限 自…至…,
+    实收资本 beside 注册资本 (not taken for it)."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("企业法人营业执照", level=1)
+    for text in ["注册号：110108001234569", f"名    称：{HOLDER}", "住    所：北京市海淀区某某路1号",
+                 f"法定代表人姓名  {PERSON}", "实收资本：人民币壹仟万元", "注册资本：人民币壹仟伍佰万元",
+                 "公司类型：有限责任公司", "成立日期：二〇〇五年四月十二日",
+                 "营业期限：自2005年04月12日至2025年04月11日"]:
+        document.add_paragraph(text)
+    path = tmp_path / "执照.docx"
+    document.save(str(path))
+    ex = read(path)
+    record = ex.record
+    assert ex.kind is DocumentKind.BUSINESS_LICENSE
+    assert (record.registration_number.value, record.credit_code, record.identifier_problems) == (
+        "110108001234569", None, {})
+    assert record.legal_representative.value == PERSON and record.name.value == HOLDER
+    assert record.registered_capital.value == Decimal("15000000")
+    assert (record.founded.value, record.term_start.value, record.term_end.value) == (
+        dt.date(2005, 4, 12), dt.date(2005, 4, 12), dt.date(2025, 4, 11))
