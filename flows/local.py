@@ -85,6 +85,7 @@ EPHEMERAL_ENV = "PREFECT_SERVER_EPHEMERAL_ENABLED"  # Prefect's own ephemeral se
 PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
 STARTUP_SECONDS = 180.0
 SETTLE_SECONDS = 60.0
+DELIVER_SECONDS = 10.0  # what the client still holds for a local server being stopped, delivered first (per queue)
 STOP_RESERVE = 3.0  # of a stopping command's time: for delivering the client's queues and stopping the server
 # the server's settings (also scripts/bench_flows.py's)
 SERVER_SETTINGS = {
@@ -279,13 +280,23 @@ class LocalServer:
         raise EnvironmentFailure(f"the local Prefect server (home {self.home}) did not start within {seconds:.0f} s: "
                                  "the machine may be overloaded; run again, or set PREFECT_API_URL to a running server")
 
-    def stop(self, seconds: float = 30.0, quiet: bool = False) -> int | None:
+    def stop(self, seconds: float = 30.0, quiet: bool = False, deliver: float = DELIVER_SECONDS) -> int | None:
         """Stop the server gracefully (SIGTERM), killing it after ``seconds``; its exit code (an unusual one
-        said on stderr unless ``quiet``)."""
+        said on stderr unless ``quiet``).
+
+        First, for up to ``deliver`` seconds a queue, what this process's Prefect client still holds (events,
+        logs) is delivered while the server is there: once it is gone, Prefect's exit hook would try to deliver
+        it to nobody, item by item, and print a traceback per attempt (a process that stopped a server of its
+        own, as the tests do, took minutes to exit). ``wind_down`` delivers within its own deadline (0 here).
+        """
         process, self.process = self.process, None
         if process is None:
             return None
         if process.poll() is None:
+            if deliver > 0:
+                for drain in client_queues(loaded_only=True):
+                    with suppress(Exception):
+                        drain(deliver)
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(seconds)
@@ -540,7 +551,7 @@ def wind_down(deadline: float) -> set[str]:
     with _server_lock:
         _server = None
     if server is not None:
-        server.stop(seconds=max(0.2, deadline - time.monotonic()), quiet=True)
+        server.stop(seconds=max(0.2, deadline - time.monotonic()), quiet=True, deliver=0)
     tasks = sys.modules.get("omreview.flows.tasks")
     return tasks.stored_applicants() if tasks is not None else set()
 

@@ -89,3 +89,28 @@ def test_a_command_never_lets_prefect_start_its_own_server(tmp_path):
                           check=False)
     assert done.returncode == 0, done.stderr
     assert "ephemeral False" in done.stdout and "outside refused" in done.stdout, done.stdout
+
+
+def test_a_server_stopped_by_its_process_gets_what_the_process_queued_for_it_first(tmp_path):
+    """A process that stops a local server of its own (the tests' servers, a notebook) first delivers the events
+    and logs its Prefect client still holds for it: else Prefect's exit hook tries to deliver them to nobody, a
+    traceback per attempt, for as long as the queue lasts (a test session once hung for minutes at exit)."""
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from prefect.events import emit_event
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from omreview.flows.local import LocalServer
+        server = LocalServer(Path({str(tmp_path / "home")!r}))
+        server.start()
+        url = server.wait_ready()
+        with temporary_settings(updates={{PREFECT_API_URL: url}}):
+            for i in range(50):
+                emit_event(event="omreview.test", resource={{"prefect.resource.id": f"omreview.test.{{i}}"}})
+            server.stop()
+        print("stopped")
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OMREVIEW_PREFECT"))}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240,
+                          check=False)
+    assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
+    assert "Connect call failed" not in done.stderr and "pending items" not in done.stderr, done.stderr[-2000:]
