@@ -90,6 +90,26 @@ class Thresholds(_Strict):
     relaxation_quota: Decimal
 
 
+class ContractLinking(_Strict):
+    """How the form's projects are linked to the contracts attached; see ``contract_linking`` in rules.yaml and
+    ``validators/contracts.py``."""
+
+    min_agreeing: int = Field(ge=1, le=3, description="of client, amount and period")
+    amount_tolerance: Decimal = Field(ge=0, lt=1, description="a share of the contract's amount")
+    company_ignored_chars: str
+    company_suffixes: list[str]
+
+    @field_validator("company_suffixes")
+    @classmethod
+    def _longest_first(cls, suffixes: list[str]) -> list[str]:
+        """The first suffix that ends a name is taken off: a shorter one before a longer it ends would hide it."""
+        for i, short in enumerate(suffixes):
+            hidden = [long for long in suffixes[i + 1:] if long.endswith(short)]
+            if hidden:
+                raise ValueError(f"{short!r} is listed before {hidden[0]!r}, which ends with it: list longer first")
+        return suffixes
+
+
 class OcrSettings(_Strict):
     """OCR of image-only PDF pages (``extractors/ocr_*.py``); see ``labels.statement_pdf.ocr`` in rules.yaml."""
 
@@ -475,6 +495,7 @@ class Rules(_Strict):
     limits: Limits
     intake: IntakeRules
     thresholds: Thresholds
+    contract_linking: ContractLinking
     checks: list[CheckRule]
     review: ReviewRules
     labels: Labels

@@ -253,28 +253,7 @@ def test_a_scanned_bundle_is_split_and_read(tmp_path, cjk_font):
 # --- the report -------------------------------------------------------------------------------------------------
 
 
-def test_contracts_beside_an_applicants_documents_change_nothing_the_checks_say(tmp_path):
-    """Until the linking work uses them, the contracts' records change no check, figure, discrepancy or note: the
-    report differs from the one without them only by the contracts listed among the documents."""
-    import shutil
-
-    from omreview.review import review_applicant
-    from tests.conftest import SAMPLE_DOCS
-
-    if not (SAMPLE_DOCS / "app-01").is_dir():
-        pytest.skip("sample_docs not generated")
-    rules = RULES.model_copy(update={"limits": RULES.limits.model_copy(update={"isolate_documents": False})})
-    folder = tmp_path / "app-01"
-    shutil.copytree(SAMPLE_DOCS / "app-01", folder)
-    before = review_applicant(folder, rules=rules).model_dump(mode="json")
-    write_pdf(folder / "合同汇编.pdf", [contract(1), contract(2, words_amount=Decimal(9_990_000))])
-    write_docx(folder / "合同.docx", contract(3))
-    after = review_applicant(folder, rules=rules).model_dump(mode="json")
-    added = [d for d in after["documents"] if d["file"] in ("合同汇编.pdf", "合同.docx")]
-    assert [(d["file"], d["kind"], d["status"]) for d in added] == [("合同.docx", "contract", "ok"),
-                                                                    ("合同汇编.pdf", "contract", "ok")]
-    for key in ("verdict", "figures", "checks", "discrepancies", "notes", "missing_inputs"):
-        assert after.get(key) == before.get(key), key  # notes: absent when there are none
+# What the contracts change in the report (linked to the form's projects): tests/test_contract_linking.py.
 
 
 # --- where a bundle splits, line by line ------------------------------------------------------------------------

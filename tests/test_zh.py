@@ -39,8 +39,9 @@ NAMES_WRITTEN = [
     "key_person.tech_lead", "key_person.finance_lead", "software_copyright.holder.item3",
     "software_copyright.number.item1", "contract.amount.project3", "contract.period.project1",
     "contract.client.project2", "contract.party.project2", "contract.nature.project4", "contract.words.project1",
-    "contract.absent.project2", "certificate.holder.itss", "certificate.expired.si_qualification",
-    "certificate.number.software_copyright",
+    "contract.absent.project2", "contract.party.contract3", "contract.nature.contract2", "contract.words.contract1",
+    "projects_form_only", "clients_form_only", "contracts_unlinked", "certificate.holder.itss",
+    "certificate.expired.si_qualification", "certificate.number.software_copyright",
 ]
 
 

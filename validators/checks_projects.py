@@ -3,51 +3,43 @@
 A count falls short (``fail``) only when it would fall short whatever the values not found turn out to
 be: a project whose client, amount or period was not found, or a copyright whose holder or 登记号 was
 not found, could still count, and the check is then ``missing`` with what was looked for.
+
+Where the folder has contracts, B2a and B2b count each declared project on its linked contract's client, amount
+and period (``validators/contracts.py``); a project that counts only on the form's word (no contract, a contract
+that is not O&M work, a value the contract does not give, figures and words either side of the bar) makes the
+check ``review``, naming the project and why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from omreview.amounts import yuan_str
 from omreview.identifiers import is_valid_software_copyright
-from omreview.model import Check, CheckStatus
+from omreview.model import Check, CheckStatus, Source
 from omreview.records import Project, SoftwareCopyright
 from omreview.rules import CheckRule
 from omreview.text import norm
 from omreview.validators.context import Context, Value, missing, money_words, row
+from omreview.validators.contracts import Basis, annual_value, bases, client_key, overlap
 from omreview.validators.sought import Sought, cell, form_field, form_place, form_table, not_found, written_none
 
 PASS, FAIL, REVIEW = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.REVIEW
 _PERIOD = ("period", "start", "end")  # the project table's columns for a contract period
-_COMPANY_SUFFIX = re.compile(r"(股份)?有限(责任)?公司$|集团$|公司$")
-
-
-def client_key(name: str) -> str:
-    """Clients told apart by normalised names: no spaces, half-width, bracket style and suffix folded."""
-    key = norm(name).replace("(", "").replace(")", "")
-    return _COMPANY_SUFFIX.sub("", key) or key
-
-
-def months(start: dt.date, end: dt.date) -> int:
-    """Whole months covered from ``start`` to ``end`` inclusive (2010-01-01..2010-12-31 → 12)."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
 def overlap_months(p: Project, window: tuple[dt.date, dt.date]) -> int:
     if p.start is None or p.end is None:
         return 0
-    start, end = max(p.start.value, window[0]), min(p.end.value, window[1])
-    return months(start, end) if start <= end else 0
+    return overlap(p.start.value, p.end.value, window)
 
 
 def annualised(p: Project) -> Decimal | None:
     """amount × 12 / max(12, months of the contract)."""
     if p.amount is None or p.start is None or p.end is None:
         return None
-    return p.amount.value * 12 / max(12, months(p.start.value, p.end.value))
+    return annual_value(p.amount.value, p.start.value, p.end.value)
 
 
 def _unknown(p: Project, name: str) -> bool:
@@ -132,9 +124,9 @@ def own_software(ctx: Context) -> list[SoftwareCopyright]:
     form = ctx.inputs.form
     if form is None or form.company_name is None:
         return []
-    me = client_key(form.company_name.value)
+    me = client_key(form.company_name.value, ctx.rules)
     return [s for s in form.software
-            if s.holder is not None and client_key(s.holder.value) == me
+            if s.holder is not None and client_key(s.holder.value, ctx.rules) == me
             and s.number is not None and is_valid_software_copyright(s.number.value, ctx.rules)]
 
 
@@ -151,8 +143,10 @@ def check_b2a(ctx: Context, rule: CheckRule) -> Check:
         return missing(rule, "申报表")
     if not projects_found(ctx):
         return not_found(rule, [projects_sought(ctx)])
+    if ctx.links.present:
+        return _b2a_from_contracts(ctx, rule)
     projects = in_window(ctx)
-    clients = {client_key(p.client.value) for p in projects if p.client is not None}
+    clients = {client_key(p.client.value, ctx.rules) for p in projects if p.client is not None}
     need = ctx.thresholds.distinct_clients_min
     values: dict[str, Value] = {"distinct_client_count": len(clients), "projects_in_window": len(projects)}
     evidence = [p.client.source for p in projects if p.client is not None]
@@ -162,8 +156,9 @@ def check_b2a(ctx: Context, rule: CheckRule) -> Check:
     # the projects that could still add a client: client not found, or period not found
     no_client = [p for p in projects if _unknown(p, "client")]
     maybe = [p for p in ctx.inputs.form.projects if maybe_in_window(p, ctx.window)
-             and (_unknown(p, "client") or (p.client is not None and client_key(p.client.value) not in clients))]
-    more = {client_key(p.client.value) for p in maybe if p.client is not None}
+             and (_unknown(p, "client")
+                  or (p.client is not None and client_key(p.client.value, ctx.rules) not in clients))]
+    more = {client_key(p.client.value, ctx.rules) for p in maybe if p.client is not None}
     anonymous = len(no_client) + sum(1 for p in maybe if p.client is None)
     if len(clients) + len(more) + anonymous >= need:
         sought = []
@@ -182,6 +177,8 @@ def check_b2b(ctx: Context, rule: CheckRule) -> Check:
         return missing(rule, "申报表")
     if not projects_found(ctx):
         return not_found(rule, [projects_sought(ctx)])
+    if ctx.links.present:
+        return _b2b_from_contracts(ctx, rule)
     good = qualifying_annualised(ctx)
     need = ctx.thresholds.qualifying_projects_min
     bar = money_words(ctx.thresholds.project_annual_value_min)
@@ -205,6 +202,125 @@ def check_b2b(ctx: Context, rule: CheckRule) -> Check:
     stated = _stated_notes(ctx, "projects", ctx.inputs.form.projects,
                            (("amount", "合同金额"), ("start", "合同起止时间")))
     return row(rule, FAIL, message + stated, values, evidence)
+
+
+# --- B2a and B2b where the folder has contracts (validators/contracts.py links them to the declared projects) -----
+
+_B2A_ASPECTS = frozenset({"contract", "nature", "client", "period"})
+_B2B_ASPECTS = frozenset({"contract", "nature", "amount", "period"})
+
+
+@dataclass
+class Tally:
+    """The declared projects as counted from their contracts: confirmed by a contract, counted only on the form's
+    word (with why), or not decidable for a value read nowhere."""
+
+    confirmed: list[Basis] = field(default_factory=list)
+    doubtful: list[tuple[Basis, list[str]]] = field(default_factory=list)
+    maybe: list[Basis] = field(default_factory=list)
+    annual: dict[int, Decimal] = field(default_factory=dict)  # a confirmed project's annualised amount, by row
+    clients: dict[str, Basis] = field(default_factory=dict)  # B2a: the confirmed clients, by key
+    doubtful_clients: dict[str, Basis] = field(default_factory=dict)
+
+
+def _doubts(items: list[tuple[Basis, list[str]]]) -> str:
+    return "、".join(f"项目{b.index}「{b.project.name.value}」（{'，'.join(reasons)}）" for b, reasons in items)
+
+
+def b2b_tally(ctx: Context) -> Tally:
+    """B2b counted from the contracts: a project whose contract's period overlaps the window and whose annualised
+    contract amount reaches the bar; where the figures and the words say amounts on both sides of it, or the
+    project rests on the form's word, it is doubtful."""
+    bar, out = ctx.thresholds.project_annual_value_min, Tally()
+    for b in bases(ctx.inputs.form, ctx.links):
+        inside = b.window_state(ctx.window)
+        if inside is False or (not b.amounts and "amount" in b.stated_none):
+            continue
+        if inside is None or not b.amounts or b.start is None or b.end is None:
+            if not b.amounts or any(m.value >= bar for m in b.amounts):  # the annualised amount is never above it
+                out.maybe.append(b)
+            continue
+        start, end = b.start, b.end
+        reaches = [annual_value(m.value, start, end) >= bar for m in b.amounts]
+        if not any(reaches):
+            continue
+        reasons = b.reasons(_B2B_ASPECTS) + ([b.doubts["words"]] if not all(reaches) else [])
+        if reasons:
+            out.doubtful.append((b, reasons))
+        else:
+            out.confirmed.append(b)
+            out.annual[b.index] = annual_value(b.amounts[0].value, start, end)
+    return out
+
+
+def b2a_tally(ctx: Context) -> Tally:
+    """B2a counted from the contracts: the distinct clients of the projects whose contract overlaps the window."""
+    out = Tally()
+    for b in bases(ctx.inputs.form, ctx.links):
+        inside = b.window_state(ctx.window)
+        if inside is False or (b.client is None and "client" in b.stated_none):
+            continue
+        if inside is None or b.client is None:
+            out.maybe.append(b)
+            continue
+        reasons = b.reasons(_B2A_ASPECTS)
+        if reasons:
+            out.doubtful.append((b, reasons))
+        else:
+            out.confirmed.append(b)
+            out.clients.setdefault(client_key(b.client, ctx.rules), b)
+    for b, _ in out.doubtful:
+        key = client_key(b.client or "", ctx.rules)
+        if key not in out.clients:
+            out.doubtful_clients.setdefault(key, b)
+    return out
+
+
+def _from_contracts(ctx: Context, rule: CheckRule, tally: Tally, counted: int, extra: int, what: str,
+                    values: dict[str, Value], evidence: Sequence[Source | None]) -> Check:
+    """The status of B2a or B2b counted from the contracts: pass on the contracts alone, review with the projects
+    that count only on the form's word, missing for values read nowhere, else fail."""
+    need = rule_need(ctx, rule)
+    message = f"按所附合同，{what}{counted}个（要求不少于{need}个）。"
+    if tally.doubtful:
+        message += f"以下项目仅凭申报表填报计入，须核实：{_doubts(tally.doubtful)}。"
+    if counted >= need:
+        return row(rule, PASS, message, values, evidence)
+    if counted + extra >= need:
+        return row(rule, REVIEW, message, values, evidence)
+    if counted + extra + len(tally.maybe) >= need:
+        names = [b.project.name.value for b in tally.maybe]
+        sought = [_project_field(ctx, names, ("client", "amount", *_PERIOD), "客户名称、合同金额或合同起止时间")]
+        return not_found(rule, sought, values, evidence, lead=message.rstrip("。") + "，其余项目无法判断")
+    return row(rule, FAIL, message, values, evidence)
+
+
+def rule_need(ctx: Context, rule: CheckRule) -> int:
+    return ctx.thresholds.distinct_clients_min if rule.id == "B2a" else ctx.thresholds.qualifying_projects_min
+
+
+def _b2a_from_contracts(ctx: Context, rule: CheckRule) -> Check:
+    tally = b2a_tally(ctx)
+    values: dict[str, Value] = {"distinct_client_count": len(tally.clients),
+                                "projects_in_window": len(tally.confirmed) + len(tally.doubtful),
+                                "clients_form_only": len(tally.doubtful_clients),
+                                "contracts_unlinked": len(ctx.links.unlinked)}
+    evidence = [b.client_source for b in tally.clients.values()]
+    return _from_contracts(ctx, rule, tally, len(tally.clients), len(tally.doubtful_clients), "运维项目涉及的用户",
+                           values, evidence)
+
+
+def _b2b_from_contracts(ctx: Context, rule: CheckRule) -> Check:
+    tally = b2b_tally(ctx)
+    bar = money_words(ctx.thresholds.project_annual_value_min)
+    values: dict[str, Value] = {"qualifying_project_count": len(tally.confirmed)}
+    for n, b in enumerate(tally.confirmed, 1):
+        values[f"project{n}.annualised"] = yuan_str(tally.annual[b.index])
+    values |= {"projects_form_only": len(tally.doubtful), "contracts_unlinked": len(ctx.links.unlinked)}
+    evidence = [b.amounts[0].source for b in tally.confirmed]
+    evidence += [b.amounts[0].source for b, _ in tally.doubtful if b.amounts]
+    return _from_contracts(ctx, rule, tally, len(tally.confirmed), len(tally.doubtful), f"合同额每年{bar}及以上的项目",
+                           values, evidence)
 
 
 def check_b2c(ctx: Context, rule: CheckRule) -> Check:
@@ -245,7 +361,8 @@ def could_be_own(s: SoftwareCopyright, ctx: Context) -> bool:
     if s.holder is None:
         holder_open = s.none_written("holder") is None
     else:
-        holder_open = form.company_name is None or client_key(s.holder.value) == client_key(form.company_name.value)
+        holder_open = form.company_name is None or (
+            client_key(s.holder.value, ctx.rules) == client_key(form.company_name.value, ctx.rules))
     if not holder_open:
         return False
     return s.number is None or s.holder is None or form.company_name is None

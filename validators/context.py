@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from omreview.model import Check, CheckStatus, Figure, Source
 from omreview.rules import CheckRule, Rules, Thresholds
+from omreview.validators.contracts import Links
 from omreview.validators.inputs import Inputs
 
 Value = str | int | None
@@ -21,6 +22,7 @@ class Context:
     rules: Rules
     application_date: dt.date
     fiscal_years: list[int]
+    links: Links = field(default_factory=Links)  # the declared projects' contracts (validators/contracts.py)
 
     @property
     def thresholds(self) -> Thresholds:

@@ -19,9 +19,11 @@ from omreview.identifiers import (
 )
 from omreview.model import Discrepancy, DiscrepancyValue, Source
 from omreview.records import Education, KeyRole, Money, StaffRow, Text
-from omreview.validators.checks_projects import client_key
+from omreview.validators import contracts
+from omreview.validators.checks_projects import qualifying
 from omreview.validators.company_ids import form_identifiers
 from omreview.validators.context import Context
+from omreview.validators.contracts import client_key
 from omreview.validators.figures import counted_staff
 
 _ROLE_NAMES = {KeyRole.PRINCIPAL: "主要负责人", KeyRole.TECH_LEAD: "运维技术负责人", KeyRole.FINANCE_LEAD: "财务负责人"}
@@ -57,7 +59,17 @@ def find_discrepancies(ctx: Context) -> list[Discrepancy]:
     out += _declared_staff(ctx)
     out += _identifiers(ctx)
     out += _key_persons(ctx)
+    out += _contracts(ctx)
     return out
+
+
+def _contracts(ctx: Context) -> list[Discrepancy]:
+    """The contracts' discrepancies (validators/contracts.py); none when the folder has no contracts."""
+    form = ctx.inputs.form
+    if not ctx.links.present or form is None:
+        return []
+    counted = [i for i, p in enumerate(form.projects, 1) if any(p is q for q in qualifying(ctx))]
+    return contracts.discrepancies(form, ctx.links, counted, ctx.rules)
 
 
 def _declared_vs_audited(ctx: Context) -> list[Discrepancy]:
@@ -171,14 +183,14 @@ def _identifiers(ctx: Context) -> list[Discrepancy]:
         out.append(Discrepancy(figure=figure, message=f"{company_id.name}{company_id.shown}{company_id.problem}。",
                                values=[_value(company_id.shown, found.source)]))
     company = form.company_name
-    me = client_key(company.value) if company else None
+    me = client_key(company.value, ctx.rules) if company else None
     for i, s in enumerate(form.software, 1):
         if s.number is None or not is_valid_software_copyright(s.number.value, ctx.rules):
             shown = s.number.value if s.number else "未填写"
             out.append(Discrepancy(figure=f"software_copyright.number.item{i}",
                                    message=f"软件著作权「{s.name.value}」的登记号「{shown}」格式不正确。",
                                    values=[_value(shown, s.number.source if s.number else s.name.source)]))
-        if company is not None and s.holder is not None and client_key(s.holder.value) != me:
+        if company is not None and s.holder is not None and client_key(s.holder.value, ctx.rules) != me:
             out.append(Discrepancy(figure=f"software_copyright.holder.item{i}",
                                    message=f"软件著作权「{s.name.value}」的著作权人为{s.holder.value}，不是申报企业。",
                                    values=[_value(s.holder.value, s.holder.source),

@@ -24,7 +24,8 @@ from omreview.model import (
 from omreview.records import DocumentRecord, FormRecord
 from omreview.rules import Rules
 from omreview.validators.checks_projects import (
-    client_key,
+    b2a_tally,
+    b2b_tally,
     in_window,
     own_software,
     projects_found,
@@ -34,6 +35,7 @@ from omreview.validators.checks_projects import (
 from omreview.validators.company_ids import first_of_each_kind, form_identifiers
 from omreview.validators.confidence import mark_doubtful
 from omreview.validators.context import Context
+from omreview.validators.contracts import client_key, link
 from omreview.validators.discrepancies import find_discrepancies
 from omreview.validators.figures import build_figures, counted_staff
 from omreview.validators.inputs import gather
@@ -118,8 +120,11 @@ def _project_figures(ctx: Context) -> dict[str, Figure]:
     out: dict[str, Figure] = {}
     if form is None:
         return out
-    if projects_found(ctx):
-        clients = {client_key(p.client.value) for p in in_window(ctx) if p.client is not None}
+    if projects_found(ctx) and ctx.links.present:  # counted from the contracts
+        out["distinct_client_count"] = Figure.count(len(b2a_tally(ctx).clients))
+        out["qualifying_project_count"] = Figure.count(len(b2b_tally(ctx).confirmed))
+    elif projects_found(ctx):
+        clients = {client_key(p.client.value, ctx.rules) for p in in_window(ctx) if p.client is not None}
         out["distinct_client_count"] = Figure.count(len(clients))
         out["qualifying_project_count"] = Figure.count(len(qualifying(ctx)))
     if software_found(ctx) and form.company_name is not None:
@@ -135,7 +140,7 @@ def evaluate(
     inputs = gather(pairs)
     figures = build_figures(inputs, fiscal_years)
     ctx = Context(inputs=inputs, figures=figures, rules=rules, application_date=application_date,
-                  fiscal_years=fiscal_years)
+                  fiscal_years=fiscal_years, links=link(inputs.form, inputs.contracts, rules))
     figures.update(_project_figures(ctx))
     checks = mark_doubtful(relax(run_checks(ctx, rules), inputs.form, rules), inputs, rules)
     discrepancies = find_discrepancies(ctx)
@@ -152,6 +157,6 @@ def evaluate(
         organization_code=identifiers.get(CompanyIdKind.ORGANIZATION_CODE),
         relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
         recommending_authority=form.recommending_authority.value if form and form.recommending_authority else None,
-        notes=[*inputs.notes, *identifier_notes],
+        notes=[*inputs.notes, *identifier_notes, *ctx.links.notes],
         roster_ids={row.id_number: row.source for row in counted_staff(inputs.roster)} if inputs.roster else {},
     )

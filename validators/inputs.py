@@ -1,4 +1,4 @@
-"""Gather one applicant's extracted records by kind: the form, one statement per year, the roster."""
+"""Gather one applicant's extracted records by kind: the form, one statement per year, the roster, the contracts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from omreview.masking import mask_text
 from omreview.model import DocStatus, Document
-from omreview.records import DocumentRecord, FormRecord, RosterRecord, StatementRecord
+from omreview.records import ContractRecord, ContractsRecord, DocumentRecord, FormRecord, RosterRecord, StatementRecord
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Inputs:
     form_file: str | None = None  # the files of the records taken, to say where a value was looked for
     roster_file: str | None = None
     statement_files: dict[int, str] = field(default_factory=dict)
+    contracts: list[tuple[str, ContractRecord]] = field(default_factory=list)  # every contract, with its file
 
     def statement(self, year: int) -> StatementRecord | None:
         return self.statements.get(year)
@@ -45,6 +46,9 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
                 inputs.roster, inputs.roster_file = record, doc.file
             else:
                 inputs.notes.append(f"{doc.file}：另一份人员名册，未采用")
+        elif isinstance(record, ContractsRecord):
+            inputs.contracts += [(doc.file, contract) for contract in record.contracts]
+            inputs.notes.extend(f"{doc.file}：{mask_text(note)}" for c in record.contracts for note in c.notes)
         elif isinstance(record, StatementRecord) and record.fiscal_year is not None:
             if record.fiscal_year in inputs.statements:
                 inputs.notes.append(f"{doc.file}：{record.fiscal_year}年度的另一份审计报告，未采用")
