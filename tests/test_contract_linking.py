@@ -383,3 +383,14 @@ def test_what_the_contract_reader_saw_but_could_not_read_is_a_note():
     unread = of_project(1).model_copy(update={"notes": ["金额大写「人民币壹佰伍」无法识别：壹佰伍缺少单位"]})
     result = run(contracts=[unread, of_project(2)])
     assert result.notes == ["合同.pdf：金额大写「人民币壹佰伍」无法识别：壹佰伍缺少单位"]
+
+
+def test_a_contract_amount_read_doubtfully_by_ocr_sends_b2b_to_a_reviewer():
+    """The contract's figures read by OCR below the rules' floor: B2b, which rests on them, is review, saying where."""
+    first = of_project(1)
+    doubtful = first.amount_figures.model_copy(update={"source": first.amount_figures.source.model_copy(
+        update={"confidence": Decimal("0.41")})})
+    result = run(contracts=[first.model_copy(update={"amount_figures": doubtful}), of_project(2)])
+    b2b = check(result, "B2b")
+    assert (b2b.status.value, b2b.values["status_if_read_right"]) == ("review", "pass")
+    assert "合同.pdf第1页「¥1,500,000.00」置信度0.41" in b2b.message
