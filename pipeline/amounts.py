@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -301,29 +302,26 @@ def _capital_small(text: str, original: str) -> tuple[int, Decimal]:
 
 def _capital_integer(text: str, original: str) -> int:
     """The integer part: sections split at 亿 and 万, each below 一万 (壹万亿 is 壹万 亿)."""
-    yi = [i for i, ch in enumerate(text) if ch in _CAPITAL_YI]
-    if len(yi) > 1:
-        raise AmountError(f"not an amount in words: {original!r} (亿 twice)")
-    if yi:
-        head, tail = text[: yi[0]], text[yi[0] + 1:]
-        if not head:
-            raise AmountError(f"not an amount in words: {original!r} (亿 without a number before it)")
-        return _capital_wan(head, original, first=True) * 100_000_000 + (
-            _capital_wan(tail, original, first=False) if tail else 0)
-    return _capital_wan(text, original, first=True)
+    return _capital_split(text, original, _CAPITAL_YI, 100_000_000, "", _capital_wan, first=True)
 
 
 def _capital_wan(text: str, original: str, *, first: bool) -> int:
-    wan = [i for i, ch in enumerate(text) if ch in _CAPITAL_WAN]
-    if len(wan) > 1:
-        raise AmountError(f"not an amount in words: {original!r} (万 twice in a section)")
-    if wan:
-        head, tail = text[: wan[0]], text[wan[0] + 1:]
-        if not head:
-            raise AmountError(f"not an amount in words: {original!r} (万 without a number before it)")
-        return _capital_section(head, original, first=first) * 10_000 + (
-            _capital_section(tail, original, first=False) if tail else 0)
-    return _capital_section(text, original, first=first)
+    return _capital_split(text, original, _CAPITAL_WAN, 10_000, " in a section", _capital_section, first=first)
+
+
+def _capital_split(text: str, original: str, units: frozenset[str], scale: int, twice: str,
+                   below: Callable[..., int], *, first: bool) -> int:
+    """``text`` split at its one unit (亿 or 万): the part before it times ``scale`` plus the part after, each read
+    by ``below``; without the unit, ``below`` reads it all."""
+    at = [i for i, ch in enumerate(text) if ch in units]
+    if len(at) > 1:
+        raise AmountError(f"not an amount in words: {original!r} ({text[at[0]]} twice{twice})")
+    if not at:
+        return below(text, original, first=first)
+    head, tail = text[: at[0]], text[at[0] + 1:]
+    if not head:
+        raise AmountError(f"not an amount in words: {original!r} ({text[at[0]]} without a number before it)")
+    return below(head, original, first=first) * scale + (below(tail, original, first=False) if tail else 0)
 
 
 def _capital_section(text: str, original: str, *, first: bool) -> int:

@@ -23,14 +23,14 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+import bench_flows  # scripts/ is on the path of a script run from it
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_docs"
@@ -39,31 +39,13 @@ EXE = Path(sys.executable).with_name("omreview")
 
 def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``prefect server start`` (no UI) on a free port, its database seeded from the migrated template."""
-    from omreview.flows.local import SERVER_SETTINGS, template_database
+    from omreview.flows.local import template_database
 
     home.mkdir(parents=True, exist_ok=True)
     template = template_database()
     if template is not None:
         shutil.copyfile(template, home / "prefect.db")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(home),
-           **{k: v for k, v in SERVER_SETTINGS.items() if not k.startswith("PREFECT__")}}
-    env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-ui"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the Prefect server did not start")
+    return bench_flows.start_server(home)
 
 
 def start_serve(url: str, out: Path, poll: float, log: Path) -> subprocess.Popen[bytes]:
