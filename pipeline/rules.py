@@ -110,6 +110,15 @@ class ContractLinking(_Strict):
         return suffixes
 
 
+class CertificateChecks(_Strict):
+    """How the certificates attached are held against the form; see ``certificate_checks`` in rules.yaml and
+    ``validators/certificates.py``."""
+
+    software_name_min_chars: int = Field(default=4, ge=1, description="a certificate's software name and a form "
+                                         "row's are one when equal, or when the shorter, this long or longer, is "
+                                         "inside the other (versions, spaces and brackets left out)")
+
+
 class OcrSettings(_Strict):
     """OCR of image-only PDF pages (``extractors/ocr_*.py``); see ``labels.statement_pdf.ocr`` in rules.yaml."""
 
@@ -496,6 +505,7 @@ class Rules(_Strict):
     intake: IntakeRules
     thresholds: Thresholds
     contract_linking: ContractLinking
+    certificate_checks: CertificateChecks = Field(default_factory=CertificateChecks)
     checks: list[CheckRule]
     review: ReviewRules
     labels: Labels

@@ -42,6 +42,10 @@ NAMES_WRITTEN = [
     "contract.absent.project2", "contract.party.contract3", "contract.nature.contract2", "contract.words.contract1",
     "projects_form_only", "clients_form_only", "contracts_unlinked", "certificate.holder.itss",
     "certificate.expired.si_qualification", "certificate.number.software_copyright",
+    "certificate.level.si_qualification", "license.name", "license.credit_code", "license.registration_number",
+    "license.credit_code.invalid",
+    "license.registration_number.invalid", "license.registered_capital", "license.founded_date", "license.expired",
+    "registered_capital_source",
 ]
 
 

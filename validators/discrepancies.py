@@ -19,7 +19,7 @@ from omreview.identifiers import (
 )
 from omreview.model import Discrepancy, DiscrepancyValue, Source
 from omreview.records import Education, KeyRole, Money, StaffRow, Text
-from omreview.validators import contracts
+from omreview.validators import certificates, contracts
 from omreview.validators.checks_projects import qualifying
 from omreview.validators.company_ids import form_identifiers
 from omreview.validators.context import Context
@@ -60,6 +60,7 @@ def find_discrepancies(ctx: Context) -> list[Discrepancy]:
     out += _identifiers(ctx)
     out += _key_persons(ctx)
     out += _contracts(ctx)
+    out += certificates.discrepancies(ctx)  # none without certificates or a licence
     return out
 
 

@@ -23,6 +23,7 @@ from omreview.model import (
 )
 from omreview.records import DocumentRecord, FormRecord
 from omreview.rules import Rules
+from omreview.validators import certificates
 from omreview.validators.checks_projects import (
     b2a_tally,
     b2b_tally,
@@ -142,7 +143,8 @@ def evaluate(
     ctx = Context(inputs=inputs, figures=figures, rules=rules, application_date=application_date,
                   fiscal_years=fiscal_years, links=link(inputs.form, inputs.contracts, rules))
     figures.update(_project_figures(ctx))
-    checks = mark_doubtful(relax(run_checks(ctx, rules), inputs.form, rules), inputs, rules)
+    figures.update(certificates.figures(ctx))  # the licence outranks the form (none: no change)
+    checks = mark_doubtful(relax(certificates.amend(run_checks(ctx, rules), ctx), inputs.form, rules), inputs, rules)
     discrepancies = find_discrepancies(ctx)
     missing = missing_inputs(documents, fiscal_years)
     form = inputs.form
@@ -157,6 +159,6 @@ def evaluate(
         organization_code=identifiers.get(CompanyIdKind.ORGANIZATION_CODE),
         relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
         recommending_authority=form.recommending_authority.value if form and form.recommending_authority else None,
-        notes=[*inputs.notes, *identifier_notes, *ctx.links.notes],
+        notes=[*inputs.notes, *identifier_notes, *ctx.links.notes, *certificates.notes(ctx)],
         roster_ids={row.id_number: row.source for row in counted_staff(inputs.roster)} if inputs.roster else {},
     )

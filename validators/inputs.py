@@ -1,4 +1,5 @@
-"""Gather one applicant's extracted records by kind: the form, one statement per year, the roster, the contracts."""
+"""Gather one applicant's extracted records by kind: the form, one statement per year, the roster, the contracts,
+the certificates and the business licences."""
 
 from __future__ import annotations
 
@@ -6,7 +7,19 @@ from dataclasses import dataclass, field
 
 from omreview.masking import mask_text
 from omreview.model import DocStatus, Document
-from omreview.records import ContractRecord, ContractsRecord, DocumentRecord, FormRecord, RosterRecord, StatementRecord
+from omreview.records import (
+    CertificateRecord,
+    ContractRecord,
+    ContractsRecord,
+    DocumentRecord,
+    FormRecord,
+    ItssCertificate,
+    LicenseRecord,
+    RosterRecord,
+    SiQualificationCertificate,
+    SoftwareCopyrightCertificate,
+    StatementRecord,
+)
 
 
 @dataclass
@@ -19,6 +32,8 @@ class Inputs:
     roster_file: str | None = None
     statement_files: dict[int, str] = field(default_factory=dict)
     contracts: list[tuple[str, ContractRecord]] = field(default_factory=list)  # every contract, with its file
+    certificates: list[tuple[str, CertificateRecord]] = field(default_factory=list)  # validators/certificates.py
+    licenses: list[tuple[str, LicenseRecord]] = field(default_factory=list)  # 营业执照, in the report's order
 
     def statement(self, year: int) -> StatementRecord | None:
         return self.statements.get(year)
@@ -49,6 +64,10 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
         elif isinstance(record, ContractsRecord):
             inputs.contracts += [(doc.file, contract) for contract in record.contracts]
             inputs.notes.extend(f"{doc.file}：{mask_text(note)}" for c in record.contracts for note in c.notes)
+        elif isinstance(record, SoftwareCopyrightCertificate | ItssCertificate | SiQualificationCertificate):
+            inputs.certificates.append((doc.file, record))
+        elif isinstance(record, LicenseRecord):
+            inputs.licenses.append((doc.file, record))
         elif isinstance(record, StatementRecord) and record.fiscal_year is not None:
             if record.fiscal_year in inputs.statements:
                 inputs.notes.append(f"{doc.file}：{record.fiscal_year}年度的另一份审计报告，未采用")
