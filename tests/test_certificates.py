@@ -155,8 +155,10 @@ GOLDEN = ROOT / "tests" / "golden" / "samples"
 
 @pytest.mark.skipif(not SAMPLE.is_dir(), reason="sample_docs not generated")
 def test_read_attachments_change_no_verdict_and_the_report_holds_no_name(tmp_path):
-    """A licence and certificates beside the sample applicant's documents: read into records, ignored by the
-    checks (the verdict and the checks as the golden says), and the 法定代表人 nowhere in the report."""
+    """A licence and certificates of another company beside the sample applicant's documents: read into records,
+    held against the form (tests/test_certificate_checks.py: the ITSS certificate's holder sends G5 to review, the
+    licence's name and check character are discrepancies, and the other company's licence is no evidence on G2),
+    and the 法定代表人 nowhere in the report."""
     from omreview.review import review_applicant
 
     rules = RULES.model_copy(update={"limits": RULES.limits.model_copy(update={"isolate_documents": False})})
@@ -168,8 +170,10 @@ def test_read_attachments_change_no_verdict_and_the_report_holds_no_name(tmp_pat
     sc.write_docx(folder / "附件3.docx", PARAMS["itss"])
     report = review_applicant(folder, rules=rules)
     expected = json.loads((GOLDEN / "app-01.json").read_text(encoding="utf-8"))
-    assert report.verdict.value == expected["verdict"]
-    assert {c.id: c.status.value for c in report.checks} == expected["checks"]
+    assert (expected["verdict"], report.verdict.value) == ("meets", "needs_review")
+    assert {c.id: c.status.value for c in report.checks} == expected["checks"] | {"G5": "review"}
+    assert sorted(d.figure for d in report.discrepancies) == [
+        "certificate.holder.itss", "certificate.number.itss", "license.credit_code.invalid", "license.name"]
     text = report.model_dump_json()
     assert PERSON not in text and PERSON[1:] not in text
     assert any("附件1.pdf" in note and "校验位错误" in note for note in report.notes)

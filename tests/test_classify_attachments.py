@@ -448,7 +448,8 @@ def test_attachments_are_no_missing_input():
 def test_attachments_change_no_verdict(tmp_path):
     """The sample applicant with a certificate, a licence and contracts beside its documents: the same checks and
     missing inputs but B2a and B2b, which the contract turns to review (it backs none of the form's projects, which
-    then count on the form's word only: tests/test_contract_linking.py); the attachments listed with their kinds,
+    then count on the form's word only: tests/test_contract_linking.py), and G5, which the ITSS certificate of
+    another company turns to review (tests/test_certificate_checks.py); the attachments listed with their kinds,
     status ok."""
     from omreview.review import review_applicant
 
@@ -462,7 +463,8 @@ def test_attachments_change_no_verdict(tmp_path):
     report = review_applicant(folder, rules=rules)
     expected = json.loads((GOLDEN / "app-01.json").read_text(encoding="utf-8"))
     assert (expected["verdict"], report.verdict.value) == ("meets", "needs_review")
-    assert {c.id: c.status.value for c in report.checks} == expected["checks"] | {"B2a": "review", "B2b": "review"}
+    changed = {"B2a": "review", "B2b": "review", "G5": "review"}
+    assert {c.id: c.status.value for c in report.checks} == expected["checks"] | changed
     assert report.missing_inputs == []
     kinds = {d.file: (d.kind, d.certificate_type, d.status) for d in report.documents if d.file.startswith("附件")}
     assert kinds == {"附件1.pdf": (CERT, CertificateType.SOFTWARE_COPYRIGHT, DocStatus.OK),

@@ -111,6 +111,13 @@ def licence(ctx: Context) -> LicenseRecord | None:
     return ctx.inputs.licenses[0][1] if ctx.inputs.licenses else None
 
 
+def own_licence(ctx: Context) -> LicenseRecord | None:
+    """The licence, unless its name was read and is another company's (then its values are no evidence on the
+    applicant: only ``license.name`` and a wrong check character are reported)."""
+    lic = licence(ctx)
+    return None if lic is None or _other_holder(ctx, lic.name) else lic
+
+
 # --- software copyrights: certificates linked to the form's rows -----------------------------------------------
 
 
@@ -353,6 +360,8 @@ def _licence_discrepancies(ctx: Context) -> list[Discrepancy]:
     if _other_holder(ctx, lic.name) and lic.name is not None and me is not None:
         out.append(Discrepancy(figure="license.name", message=f"营业执照的名称为{lic.name.value}，不是申报企业。",
                                values=[_value(lic.name.value, lic.name.source), _value(me.value, me.source)]))
+    if own_licence(ctx) is None:
+        return out + [d for d in _licence_ids(ctx, lic) if d.figure.endswith(".invalid")]
     out += _licence_ids(ctx, lic)
     mine, theirs = form.registered_capital, lic.registered_capital
     if mine is not None and theirs is not None and not agree(mine.amount(), theirs.amount()):
@@ -386,7 +395,7 @@ def discrepancies(ctx: Context) -> list[Discrepancy]:
 
 def figures(ctx: Context) -> dict[str, Figure]:
     """The licence's registered capital and founding date, which outrank the form's (CONDITIONS.md)."""
-    lic = licence(ctx)
+    lic = own_licence(ctx)
     out: dict[str, Figure] = {}
     if lic is None:
         return out
@@ -447,7 +456,7 @@ def amend(checks: list[Check], ctx: Context) -> list[Check]:
 
 def _g2(check: Check, ctx: Context) -> Check:
     """G2 judged on the licence's registered capital (the form's cross-checked: ``license.registered_capital``)."""
-    lic, form = licence(ctx), ctx.inputs.form
+    lic, form = own_licence(ctx), ctx.inputs.form
     if lic is None or lic.registered_capital is None or form is None:
         return check
     judged = company.check_g2(_with_form(ctx, form.model_copy(update={"registered_capital": lic.registered_capital})),
