@@ -267,6 +267,24 @@ def test_the_certificate_carries_a_check_the_form_left_unread():
     assert g5.status is CheckStatus.REVIEW and g5.message.endswith("但附有ITSS符合性证书ITSS-YW-2011-0001，请核实。")
 
 
+def test_the_si_certificate_gives_the_level_the_form_left_unread():
+    unread = form(si_cert_level=None)
+    assert check(run(unread), "P1").status is CheckStatus.REVIEW
+    p1 = check(run(unread, si_cert()), "P1")
+    assert p1.status is CheckStatus.PASS
+    assert p1.message.startswith("具有计算机信息系统集成企业资质：系统集成资质证书Z1110020090123（贰级）。")
+    assert p1.values["si_cert_level"] == "贰级" and "资质.pdf" in files(p1)
+
+
+def test_dates_agree_to_the_precision_written_and_a_second_certificate_is_noted():
+    month = DateValue(value=dt.date(2001, 1, 1), source=src("licence", "2001年1月"), precision="month")
+    result = run(form(founded_date=DateValue(value=dt.date(2001, 1, 20), source=f.FORM_SRC)),
+                 licence().model_copy(update={"founded": month}), itss_cert(), itss_cert(number="ITSS-YW-2009-0002"))
+    assert result.discrepancies == []
+    assert result.notes == ["ITSS.pdf：另附ITSS符合性证书ITSS-YW-2009-0002，"
+                            "未与申报表核对（已采用ITSS-YW-2011-0001）。"]
+
+
 def test_a_certificate_read_doubtfully_by_ocr_sends_its_check_to_a_reviewer():
     g5 = check(run(None, itss_cert(confidence=Decimal("0.41"))), "G5")
     assert g5.status is CheckStatus.REVIEW and g5.values["status_if_read_right"] == "pass"
