@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
+import unicodedata
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from omreview.errors import RulesError
+from omreview.text import norm
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 
@@ -334,6 +336,18 @@ class CertificateFieldLabels(_Strict):
         """The labels of ``group``'s fields (a certificate type, or ``business_license``)."""
         found: dict[str, list[str]] = getattr(self, group)
         return found
+
+    def level_number(self, text: str) -> int | None:
+        """The level a text writes (三级, 贰级, 成熟度三级, 3级) as a number by ``levels``; ``None`` when it writes none
+        or two. The reader of a certificate and the checks that compare levels both ask here."""
+        squeezed = unicodedata.normalize("NFKC", norm(text)).upper()
+        words = sorted(((norm(w).upper(), n) for n, ws in self.levels.items() for w in ws), key=lambda t: -len(t[0]))
+        seen: set[int] = set()
+        for word, number in words:
+            if word and word in squeezed:
+                seen.add(number)
+                squeezed = squeezed.replace(word, "|")
+        return seen.pop() if len(seen) == 1 else None
 
 
 ContractNature = Literal["om", "equipment", "software_development"]

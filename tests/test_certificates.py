@@ -221,7 +221,7 @@ def test_kinds_not_read_are_only_told(tmp_path):
 @pytest.mark.parametrize(("text", "number"), [("三级", 3), ("贰级", 2), ("成熟度四级", 4), ("1级", 1), ("II级", 2),
                                               ("一级至二级", None), ("甲级", None)])
 def test_level_as_a_number(text, number):
-    assert certificates.level_number(text, RULES.labels.certificate_fields) == number
+    assert RULES.labels.certificate_fields.level_number(text) == number
 
 
 def test_rules_refuse_a_misspelt_certificate_field(tmp_path):

@@ -250,25 +250,10 @@ def _credential_number_differs(ctx: Context, kind: str, c: Credential) -> bool:
     return number is not None and c.number is not None and _compact(number.value) != _compact(c.number.value)
 
 
-def level_of(text: str, ctx: Context) -> int | None:
-    """The level a text writes (二级, 贰级, 成熟度三级) as a number by ``labels.certificate_fields.levels``, as the
-    certificate reader tells it (``extractors/attachments/certificates.level_number``, which validators may not
-    import); ``None`` when it writes none or two."""
-    squeezed = unicodedata.normalize("NFKC", norm(text)).upper()
-    words = sorted(((norm(w).upper(), n) for n, ws in ctx.rules.labels.certificate_fields.levels.items() for w in ws),
-                   key=lambda t: -len(t[0]))
-    seen: set[int] = set()
-    for word, number in words:
-        if word and word in squeezed:
-            seen.add(number)
-            squeezed = squeezed.replace(word, "|")
-    return seen.pop() if len(seen) == 1 else None
-
-
 def _form_level(ctx: Context) -> int | None:
     form = ctx.inputs.form
     level = form.si_cert_level if form is not None else None
-    return level_of(level.value, ctx) if level is not None else None
+    return ctx.rules.labels.certificate_fields.level_number(level.value) if level is not None else None
 
 
 def _level_differs(ctx: Context, kind: str, c: Credential) -> bool:

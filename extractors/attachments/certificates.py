@@ -454,18 +454,6 @@ def _holder(read: _Read, cfg: CertificateFieldLabels) -> _Value | None:
     return None
 
 
-def level_number(text: str, cfg: CertificateFieldLabels) -> int | None:
-    """The level a text writes (三级, 贰级, 成熟度三级, 3级): its number; ``None`` when it writes none or two."""
-    squeezed = unicodedata.normalize("NFKC", norm(text)).upper()
-    words = sorted(((norm(w).upper(), n) for n, ws in cfg.levels.items() for w in ws), key=lambda t: -len(t[0]))
-    seen: set[int] = set()
-    for word, number in words:
-        if word and word in squeezed:
-            seen.add(number)
-            squeezed = squeezed.replace(word, "|")
-    return seen.pop() if len(seen) == 1 else None
-
-
 def _validity(validity: _Value | None, until: _Value | None, cfg: CertificateFieldLabels
               ) -> tuple[DateValue | None, DateValue | None, bool]:
     """(from, until, open-ended) of 有效期：A至B / 有效期至 B / 营业期限 A至长期."""
@@ -519,7 +507,7 @@ def _credential(read: _Read, rules: Rules) -> tuple[dict[str, Any], list[str]]:
     written = _text(level)
     return {
         "number": _text(v.get("number")), "holder": _text(v.get("holder") or _holder(read, cfg)),
-        "level": CertificateLevel(written=written, number=level_number(written.value, cfg)) if written else None,
+        "level": CertificateLevel(written=written, number=cfg.level_number(written.value)) if written else None,
         "valid_from": start, "valid_until": end, "validity": _text(v.get("validity") or v.get("valid_until")),
         "issued": _date(v.get("issued")) or _bottom_date(read), "issuer": _text(v.get("issuer")),
     }, []
