@@ -1,7 +1,7 @@
 """A reviewer's whole day in a real browser (#17 point 10): signed in with the team's credentials, a filtered
-queue from a bookmarked address, an applicant opened from the queue, its evidence, every open item decided, the
-评审结论 made, a reload that keeps the session, back to the queue (the applicant has left it, the filter kept), and
-the overview's export carrying the conclusion.
+queue from a bookmarked address, an applicant opened from the queue, a figure's evidence and its whole page, every
+open item decided, the 评审结论 made, a reload that keeps the session, back to the queue (the applicant has left it,
+the filter kept), and the overview's export carrying the conclusion.
 
 Playwright drives Debian's chromium (``apt-get install chromium``; fonts-noto-cjk for Chinese in screenshots); the
 test is skipped, saying so, where chromium is absent.
@@ -56,12 +56,14 @@ def test_a_reviewer_takes_an_applicant_from_the_queue_to_its_conclusion(tmp_path
         expect(page.get_by_text("评审状态：待评审 — 待人工判断：G4 资信与守法（人工判断）")).to_be_visible()
         assert _query(page) == {"state": ["open"], "applicant": ["app-01"]}
 
-        # evidence: the statement page behind B1 (运维收入), shown from its check
-        page.locator("summary").filter(has_text="B1 近三年运维收入").click()
-        page.get_by_text("显示来源原件").locator("visible=true").first.click()
-        image = page.locator('[data-testid="stExpander"] img').locator("visible=true").first
-        expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 100")
+        # evidence: the source of a figure (its crop, shown at once), then its whole page
+        crop = page.locator('img[alt^="来源图像"]').first
+        expect(crop).to_be_visible()
+        label = crop.get_attribute("alt").removeprefix("来源图像 ")
+        page.get_by_text("查看整页（缩放、翻页）").locator("visible=true").first.click()
+        whole = page.locator(f'img[alt="整页 {label}"]')
+        expect(whole).to_be_visible()
+        assert whole.evaluate("img => img.complete && img.naturalWidth > 500")
 
         # every open item decided (the form moves on by itself), then the conclusion
         conclusion = page.locator('[data-testid="stForm"]').nth(1)
