@@ -82,7 +82,9 @@ def _checks(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:
     st.table(present.check_table(entry.report, decided, ctx.rules), hide_index=True)
     titles = {c.id: c.title for c in ctx.rules.checks}
     for check in entry.report["checks"]:
-        with st.expander(f"{check['id']} {titles.get(check['id'], '')} — {zh.status_label(check['status'])}"):
+        shown_key = f"pages-{check['id']}"  # its originals shown: the expander stays open through the rerun
+        with st.expander(f"{check['id']} {titles.get(check['id'], '')} — {zh.status_label(check['status'])}",
+                         expanded=bool(st.session_state.get(shown_key))):
             st.write(mask_text(zh.amounts_in_text(check["message"])))
             if check["values"]:
                 st.table(present.value_table(check["values"]), hide_index=True)
@@ -90,7 +92,7 @@ def _checks(ctx: Context, entry: StoredApplicant, decided: Decided) -> None:
                 st.table(evidence_table(check["evidence"], ctx.rules), hide_index=True)
             shown = {(s["file"], s.get("page"), tuple(s.get("bbox") or ()), s.get("table"), s.get("sheet"),
                       s.get("cell")): s for s in check["evidence"] if showable(s)}
-            if shown and st.toggle("显示来源原件", key=f"pages-{check['id']}"):
+            if shown and st.toggle("显示来源原件", key=shown_key):
                 for i, src in enumerate(shown.values()):
                     show_evidence(ctx, entry, src, key=f"check-{check['id']}-{i}")
 

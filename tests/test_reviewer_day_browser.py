@@ -64,6 +64,10 @@ def test_a_reviewer_takes_an_applicant_from_the_queue_to_its_conclusion(tmp_path
         whole = page.locator(f'img[alt="整页 {label}"]')
         expect(whole).to_be_visible()
         assert whole.evaluate("img => img.complete && img.naturalWidth > 500")
+        # and a check's originals: B1 (运维收入) opened, its sources shown; it stays open through the rerun
+        page.locator("summary").filter(has_text="B1 近三年运维收入").click()
+        page.get_by_text("显示来源原件").locator("visible=true").first.click()
+        expect(page.locator('[data-testid="stExpander"] img').locator("visible=true").first).to_be_visible()
 
         # every open item decided (the form moves on by itself), then the conclusion
         conclusion = page.locator('[data-testid="stForm"]').nth(1)
