@@ -15,6 +15,7 @@ name instead of hanging the run.
 """
 
 import hashlib
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DOCS = ROOT / "sample_docs"
 REALDOCS = ROOT.parent / "shared" / "realdocs"
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Streamlit's AppTest runs a page as ``__main__`` and leaves it in ``sys.modules``: a test after it that
+    starts processes with "spawn" (OCR in two processes) had each child run dashboard/page.py as its main module
+    and die. The test process's own ``__main__`` is put back after every test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
+
 
 # module -> what its tests need
 MODULE_MARKS: dict[str, tuple[str, ...]] = {
