@@ -300,9 +300,14 @@ def file_sha256(path: Path) -> str:
 
 
 def page_count(path: Path) -> int:
-    """How many pages the PDF has."""
+    """How many pages the PDF has (opened once per content: the viewer asks at every run of the page)."""
+    return _page_count(str(path), file_sha256(path))
+
+
+@lru_cache(maxsize=256)
+def _page_count(path: str, sha256: str) -> int:
     with _PDFIUM:
-        pdf = _open_pdf(path)
+        pdf = _open_pdf(Path(path))
         try:
             return len(pdf)
         finally:
