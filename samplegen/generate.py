@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from . import attachments
 from .form_docx import write_form
 from .oracle import expected_batch
 from .params import FISCAL_YEARS, Applicant
@@ -67,6 +68,10 @@ def write_packet(a: Applicant, folder: Path) -> None:
         normalise_zip(folder / a.files.project_list)
     if a.files.readme:
         (folder / a.files.readme).write_text(_readme(a), encoding="utf-8")
+    attachments.write(a, folder)
+    for path in sorted(folder.glob("*.docx")):
+        if a.attachments is not None and path.name in a.attachments.names():
+            normalise_zip(path)
 
 
 def golden_text(result: dict) -> str:

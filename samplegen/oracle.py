@@ -14,7 +14,17 @@ Where CONDITIONS.md leaves room, this oracle decides as follows (dispute here, n
 - G1's three years run from the O&M start date to the same day three years later;
 - T1 is ``review`` when the applicant holds copyrights but no project names one; M2b is ``review`` for a
   senior title in a specialty outside electronics and IT; T2 is ``missing`` without a roster;
-- discrepancy names carry no row suffix, and each appears once.
+- discrepancy names carry no row suffix (a roster row, a copyright item), and each appears once; a contract's
+  carry the form's project row (``contract.amount.project2``) or, for a contract no project declares, its place
+  among the folder's contracts (``contract.nature.contract4``), and a certificate's its type
+  (``certificate.holder.itss``), as the report's do.
+
+Attachments (``samplegen.attachments``): a contract is the one of the project it was drawn for, provided two of
+client, amount and period agree with that project as the form declares it (else the scenario is wrong: it raises);
+where the folder has contracts, B2a and B2b count each project on its contract, and a project without one, or
+whose contract is not O&M work, or whose contract's figures and words fall on both sides of 100万 a year, counts
+only on the form's word (``review`` when the threshold needs it). Certificates that are the applicant's own change
+nothing; an ITSS certificate of another holder makes G5 ``review``.
 """
 
 from __future__ import annotations
@@ -22,11 +32,14 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from stdnum.cn import ric, uscc
 
+from .certificates import Credential
+from .contracts import Contract
 from .money import Amount, agree, exact, percent_written, ratio_str, written, yuan_str
 from .params import (
     APPLICATION_DATE,
@@ -183,6 +196,79 @@ def _business(a: Applicant, out: dict) -> None:
                    software_copyright_count=len(own))
 
 
+def _annual(amount: Decimal, start: date, end: date) -> Decimal:
+    return amount * 12 / max(12, _months(start, end))
+
+
+def _linked(a: Applicant, p: Project, c: Contract) -> bool:
+    """Two of client, amount and period agree (the linking rule of validators/contracts.py, as documented)."""
+    client = _norm(p.client) == _norm(c.client)
+    declared = _form_amount(a, p)
+    amount = agree(declared, exact(c.amount)) or abs(declared.value - c.amount) <= Decimal("0.005") * c.amount
+    period = p.start <= c.end and c.start <= p.end
+    return client + amount + period >= 2
+
+
+def _form_amount(a: Applicant, p: Project) -> Amount:
+    return written(p.amount, a.layout.form.unit)
+
+
+def _contracted(a: Applicant, out: dict) -> None:
+    """B2a and B2b counted from the contracts, and the contracts' discrepancies."""
+    assert a.attachments is not None
+    checks, figures, disc = out["checks"], out["figures"], out["discrepancies"]
+    filed = a.attachments.filed()
+    by_project = {backs: c for c, backs in filed if backs is not None}
+    for drawn, backs in filed:
+        linked = backs is not None and _linked(a, a.projects[backs], drawn)
+        strays = [i for i, p in enumerate(a.projects) if i not in by_project and _linked(a, p, drawn)]
+        if linked == (backs is None) or (backs is None and strays):
+            raise ValueError(f"{a.id}: contract {drawn.number} would not link as the scenario means")
+    bar = Decimal(1_000_000)
+    confirmed: list[int] = []
+    doubtful: list[int] = []
+    clients: set[str] = set()
+    doubtful_clients: set[str] = set()
+    for k, (drawn, backs) in enumerate(filed, 1):
+        where = f"project{backs + 1}" if backs is not None else f"contract{k}"
+        if drawn.words != drawn.amount:
+            disc.add(f"contract.words.{where}")
+        if drawn.nature != "om":
+            disc.add(f"contract.nature.{where}")
+    for i, p in enumerate(a.projects):
+        c = by_project.get(i)
+        if c is None:
+            start, end, amounts, doubts = p.start, p.end, [p.amount], {"contract"}
+            if in_window(p) and _annual(p.amount, p.start, p.end) >= bar:
+                disc.add(f"contract.absent.project{i + 1}")
+        else:
+            start, end, doubts = c.start, c.end, set() if c.nature == "om" else {"nature"}
+            amounts = [c.amount] if c.words == c.amount else [c.amount, c.words]
+            if not agree(_form_amount(a, p), exact(c.amount)):
+                disc.add(f"contract.amount.project{i + 1}")
+        if not in_window(replace(p, start=start, end=end)):
+            continue
+        (doubtful_clients if doubts else clients).add(_norm(p.client if c is None else c.client))
+        reaches = [_annual(m, start, end) >= bar for m in amounts]
+        if any(reaches):
+            (doubtful if doubts or not all(reaches) else confirmed).append(i)
+    doubtful_clients -= clients
+    for check, counted, extra in (("B2a", len(clients), len(doubtful_clients)),
+                                  ("B2b", len(confirmed), len(doubtful))):
+        checks[check] = "pass" if counted >= 2 else "review" if counted + extra >= 2 else "fail"
+    figures.update(distinct_client_count=len(clients), qualifying_project_count=len(confirmed))
+
+
+def _credentials(a: Applicant, out: dict) -> None:
+    """The certificates against the form: another holder of the ITSS certificate."""
+    assert a.attachments is not None
+    for f in a.attachments.certificates:
+        if isinstance(f.params, Credential) and _norm(f.params.holder) != _norm(a.facts.name):
+            out["discrepancies"].add(f"certificate.holder.{f.params.kind}")
+            if f.params.kind == "itss":
+                out["checks"]["G5"] = "review"
+
+
 def _people(a: Applicant, out: dict) -> None:
     """M2a-c from the form; T2 and the roster figures and discrepancies."""
     checks, figures, disc = out["checks"], out["figures"], out["discrepancies"]
@@ -244,6 +330,8 @@ def _documents(a: Applicant) -> dict[str, dict]:
         docs[a.files.project_list] = ("project_list", None)
     if a.files.readme:
         docs[a.files.readme] = ("unknown", None)
+    if a.attachments is not None:
+        docs.update({name: (kind, None) for name, kind in a.attachments.names().items()})
     return {name: {"kind": kind, "fiscal_year": year} for name, (kind, year) in sorted(docs.items())}
 
 
@@ -263,6 +351,10 @@ def expected(a: Applicant) -> dict:
     _money(a, out)
     _company(a, out)
     _business(a, out)
+    if a.attachments is not None and a.attachments.contracts:
+        _contracted(a, out)
+    if a.attachments is not None:
+        _credentials(a, out)
     _people(a, out)
     checks = {cid: "manual" if cid in MANUAL else out["checks"][cid] for cid in CHECK_IDS}
     if a.facts.relax:

@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from stdnum.cn import ric
 
 from .money import written
+
+if TYPE_CHECKING:
+    from .attachments import Attachments
 
 APPLICATION_DATE = date(2012, 6, 1)
 FISCAL_YEARS = (2009, 2010, 2011)
@@ -242,6 +246,7 @@ class Applicant:
     files: Files
     declared: dict[str, Decimal] = field(default_factory=dict)  # form values that differ from the books
     missing: frozenset[str] = frozenset()                         # "statement:2009", "roster"
+    attachments: Attachments | None = None                        # contracts and certificates (samplegen.attachments)
 
     def person(self, role: str) -> Person | None:
         return next((p for p in self.persons if p.role == role), None)

@@ -14,7 +14,18 @@ from datetime import date
 from decimal import Decimal
 
 from . import ids
+from .attachments import (
+    Attachments,
+    CertificateFile,
+    ContractFile,
+    Form,
+    contract_for,
+    equipment,
+    file_name,
+    own_certificates,
+)
 from .builder import Profile, build, staff_row
+from .certificates import LAYOUTS, Credential
 from .layouts import fuzz
 from .params import Applicant, Copyright, FormLayout, Layout, RosterLayout, ScanStyle, StatementLayout
 
@@ -116,6 +127,56 @@ def _relax(a: Applicant, rng: random.Random) -> Applicant:
     reason = ("本企业运维人员46人，略低于50人的要求，运维收入与项目条件均已满足，"
               "申请放宽运维人员数量条件。")
     return replace(a, facts=replace(a.facts, relax=True, relax_reason=reason))
+
+
+def _certificates(a: Applicant, rng: random.Random, first: int, *, docx: bool = False, scanned: str = "",
+                  holder: str | None = None) -> tuple[CertificateFile, ...]:
+    """The applicant's own certificates in the four certificate layouts in turn, as text PDFs (every other one a
+    .docx with ``docx``); the ITSS certificate scanned when ``scanned == "itss"``, and naming ``holder`` instead of
+    the applicant when given (a planted disagreement)."""
+    out = []
+    for n, params in enumerate(own_certificates(a, rng)):
+        itss = isinstance(params, Credential) and params.kind == "itss"
+        if holder is not None and isinstance(params, Credential) and params.kind == "itss":
+            params = replace(params, holder=holder)
+        form: Form = "scan" if itss and scanned == "itss" else "docx" if docx and n % 2 else "pdf"
+        out.append(CertificateFile(file_name(a, first + n, ".docx" if form == "docx" else ".pdf"), form, params,
+                                   LAYOUTS[n % len(LAYOUTS)]))
+    return tuple(out)
+
+
+def _contracts_each(a: Applicant, rng: random.Random) -> Applicant:
+    """Every declared project's contract as it is declared, one file each (a text PDF; the second a .docx), and the
+    applicant's certificates as text PDFs."""
+    files = tuple(ContractFile(file_name(a, i, ".docx" if i == 1 else ".pdf"), "docx" if i == 1 else "pdf",
+                               (contract_for(a, i, rng),), (i,)) for i in range(len(a.projects)))
+    return replace(a, attachments=Attachments(files, _certificates(a, rng, len(files))))
+
+
+def _contracts_padded(a: Applicant, rng: random.Random) -> Applicant:
+    """Every project's contract bundled in one PDF; the form declares the second project 900,000 yuan above its
+    contract, and the first contract's amount in words is a tenth of its figures."""
+    first, second = a.projects[0], a.projects[1]
+    bundle = [contract_for(a, 0, rng, words_amount=(first.amount / 10).quantize(Decimal(10000))),
+              contract_for(a, 1, rng, amount=second.amount - 900_000),
+              *(contract_for(a, i, rng) for i in range(2, len(a.projects)))]
+    files = (ContractFile(file_name(a, 0, ".pdf"), "pdf", tuple(bundle), tuple(range(len(bundle)))),)
+    return replace(a, attachments=Attachments(files, _certificates(a, rng, 1, docx=True)))
+
+
+def _contracts_scanned(a: Applicant, rng: random.Random) -> Applicant:
+    """Contracts as a scan of two bundled contracts, text PDFs and a .docx: the third project's contract is one to
+    supply equipment, the second project has no contract, and a contract with the first project's client for
+    2012 is declared nowhere (a renewal); the ITSS certificate, scanned, names the parent group as its holder."""
+    first = a.projects[0]
+    renewal = replace(contract_for(a, 0, rng), amount=first.amount + 370_000, start=date(2012, 1, 1),
+                      signed=date(2011, 12, 15), number=f"YW-2012-{rng.randint(100, 999)}")
+    files = (ContractFile(file_name(a, 0, ".pdf"), "pdf", (contract_for(a, 0, rng),), (0,)),
+             ContractFile(file_name(a, 1, ".pdf"), "pdf", (equipment(contract_for(a, 2, rng), rng),), (2,)),
+             ContractFile(file_name(a, 2, ".pdf"), "scan", (contract_for(a, 3, rng), contract_for(a, 4, rng)), (3, 4)),
+             ContractFile(file_name(a, 3, ".docx"), "docx", (renewal,), (None,)))
+    group = f"{a.facts.city}恒业控股集团有限公司"
+    return replace(a, attachments=Attachments(files, _certificates(a, rng, 4, scanned="itss", holder=group)))
 
 
 _BIG = Profile(city="上海", revenue_2008=Decimal(120_000_000), growth=0.15,
@@ -229,6 +290,26 @@ SCENARIOS = (
              "layer (seals over the signatures and figures, a page turned a quarter, skew, 120-200 dpi, a dark "
              "photocopied cover, a blank page): OCR reads the figures its text-layer twin would give.",
              SCANNED_A, keep=("statement",)),
+    # contracts and certificates attached, all agreeing with the form: the contracts confirm B2a and B2b
+    Scenario("app-22", "meets",
+             "A clean applicant that attaches each declared project's contract (text PDFs, one a .docx) and its "
+             "certificates (software copyrights, ITSS, system integration, business licence), all agreeing with "
+             "the form: B2a and B2b are counted from the contracts.",
+             LAYOUT_C, Profile(city="北京"), _contracts_each),
+    # a padded project and a contract whose words are not its figures: B2b rests on the form's word
+    Scenario("app-23", "needs_review: B2b=review contract.amount.project2 contract.words.project1",
+             "The contracts come bundled in one PDF. The form declares the second project 900,000 yuan above its "
+             "contract, which is then under 1,000,000 yuan a year; the first contract writes a tenth of its "
+             "figures in words. Only one project reaches 100万 a year on its contract alone, so B2b is review.",
+             LAYOUT_A, Profile(city="南京"), _contracts_padded),
+    # equipment supply, a project without contract, a scan, an undeclared renewal, another ITSS holder
+    Scenario("app-24", "needs_review: B2b=review G5=review "
+                       "contract.absent.project2 contract.nature.project3 certificate.holder.itss",
+             "Contracts as text PDFs, a .docx and a scan of two bundled contracts: the third project's contract "
+             "supplies equipment and the second project has none, so B2b rests on the form's word; a 2012 "
+             "contract with the first project's client is declared nowhere (a note). The scanned ITSS certificate "
+             "names the parent group as its holder, so G5 is review.",
+             LAYOUT_B, Profile(city="杭州"), _contracts_scanned),
 )
 
 

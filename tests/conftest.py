@@ -106,6 +106,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_samplegen_layouts.py::test_fuzzed_packets_get_the_oracles_verdict_and_check_statuses": ("slow",),
     # the scanned sample packet
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-21]": ("ocr",),
+    "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-24]": ("ocr",),
     # seconds each for a reason of their own: the whole sample set generated, documents read in
     # reading processes that are started and stopped, a 3,000-page PDF
     "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow",),
