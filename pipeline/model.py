@@ -92,6 +92,12 @@ class Source(_Record):
         default=None, ge=0, le=1,
         description="read by OCR: the lowest confidence of its characters (0-1); null when read from a text layer",
     )
+    converted: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="read from a copy converted from a legacy or WPS office file (.doc, .xls, .wps, .et): the "
+        "converter and the format read (LibreOffice 7.4.7.2 → .docx); the table, sheet and cell are the copy's, "
+        "the file and sha256 the original's (the key is absent on other sources)",
+    )
 
 
 class Figure(_Record):
@@ -145,6 +151,12 @@ class Document(_Record):
         "OCR is unavailable ...), one plain line each; the document's status stays ok (the key is absent when the "
         "whole file was read)",
     )
+    part_of: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="a page of a document photographed or scanned page by page, one image a page: the file whose "
+        "entry carries the document's reading (its first page); this file was read with it (the key is absent on "
+        "other documents)",
+    )
 
 
 class Check(_Record):
@@ -164,6 +176,40 @@ class Discrepancy(_Record):
     figure: str
     message: str
     values: list[DiscrepancyValue]
+
+
+ContractNature = Literal["om", "equipment", "software_development", "other"]
+
+
+class ContractView(_Record):
+    """A contract of the folder as a reviewer holds it against a project: where it is and what was read from it,
+    each value with its source (the page and box of a PDF, the table and cell of a .docx)."""
+
+    file: str
+    first_page: int | None = Field(default=None, ge=1)
+    last_page: int | None = Field(default=None, ge=1)
+    number: DiscrepancyValue | None = Field(default=None, description="合同编号 as printed")
+    client: DiscrepancyValue | None = Field(default=None, description="甲方 (委托方, 发包方, 采购人 …)")
+    provider: DiscrepancyValue | None = Field(default=None, description="乙方 (受托方, 服务方, 供应商 …)")
+    amount: DiscrepancyValue | None = Field(default=None, description="the total in figures, yuan (1900000.00)")
+    amount_words: DiscrepancyValue | None = Field(default=None, description="the total in words, yuan")
+    period: DiscrepancyValue | None = Field(default=None, description="start至end (ISO dates; ? where not read)")
+    nature: ContractNature = Field(default="other", description="O&M work (om) or not, as the reader judged it")
+
+
+class ProjectContract(_Record):
+    """A row of the form's project table and the contract linked to it, or a contract no row declares."""
+
+    project: int | None = Field(description="the form's project row, 1-based; null for a contract no row declares")
+    name: DiscrepancyValue | None = Field(default=None, description="the project's name as declared")
+    client: DiscrepancyValue | None = Field(default=None, description="the client as declared")
+    amount: DiscrepancyValue | None = Field(default=None, description="the contract value as declared, yuan")
+    period: DiscrepancyValue | None = Field(default=None, description="the period as declared, start至end")
+    contract: ContractView | None = Field(default=None, description="the contract linked (null: none attached)")
+    doubts: list[str] = Field(
+        default_factory=list,
+        description="why B2a/B2b count this row only on the form's word, in plain Chinese (empty: its contract bears "
+                    "it out)")
 
 
 class Applicant(_Record):
@@ -198,6 +244,11 @@ class Report(_Record):
     discrepancies: list[Discrepancy] = Field(default_factory=list)
     missing_inputs: list[str] = Field(
         default_factory=list, description="required documents absent or unreadable (why a verdict is incomplete)"
+    )
+    projects: list[ProjectContract] = Field(
+        default_factory=list, exclude_if=lambda value: not value,
+        description="each declared project with its contract, and each contract no project declares; the key is "
+                    "present only in a folder with contracts",
     )
     notes: list[str] = Field(
         default_factory=list, exclude_if=lambda value: not value,

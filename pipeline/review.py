@@ -14,6 +14,7 @@ from omreview.extractors.contract import Reader, ReadStatus
 from omreview.extractors.isolate import reader_pool
 from omreview.model import Applicant, DocStatus, Document, Report
 from omreview.packet import Packet, PacketFile, load_packet
+from omreview.pages_group import PagePart, grouped, part_document, with_parts
 from omreview.records import DocumentRecord
 from omreview.rules import Rules, default_rules
 from omreview.validators import evaluate
@@ -33,7 +34,10 @@ def document_of(pf: PacketFile, rules: Rules, read: Reader | None = None) -> tup
 
     ``read`` is the reader to use (e.g. ``read_document`` in this process); by default the process's
     pool of reading processes, ``reader_pool().read`` (in-process when ``limits.isolate_documents`` is off).
+    A page of a document photographed page by page (``PagePart``) is read with its first page, not here.
     """
+    if isinstance(pf, PagePart):
+        return part_document(pf), None
     extraction = (read or reader_pool().read)(pf, rules)
     doc = Document(
         file=pf.rel,
@@ -75,11 +79,12 @@ def review_documents(
         fiscal_years=fiscal_years,
         verdict=result.verdict,
         notes=result.notes,
-        documents=[doc for doc, _ in pairs],
+        documents=with_parts([doc for doc, _ in pairs]),
         figures=result.figures,
         checks=result.checks,
         discrepancies=result.discrepancies,
         missing_inputs=result.missing_inputs,
+        projects=result.projects,
     )
     entry = BatchEntry(applicant_id=packet.applicant_id, authority=result.recommending_authority,
                        relaxation_requested=result.relaxation_requested, roster_ids=result.roster_ids)
@@ -89,7 +94,7 @@ def review_documents(
 def review(folder: Path, application_date: dt.date | None = None, rules: Rules | None = None) -> Review:
     """The whole review of one applicant folder. Raises ``InputError`` if the folder is unusable."""
     rules = rules or default_rules()
-    packet = load_packet(folder, rules)
+    packet = grouped(load_packet(folder, rules), rules)
     return review_packet(packet, application_date or rules.default_application_date, rules)
 
 

@@ -194,6 +194,26 @@ def test_a_project_without_a_contract_counts_only_on_the_forms_word_and_is_revie
     assert result.verdict is Verdict.NEEDS_REVIEW
 
 
+def test_the_report_lists_each_project_beside_its_contract_and_why_it_counts_on_the_form():
+    """The report's ``projects``: a row with its contract's values and their pages, a row without contract with why
+    it counts only on the form, and a contract no row declares; absent from a folder without contracts."""
+    renewal = of_project(1, start=dt.date(2012, 1, 1), end=dt.date(2012, 12, 31), amount=1_900_000, page=9)
+    result = run(contracts=[of_project(2, number="HT-2010-002"), renewal])
+    rows = {entry.project: entry for entry in result.projects}
+    assert set(rows) == {1, 2, None}
+    two = rows[2]
+    assert (two.name.value, two.amount.value, two.client.value) == ("乙运维", "2400000.00", "乙税务局")
+    assert two.contract is not None and two.doubts == []
+    assert (two.contract.file, two.contract.first_page, two.contract.number.value) == ("合同.pdf", 3, "HT-2010-002")
+    assert (two.contract.amount.value, two.contract.amount.source.page) == ("2400000.00", 3)
+    assert two.contract.client.value == "乙税务局" and two.contract.provider.value == f.COMPANY
+    assert two.contract.period.value == "2010-01-01至2011-12-31" and two.contract.nature == "om"
+    assert rows[1].contract is None and rows[1].doubts == ["未附合同"]
+    stray = rows[None]
+    assert stray.name is None and stray.contract.first_page == 9 and stray.contract.amount.value == "1900000.00"
+    assert run().projects == []
+
+
 def test_an_equipment_contract_counts_only_on_the_forms_word():
     result = run(contracts=[of_project(1), of_project(2, nature="equipment")])
     b2b = check(result, "B2b")

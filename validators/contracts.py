@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from omreview.amounts import agree, yuan_str
-from omreview.model import Discrepancy, DiscrepancyValue, Source
-from omreview.records import ContractRecord, DateValue, FormRecord, Money, Project
+from omreview.model import ContractView, Discrepancy, DiscrepancyValue, ProjectContract, Source
+from omreview.records import ContractParty, ContractRecord, DateValue, FormRecord, Money, Project
 from omreview.rules import ContractLinking, Rules
 from omreview.text import norm
 
@@ -307,6 +307,47 @@ def basis(i: int, p: Project, lk: Link | None) -> Basis:
     given = {"client": r.client, "amount": c.amount, "start": r.start, "end": r.end}
     return Basis(i, p, c, client, client_source, amounts, start, end, doubts,
                  frozenset(name for name in stated if given[name] is None))
+
+
+# --- what the reviewer sees: each project beside its contract ------------------------------------------------------
+
+
+def contract_view(c: FiledContract) -> ContractView:
+    r = c.record
+
+    def party(found: ContractParty | None) -> DiscrepancyValue | None:
+        return _value(found.name.value, found.name.source) if found is not None else None
+
+    def money(found: Money | None) -> DiscrepancyValue | None:
+        return _value(yuan_str(found.value), found.source) if found is not None else None
+
+    period = None
+    if r.start is not None or r.end is not None:
+        period = _value(period_text(r.start, r.end), c.period_source())
+    return ContractView(file=c.file, first_page=r.first_page, last_page=r.last_page,
+                        number=_value(r.number.value, r.number.source) if r.number is not None else None,
+                        client=party(r.client), provider=party(r.provider), amount=money(r.amount_figures),
+                        amount_words=money(r.amount_words), period=period, nature=r.nature)
+
+
+def view(form: FormRecord | None, links: Links) -> list[ProjectContract]:
+    """Each row of the form's project table with its contract and why it counts only on the form's word, then each
+    contract no row declares; nothing when the folder has no contracts (the report's ``projects``)."""
+    if not links.present:
+        return []
+    out = []
+    for b in bases(form, links):
+        p = b.project
+        first = p.start or p.end
+        declared = _value(period_text(p.start, p.end), first.source) if first is not None else None
+        out.append(ProjectContract(
+            project=b.index, name=_value(p.name.value, p.name.source),
+            client=_value(p.client.value, p.client.source) if p.client is not None else None,
+            amount=_value(yuan_str(p.amount.value), p.amount.source) if p.amount is not None else None,
+            period=declared, contract=contract_view(b.contract) if b.contract is not None else None,
+            doubts=list(b.doubts.values())))
+    out += [ProjectContract(project=None, contract=contract_view(c)) for c in links.unlinked]
+    return out
 
 
 # --- discrepancies ------------------------------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from omreview.model import (
     Document,
     DocumentKind,
     Figure,
+    ProjectContract,
     Source,
     Verdict,
 )
 from omreview.records import DocumentRecord, FormRecord
 from omreview.rules import Rules
-from omreview.validators import certificates
+from omreview.validators import certificates, contracts
 from omreview.validators.checks_projects import (
     b2a_tally,
     b2b_tally,
@@ -58,6 +59,7 @@ class Evaluation:
     relaxation_requested: bool = False
     recommending_authority: str | None = None
     notes: list[str] = field(default_factory=list)
+    projects: list[ProjectContract] = field(default_factory=list)  # each project beside its contract (#18)
     roster_ids: dict[str, Source] = field(default_factory=dict)  # personal data: memory only, never written
 
 
@@ -160,5 +162,6 @@ def evaluate(
         relaxation_requested=bool(form and form.relaxation_requested and form.relaxation_requested.value),
         recommending_authority=form.recommending_authority.value if form and form.recommending_authority else None,
         notes=[*inputs.notes, *identifier_notes, *ctx.links.notes, *certificates.notes(ctx)],
+        projects=contracts.view(form, ctx.links),
         roster_ids={row.id_number: row.source for row in counted_staff(inputs.roster)} if inputs.roster else {},
     )
