@@ -12,8 +12,8 @@ with. The layouts vary as real contracts do:
 - ``signed``: ``labelled`` (签订日期：2010年7月20日), ``under`` (the date under the signatures), ``chinese``
   (二〇一〇年七月二十日 under them).
 
-A padded contract writes other words than its figures (``words_amount``). These documents are not in
-``sample_docs`` (the linking work adds them there).
+A padded contract writes other words than its figures (``words_amount``). The sample applicants with
+attachments (``samplegen/attachments.py``) use them.
 """
 
 from __future__ import annotations
