@@ -9,6 +9,13 @@ Hidden entries and OS or Office debris (``.DS_Store``, ``__MACOSX``, ``Thumbs.db
 ``intake.ignored_names`` in rules.yaml) are neither applicants nor documents: they are skipped
 silently, at any depth.
 
+A .zip in the folder is opened (``omreview.archives``): its files join the packet as
+``archive.zip!/inner/path``, unpacked into a private working folder; a damaged, encrypted or hostile one
+is one entry with the reason, as a .7z or .rar is. A .zip in the intake folder is an applicant of its
+own, whose folder is the archive (its id the archive's name without ``.zip``), unless a folder of the
+same id is there too (then it is a loose entry). A name that is not UTF-8 on disk (GBK bytes) is listed
+as ``omreview.archives.shown_name`` shows it, and opened by its real name.
+
 The digest listed here is the file's content when the folder was listed. The one a report states is
 taken again over the very bytes its reader read (``omreview.extractors.registry.read_document``), and the packet
 hash stored with a report is made of those (``packet_hash(packet, read)``): a file changed between
@@ -22,10 +29,11 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from omreview import archives
 from omreview.errors import InputError
 from omreview.masking import mask_path
 from omreview.rules import Rules, default_rules
@@ -83,21 +91,42 @@ def packet_hash(packet: Packet, read: Mapping[str, str | None] | None = None) ->
 
 
 def load_packet(folder: Path, rules: Rules | None = None) -> Packet:
-    """List and hash every file below ``folder``; raise ``InputError`` if the folder is unusable."""
+    """List and hash every file below ``folder`` (or of the archive ``folder``: a whole submission as one .zip);
+    raise ``InputError`` if the folder is unusable."""
     rules = rules or default_rules()
     folder = Path(folder)
+    shown = _shown(folder)
     if not folder.exists():
-        raise InputError(f"applicant folder not found: {folder}")
-    if not folder.is_dir():
-        raise InputError(f"not a folder: {folder}")
+        raise InputError(f"applicant folder not found: {shown}")
     root = folder.resolve()
+    if folder.is_file() and archives.archive_kind(folder, folder.name) is not None:
+        files = tuple(_entries(mask_path(archives.shown_name(root.name)), root, rules))
+        return Packet(applicant_id=applicant_id_of(root), root=root, files=files)
+    if not folder.is_dir():
+        raise InputError(f"not a folder: {shown}")
     try:
-        files = tuple(_walk(root, root, rules, depth=0))
+        files = _named_once(_walk(root, root, rules, depth=0))
     except PermissionError as exc:
-        raise InputError(f"cannot list applicant folder {folder}: permission denied") from exc
+        raise InputError(f"cannot list applicant folder {shown}: permission denied") from exc
     if not files:
-        raise InputError(f"applicant folder is empty: {folder}")
+        raise InputError(f"applicant folder is empty: {shown}")
     return Packet(applicant_id=applicant_id_of(root), root=root, files=files)
+
+
+def _named_once(files: Iterable[PacketFile]) -> tuple[PacketFile, ...]:
+    """Every file under a name of its own (two names on disk that read alike: a GBK one and a UTF-8 one, or two
+    that mask alike): the later one gets `` (2)`` before its suffix (``archives.unique``)."""
+    taken: set[str] = set()
+    out = []
+    for pf in files:
+        rel = archives.unique(pf.rel, taken)
+        out.append(pf if rel == pf.rel else replace(pf, rel=rel))
+    return tuple(out)
+
+
+def _shown(path: Path) -> str:
+    """A path as messages show it (names that are not UTF-8 decoded or escaped)."""
+    return archives.shown_path(path.as_posix())
 
 
 def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile]:
@@ -108,7 +137,8 @@ def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile
         if rules.intake.ignored(entry.name):  # hidden, OS or Office debris: not a document
             continue
         path = Path(entry.path)
-        rel = mask_path(path.relative_to(root).as_posix())  # as reports and the store name it
+        # as reports and the store name it (a name that is not UTF-8 decoded, or escaped)
+        rel = mask_path(archives.shown_path(path.relative_to(root).as_posix()))
         if entry.is_symlink():
             out.extend(_symlink(root, path, rel, rules, depth))
         elif entry.is_dir(follow_symlinks=False):
@@ -117,7 +147,7 @@ def _walk(root: Path, folder: Path, rules: Rules, depth: int) -> list[PacketFile
             else:
                 out.extend(_walk(root, path, rules, depth + 1))
         else:
-            out.append(_file(rel, path, rules))
+            out.extend(_entries(rel, path, rules))
     return out
 
 
@@ -130,7 +160,19 @@ def _symlink(root: Path, path: Path, rel: str, rules: Rules, depth: int) -> list
         return [_bad(rel, path, "symbolic link pointing outside the applicant folder; not followed")]
     if target.is_dir():
         return [_bad(rel, path, "symbolic link to a folder; not followed (its files are listed where they are)")]
-    return [_file(rel, target, rules)]
+    return _entries(rel, target, rules)
+
+
+def _entries(rel: str, path: Path, rules: Rules) -> list[PacketFile]:
+    """A file of the folder; an archive's files in its place (``omreview.archives``)."""
+    pf = _file(rel, path, rules)
+    if not pf.ok or pf.sha256 is None or pf.size is None:
+        return [pf]
+    kind = archives.archive_kind(path, rel)
+    if kind is None:
+        return [pf]
+    return [PacketFile(mask_path(m.rel), m.path, m.size, m.sha256, m.error)
+            for m in archives.expand(rel, path, pf.sha256, pf.size, kind, rules)]
 
 
 def _file(rel: str, path: Path, rules: Rules) -> PacketFile:
@@ -170,8 +212,14 @@ def _kind_of(mode: int) -> str:
 
 def applicant_id_of(folder: Path) -> str:
     """The applicant id of an applicant folder: its name, with a 身份证号 in it masked (reports, the store, OUT and
-    every message name it so)."""
-    return mask_path(Path(folder).name)
+    every message name it so); a name that is not UTF-8 decoded or escaped (``archives.shown_name``). An
+    applicant sent as one archive file: its name without the suffix (公司A.zip → 公司A)."""
+    folder = Path(folder)
+    name = folder.stem if folder.suffix.lower() in _ARCHIVE_SUFFIXES and folder.is_file() else folder.name
+    return mask_path(archives.shown_name(name))
+
+
+_ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar")
 
 
 def applicant_folders(intake: Path, rules: Rules | None = None,
@@ -188,14 +236,26 @@ def applicant_folders(intake: Path, rules: Rules | None = None,
         raise InputError(f"not a folder: {intake}")
     skipped = {Path(p).resolve() for p in skip}
     folders: list[Path] = []
-    loose: list[str] = []
+    loose: list[Path] = []
+    sent_whole: list[Path] = []  # archives: applicants unless a folder has their id
     for entry in sorted(intake.iterdir(), key=lambda p: p.name):
         if rules.intake.ignored(entry.name) or entry.resolve() in skipped:
             continue
         if entry.is_dir() and not entry.is_symlink():
             folders.append(entry)
+        elif entry.is_file() and not entry.is_symlink() and archives.archive_kind(entry, entry.name) is not None:
+            sent_whole.append(entry)
         else:
-            loose.append(mask_path(entry.name))
+            loose.append(entry)
+    taken = {applicant_id_of(f) for f in folders}
+    for entry in sent_whole:
+        if applicant_id_of(entry) in taken:  # the folder is the applicant (the archive unpacked, most likely)
+            loose.append(entry)
+        else:
+            folders.append(entry)
+            taken.add(applicant_id_of(entry))
+    folders.sort(key=lambda p: p.name)
+    loose.sort(key=lambda p: p.name)
     if not folders:
         raise InputError(f"intake folder holds no applicant folders: {intake}")
     ids = [applicant_id_of(f) for f in folders]
@@ -204,7 +264,7 @@ def applicant_folders(intake: Path, rules: Rules | None = None,
         raise InputError(f"two applicant folders in {intake} have the same id {alike[0]} once the 身份证号 in their "
                          "names is masked: rename one (ids must be unique; reports and the store never hold the "
                          "number)")
-    return folders, loose
+    return folders, [mask_path(archives.shown_name(p.name)) for p in loose]
 
 
 def last_change(folder: Path, rules: Rules | None = None, now: float | None = None) -> float | None:

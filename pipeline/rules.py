@@ -41,6 +41,16 @@ class IdentifierRules(_Strict):
     software_copyright_pattern: str
 
 
+class ArchiveLimits(_Strict):
+    """Archives (.zip) in an applicant folder (``omreview.archives``); see ``limits.archives`` in rules.yaml."""
+
+    max_entries: int = Field(default=1000, gt=0, description="entries of one archive, those inside it included")
+    max_unpacked_bytes: int = Field(default=1_073_741_824, gt=0, description="unpacked in total, inner archives too")
+    max_ratio: int = Field(default=100, gt=1, description="an entry packed tighter than this ...")
+    ratio_min_bytes: int = Field(default=10_485_760, ge=0, description="... and larger than this is a zip bomb")
+    max_depth: int = Field(default=2, ge=1, description="1: archives only; 2: an archive inside one is opened too")
+
+
 class Limits(_Strict):
     """Guards against bad and hostile input; see the comments in rules.yaml."""
 
@@ -55,6 +65,7 @@ class Limits(_Strict):
     isolate_documents: bool
     max_document_seconds: float = Field(gt=0)
     max_document_memory_mb: int = Field(ge=256, description="below this the reading process cannot even start")
+    archives: ArchiveLimits = Field(default_factory=ArchiveLimits)
 
     @model_validator(mode="after")
     def _outer_limit_last(self) -> Limits:
@@ -73,6 +84,28 @@ class IntakeRules(_Strict):
         """Whether a file or folder name is debris (matched case-insensitively: Windows names are)."""
         folded = name.casefold()
         return any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in self.ignored_names)
+
+
+class ImageRules(_Strict):
+    """Images read as scanned pages (``extractors/ocr/images.py``) and documents photographed page by page
+    (``pipeline/pages_group.py``); see ``images`` in rules.yaml."""
+
+    max_pixels: int = Field(default=100_000_000, gt=0, description="one page (frame), refused before decoding")
+    max_total_pixels: int = Field(default=600_000_000, gt=0, description="all the pages of one document")
+    max_pages: int = Field(default=150, gt=0, description="frames of a TIFF, or files of one photographed document")
+    page_mm: Decimal = Field(default=Decimal("297"), gt=0, description="the long side of a page of unknown size")
+    plausible_page_mm: tuple[Decimal, Decimal] = (Decimal("100"), Decimal("600"))
+    max_dpi: int = Field(default=300, ge=72, le=1200, description="pages are kept at most at this resolution")
+    jpeg_quality: int = Field(default=92, ge=50, le=100)
+    generic_names: list[str] = Field(default_factory=list, description="camera and scanner names: no document's")
+    page_words: list[str] = Field(default_factory=list, description="words around a page number (第…页, page, p)")
+
+    @model_validator(mode="after")
+    def _range(self) -> ImageRules:
+        low, high = self.plausible_page_mm
+        if not 0 < low < self.page_mm < high:
+            raise ValueError("plausible_page_mm must be two sizes around page_mm (low < page_mm < high)")
+        return self
 
 
 class Thresholds(_Strict):
@@ -509,6 +542,14 @@ class ReviewRules(_Strict):
         return next((c.label for c in self.conclusions if c.code == code), code)
 
 
+class ConverterRules(_Strict):
+    """The converter of legacy and WPS office files (``extractors/office/convert.py``); see ``converter`` in
+    rules.yaml. ``$OMREVIEW_SOFFICE`` overrides ``command``."""
+
+    command: str = Field(default="soffice", min_length=1, description="LibreOffice: a name on PATH or a path")
+    timeout_seconds: float = Field(default=120, gt=0, description="its whole process group is killed after this")
+
+
 class Rules(_Strict):
     version: str
     default_application_date: dt.date
@@ -517,12 +558,21 @@ class Rules(_Strict):
     identifiers: IdentifierRules
     limits: Limits
     intake: IntakeRules
+    images: ImageRules = Field(default_factory=ImageRules)
     thresholds: Thresholds
     contract_linking: ContractLinking
     certificate_checks: CertificateChecks = Field(default_factory=CertificateChecks)
+    converter: ConverterRules = Field(default_factory=ConverterRules)
     checks: list[CheckRule]
     review: ReviewRules
     labels: Labels
+
+    @model_validator(mode="after")
+    def _converter_within_the_reading(self) -> Rules:
+        if self.converter.timeout_seconds >= self.limits.max_document_seconds:
+            raise ValueError("converter.timeout_seconds must be smaller than limits.max_document_seconds "
+                             "(the reading process would be stopped before the converter)")
+        return self
 
     @field_validator("checks")
     @classmethod
