@@ -90,12 +90,15 @@ def _attachment_record(pf: PacketFile, rules: Rules, found: classify.Classified)
     return certificates.read_docx(pf, rules, found)
 
 
-# container format (sniff_format) -> its reader; a .docx/.xlsx goes to the reader of its kind (office.reader)
+# a .docx/.xlsx goes to the reader of its kind (office.reader), a .docx of no kind is told an attachment
+_OFFICE = classify.attachments(office.reader({"docx": form_docx.extract, "xlsx": roster_xlsx.extract}),
+                               classify.docx_kind, _attachment_record)
+
+# container format (sniff_format) -> its reader
 READERS: dict[str, Reader] = {
     "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
-    "zip": classify.attachments(office.reader({"docx": form_docx.extract, "xlsx": roster_xlsx.extract}),
-                                classify.docx_kind, _attachment_record),
-    "ole": office.extract_ole,
+    "zip": _OFFICE,
+    "ole": office.legacy(_OFFICE),  # .doc/.xls/.wps/.et: converted (office.convert), the copy read as .docx/.xlsx
     "other": _other,
 }
 

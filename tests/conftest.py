@@ -63,6 +63,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
 FIXTURE_MARKS: dict[str, tuple[str, ...]] = {
     "prefect_api": ("prefect",),
     "cjk_font": ("slow",),
+    "soffice": ("slow",),  # LibreOffice converts a legacy office file in about a second
 }
 # single tests, by node id (without parameters unless one parameter differs from the rest)
 TEST_MARKS: dict[str, tuple[str, ...]] = {
@@ -75,7 +76,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_form_docx.py::test_real_registration_form_filled_in_its_own_layout": ("realdocs",),
     "tests/test_form_docx.py::test_real_property_certificate_filled_in_its_own_layout": ("realdocs",),
     "tests/test_form_docx.py::test_real_change_form_filled_in_its_own_layout": ("realdocs",),
-    "tests/test_form_docx.py::test_real_legacy_word_form_is_refused_with_its_reason": ("realdocs",),
+    "tests/test_form_docx.py::test_real_legacy_word_form_is_converted_and_read": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_employee_import_template_is_a_roster_of_its_one_example_row": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),
@@ -201,6 +202,20 @@ def cjk_font() -> None:
     """Skips the test when Chinese text of an unembedded font cannot be drawn here (see ``_cjk_renders``)."""
     if not _cjk_renders():
         pytest.skip("no CJK font for unembedded Chinese text: apt-get install fonts-noto-cjk (.ci/run does)")
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """The LibreOffice command that converts legacy office files (``omreview.extractors.office.convert``); skips
+    the test when it is not installed."""
+    from omreview.extractors.office.convert import converter_command
+    from omreview.rules import default_rules
+
+    command = converter_command(default_rules())
+    if command is None:
+        pytest.skip("no LibreOffice to convert .doc/.xls: apt-get install libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui (.ci/run does)")
+    return command
 
 
 def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:

@@ -4,7 +4,10 @@
   reader given for the kind reads it (``reader(by_kind)``; the registry, ``omreview.extractors.registry``,
   says which: this module imports no reader).
 - OLE compound files: a password-protected Office file (any version: the encrypted package of a
-  .docx/.xlsx is an OLE file) or a legacy Word/Excel 97-2003 file; both are refused with a reason.
+  .docx/.xlsx is an OLE file) is refused with a reason; a legacy Word/Excel 97-2003 or WPS file (.doc,
+  .xls, .wps, .et, whatever its name says) is converted to .docx/.xlsx by ``office.convert`` and the copy
+  read by the reader given (``legacy(reader)``: the registry gives the .docx/.xlsx reader), its records'
+  sources naming the original file and saying how it was converted.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Mapping
+from dataclasses import replace
 from xml.etree.ElementTree import ParseError
 
 from lxml.etree import XMLSyntaxError
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction, Reader
+from omreview.extractors.office import convert
 from omreview.extractors.office.zip_guard import OfficeKind, open_office
 from omreview.packet import PacketFile
 from omreview.rules import Rules
@@ -47,11 +52,22 @@ def reader(by_kind: Mapping[OfficeKind, Reader]) -> Reader:
     return extract
 
 
-def extract_ole(pf: PacketFile, rules: Rules) -> Extraction:
-    """An OLE compound file is never read: say whether it is password-protected or a legacy format."""
-    if ole_is_encrypted(pf):
-        raise DocumentError("password-protected (encrypted) Office file: please submit it without a password")
-    raise DocumentError("legacy Word/Excel 97-2003 file (.doc/.xls): please submit it as .docx or .xlsx")
+def legacy(read_modern: Reader) -> Reader:
+    """The reader of OLE compound files: a password-protected one is refused; a Word-like or Excel-like one
+    (``convert.legacy_kind``) is converted and the copy read by ``read_modern`` (the .docx/.xlsx reader), its
+    records' sources saying so; another compound file gives ``Extraction()`` (of unknown kind)."""
+
+    def extract(pf: PacketFile, rules: Rules) -> Extraction:
+        if ole_is_encrypted(pf):
+            raise DocumentError("password-protected (encrypted) Office file: please submit it without a password")
+        kind = convert.legacy_kind(pf)
+        if kind is None:
+            return Extraction()
+        with convert.converted_copy(pf, rules, kind) as (copy, note):
+            found = read_modern(copy, rules)
+        return replace(found, record=convert.noted(found.record, note)) if found.record is not None else found
+
+    return extract
 
 
 def ole_is_encrypted(pf: PacketFile) -> bool:
