@@ -36,6 +36,7 @@ from omreview.errors import DocumentError
 from omreview.extractors import classify
 from omreview.extractors.attachments import certificates, contracts
 from omreview.extractors.contract import CHANGED_WHILE_READ, Extraction, Reader
+from omreview.extractors.ocr import images
 from omreview.extractors.office import container as office
 from omreview.extractors.office import form as form_docx
 from omreview.extractors.office import roster as roster_xlsx
@@ -60,9 +61,12 @@ _PROC_FD = Path("/proc/self/fd")
 
 
 def sniff_format(pf: PacketFile) -> str:
-    """The container format from the first bytes: ``pdf``, ``zip`` (.docx/.xlsx), ``ole`` (.doc/.xls), ``other``."""
+    """The container format from the first bytes: ``pdf``, ``zip`` (.docx/.xlsx), ``ole`` (.doc/.xls), ``image``
+    (JPEG, PNG, TIFF, BMP, HEIC), ``other``."""
     with open(pf.path, "rb") as fh:
         head = fh.read(1024)
+    if images.image_type(head):
+        return "image"
     for magic, name in _MAGIC:
         if head.lstrip().startswith(magic) or (name == "pdf" and magic in head):
             return name
@@ -99,6 +103,7 @@ READERS: dict[str, Reader] = {
     "pdf": pdf_guard.guarded(statement_pdf.extract),  # which tells attachments itself (classify_pdf)
     "zip": _OFFICE,
     "ole": office.legacy(_OFFICE),  # .doc/.xls/.wps/.et: converted (office.convert), the copy read as .docx/.xlsx
+    "image": images.extract,  # read as scanned pages, by the PDF reader
     "other": _other,
 }
 

@@ -37,6 +37,7 @@ from omreview.errors import InputError
 from omreview.masking import mask_path
 from omreview.model import Discrepancy, DocStatus, Document, DocumentKind, Report
 from omreview.packet import Packet, PacketFile, applicant_id_of, last_change, load_packet, packet_hash
+from omreview.pages_group import grouped
 from omreview.records import DocumentRecord
 from omreview.report import report_json, write_report, write_text_atomic
 from omreview.review import Review, document_of, review_documents
@@ -137,7 +138,7 @@ def open_applicant(folder: Path, rules: Rules, application_date: dt.date, store:
         if waiting is not None:
             return Opened(applicant_id=applicant_id_of(folder), folder=folder, deferred=waiting)
     try:
-        packet = load_packet(folder, rules)
+        packet = grouped(load_packet(folder, rules), rules)  # documents photographed page by page: one each
     except InputError as exc:
         return Opened(applicant_id=applicant_id_of(folder), folder=folder, error=mask_path(str(exc)))
     digest = packet_hash(packet)

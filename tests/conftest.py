@@ -84,6 +84,9 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_classify_attachments.py::test_real_scanned_table_is_not_an_attachment": ("realdocs", "ocr"),
     "tests/test_certificates.py::test_real_blank_registry_extract_gives_no_value": ("realdocs",),
     "tests/test_certificates.py::test_scanned_certificate_read_by_ocr": ("ocr", "slow"),  # scans OCR'd (~2-4 s)
+    # a scanned statement's pages as a TIFF and as JPEGs one a page, read by OCR (~15 s each, the PDF ~15 s more)
+    "tests/test_images.py::test_a_multi_page_tiff_reads_to_the_scanned_pdfs_figures_with_its_frames_as_pages": ("ocr",),
+    "tests/test_images.py::test_a_statement_photographed_page_by_page_is_one_document_naming_each_page": ("ocr",),
     # the command line's run and batch: flows on the command's own Prefect server, reading processes
     "tests/test_cli.py::test_run_writes_a_schema_valid_report_listing_every_file": ("prefect",),
     "tests/test_cli.py::test_batch_reviews_every_applicant_and_accounts_for_loose_files": ("prefect",),
