@@ -8,9 +8,11 @@ need no LibreOffice: the compound files are built here, the converter is a shell
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -232,9 +234,43 @@ def test_a_hanging_converter_is_stopped_with_its_whole_group_within_its_limit(tm
     assert not _running(int(pid_file.read_text()))  # the converter's own child was killed with it
 
 
-def _running(pid: int) -> bool:
+_READ_IN_A_CHILD = """
+import sys
+from pathlib import Path
+from omreview.extractors.registry import read_document
+from omreview.packet import PacketFile
+from omreview.rules import default_rules
+rules = default_rules()
+rules = rules.model_copy(update={"converter": rules.converter.model_copy(update={"command": sys.argv[1]})})
+path = Path(sys.argv[2])
+read_document(PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=None), rules)
+"""
+
+
+def test_a_converter_dies_with_its_reading_process(tmp_path):
+    """A reading process killed (a stopped command, a reading over its limit) takes its converter's group with it."""
+    pid_file = tmp_path / "pid"
+    hanging = _script(tmp_path / "soffice", f"sleep 300 &\necho $! > {pid_file}.tmp\nmv {pid_file}.tmp {pid_file}\n"
+                                            "wait\n")
+    (tmp_path / "form.doc").write_bytes(_ole(["WordDocument"]))
+    env = {k: v for k, v in os.environ.items() if k != SOFFICE_ENV}
+    reader = subprocess.Popen([sys.executable, "-c", _READ_IN_A_CHILD, str(hanging), str(tmp_path / "form.doc")],
+                              env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline and reader.poll() is None:
+            time.sleep(0.05)
+        converter_child = int(pid_file.read_text())
+        assert _running(converter_child, tries=1)
+    finally:
+        reader.kill()
+        reader.wait()
+    assert not _running(converter_child)
+
+
+def _running(pid: int, tries: int = 40) -> bool:
     """Whether ``pid`` is a live process (not gone, not a zombie left for its new parent to reap)."""
-    for _ in range(40):
+    for _ in range(tries):
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except FileNotFoundError:

@@ -15,7 +15,9 @@ profile (``-env:UserInstallation``), so parallel conversions never share (or loc
 runs in a process group of its own, with the address space of every reading process
 (``limits.max_document_memory_mb``, set before LibreOffice starts) and ``converter.timeout_seconds`` of
 wall clock (less than ``limits.max_document_seconds``, so the reading process is never stopped first);
-when the time is up the whole group is killed. The converter is ``$OMREVIEW_SOFFICE`` if set, else
+when the time is up the whole group is killed, and so it is when the reading process dies (a stopped
+command kills its reading processes): the group's leader, a few lines of Python (``_GUARD``), is told
+by the kernel. The converter is ``$OMREVIEW_SOFFICE`` if set, else
 ``converter.command`` of the rules (a name on PATH or a path); when neither is there, the file is an
 error naming the install command, never of unknown kind.
 
@@ -69,9 +71,28 @@ _EXCEL = _Legacy("Excel 97-2003 file (.xls/.et)", ".xls", "xlsx")
 # stream names at the top of the directory (compared case-insensitively, as the format says) -> the kind
 _KIND_STREAMS = (("worddocument", _WORD), ("workbook", _EXCEL), ("book", _EXCEL))
 
-# Sets the address space of the converter, then becomes it: no preexec_fn (unsafe in a threaded caller), no race
-_EXEC_LIMITED = ("import os, resource, sys; limit = int(sys.argv[1]); "
-                 "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); os.execvp(sys.argv[2], sys.argv[2:])")
+# The converter's guard, the leader of its process group (python -I -S -c, argv: memory limit, reader's pid,
+# command...): caps the address space (inherited by the converter: no preexec_fn, unsafe in a threaded caller),
+# asks the kernel for SIGTERM when the reading process dies (even by SIGKILL: a stopped command, a reading past
+# its limit) and then kills the whole group, so no LibreOffice outlives its reader; then runs the converter
+# and ends as it ended.
+_GUARD = """
+import ctypes, os, resource, signal, subprocess, sys
+limit, reader, command = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != reader:  # the reader died before the request
+    os.killpg(0, signal.SIGKILL)
+code = subprocess.call(command, stdin=subprocess.DEVNULL)
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 _LOG_TAIL = 2000  # bytes of the converter's output kept for a reason
 _APPLICATION = re.compile(rb"<Application>([^<$/]+)/([\d.]+)")
 
@@ -113,7 +134,7 @@ def _run(command: str, source: Path, out: Path, kind: _Legacy, rules: Rules, fol
     """Run the converter on ``source`` in its own process group under the limits; kill the group when time is up."""
     limit = rules.limits.max_document_memory_mb * 1_048_576
     seconds = rules.converter.timeout_seconds
-    args = [sys.executable, "-I", "-S", "-c", _EXEC_LIMITED, str(limit), command,
+    args = [sys.executable, "-I", "-S", "-c", _GUARD, str(limit), str(os.getpid()), command,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--invisible", "--nologo",
             "--norestore", "--nolockcheck", "--nodefault", "--convert-to", kind.target, "--outdir", str(out),
             str(source)]
