@@ -21,7 +21,7 @@ from tests.test_layers import link_tree, lint_imports, plant_import
 
 def test_one_reader_type_one_registry_of_readers_by_format() -> None:
     assert registry.Reader is contract.Reader and registry.Extraction is contract.Extraction is Extraction
-    assert set(registry.READERS) == {"pdf", "zip", "ole", "other"}
+    assert set(registry.READERS) == {"pdf", "zip", "ole", "image", "other"}
     assert not hasattr(container, "READERS")  # the kind -> reader table is the registry's: container.reader(by_kind)
 
 
