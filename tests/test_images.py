@@ -22,7 +22,7 @@ from omreview.extractors.ocr import images
 from omreview.extractors.registry import read_document, sniff_format
 from omreview.model import DocStatus, DocumentKind
 from omreview.packet import PacketFile, load_packet, sha256_file
-from omreview.pages_group import PagePart, PageSet, grouped
+from omreview.pages_group import PagePart, PageSet, grouped, with_parts
 from omreview.records import record_values
 from omreview.review import document_of
 from omreview.rules import default_rules
@@ -197,6 +197,22 @@ def test_exif_orientation_puts_the_page_upright_in_the_pdf_read(tmp_path):
     assert (round(width), round(height)) == (round(1241 * 72 / SCAN_DPI), round(1754 * 72 / SCAN_DPI))
 
 
+def test_an_image_file_is_shown_on_the_same_pages_as_it_was_read(tmp_path):
+    """``page_pdf`` writes one file's pages as the reader read them: a source's page and box fit it."""
+    path = tmp_path / "two.tif"
+    frames = [Image.new("L", (1241, 1754), 255), Image.new("L", (1754, 1241), 255)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(SCAN_DPI, SCAN_DPI))
+    read_as = tmp_path / "read.pdf"
+    images._write_pdf(packet_file(path), (packet_file(path),), read_as, default_rules())
+    assert images.page_pdf(path, tmp_path / "shown.pdf", default_rules()) == 2
+    sizes = []
+    for written in (read_as, tmp_path / "shown.pdf"):
+        pdf = pdfium.PdfDocument(written)
+        sizes.append([tuple(round(v) for v in pdf[i].get_size()) for i in range(len(pdf))])
+        pdf.close()
+    assert sizes[0] == sizes[1] == [(596, 842), (842, 596)]
+
+
 def test_an_image_without_a_believable_resolution_is_taken_as_an_a4_page(tmp_path):
     path = tmp_path / "p.png"
     Image.new("L", (2480, 3508), 255).save(path, dpi=(72, 72))  # 300 dpi A4 pixels, saying 72 dpi (a 1.2 m page)
@@ -255,4 +271,5 @@ def test_a_page_document_says_part_of_and_other_documents_have_no_such_key(tmp_p
     docs = [document_of(pf, default_rules(), read_document)[0] for pf in packet.files]
     dumped = [doc.model_dump(mode="json") for doc in docs]
     assert "part_of" not in dumped[0] and dumped[1]["part_of"] == "证书_1.png"
-    assert docs[0].pages == 2 and docs[0].status is DocStatus.OK
+    assert docs[0].pages == 2 and docs[0].status is DocStatus.OK and docs[0].ocr and not docs[1].ocr
+    assert with_parts(docs)[1].ocr  # the page's entry says what its document's says (kind, year, OCR)

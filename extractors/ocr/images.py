@@ -7,7 +7,7 @@ as one page of a PDF in a private temporary folder, at its own resolution; the P
 (``pdf.statement.extract`` behind ``pdf.guard``) then reads it by OCR (orientation, skew, seals, low resolution,
 triage, attachments told by content). Every value's source is put back on the original: the image file, its
 digest and the page in it (a TIFF's frame, 1-based); its box is in points of that page (pixels × 72 / dpi of
-the upright image as written).
+the upright image as written), the page ``page_pdf`` writes again for whoever shows it.
 
 Why a PDF and not the pages handed to OCR directly: the reader, its triage, the attachments' classifier and
 their OCR all work on PDF pages; one small step in front of them keeps a single path for every scan.
@@ -47,7 +47,7 @@ from omreview.model import Source
 from omreview.packet import PacketFile
 from omreview.rules import ImageRules, Rules
 
-__all__ = ["PageSet", "extract", "image_type"]
+__all__ = ["PageSet", "extract", "image_type", "page_pdf"]
 
 _HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
 _BMP_HEADERS = (12, 16, 40, 52, 56, 64, 108, 124)  # the sizes of a BMP's DIB header
@@ -102,6 +102,13 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     if found.record is None or all(o.file == pf.rel and o.page == n for n, o in enumerate(origins, start=1)):
         return found
     return replace(found, record=_on_originals(found.record, pf.rel, origins))
+
+
+def page_pdf(path: Path, out: Path, rules: Rules) -> int:
+    """One image file's pages written to ``out`` as the reader read them (upright, at the same size in points), so
+    a source's page and box can be shown on it as on a scanned PDF's; the number of pages."""
+    listed = PacketFile(path.name, path, None, None)
+    return len(_write_pdf(listed, (listed,), out, rules))
 
 
 class _Changed(Exception):
