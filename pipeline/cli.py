@@ -34,7 +34,7 @@ from omreview import failures, outlock
 from omreview.errors import InputError, RulesError
 from omreview.intake import BatchSummary, Outcome, rules_for
 from omreview.model import Report
-from omreview.packet import applicant_folders, load_packet
+from omreview.packet import applicant_folders, load_packet, nameable
 from omreview.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
 from omreview.report import schema_text
 from omreview.rules import Rules
@@ -137,6 +137,7 @@ def run(
     try:
         when = _date(application_date)
         load_packet(folder, rules)  # a user mistake is told before any Prefect server starts
+        folder = nameable(folder)  # a name in GBK bytes: the flow's parameters must be UTF-8
     except InputError as exc:
         raise _fail(str(exc)) from exc
     _preflight(out)

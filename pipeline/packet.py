@@ -28,7 +28,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -111,6 +111,71 @@ def load_packet(folder: Path, rules: Rules | None = None) -> Packet:
     if not files:
         raise InputError(f"applicant folder is empty: {shown}")
     return Packet(applicant_id=applicant_id_of(root), root=root, files=files)
+
+
+def locate(folder: Path, rel: str, rules: Rules | None = None) -> Path | None:
+    """The file that the packet of ``folder`` (an applicant folder, or an applicant sent as one archive) lists as
+    ``rel``, for a viewer of the originals: a name on disk that is listed decoded or masked, a file inside an
+    archive (unpacked into this process's working folder, ``omreview.archives``); ``None`` if there is none.
+    Only the archive concerned is hashed and unpacked; the caller checks the file's sha256."""
+    rules = rules or default_rules()
+    folder = Path(folder)
+    head, inside, _ = rel.partition(archives.SEPARATOR)
+    if folder.is_file():
+        listed: Iterable[tuple[str, Path]] = [(mask_path(archives.shown_name(folder.name)), folder)]
+    elif folder.is_dir():
+        listed = _names(folder, folder, rules, 0)
+    else:
+        return None
+    for name, path in listed:
+        if name == rel and not inside:
+            return path
+        if inside and name == head:
+            return next((pf.path for pf in _entries(name, path, rules) if pf.rel == rel and pf.ok), None)
+    return None
+
+
+def _names(root: Path, folder: Path, rules: Rules, depth: int) -> Iterator[tuple[str, Path]]:
+    """The files below ``folder`` as ``_walk`` names them, without hashing them (the real path of each)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if rules.intake.ignored(entry.name):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if depth + 1 < rules.limits.max_folder_depth:
+                yield from _names(root, path, rules, depth + 1)
+            continue
+        if entry.is_symlink():
+            try:
+                path = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if not path.is_relative_to(root) or not path.is_file():
+                continue
+        yield mask_path(archives.shown_path(Path(entry.path).relative_to(root).as_posix())), path
+
+
+def nameable(folder: Path) -> Path:
+    """``folder``, or where its path is not valid UTF-8 (GBK bytes in a name: a Chinese Windows archive unpacked
+    on Linux) a symbolic link to it named as people read it, in this process's private working folder
+    (``archives.workdir``): what is handed to a flow must be JSON, and Prefect's parameters are. The packet is
+    listed at the real path (``load_packet`` resolves the link), under the same applicant id."""
+    try:
+        str(folder).encode("utf-8")
+        return folder
+    except UnicodeEncodeError:
+        pass
+    link = archives.workdir() / "links" / archives.shown_name(Path(folder).name)
+    link.parent.mkdir(mode=0o700, exist_ok=True)
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(Path(folder).resolve())
+    return link
 
 
 def _named_once(files: Iterable[PacketFile]) -> tuple[PacketFile, ...]:

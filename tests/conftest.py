@@ -70,6 +70,10 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_contracts.py::test_a_scanned_contract_is_read_by_ocr_each_page_once": ("ocr",),  # ~6 s of OCR
     "tests/test_contracts.py::test_a_scanned_bundle_is_split_and_read": ("ocr",),  # ~11 s of OCR
     "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
+    # omreview run / batch with their local Prefect server over names in GBK bytes and archives (~9 s, ~20 s)
+    "tests/test_names.py::test_omreview_run_completes_on_a_folder_of_gbk_bytes_names_and_exports_them": ("slow",),
+    "tests/test_names.py::test_omreview_batch_reviews_an_applicant_folder_named_in_gbk_bytes_and_a_zipped_one": (
+        "slow",),
     # read ../shared/realdocs
     "tests/test_form_docx.py::test_real_blank_forms_are_not_application_forms": ("realdocs",),
     "tests/test_form_docx.py::test_real_blank_forms_give_no_value": ("realdocs",),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from omreview import archives
-from omreview.packet import applicant_folders, applicant_id_of, load_packet, packet_hash
+from omreview.packet import applicant_folders, applicant_id_of, load_packet, locate, packet_hash
 from omreview.review import review_applicant
 from omreview.rules import default_rules
 from tests.conftest import SAMPLE_DOCS, tree_fingerprint
@@ -298,3 +298,19 @@ def test_the_working_folder_is_private_and_goes_with_its_process(tmp_path):
     assert Path(out[0]).is_relative_to(base) and out[1] == "0o700"
     assert not Path(out[0]).exists() and not stale.exists()  # removed at exit; the dead one's too
     assert list(base.iterdir()) == []
+
+
+def test_a_viewer_finds_the_file_behind_a_name_inside_an_archive_or_in_gbk_bytes(tmp_path):
+    folder = tmp_path / "app"
+    _zip(folder / "材料.zip", {"sub/a.pdf": b"%PDF-a", "b.zip": _zip(tmp_path / "b.zip", {"c.pdf": b"%PDF-c"})
+                             .read_bytes()})
+    raw = os.open(os.fsencode(folder) + b"/" + "审计报告.pdf".encode("gbk"), os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(raw, b"%PDF-gbk")
+    os.close(raw)
+    whole = _zip(tmp_path / "intake" / "公司A.zip", {"x.pdf": b"%PDF-x"})
+
+    assert locate(folder, "材料.zip!/sub/a.pdf").read_bytes() == b"%PDF-a"
+    assert locate(folder, "材料.zip!/b.zip!/c.pdf").read_bytes() == b"%PDF-c"
+    assert locate(folder, "审计报告.pdf").read_bytes() == b"%PDF-gbk"
+    assert locate(whole, "公司A.zip!/x.pdf").read_bytes() == b"%PDF-x"
+    assert locate(folder, "材料.zip!/missing.pdf") is None and locate(folder, "nothing.pdf") is None
