@@ -142,9 +142,11 @@ def _bbox(value: Any) -> tuple[float, float, float, float] | None:
     return float(x0), float(top), float(x1), float(bottom)
 
 
-def show_evidence(ctx: Context, entry: StoredApplicant, src: dict[str, Any] | None, *, key: str) -> None:
+def show_evidence(ctx: Context, entry: StoredApplicant, src: dict[str, Any] | None, *, key: str,
+                  margin: float | None = None) -> None:
     """The source ``src`` of a value as the page shows it (see the module's docstring); ``key`` tells this place
-    of the page from others showing the same source (widget keys)."""
+    of the page from others showing the same source (widget keys). ``margin``: the PDF points kept above and below
+    the value's box (``omreview.crops.LINE_MARGIN``: the value's own line only); the default band otherwise."""
     if not src:
         return
     conf = confidence_markdown(src, ctx.rules)
@@ -158,7 +160,7 @@ def show_evidence(ctx: Context, entry: StoredApplicant, src: dict[str, Any] | No
     try:
         path = original(applicant_folder(entry, ctx.config.intake), src["file"], src.get("sha256"))
         if shown == "pdf":
-            _pdf(ctx, entry, src, path, key)
+            _pdf(ctx, entry, src, path, key, margin)
         elif shown == "docx":
             window = _docx_window(str(path), src.get("sha256"), src["file"], int(src["table"]), src["cell"], ctx.rules)
             _window(window, f"来源表格 {mask_path(src['file'])} {window.title} {window.where}")
@@ -175,8 +177,21 @@ def _window(window: TableWindow, alt: str) -> None:
     st.html(window_html(window, alt))
 
 
-def _pdf(ctx: Context, entry: StoredApplicant, src: dict[str, Any], path: Path, key: str) -> None:
-    png, why = source_image(ctx, entry, src)
+@st.cache_data(max_entries=256, show_spinner=False)
+def _line_png(path: str, sha256: str | None, page: int, bbox: tuple[float, float, float, float] | None,
+              margin: float) -> bytes:
+    return sources.render_region(Path(path), page, bbox, margin=margin)
+
+
+def _pdf(ctx: Context, entry: StoredApplicant, src: dict[str, Any], path: Path, key: str,
+         margin: float | None = None) -> None:
+    if margin is None:
+        png, why = source_image(ctx, entry, src)
+    else:
+        try:
+            png, why = _line_png(str(path), src.get("sha256"), int(src["page"]), _bbox(src.get("bbox")), margin), ""
+        except SourceUnavailable as exc:
+            png, why = None, str(exc)
     label = source_label(src)
     if png is None:
         st.caption(why)

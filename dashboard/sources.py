@@ -1,14 +1,10 @@
 """The original files behind a figure: find them, check they are the files reviewed, show the spot.
 
-The store keeps each source's file name relative to the applicant folder, and the applicant id
-is that folder's name. The folder is found as ``INTAKE/<applicant id>``, where INTAKE is the
-dashboard's configured intake folder (``--intake``) if given, else the batch's intake folder as the
-store recorded it. A file is shown only when its sha256 is still the one reviewed, and only from
-inside the applicant folder. Nothing here writes to the originals.
-
-A 身份证号 in a folder or file name is stored masked (``omreview.masking.mask_path``): such a name is
-found again as the one entry of the folder whose masked name it is (and, for a file, whose sha256 is
-the one reviewed).
+The originals are found by :mod:`omreview.crops` (``applicant_folder``, ``original``; re-exported here): the
+folder ``INTAKE/<applicant id>``, INTAKE being the dashboard's configured intake folder (``--intake``) if given,
+else the batch's intake folder as the store recorded it; a file only from inside the applicant folder and only
+while its sha256 is still the one reviewed. Nothing here writes to the originals. The region of a page
+(``render_region``, the highlighted band around a value) is drawn there too, shared with the 评审报告 draft.
 
 What the evidence viewer shows (``omreview.dashboard.evidence`` draws it):
 
@@ -28,11 +24,9 @@ a name label or next to a key person's role).
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -41,160 +35,27 @@ from typing import Any
 
 import docx
 import openpyxl
-import pypdfium2 as pdfium
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from PIL import Image, ImageDraw
 
 from omreview import zh
+from omreview.crops import PDFIUM, Raster, check_page, file_sha256, mark_region, open_pdf, png_bytes, rasterize
+from omreview.crops import (  # finding the originals and the region of a page: shared with the 评审报告 draft
+    SourceUnavailable as SourceUnavailable,
+)
+from omreview.crops import applicant_folder as applicant_folder
+from omreview.crops import original as original
+from omreview.crops import render_region as render_region
 from omreview.errors import DocumentError
 from omreview.extractors.labels import match_label
 from omreview.extractors.office.docx_grid import Grid, GridCell, read_document
 from omreview.extractors.office.roster import cell_text, roster_header, sheet_row
 from omreview.extractors.office.zip_guard import open_office
 from omreview.identifiers import mask_id_number
-from omreview.masking import mask_name, mask_path, mask_text
-from omreview.packet import PacketFile, sha256_file
+from omreview.masking import mask_name, mask_text
+from omreview.packet import PacketFile
 from omreview.records import StaffRow
 from omreview.rules import Rules
-from omreview.store import StoredApplicant
-
-_PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
-
-
-class SourceUnavailable(Exception):
-    """The original cannot be shown; the message says why, plainly."""
-
-
-def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path:
-    candidates = [Path(intake) / entry.applicant_id] if intake else []
-    if entry.batch_intake:
-        candidates.append(Path(entry.batch_intake) / entry.applicant_id)
-    for folder in candidates:
-        if folder.is_dir():
-            return folder.resolve()
-        named = _unmasked(folder.parent, folder.name, lambda p: p.is_dir())
-        if named is not None:
-            return named.resolve()
-    tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
-    raise SourceUnavailable(f"找不到申报材料目录：{tried}")
-
-
-@lru_cache(maxsize=512)
-def _sha256(path: str, mtime_ns: int, size: int) -> str:
-    return sha256_file(Path(path))
-
-
-def original(folder: Path, rel: str, sha256: str | None) -> Path:
-    """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review."""
-    path = (folder / rel).resolve()
-    if not path.exists() and mask_path(rel) == rel:  # a masked 身份证号 in the name: the file that masks to it
-        found = _unmasked_file(folder, rel, sha256)
-        path = found.resolve() if found is not None else path
-    if not path.is_relative_to(folder) or not path.is_file():
-        raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
-    st = path.stat()
-    if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:
-        raise SourceUnavailable(f"原件自审查以来已改变（sha256 不同）：{rel}")
-    return path
-
-
-def _unmasked(parent: Path, name: str, keep: Callable[[Path], bool]) -> Path | None:
-    """The one entry of ``parent`` whose name masks to ``name`` (a name holding a masked 身份证号)."""
-    if "*" not in name or not parent.is_dir():
-        return None
-    found = [p for p in parent.iterdir() if p.name != name and mask_path(p.name) == name and keep(p)]
-    return found[0] if len(found) == 1 else None
-
-
-def _unmasked_file(folder: Path, rel: str, sha256: str | None) -> Path | None:
-    """The file below ``folder`` whose masked relative path is ``rel`` and, given one, whose sha256 is ``sha256``."""
-    if "*" not in rel:
-        return None
-    for path in folder.rglob("*"):
-        if path.is_file() and mask_path(path.relative_to(folder).as_posix()) == rel:
-            st = path.stat()
-            if sha256 is None or _sha256(str(path), st.st_mtime_ns, st.st_size) == sha256:
-                return path
-    return None
-
-
-def render_region(path: Path, page: int, bbox: tuple[float, float, float, float] | None, *, scale: float = 2.0,
-                  margin: float = 48.0) -> bytes:
-    """PNG of the band of ``page`` (1-based) around ``bbox`` (PDF points, top-left origin), bbox highlighted.
-
-    The band spans the page's width, so the row's label is seen with its value; without a bbox
-    the whole page is shown.
-    """
-    with _PDFIUM:
-        pdf = _open_pdf(path)
-        try:
-            _check_page(path, pdf, page)
-            raster = _rasterize(pdf, page, scale)
-        finally:
-            pdf.close()
-    image = raster.image
-    if bbox is not None and raster.rotation == 0:
-        image, (upper, lower) = _mark(image, bbox, raster.media, raster.crop, scale)
-        image = image.crop((0, max(0, int(upper - margin * scale)), image.width,
-                            min(image.height, int(lower + margin * scale))))
-    return _png(image)
-
-
-@dataclass(frozen=True)
-class _Raster:
-    image: Image.Image  # RGB
-    media: tuple[float, ...]
-    crop: tuple[float, ...]
-    rotation: int
-    scale: float  # pixels per PDF point
-
-
-def _open_pdf(path: Path) -> pdfium.PdfDocument:
-    """Open under ``_PDFIUM`` (the caller holds it)."""
-    try:
-        return pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise SourceUnavailable(f"{mask_path(path.name)} 无法打开：{exc}") from exc
-
-
-def _check_page(path: Path, pdf: pdfium.PdfDocument, page: int) -> None:
-    if not 1 <= page <= len(pdf):
-        raise SourceUnavailable(f"{mask_path(path.name)} 没有第{page}页")
-
-
-def _rasterize(pdf: pdfium.PdfDocument, page: int, scale: float) -> _Raster:
-    pg = pdf[page - 1]
-    try:
-        media, crop, rotation = pg.get_mediabox(), pg.get_cropbox(), pg.get_rotation()
-        image = pg.render(scale=scale).to_pil().convert("RGB")
-    finally:
-        pg.close()
-    return _Raster(image, tuple(media), tuple(crop), rotation, scale)
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-def _mark(image: Image.Image, bbox: tuple[float, float, float, float], media: tuple[float, ...],
-          crop: tuple[float, ...], scale: float) -> tuple[Image.Image, tuple[float, float]]:
-    """``image`` with ``bbox`` outlined and tinted, and the box's top and bottom in pixels."""
-    # bbox: x from the PDF origin, top measured down from the media box's top; the bitmap shows the crop box.
-    x0, top, x1, bottom = bbox
-    dx, dy = crop[0], media[3] - crop[3]
-    left, right = (x0 - dx) * scale, (x1 - dx) * scale
-    upper, lower = (top - dy) * scale, (bottom - dy) * scale
-    if lower - upper < 10 * scale:  # a zero-height box (a line's baseline): give it a text line's height
-        upper, lower = lower - 10 * scale, lower + 2 * scale
-    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    box = (left - 3 * scale, upper - 2 * scale, right + 3 * scale, lower + 2 * scale)
-    draw.rectangle(box, fill=(255, 230, 0, 70), outline=(220, 0, 0, 255), width=max(2, int(scale * 1.5)))
-    return Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"), (upper, lower)
-
 
 # The page viewer: zoom steps in percent, 100% being 96 pixels per inch (a PDF viewer's 100%)
 ZOOMS: tuple[int, ...] = (75, 100, 150, 200)
@@ -233,18 +94,18 @@ class _PageCache:
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
-        self.entries: OrderedDict[tuple[str, int, int], tuple[_Raster, int]] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, int, int], tuple[Raster, int]] = OrderedDict()
         self.lock = threading.Lock()
         self.renders = 0  # pages rendered (not found here): for the tests
 
-    def get(self, key: tuple[str, int, int]) -> tuple[_Raster, int] | None:
+    def get(self, key: tuple[str, int, int]) -> tuple[Raster, int] | None:
         with self.lock:
             found = self.entries.get(key)
             if found is not None:
                 self.entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, int, int], value: tuple[_Raster, int]) -> None:
+    def put(self, key: tuple[str, int, int], value: tuple[Raster, int]) -> None:
         with self.lock:
             self.renders += 1
             self.entries[key] = value
@@ -272,31 +133,26 @@ def _fitted_scale(media: tuple[float, ...], zoom: int) -> float:
     return min(scale, math.sqrt(PAGE_MAX_PIXELS / (width * height)))
 
 
-def _page_raster(path: Path, digest: str, page: int, zoom: int) -> tuple[_Raster, int]:
+def _page_raster(path: Path, digest: str, page: int, zoom: int) -> tuple[Raster, int]:
     """The page's bitmap and the document's page count, rendered once per (sha256, page, zoom)."""
     key = (digest, page, zoom)
     found = PAGE_CACHE.get(key)
     if found is not None:
         return found
-    with _PDFIUM:  # one page at a time, whichever session asks
-        pdf = _open_pdf(path)
+    with PDFIUM:  # one page at a time, whichever session asks
+        pdf = open_pdf(path)
         try:
-            _check_page(path, pdf, page)
+            check_page(path, pdf, page)
             pg = pdf[page - 1]
             try:
                 box = tuple(pg.get_cropbox())
             finally:
                 pg.close()
-            value = (_rasterize(pdf, page, _fitted_scale(box, zoom)), len(pdf))
+            value = (rasterize(pdf, page, _fitted_scale(box, zoom)), len(pdf))
         finally:
             pdf.close()
     PAGE_CACHE.put(key, value)
     return value
-
-
-def file_sha256(path: Path) -> str:
-    st = path.stat()
-    return _sha256(str(path), st.st_mtime_ns, st.st_size)
 
 
 def page_count(path: Path) -> int:
@@ -306,8 +162,8 @@ def page_count(path: Path) -> int:
 
 @lru_cache(maxsize=256)
 def _page_count(path: str, sha256: str) -> int:
-    with _PDFIUM:
-        pdf = _open_pdf(Path(path))
+    with PDFIUM:
+        pdf = open_pdf(Path(path))
         try:
             return len(pdf)
         finally:
@@ -325,9 +181,9 @@ def render_page(path: Path, page: int, *, zoom: int = DEFAULT_ZOOM,
     scale = raster.scale
     image, marked = raster.image, False
     if bbox is not None and raster.rotation == 0:
-        image, _ = _mark(image, bbox, raster.media, raster.crop, scale)
+        image, _ = mark_region(image, bbox, raster.media, raster.crop, scale)
         marked = True
-    return PageImage(png=_png(image), width=image.width, height=image.height, page=page, pages=pages, zoom=zoom,
+    return PageImage(png=png_bytes(image), width=image.width, height=image.height, page=page, pages=pages, zoom=zoom,
                      scale=scale, highlighted=marked)
 
 

@@ -1,6 +1,11 @@
 """One applicant: every check with values and evidence, discrepancies side by side, roster rows,
 figures with their source image, documents, the reviewer's decisions and the 评审结论.
 
+项目与合同 (#18): each project of the form beside the contract linked to it, the lines where they disagree marked and
+why it counts only on the form's word, the contract's amount and parties in the original on request (「显示合同原件」,
+each value's own line); then the contracts no project declares. A folder without contracts says in one line that
+the projects rest on the form alone.
+
 The header says where the applicant stands in the work queue (``omreview.queue``): 待评审 and why, or
 已结论（通过） with the reviewer and the time. The decision form opens on the first open item (the
 queue's order: 待核实, then 待人工判断); the 评审结论 can be made once nothing is open
@@ -20,6 +25,7 @@ import streamlit as st
 
 from omreview import conclusions, zh
 from omreview.conclusions import ConclusionEvent
+from omreview.crops import LINE_MARGIN
 from omreview.dashboard import present
 from omreview.dashboard.download import download_button
 from omreview.dashboard.evidence import evidence_table, show_evidence, showable
@@ -44,6 +50,7 @@ from omreview.exports import DOCX_NAME, applicant_docx
 from omreview.masking import mask_text
 from omreview.model import CheckStatus
 from omreview.overview import machine_result, source_label, target_text
+from omreview.project_contracts import ProjectView, declared_only_note, project_views
 from omreview.queue import QueueEntry, entry_for, load_queue, next_open
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
@@ -119,6 +126,44 @@ def _masked_roster_row(path: str, sha256: str | None, rel: str, sheet: str, cell
     at each read (a tenth of a second a row), which made every run of the page slow. Only the masked row is
     kept in memory; "显示个人信息" reads the row again."""
     return read_roster_row(Path(path), rel, sheet, cell, _rules).masked()
+
+
+def _projects(ctx: Context, entry: StoredApplicant) -> None:
+    """项目与合同: each project of the form beside its contract (``omreview.project_contracts``), the lines where
+    they disagree marked, why it counts only on the form's word, and on request the contract's amount and parties
+    in the original; then the contracts no project declares. Without contracts, one line when projects are
+    declared."""
+    views = project_views(entry.report)
+    if views is None:
+        note = declared_only_note(entry.report)
+        if note:
+            st.subheader("项目与合同")
+            st.write(note)
+        return
+    st.subheader("项目与合同")
+    declared = [v for v in views if v.declared]
+    undeclared = [v for v in views if not v.declared]
+    for i, view in enumerate(declared):
+        _project(ctx, entry, view, f"project-{i}")
+    if undeclared:
+        st.markdown("**未与申报项目对应的合同**")
+        for i, view in enumerate(undeclared):
+            _project(ctx, entry, view, f"unlinked-{i}")
+
+
+def _project(ctx: Context, entry: StoredApplicant, view: ProjectView, key: str) -> None:
+    st.markdown(f"**{view.title}**  \n合同：{view.contract}" if view.declared else f"**{view.title}**")
+    st.table(view.rows(), hide_index=True)
+    if view.doubts:
+        st.warning(view.doubts_text)
+    if view.crops and st.toggle("显示合同原件", key=f"contract-{key}"):
+        for j, (label, src) in enumerate(view.crops):
+            st.caption(f"{label}：{source_label(src)}")
+            if not showable(src):
+                st.caption(f"原件不可用：{source_label(src)} 未记录位置，无法显示原件。")
+                continue
+            show_evidence(ctx, entry, src, key=f"{key}-{j}", margin=LINE_MARGIN)
+    st.divider()
 
 
 def _roster(ctx: Context, entry: StoredApplicant, reviewer: str) -> None:
@@ -316,6 +361,7 @@ def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
     _header(entry, state, ctx.rules)
     _checks(ctx, entry, decided)
     _discrepancies(ctx, entry, decided)
+    _projects(ctx, entry)
     _roster(ctx, entry, reviewer)
     _figures(ctx, entry)
     st.subheader("申报材料")

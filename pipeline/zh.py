@@ -21,14 +21,22 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from omreview.errors import InputError, RulesError
-from omreview.model import AuditOpinion, CertificateType, CheckStatus, DocStatus, DocumentKind, Verdict
+from omreview.model import (
+    AuditOpinion,
+    CertificateType,
+    CheckStatus,
+    ContractNature,
+    DocStatus,
+    DocumentKind,
+    Verdict,
+)
 from omreview.rules import Thresholds
 
 ZH_PATH = Path(__file__).with_name("zh.yaml")
@@ -78,6 +86,7 @@ class LabelTable(_Strict):
     checks: dict[str, str]
     document_kinds: dict[str, str]
     certificate_types: dict[str, str]
+    contract_natures: dict[str, str]
     document_statuses: dict[str, str]
     audit_opinions: dict[str, str]
     decision_kinds: dict[str, str]
@@ -92,6 +101,7 @@ class LabelTable(_Strict):
         """Every member of the model's enums and every threshold has a label, and nothing else does."""
         expected: dict[str, set[str]] = {group: {m.value for m in enum} for group, enum in _ENUMS.items()}
         expected["thresholds"] = set(Thresholds.model_fields)
+        expected["contract_natures"] = set(get_args(ContractNature))
         for group, codes in expected.items():
             have = set(getattr(self, group))
             if have != codes:
@@ -185,6 +195,11 @@ def document_kind_label(kind: object, certificate_type: object = None) -> str:
     if certificate_type:
         return f"{label}（{_label(table().certificate_types, certificate_type)}）"
     return label
+
+
+def nature_label(nature: object) -> str:
+    """What a contract's work is: ``om`` → ``运维服务``, ``equipment`` → ``设备采购``, ``other`` → ``未能判断``."""
+    return _label(table().contract_natures, nature)
 
 
 def document_status_label(status: object) -> str:

@@ -55,6 +55,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_dashboard_evidence": ("slow",),  # Streamlit's AppTest runs the applicant page (~3 s a test)
     "test_dashboard_overview": ("slow",),  # Streamlit's AppTest runs the overview page (~3 s a test)
     "test_dashboard_review": ("slow",),  # Streamlit's AppTest runs the applicant page (~1-2 s a test)
+    "test_dashboard_contracts": ("slow",),  # Streamlit's AppTest runs the applicant page (~2 s a test)
     "test_ocr": ("ocr",),
     "test_ocr_packet": ("ocr",),
     "test_statement_pdf_realdocs": ("realdocs", "slow"),  # annual reports of 200 pages, one of them scanned

@@ -26,6 +26,10 @@ SAMPLES = ("app-03", "app-07", "app-10")
 # incomplete (G3, B1 missing), app-13 and app-16 need review (T2, B1)
 QUEUE_SAMPLES = ("app-01", "app-04", "app-13", "app-16")
 FIXTURED = SAMPLES + QUEUE_SAMPLES
+# the projects beside their contracts (#18): app-23 bundles its contracts in one PDF, project 2 padded on the form
+# (158.00万元 declared, 68.00万元 in its contract) and project 1's amount in words not its figures
+CONTRACT_SAMPLES = ("app-23",)
+ALL_FIXTURES = FIXTURED + CONTRACT_SAMPLES  # every committed report (tests/test_sample_reports.py keeps them fresh)
 
 
 def fixture_path(name: str) -> Path:

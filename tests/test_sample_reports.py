@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import ROOT
-from tests.store_factory import FIXTURED, fixture_path, fresh_report_json
+from tests.store_factory import ALL_FIXTURES, fixture_path, fresh_report_json
 
 GOLDEN = ROOT / "tests" / "golden" / "samples"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
@@ -47,7 +47,7 @@ def test_report_matches_expected_outcome(case, sample_report):
     assert report["verdict"] == expected["verdict"]
 
 
-@pytest.mark.parametrize("case", FIXTURED)
+@pytest.mark.parametrize("case", ALL_FIXTURES)
 def test_committed_report_fixtures_are_what_reviewing_their_sample_gives(case):
     """The dashboard, export and decision tests read committed reports (tests/store_factory.py) instead of
     reviewing the samples; a fixture that no longer matches its review is stale."""

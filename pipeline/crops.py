@@ -1,0 +1,194 @@
+"""The originals behind a value and the picture of where it is: find a file of the applicant folder as reviewed,
+render the region of a PDF page that a source names, highlighted (application layer: no Streamlit).
+
+The store keeps each source's file name relative to the applicant folder, and the applicant id is that
+folder's name: the folder is ``INTAKE/<applicant id>``, INTAKE being the one given (the dashboard's
+``--intake``) or else the batch's intake folder as the store recorded it (:func:`applicant_folder`). A file is
+used only from inside the applicant folder and only while its sha256 is the one reviewed (:func:`original`);
+nothing here writes to the originals. A 身份证号 in a folder or file name is stored masked
+(``omreview.masking.mask_path``): such a name is found again as the one entry whose masked name it is (and, for
+a file, whose sha256 is the one reviewed).
+
+:func:`render_region` draws the band of a page around a source's box, the box outlined and tinted: the
+dashboard's evidence viewer (``omreview.dashboard.sources``, which adds the page viewer and its caches) and the
+评审报告 draft's contract crops (``omreview.review_docx``) both use it. :func:`source_crop` is the whole way from a
+stored source to its picture. pdfium is not thread-safe: every use holds :data:`PDFIUM`.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw
+
+from omreview.masking import mask_path
+from omreview.packet import sha256_file
+from omreview.store import StoredApplicant
+
+PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
+
+
+class SourceUnavailable(Exception):
+    """The original cannot be shown; the message says why, plainly."""
+
+
+def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path:
+    candidates = [Path(intake) / entry.applicant_id] if intake else []
+    if entry.batch_intake:
+        candidates.append(Path(entry.batch_intake) / entry.applicant_id)
+    for folder in candidates:
+        if folder.is_dir():
+            return folder.resolve()
+        named = _unmasked(folder.parent, folder.name, lambda p: p.is_dir())
+        if named is not None:
+            return named.resolve()
+    tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
+    raise SourceUnavailable(f"找不到申报材料目录：{tried}")
+
+
+@lru_cache(maxsize=512)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_file(Path(path))
+
+
+def original(folder: Path, rel: str, sha256: str | None) -> Path:
+    """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review."""
+    path = (folder / rel).resolve()
+    if not path.exists() and mask_path(rel) == rel:  # a masked 身份证号 in the name: the file that masks to it
+        found = _unmasked_file(folder, rel, sha256)
+        path = found.resolve() if found is not None else path
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
+    st = path.stat()
+    if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:
+        raise SourceUnavailable(f"原件自审查以来已改变（sha256 不同）：{rel}")
+    return path
+
+
+def _unmasked(parent: Path, name: str, keep: Callable[[Path], bool]) -> Path | None:
+    """The one entry of ``parent`` whose name masks to ``name`` (a name holding a masked 身份证号)."""
+    if "*" not in name or not parent.is_dir():
+        return None
+    found = [p for p in parent.iterdir() if p.name != name and mask_path(p.name) == name and keep(p)]
+    return found[0] if len(found) == 1 else None
+
+
+def _unmasked_file(folder: Path, rel: str, sha256: str | None) -> Path | None:
+    """The file below ``folder`` whose masked relative path is ``rel`` and, given one, whose sha256 is ``sha256``."""
+    if "*" not in rel:
+        return None
+    for path in folder.rglob("*"):
+        if path.is_file() and mask_path(path.relative_to(folder).as_posix()) == rel:
+            st = path.stat()
+            if sha256 is None or _sha256(str(path), st.st_mtime_ns, st.st_size) == sha256:
+                return path
+    return None
+
+
+def render_region(path: Path, page: int, bbox: tuple[float, float, float, float] | None, *, scale: float = 2.0,
+                  margin: float = 48.0) -> bytes:
+    """PNG of the band of ``page`` (1-based) around ``bbox`` (PDF points, top-left origin), bbox highlighted.
+
+    The band spans the page's width, so the row's label is seen with its value; without a bbox
+    the whole page is shown.
+    """
+    with PDFIUM:
+        pdf = open_pdf(path)
+        try:
+            check_page(path, pdf, page)
+            raster = rasterize(pdf, page, scale)
+        finally:
+            pdf.close()
+    image = raster.image
+    if bbox is not None and raster.rotation == 0:
+        image, (upper, lower) = mark_region(image, bbox, raster.media, raster.crop, scale)
+        image = image.crop((0, max(0, int(upper - margin * scale)), image.width,
+                            min(image.height, int(lower + margin * scale))))
+    return png_bytes(image)
+
+
+@dataclass(frozen=True)
+class Raster:
+    image: Image.Image  # RGB
+    media: tuple[float, ...]
+    crop: tuple[float, ...]
+    rotation: int
+    scale: float  # pixels per PDF point
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    """Open under ``PDFIUM`` (the caller holds it)."""
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise SourceUnavailable(f"{mask_path(path.name)} 无法打开：{exc}") from exc
+
+
+def check_page(path: Path, pdf: pdfium.PdfDocument, page: int) -> None:
+    if not 1 <= page <= len(pdf):
+        raise SourceUnavailable(f"{mask_path(path.name)} 没有第{page}页")
+
+
+def rasterize(pdf: pdfium.PdfDocument, page: int, scale: float) -> Raster:
+    pg = pdf[page - 1]
+    try:
+        media, crop, rotation = pg.get_mediabox(), pg.get_cropbox(), pg.get_rotation()
+        image = pg.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        pg.close()
+    return Raster(image, tuple(media), tuple(crop), rotation, scale)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def mark_region(image: Image.Image, bbox: tuple[float, float, float, float], media: tuple[float, ...],
+          crop: tuple[float, ...], scale: float) -> tuple[Image.Image, tuple[float, float]]:
+    """``image`` with ``bbox`` outlined and tinted, and the box's top and bottom in pixels."""
+    # bbox: x from the PDF origin, top measured down from the media box's top; the bitmap shows the crop box.
+    x0, top, x1, bottom = bbox
+    dx, dy = crop[0], media[3] - crop[3]
+    left, right = (x0 - dx) * scale, (x1 - dx) * scale
+    upper, lower = (top - dy) * scale, (bottom - dy) * scale
+    if lower - upper < 10 * scale:  # a zero-height box (a line's baseline): give it a text line's height
+        upper, lower = lower - 10 * scale, lower + 2 * scale
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    box = (left - 3 * scale, upper - 2 * scale, right + 3 * scale, lower + 2 * scale)
+    draw.rectangle(box, fill=(255, 230, 0, 70), outline=(220, 0, 0, 255), width=max(2, int(scale * 1.5)))
+    return Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"), (upper, lower)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file at ``path``, computed once per (path, mtime, size)."""
+    st = path.stat()
+    return _sha256(str(path), st.st_mtime_ns, st.st_size)
+
+
+# A value's own line: the margin (PDF points) kept above and below the box of a crop that shows one value (a
+# contract's amount, a party) and not its neighbours (a signature block, a person's name on the next line)
+LINE_MARGIN = 6.0
+
+
+def source_crop(folder: Path, src: dict[str, Any], *, margin: float = LINE_MARGIN, scale: float = 2.0) -> bytes:
+    """PNG of the region of a PDF source (``file``, ``page``, ``bbox``, ``sha256`` as the report stores them) in the
+    applicant folder ``folder``, the box highlighted, ``margin`` points above and below it; ``SourceUnavailable``
+    (why, in the reviewers' words) for a source that is no region of a PDF page or whose original cannot be used."""
+    if not src.get("file") or not src.get("page") or not str(src["file"]).lower().endswith(".pdf"):
+        raise SourceUnavailable(f"{mask_path(str(src.get('file') or ''))} 不是 PDF 页面，无页面图像")
+    bbox = src.get("bbox")
+    box = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])) if bbox else None
+    if box is None:
+        raise SourceUnavailable(f"{mask_path(str(src['file']))} 第{src['page']}页：未记录位置，无法截取")
+    path = original(folder, str(src["file"]), src.get("sha256"))
+    return render_region(path, int(src["page"]), box, scale=scale, margin=margin)
