@@ -55,6 +55,7 @@ _FORMATS = {"JPEG", "MPO", "PNG", "TIFF", "BMP", "DIB"}  # MPO: a phone's JPEG w
 _HEIC = ("HEIC photo: no HEIC decoder is installed, so it cannot be read; please convert it to JPEG "
          "and submit it again")
 _MM_PER_INCH = Decimal("25.4")
+_ORIENTATION = 0x0112  # the EXIF (and TIFF) tag
 
 
 def image_type(head: bytes) -> str | None:
@@ -229,7 +230,8 @@ def _append(image: Image.Image, frame: int, pdf: Path, cfg: ImageRules, first: b
         scale = target / long_side  # decode at 1/2, 1/4 or 1/8 when that still holds the target
         image.draft(image.mode, (int(image.size[0] * scale) + 1, int(image.size[1] * scale) + 1))
     image.load()
-    page = ImageOps.exif_transpose(image)
+    turned = image.getexif().get(_ORIENTATION, 1) not in (None, 1)
+    page = ImageOps.exif_transpose(image) if turned else image  # (a copy even when upright: not made)
     page = _plain_mode(page)
     if max(page.size) > target:
         factor = target / max(page.size)
