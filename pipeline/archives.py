@@ -50,6 +50,7 @@ import socket
 import stat
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -268,7 +269,8 @@ def expand(rel: str, path: Path, sha256: str, size: int, kind: ArchiveKind, rule
     entries with their reasons; or the archive alone with the reason it is not opened."""
     limits = rules.limits.archives
     budget = _Budget(entries=limits.max_entries, bytes=limits.max_unpacked_bytes)
-    return _expand(rel, path, sha256, size, kind, rules, 1, budget)
+    with _LOCK:  # threads of one process (a flow's task runner) share its working folder
+        return _expand(rel, path, sha256, size, kind, rules, 1, budget)
 
 
 def _expand(rel: str, path: Path, sha256: str, size: int, kind: ArchiveKind, rules: Rules, depth: int,
@@ -442,10 +444,24 @@ class _Workdir:
 
 
 _WORKDIR = _Workdir()
+_LOCK = threading.RLock()
+
+
+def _new_lock() -> None:
+    global _LOCK
+    _LOCK = threading.RLock()  # a forked child: another thread of its parent may have held it
+
+
+os.register_at_fork(after_in_child=_new_lock)
 
 
 def workdir() -> Path:
     """This process's private working folder for unpacked archives (made on first use, removed at exit)."""
+    with _LOCK:
+        return _workdir()
+
+
+def _workdir() -> Path:
     pid = os.getpid()
     if _WORKDIR.path is None or _WORKDIR.owner != pid or not _WORKDIR.path.is_dir():
         base = Path(os.environ.get(UNPACK_DIR_ENV) or tempfile.gettempdir())
@@ -456,14 +472,6 @@ def workdir() -> Path:
         _UNPACKED.clear()  # a forked child's copy of its parent's list names the parent's folder
         atexit.register(_remove, _WORKDIR.path, pid)
     return _WORKDIR.path
-
-
-def release() -> None:
-    """Remove this process's working folder now (the next archive opened makes a new one)."""
-    if _WORKDIR.path is not None and _WORKDIR.owner == os.getpid():
-        shutil.rmtree(_WORKDIR.path, ignore_errors=True)
-    _WORKDIR.path = None
-    _UNPACKED.clear()
 
 
 def _remove(path: Path, owner: int) -> None:

@@ -231,11 +231,15 @@ def _symlink(root: Path, path: Path, rel: str, rules: Rules, depth: int) -> list
 def _entries(rel: str, path: Path, rules: Rules) -> list[PacketFile]:
     """A file of the folder; an archive's files in its place (``omreview.archives``)."""
     pf = _file(rel, path, rules)
-    if not pf.ok or pf.sha256 is None or pf.size is None:
-        return [pf]
+    too_large = pf.error is not None and pf.error.startswith(_TOO_LARGE)
+    if (not pf.ok and not too_large) or pf.sha256 is None or pf.size is None:
+        return [pf]  # only a regular file is opened to be sniffed (a named pipe would block)
     kind = archives.archive_kind(path, rel)
     if kind is None:
         return [pf]
+    if pf.size > rules.limits.archives.max_unpacked_bytes:  # an archive's limit is that of what it unpacks to
+        limit_mb = rules.limits.archives.max_unpacked_bytes / 1_048_576
+        return [replace(pf, error=f"archive is larger than the {limit_mb:,.0f} MB limit; not opened")]
     return [PacketFile(mask_path(m.rel), m.path, m.size, m.sha256, m.error)
             for m in archives.expand(rel, path, pf.sha256, pf.size, kind, rules)]
 
@@ -255,10 +259,11 @@ def _file(rel: str, path: Path, rules: Rules) -> PacketFile:
         return PacketFile(rel, path, st.st_size, None, f"cannot be read: {exc.strerror or exc}")
     if st.st_size > rules.limits.max_file_bytes:
         limit_mb = rules.limits.max_file_bytes / 1_048_576
-        return PacketFile(
-            rel, path, st.st_size, digest, f"file is larger than the {limit_mb:.0f} MB limit; not read"
-        )
+        return PacketFile(rel, path, st.st_size, digest, f"{_TOO_LARGE} {limit_mb:.0f} MB limit; not read")
     return PacketFile(rel, path, st.st_size, digest)
+
+
+_TOO_LARGE = "file is larger than the"
 
 
 def _bad(rel: str, path: Path, reason: str) -> PacketFile:

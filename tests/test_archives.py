@@ -190,14 +190,16 @@ def test_a_zip_bomb_is_refused_from_its_headers_at_once(tmp_path):
 
 def test_archives_over_the_entry_and_size_limits_are_errors(tmp_path):
     rules = default_rules()
-    tight = rules.limits.archives.model_copy(update={"max_entries": 3, "max_unpacked_bytes": 10})
-    few = rules.model_copy(update={"limits": rules.limits.model_copy(update={"archives": tight})})
-    _zip(tmp_path / "a" / "many.zip", {f"{n}.txt": b"x" for n in range(5)})
-    _zip(tmp_path / "b" / "big.zip", {"a.txt": b"x" * 11})
+    def limited(**archive_limits):
+        tight = rules.limits.archives.model_copy(update=archive_limits)
+        return rules.model_copy(update={"limits": rules.limits.model_copy(update={"archives": tight})})
 
-    assert [f.error for f in load_packet(tmp_path / "a", few).files] == [
+    _zip(tmp_path / "a" / "many.zip", {f"{n}.txt": b"x" for n in range(5)})
+    assert _zip(tmp_path / "b" / "big.zip", {"a.txt": b"x" * 401}).stat().st_size < 400
+
+    assert [f.error for f in load_packet(tmp_path / "a", limited(max_entries=3)).files] == [
         "the archive has too many entries (5; the limit is 3); not opened"]
-    assert [f.error for f in load_packet(tmp_path / "b", few).files] == [
+    assert [f.error for f in load_packet(tmp_path / "b", limited(max_unpacked_bytes=400)).files] == [
         "the archive would unpack to 0 MB, more than the 0 MB left of the 0 MB limit (a zip bomb?); not opened"]
 
 
@@ -314,3 +316,17 @@ def test_a_viewer_finds_the_file_behind_a_name_inside_an_archive_or_in_gbk_bytes
     assert locate(folder, "审计报告.pdf").read_bytes() == b"%PDF-gbk"
     assert locate(whole, "公司A.zip!/x.pdf").read_bytes() == b"%PDF-x"
     assert locate(folder, "材料.zip!/missing.pdf") is None and locate(folder, "nothing.pdf") is None
+
+
+def test_an_archive_may_be_larger_than_a_document_up_to_its_own_limit(tmp_path):
+    rules = default_rules()
+    small_files = rules.model_copy(update={"limits": rules.limits.model_copy(update={"max_file_bytes": 1000})})
+    _zip(tmp_path / "app" / "scans.zip", {"a.pdf": os.urandom(1500), "b.pdf": os.urandom(500)},
+         method=zipfile.ZIP_STORED)
+
+    assert _errors(load_packet(tmp_path / "app", small_files)) == {
+        "scans.zip!/a.pdf": "file is larger than the 0 MB limit; not read", "scans.zip!/b.pdf": None}
+    tight = small_files.limits.archives.model_copy(update={"max_unpacked_bytes": 1024})
+    tiny = small_files.model_copy(update={"limits": small_files.limits.model_copy(update={"archives": tight})})
+    assert _errors(load_packet(tmp_path / "app", tiny)) == {
+        "scans.zip": "archive is larger than the 0 MB limit; not opened"}
