@@ -371,7 +371,7 @@ def show(ctx: Context, reviewer: str, applicant_id: str) -> None:
 
     def docx() -> bytes:
         buffer = io.BytesIO()
-        applicant_docx(ctx.store, entry, ctx.rules).save(buffer)
+        applicant_docx(ctx.store, entry, ctx.rules, intake=ctx.config.intake).save(buffer)
         return buffer.getvalue()
 
     download_button(f"下载 {DOCX_NAME}", docx, file_name=f"{applicant_id}-{DOCX_NAME}", key="docx",

@@ -190,16 +190,19 @@ def _docx_saver(doc: DocxDocument) -> Callable[[Path], None]:
 
 
 def _docx(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], conclusion: ConclusionEvent | None,
-          rules: Rules) -> DocxDocument:
+          rules: Rules, intake: Path | None = None) -> DocxDocument:
     mine = [d for d in decisions if d.applicant_row == entry.row_id]
-    return review_document(entry, mine, rules, conclusion=conclusion_section(conclusion, mine, rules))
+    return review_document(entry, mine, rules, conclusion=conclusion_section(conclusion, mine, rules), intake=intake)
 
 
-def applicant_docx(store: ResultStore, entry: StoredApplicant, rules: Rules | None = None) -> DocxDocument:
+def applicant_docx(store: ResultStore, entry: StoredApplicant, rules: Rules | None = None,
+                   intake: Path | None = None) -> DocxDocument:
     """The 评审报告 draft of one stored applicant row, with its 评审结论 in force (``待评审`` while there is none) and
-    its reviewer decisions; the caller saves it (the dashboard's download, :func:`write_review_docx`)."""
+    its reviewer decisions; the caller saves it (the dashboard's download, :func:`write_review_docx`). ``intake``:
+    where the applicant folders are (the dashboard's ``--intake``), for the contracts' crops; the batch's intake
+    as the store recorded it otherwise."""
     conclusion = current_conclusions(store, [entry.row_id]).get(entry.row_id)
-    return _docx(entry, store.decisions([entry.row_id]), conclusion, rules or default_rules())
+    return _docx(entry, store.decisions([entry.row_id]), conclusion, rules or default_rules(), intake)
 
 
 def write_review_docx(store: ResultStore, applicant_id: str, path: Path, rules: Rules | None = None) -> Path:

@@ -8,6 +8,11 @@ left/right, 宋体 text and 黑体 headings in black; a header with the applican
 ``第 X 页 共 Y 页`` in the footer (Word fields, so the numbers are right however the pages fall). Every label,
 amount and time as reviewers read it (:mod:`omreview.zh`): no codes, 万元 with the exact 元, local time.
 
+Section 三 also holds 项目与合同 where the folder has contracts (#18): each project of the form beside its contract,
+the disagreeing lines marked, why a project counts only on the form's word, and the pictures of the contract's
+amount and parties cut from the originals (``omreview.crops``, found as the dashboard finds them); without the
+originals it says ``原件不可用，未附截图`` and lists the values with their file and page.
+
 Section 四 评审结论 is a hook: :func:`review_document` takes a :data:`ConclusionSection` that writes the
 reviewers' conclusion there; without one the section holds the machine's verdict and lines to sign. The exports
 pass :func:`conclusion_section`: the 评审结论 in force (conclusion, opinion masked, reviewer, local time) or
@@ -17,7 +22,9 @@ pass :func:`conclusion_section`: the 评审结论 in force (conclusion, opinion 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from docx import Document as new_document
@@ -30,9 +37,11 @@ from docx.text.paragraph import Paragraph
 
 from omreview import zh
 from omreview.conclusions import ConclusionEvent, conclusion_label
+from omreview.crops import SourceUnavailable, applicant_folder, source_crop
 from omreview.decisions import ReviewerDecision, TargetKind, describe, discrepancy_keys, in_force
 from omreview.masking import mask_text
 from omreview.overview import machine_result, source_label, target_text
+from omreview.project_contracts import ProjectView, declared_only_note, project_views
 from omreview.rules import Rules
 from omreview.store import StoredApplicant
 
@@ -121,9 +130,11 @@ def _decisions(doc: Document, history: list[ReviewerDecision]) -> None:
 
 
 def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision], rules: Rules,
-                    conclusion: ConclusionSection | None = None) -> Document:
+                    conclusion: ConclusionSection | None = None, intake: Path | None = None) -> Document:
     """Build the draft; the caller saves it. ``conclusion`` writes section 四 评审结论 (the reviewers' conclusion);
-    without it the section holds the machine's verdict and blank lines to sign."""
+    without it the section holds the machine's verdict and blank lines to sign. ``intake``: where the applicant
+    folders are (the dashboard's ``--intake``), else the batch's intake as the store recorded it; the contracts'
+    crops are taken from the originals there (:func:`omreview.crops.applicant_folder`)."""
     report = entry.report
     by_target = _decisions_by_target(entry, decisions)
     doc = new_document()
@@ -133,6 +144,7 @@ def review_document(entry: StoredApplicant, decisions: Sequence[ReviewerDecision
     _checks_section(doc, report, rules, by_target)
     _discrepancies_section(doc, report, by_target)
     _documents_section(doc, report)
+    _projects_section(doc, entry, intake)
     _conclusion_section(doc, report, conclusion)
     return doc
 
@@ -204,6 +216,57 @@ def _documents_section(doc: Document, report: dict[str, Any]) -> None:
         [d["file"], zh.document_kind_label(d["kind"], d.get("certificate_type")), d.get("fiscal_year") or "",
          zh.document_status_label(d["status"]),
          d.get("error") or "", d.get("pages") or "", "是" if d.get("ocr") else ""] for d in report["documents"]])
+
+
+NO_ORIGINALS = "原件不可用，未附截图"
+CROP_WIDTH_MM = 150  # a crop spans the page's width: the text block of the A4 page (210 − 28 − 26 mm), nearly
+
+
+def _projects_section(doc: Document, entry: StoredApplicant, intake: Path | None) -> None:
+    """项目与合同 (in section 三): each project of the form beside its contract, as the applicant page shows it
+    (:mod:`omreview.project_contracts`), and the pictures of the contract's amount and parties, each value's own
+    line, from the originals; without them, ``原件不可用，未附截图`` and the values with their file and page. A folder
+    without contracts: one line when the form declares projects."""
+    report = entry.report
+    views = project_views(report)
+    if views is None:
+        note = declared_only_note(report)
+        if note:
+            doc.add_heading("项目与合同", level=2)
+            doc.add_paragraph(note)
+        return
+    doc.add_heading("项目与合同", level=2)
+    try:
+        folder: Path | None = applicant_folder(entry, intake)
+    except SourceUnavailable:
+        folder = None
+        doc.add_paragraph(f"{NO_ORIGINALS}（找不到申报材料目录）。")
+    undeclared = [v for v in views if not v.declared]
+    for view in (v for v in views if v.declared):
+        _project(doc, view, folder)
+    if undeclared:
+        doc.add_paragraph().add_run("未与申报项目对应的合同").bold = True
+        for view in undeclared:
+            _project(doc, view, folder)
+
+
+def _project(doc: Document, view: ProjectView, folder: Path | None) -> None:
+    doc.add_paragraph().add_run(_m(view.title)).bold = True
+    if view.declared:
+        doc.add_paragraph(f"合同：{_m(view.contract)}")
+    _table(doc, ["项目", "申报表", "合同", "核对"], [list(r.values()) for r in view.rows()])
+    if view.doubts:
+        doc.add_paragraph(_m(view.doubts_text))
+    for label, src in view.crops:
+        doc.add_paragraph(_m(f"{label}：{source_label(src)}　{src.get('text') or ''}".strip()))
+        if folder is None or not (src.get("page") and str(src.get("file") or "").lower().endswith(".pdf")):
+            continue  # a Word contract's value: its table and cell are named, there is no page to cut
+        try:
+            png = source_crop(folder, src)
+        except SourceUnavailable as exc:
+            doc.add_paragraph(f"{NO_ORIGINALS}：{_m(str(exc))}")
+            continue
+        doc.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Mm(CROP_WIDTH_MM))
 
 
 def _conclusion_section(doc: Document, report: dict[str, Any], conclusion: ConclusionSection | None) -> None:
