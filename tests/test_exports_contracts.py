@@ -7,10 +7,12 @@ import io
 from docx import Document
 
 from omreview.exports import applicant_docx
+from omreview.model import Discrepancy, DiscrepancyValue, ProjectContract
 from omreview.review_docx import review_document
 from omreview.rules import default_rules
+from omreview.store import ResultStore
 from tests.conftest import SAMPLE_DOCS
-from tests.store_factory import build_store
+from tests.store_factory import build_store, reviewed
 
 RULES = default_rules()
 HEADER = ["项目", "申报表", "合同", "核对"]
@@ -79,3 +81,40 @@ def test_a_folder_without_contracts_says_its_projects_rest_on_the_form(tmp_path)
     doc = review_document(_entry(build_store(tmp_path / "r.sqlite", ("app-07",))), [], RULES)
     assert _section(doc) == ["项目与合同", "未附合同：项目情况仅依据申报表填报。"]
     assert not _project_tables(doc) and len(doc.inline_shapes) == 0
+
+
+def _store_with(path, report, digest):
+    store = ResultStore(f"sqlite:///{path}")
+    store.migrate()
+    batch = store.start_batch(str(SAMPLE_DOCS), report.rules_version)
+    store.save(report, digest, batch)
+    store.finish_batch(batch, 1, 0, 0)
+    return store
+
+
+def test_amounts_apart_below_the_wan_shown_period_not_read_and_an_undeclared_contracts_own_fault(tmp_path):
+    """Amounts that read alike in 万元 but differ are shown to the 元; a date not read says so; a contract no row
+    declares is marked by its own discrepancy (contract.words.contractK), found by its file and pages."""
+    report, digest = reviewed("app-23")
+    first = report.projects[0]
+    contract = first.contract.model_copy(update={
+        "amount": first.contract.amount.model_copy(update={"value": "1679980.00"}),
+        "period": first.contract.period.model_copy(update={"value": "2010-01-01至?"})})
+    renewal = report.projects[3].contract
+    words = Discrepancy(figure="contract.words.contract7", message="合同金额大小写不一致。", values=[
+        DiscrepancyValue(value="500000.00", source=renewal.amount.source),
+        DiscrepancyValue(value="50000.00", source=renewal.amount_words.source)])
+    report = report.model_copy(update={
+        "projects": [first.model_copy(update={"contract": contract}), *report.projects[1:],
+                     ProjectContract(project=None, contract=renewal)],
+        "discrepancies": [*report.discrepancies, Discrepancy(
+            figure="contract.amount.project1", message="金额不一致。",
+            values=[DiscrepancyValue(value="1680000.00", source=first.amount.source),
+                    DiscrepancyValue(value="1679980.00", source=contract.amount.source)]), words]})
+    doc = review_document(_entry(_store_with(tmp_path / "r.sqlite", report, digest)), [], RULES)
+    tables = _project_tables(doc)
+    assert tables[0][3] == ["合同金额（小写）", "168.00万元（1,680,000.00元）", "168.00万元（1,679,980.00元）",
+                            "⚠ 不一致"]
+    assert tables[0][5] == ["期限", "2010-01-01 至 2010-12-31", "2010-01-01 至 （未读出）", ""]
+    assert tables[-1][4] == ["合同金额（大写）", "", "50.00万元（人民币伍拾万元整）", "⚠ 不一致"]
+    assert [t[4][3] for t in tables[1:-1]] == [""] * 5  # project 4's contract itself: its own row is not marked
