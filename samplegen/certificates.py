@@ -9,7 +9,8 @@ reader's record is compared with (``truth``). Layouts (``LAYOUTS``), as certific
 - ``values_below``: two columns of labels, each value on the line under its label.
 
 The title is centred at the top; a copyright's 登记日期 and, unless labelled, a certificate's 发证日期 are the date
-at the bottom, without a label, as they are printed under the seal. The sample applicants with attachments (``samplegen/attachments.py``) use them.
+at the bottom, without a label, as they are printed under the seal. The sample applicants with attachments
+(``samplegen/attachments.py``) use them.
 """
 
 from __future__ import annotations
