@@ -28,8 +28,9 @@ from typing import Any
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+from omreview import archives
 from omreview.masking import mask_path
-from omreview.packet import sha256_file
+from omreview.packet import locate, sha256_file
 from omreview.store import StoredApplicant
 
 PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
@@ -40,17 +41,30 @@ class SourceUnavailable(Exception):
 
 
 def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path:
+    """The applicant's folder in the intake (or the .zip it was sent as), found by the id its packet listed."""
     candidates = [Path(intake) / entry.applicant_id] if intake else []
     if entry.batch_intake:
         candidates.append(Path(entry.batch_intake) / entry.applicant_id)
     for folder in candidates:
-        if folder.is_dir():
-            return folder.resolve()
+        found = _listed_as(folder.parent, folder.name)
+        if found is not None:
+            return found.resolve()
         named = _unmasked(folder.parent, folder.name, lambda p: p.is_dir())
         if named is not None:
             return named.resolve()
     tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
     raise SourceUnavailable(f"找不到申报材料目录：{tried}")
+
+
+def _listed_as(parent: Path, name: str) -> Path | None:
+    """The entry of ``parent`` that the intake listed as the applicant ``name``: the folder, the archive
+    ``name.zip``, or an entry whose name on disk is not UTF-8 and reads as either (``archives.shown_name``)."""
+    for candidate in (parent / name, parent / f"{name}.zip"):
+        if candidate.is_dir() or (candidate.is_file() and candidate.suffix.lower() == ".zip"):
+            return candidate
+    if not parent.is_dir():
+        return None
+    return next((p for p in parent.iterdir() if archives.shown_name(p.name) in (name, f"{name}.zip")), None)
 
 
 @lru_cache(maxsize=512)
@@ -64,7 +78,12 @@ def original(folder: Path, rel: str, sha256: str | None) -> Path:
     if not path.exists() and mask_path(rel) == rel:  # a masked 身份证号 in the name: the file that masks to it
         found = _unmasked_file(folder, rel, sha256)
         path = found.resolve() if found is not None else path
-    if not path.is_relative_to(folder) or not path.is_file():
+    if not path.is_file():  # inside an archive, or a name on disk in GBK bytes: as the packet listed it
+        located = locate(folder, rel)
+        path = located.resolve() if located is not None else path
+        if located is None or not located.is_file():
+            raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
+    elif not path.is_relative_to(folder):
         raise SourceUnavailable(f"原件不在申报材料目录中：{rel}")
     st = path.stat()
     if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:

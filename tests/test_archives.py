@@ -330,3 +330,39 @@ def test_an_archive_may_be_larger_than_a_document_up_to_its_own_limit(tmp_path):
     tiny = small_files.model_copy(update={"limits": small_files.limits.model_copy(update={"archives": tight})})
     assert _errors(load_packet(tmp_path / "app", tiny)) == {
         "scans.zip": "archive is larger than the 0 MB limit; not opened"}
+
+
+def test_the_viewer_of_originals_opens_a_file_sent_inside_an_archive_or_named_in_gbk_bytes(tmp_path):
+    """The evidence viewer and the .docx crops (omreview.crops) find the applicant sent as one .zip, a folder whose
+    name on disk is GBK bytes, and a file inside an archive of a folder, and still refuse a changed file."""
+    import datetime as dt
+    import hashlib
+
+    from omreview.crops import SourceUnavailable, applicant_folder, original
+    from omreview.store import StoredApplicant
+
+    def entry(applicant_id: str, intake: Path) -> StoredApplicant:
+        return StoredApplicant(row_id=1, applicant_id=applicant_id, verdict="meets",
+                               application_date=dt.date(2012, 6, 1), updated_at=dt.datetime.now(dt.UTC), batch_id=1, batch_intake=str(intake),
+                               batch_started_at=None, report={})
+
+    intake = tmp_path / "intake"
+    whole = _zip(intake / "公司A.zip", {"合同/x.pdf": b"%PDF-x"})
+    gbk = os.fsencode(intake) + b"/" + "公司乙".encode("gbk")
+    os.mkdir(gbk)
+    raw = os.open(gbk + b"/" + "审计报告.pdf".encode("gbk"), os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(raw, b"%PDF-gbk")
+    os.close(raw)
+    _zip(Path(os.fsdecode(gbk)) / "附件.zip", {"c.pdf": b"%PDF-c"})
+
+    sent = applicant_folder(entry("公司A", intake))
+    assert sent == whole.resolve()
+    digest = hashlib.sha256(b"%PDF-x").hexdigest()
+    assert original(sent, "公司A.zip!/合同/x.pdf", digest).read_bytes() == b"%PDF-x"
+    folder = applicant_folder(entry("公司乙", intake))
+    assert original(folder, "审计报告.pdf", None).read_bytes() == b"%PDF-gbk"
+    assert original(folder, "附件.zip!/c.pdf", hashlib.sha256(b"%PDF-c").hexdigest()).read_bytes() == b"%PDF-c"
+    with pytest.raises(SourceUnavailable, match="sha256"):
+        original(folder, "附件.zip!/c.pdf", "0" * 64)
+    with pytest.raises(SourceUnavailable, match="不在申报材料目录"):
+        original(folder, "附件.zip!/none.pdf", None)
