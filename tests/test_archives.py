@@ -343,8 +343,8 @@ def test_the_viewer_of_originals_opens_a_file_sent_inside_an_archive_or_named_in
 
     def entry(applicant_id: str, intake: Path) -> StoredApplicant:
         return StoredApplicant(row_id=1, applicant_id=applicant_id, verdict="meets",
-                               application_date=dt.date(2012, 6, 1), updated_at=dt.datetime.now(dt.UTC), batch_id=1, batch_intake=str(intake),
-                               batch_started_at=None, report={})
+                               application_date=dt.date(2012, 6, 1), updated_at=dt.datetime.now(dt.UTC),
+                               batch_id=1, batch_intake=str(intake), batch_started_at=None, report={})
 
     intake = tmp_path / "intake"
     whole = _zip(intake / "公司A.zip", {"合同/x.pdf": b"%PDF-x"})
