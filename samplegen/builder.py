@@ -160,9 +160,12 @@ def file_names(rng: random.Random, layout: Layout) -> Files:
     numbers = rng.sample(range(1, count + 3), count)
     names = [style.format(n) for n in numbers]
     statements = {y: names[1 + i] + ".pdf" for i, y in enumerate(FISCAL_YEARS)}
-    return Files(form=names[0] + ".docx", statements=statements, roster=names[4] + ".xlsx",
+    statements |= {y: f"{y}年度_1.jpg" for y in layout.photos}
+    form, roster = {"ooxml": (".docx", ".xlsx"), "legacy": (".doc", ".xls"), "wps": (".wps", ".et")}[layout.office]
+    return Files(form=names[0] + form, statements=statements, roster=names[4] + roster,
                  project_list=names[5] + ".xlsx" if layout.project_list else None,
-                 readme=names[-1] + ".txt" if layout.readme else None)
+                 readme=names[-1] + ".txt" if layout.readme else None,
+                 archive="提交文件.zip" if layout.zipped else None)
 
 
 def build(ident: str, index: int, purpose: str, profile: Profile, layout: Layout, rng: random.Random,

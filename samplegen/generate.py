@@ -7,9 +7,10 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from . import attachments
+from . import attachments, formats
 from .form_docx import write_form
 from .oracle import expected_batch
 from .params import FISCAL_YEARS, Applicant
@@ -41,28 +42,42 @@ def _readme(a: Applicant) -> str:
             "2. 各年度审计报告、人员名册及合同清单均已按要求提供。\n3. 如有疑问请与我公司综合部联系。\n")
 
 
-def write_statement_file(a: Applicant, year: int, path: Path) -> None:
-    """The year's statement PDF: drawn with a text layer, then scanned when the layout says so."""
+def write_statement_file(a: Applicant, year: int, folder: Path) -> None:
+    """The year's statement: a PDF drawn with a text layer, then scanned when the layout says so, or photographed
+    one JPEG a page."""
+    path = folder / a.files.statements[year]
     style = a.layout.scan(year)
-    if style is None:
+    if style is None and year not in a.layout.photos:
         write_statement(a, year, path)
         return
     with tempfile.TemporaryDirectory() as tmp:
         drawn = Path(tmp) / "drawn.pdf"
         write_statement(a, year, drawn)
-        scan_pdf(drawn, path, style, seed=f"scan:{a.id}:{year}")
+        if year in a.layout.photos:
+            pages = a.files.photo_pages(year, a.layout.statement.pages)
+            formats.photograph(drawn, [folder / name for name in pages], seed=f"photo:{a.id}:{year}")
+        else:
+            assert style is not None
+            scan_pdf(drawn, path, style, seed=f"scan:{a.id}:{year}")
+
+
+def _office(path: Path, modern: str, write: Callable[[Path], None]) -> None:
+    """Write the document as .docx/.xlsx (``modern``), then in the format ``path``'s suffix names when another."""
+    drawn = path.with_suffix(modern)
+    write(drawn)
+    normalise_zip(drawn)
+    if drawn != path:
+        formats.convert(drawn, path)
 
 
 def write_packet(a: Applicant, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_form(a, folder / a.files.form)
-    normalise_zip(folder / a.files.form)
+    _office(folder / a.files.form, ".docx", lambda path: write_form(a, path))
     for year in FISCAL_YEARS:
         if a.has_statement(year):
-            write_statement_file(a, year, folder / a.files.statements[year])
+            write_statement_file(a, year, folder)
     if a.has_roster:
-        write_roster(a, folder / a.files.roster)
-        normalise_zip(folder / a.files.roster)
+        _office(folder / a.files.roster, ".xlsx", lambda path: write_roster(a, path))
     if a.files.project_list:
         write_project_list(a, folder / a.files.project_list)
         normalise_zip(folder / a.files.project_list)
@@ -72,6 +87,8 @@ def write_packet(a: Applicant, folder: Path) -> None:
     for path in sorted(folder.glob("*.docx")):
         if a.attachments is not None and path.name in a.attachments.names():
             normalise_zip(path)
+    if a.files.archive:
+        formats.zip_gbk(folder, a.files.archive)
 
 
 def golden_text(result: dict) -> str:

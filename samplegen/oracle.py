@@ -323,7 +323,8 @@ def _documents(a: Applicant) -> dict[str, dict]:
     docs: dict[str, tuple[str, int | None]] = {a.files.form: ("application_form", None)}
     for year, name in a.files.statements.items():
         if a.has_statement(year):
-            docs[name] = ("financial_statement", year)
+            pages = a.files.photo_pages(year, a.layout.statement.pages) if year in a.layout.photos else [name]
+            docs.update({page: ("financial_statement", year) for page in pages})
     if a.has_roster:
         docs[a.files.roster] = ("staff_roster", None)
     if a.files.project_list:
@@ -332,7 +333,8 @@ def _documents(a: Applicant) -> dict[str, dict]:
         docs[a.files.readme] = ("unknown", None)
     if a.attachments is not None:
         docs.update({name: (kind, None) for name, kind in a.attachments.names().items()})
-    return {name: {"kind": kind, "fiscal_year": year} for name, (kind, year) in sorted(docs.items())}
+    inside = f"{a.files.archive}!/" if a.files.archive else ""
+    return {inside + name: {"kind": kind, "fiscal_year": year} for name, (kind, year) in sorted(docs.items())}
 
 
 def verdict(a: Applicant, checks: dict[str, str], discrepancies: list[str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from stdnum.cn import ric
 
@@ -175,6 +175,12 @@ class StatementLayout:
     note_cost: str | None = None                  # None | pairs (收入 and 成本 under each period)
     note_line_label: str = "{}"                   # a business line's label: "{}", "{n}、{}", "（{n}）{}"
 
+    @property
+    def pages(self) -> int:
+        """Pages of a statement PDF (statement_pdf.write_statement): cover, opinion, balance sheet (one or two),
+        income statement, notes."""
+        return 5 + self.bs_two_pages
+
 
 @dataclass(frozen=True)
 class RosterLayout:
@@ -217,6 +223,9 @@ class Layout:
     project_list: bool = False    # add a contract list .xlsx
     readme: bool = False          # add an unrelated 说明.txt
     scans: tuple[ScanStyle, ...] = ()  # the statements are scans (image-only PDFs), one style per fiscal year
+    office: Literal["ooxml", "legacy", "wps"] = "ooxml"  # form and roster as .docx/.xlsx, .doc/.xls or .wps/.et
+    photos: tuple[int, ...] = ()  # fiscal years whose statement is photographed, one JPEG a page
+    zipped: bool = False          # every file sent in one .zip, its names in GBK (no UTF-8 flag), as Windows zips
 
     def scan(self, year: int) -> ScanStyle | None:
         return self.scans[FISCAL_YEARS.index(year)] if self.scans else None
@@ -229,6 +238,12 @@ class Files:
     roster: str
     project_list: str | None = None
     readme: str | None = None
+    archive: str | None = None    # Layout.zipped: the .zip every other file is in
+
+    def photo_pages(self, year: int, pages: int) -> list[str]:
+        """The page files of a photographed statement: its name's ``_1`` counted up (2011年度_1.jpg …)."""
+        first = self.statements[year]
+        return [first.replace("_1.jpg", f"_{n}.jpg") for n in range(1, pages + 1)]
 
 
 @dataclass(frozen=True)

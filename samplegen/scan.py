@@ -36,6 +36,11 @@ _FIRM_OFFSET = 130  # points left of 中国注册会计师: the audit firm's nam
 
 def scan_pdf(src: Path, dst: Path, style: ScanStyle, seed: str) -> None:
     """Write ``dst``: the image-only scan of the text-layer PDF ``src``."""
+    _write(dst, scan_pages(src, style, seed))
+
+
+def scan_pages(src: Path, style: ScanStyle, seed: str) -> list[tuple[bytes, float, float]]:
+    """The scanned pages of the text-layer PDF ``src``: each a JPEG (at ``style.dpi``) and its size in points."""
     rng = random.Random(seed)
     noise = np.random.default_rng(rng.getrandbits(64))
     pdf = pdfium.PdfDocument(src)
@@ -67,7 +72,7 @@ def scan_pdf(src: Path, dst: Path, style: ScanStyle, seed: str) -> None:
                 pages.append(_page(blank, style))
     finally:
         pdf.close()
-    _write(dst, pages)
+    return pages
 
 
 def _write(dst: Path, pages: list[tuple[bytes, float, float]]) -> None:

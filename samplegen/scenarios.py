@@ -310,6 +310,20 @@ SCENARIOS = (
              "contract with the first project's client is declared nowhere (a note). The scanned ITSS certificate "
              "names the parent group as its holder, so G5 is review.",
              LAYOUT_B, Profile(city="杭州"), _contracts_scanned),
+    # the formats applicants really send (#19): each outcome is that of the same content as .docx/.xlsx/PDF
+    Scenario("app-25", "meets",
+             "A clean applicant whose form is a Word 97-2003 .doc and whose roster is an Excel 97-2003 .xls.",
+             replace(LAYOUT_C, office="legacy"), Profile(city="上海")),
+    Scenario("app-26", "needs_review: total_revenue.2010",
+             "The form and roster are WPS Office files (.wps, .et) and the 2010 audit report is photographed one "
+             "JPEG a page (one photo stored sideways with its EXIF orientation); the form declares 2010 revenue "
+             "3,000,000 yuan above that photographed income statement.",
+             replace(LAYOUT_A, office="wps", photos=(2010,)), Profile(city="广州"),
+             _declare("total_revenue.2010", Decimal(3_000_000))),
+    Scenario("app-27", "does_not_meet: B1=fail",
+             "The whole submission is one .zip written by Chinese Windows (file names in GBK, no UTF-8 flag); O&M "
+             "revenue is about 15% of revenue and under 30,000,000 yuan over three years, so B1 fails.",
+             replace(LAYOUT_D, zipped=True), Profile(city="南京", om_shares=(0.13, 0.14, 0.15, 0.15))),
 )
 
 

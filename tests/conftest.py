@@ -39,6 +39,7 @@ def _main_module_kept():
 
 # module -> what its tests need
 MODULE_MARKS: dict[str, tuple[str, ...]] = {
+    "test_format_twins": ("ocr",),  # app-26 photographed: its statement read by OCR
     "test_flows": ("prefect",),
     "test_flows_harness": ("prefect",),
     "test_flows_intake": ("prefect",),
@@ -116,6 +117,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     # the scanned sample packet
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-21]": ("ocr",),
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-24]": ("ocr",),
+    "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-26]": ("ocr",),
     # seconds each for a reason of their own: the whole sample set generated, documents read in
     # reading processes that are started and stopped, a 3,000-page PDF
     "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow",),

@@ -62,8 +62,11 @@ def generated_twice(tmp_path_factory, cjk_font) -> tuple[Path, Path]:
 
 
 def _docs(golden: dict, kind: str) -> list[tuple[Path, dict]]:
+    """The packet's documents of ``kind`` written as .docx/.xlsx/PDF and not inside a .zip (the other forms of the
+    same content: test_other_forms_are_what_applicants_send)."""
     folder = DOCS / golden["applicant_id"]
-    return [(folder / name, doc) for name, doc in golden["documents"].items() if doc["kind"] == kind]
+    return [(folder / name, doc) for name, doc in golden["documents"].items()
+            if doc["kind"] == kind and "!/" not in name and Path(name).suffix in (".pdf", ".docx", ".xlsx")]
 
 
 def _kind(name: str) -> str:
@@ -107,7 +110,8 @@ def test_every_packet_has_a_golden_file_listing_exactly_its_files(goldens):
     assert folders == set(goldens)
     for ident, golden in goldens.items():
         assert golden["applicant_id"] == ident
-        assert set(golden["documents"]) == {p.name for p in (DOCS / ident).iterdir()}
+        # a packet sent as one .zip lists the files inside it (提交文件.zip!/附件1.pdf)
+        assert {name.split("!/")[0] for name in golden["documents"]} == {p.name for p in (DOCS / ident).iterdir()}
     assert sum(p.stat().st_size for p in DOCS.rglob("*") if p.is_file()) < 10 * 1024 * 1024
 
 
@@ -176,10 +180,10 @@ def test_scanned_statements_have_no_text_layer(goldens):
 
 def test_forms_open_with_python_docx(goldens):
     for golden in goldens.values():
-        (path, _), = _docs(golden, "application_form")
-        cells = {c.text for t in docx.Document(str(path)).tables for row in t.rows for c in row.cells}
-        for value in (golden["name"], golden["credit_code"]):  # a cell of its own, or after its label
-            assert any(re.fullmatch(rf"(.*[：:]\s*)?{re.escape(value)}", c) for c in cells), (path, value)
+        for path, _ in _docs(golden, "application_form"):  # one .docx; none where it is a .doc/.wps or zipped
+            cells = {c.text for t in docx.Document(str(path)).tables for row in t.rows for c in row.cells}
+            for value in (golden["name"], golden["credit_code"]):  # a cell of its own, or after its label
+                assert any(re.fullmatch(rf"(.*[：:]\s*)?{re.escape(value)}", c) for c in cells), (path, value)
 
 
 def test_rosters_have_a_header_row_and_valid_id_numbers(goldens):
@@ -232,3 +236,41 @@ def test_project_window_needs_a_month_of_overlap():
     assert not in_window(project(date(2011, 12, 15), date(2012, 5, 31)))
     assert not in_window(project(date(2012, 1, 1), date(2012, 12, 31)))
     assert in_window(project(date(2008, 1, 1), date(2009, 1, 31)))
+
+
+def test_other_forms_are_what_applicants_send(goldens):
+    """The .doc/.xls and WPS files are Word/Excel 97-2003 compound files, a photographed statement is one JPEG a
+    page (one stored sideways with EXIF orientation 6), and a zipped packet names its entries in GBK bytes without
+    the UTF-8 flag, each entry the .docx/.xlsx/PDF it would be loose."""
+    import zipfile
+
+    from PIL import Image
+
+    applicants = {a.id: a for a in build_all(SEED)}
+    legacy = [a for a in applicants.values() if a.layout.office != "ooxml"]
+    photographed = [a for a in applicants.values() if a.layout.photos]
+    zipped = [a for a in applicants.values() if a.layout.zipped]
+    assert legacy and photographed and zipped
+    for a in legacy:
+        for name in (a.files.form, a.files.roster):
+            assert (DOCS / a.id / name).read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1"), name
+    for a in photographed:
+        for year in a.layout.photos:
+            pages = [DOCS / a.id / n for n in a.files.photo_pages(year, a.layout.statement.pages)]
+            orientations = []
+            for page in pages:
+                with Image.open(page) as image:
+                    assert image.format == "JPEG"
+                    orientations.append(image.getexif().get(0x0112))
+            assert orientations.count(6) == 1 and len(pages) == a.layout.statement.pages
+    for a in zipped:
+        assert a.files.archive is not None
+        with zipfile.ZipFile(DOCS / a.id / a.files.archive) as zf:
+            infos = zf.infolist()
+            assert all(not info.flag_bits & 0x800 for info in infos)
+            names = sorted(info.filename.encode("cp437").decode("gbk") for info in infos)
+            assert names == sorted(n.split("!/")[1] for n in goldens[a.id]["documents"])
+            heads = {n: zf.read(info)[:4] for n, info in zip(names, sorted(infos, key=lambda i: i.filename
+                     .encode("cp437").decode("gbk")), strict=True)}
+        assert {Path(n).suffix: h for n, h in heads.items()} == {".pdf": b"%PDF", ".docx": b"PK\x03\x04",
+                                                                 ".xlsx": b"PK\x03\x04"}
