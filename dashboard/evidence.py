@@ -42,15 +42,16 @@ _HIGHLIGHT = "background:#fff3a0;outline:2px solid #d00000;outline-offset:-2px;f
 
 
 def kind(src: dict[str, Any] | None) -> str | None:
-    """The view a source has: ``pdf`` (a page), ``docx`` (a form table's cell), ``xlsx`` (a sheet's cell), or None."""
+    """The view a source has, by what it names (not its file's suffix: a photo's page is shown as a PDF page, a .doc's
+    table cell as the .docx it was converted to, ``omreview.crops.viewable``): ``pdf`` (a page), ``docx`` (a form
+    table's cell), ``xlsx`` (a sheet's cell), or None."""
     if not src or not src.get("file"):
         return None
-    name = str(src["file"]).lower()
-    if src.get("page") and name.endswith(".pdf"):
+    if src.get("page"):
         return "pdf"
-    if src.get("table") is not None and src.get("cell") and name.endswith(".docx"):
+    if src.get("table") is not None and src.get("cell"):
         return "docx"
-    if src.get("sheet") and src.get("cell") and name.endswith(".xlsx"):
+    if src.get("sheet") and src.get("cell"):
         return "xlsx"
     return None
 

@@ -17,7 +17,9 @@ stored source to its picture. pdfium is not thread-safe: every use holds :data:`
 
 from __future__ import annotations
 
+import hashlib
 import io
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +31,12 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from omreview import archives
+from omreview.errors import DocumentError
+from omreview.extractors.ocr import images
+from omreview.extractors.office import convert
 from omreview.masking import mask_path
-from omreview.packet import locate, sha256_file
+from omreview.packet import PacketFile, locate, sha256_file
+from omreview.rules import Rules, default_rules
 from omreview.store import StoredApplicant
 
 PDFIUM = threading.Lock()  # pdfium is not thread-safe; Streamlit runs each session in a thread
@@ -73,7 +79,8 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
 
 
 def original(folder: Path, rel: str, sha256: str | None) -> Path:
-    """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review."""
+    """The file ``rel`` of the applicant folder, if it is inside it and unchanged since the review, as the viewer
+    opens it (:func:`viewable`: a photo's pages as a PDF, a 97-2003 or WPS file as .docx/.xlsx)."""
     path = (folder / rel).resolve()
     if not path.exists() and mask_path(rel) == rel:  # a masked 身份证号 in the name: the file that masks to it
         found = _unmasked_file(folder, rel, sha256)
@@ -88,7 +95,55 @@ def original(folder: Path, rel: str, sha256: str | None) -> Path:
     st = path.stat()
     if sha256 and _sha256(str(path), st.st_mtime_ns, st.st_size) != sha256:
         raise SourceUnavailable(f"原件自审查以来已改变（sha256 不同）：{rel}")
-    return path
+    return viewable(path, rel)
+
+
+_VIEWS: dict[tuple[str, int, int], Path] = {}
+_VIEWS_LOCK = threading.Lock()
+
+
+def viewable(path: Path, rel: str, rules: Rules | None = None) -> Path:
+    """``path`` itself when a PDF, .docx or .xlsx; else the copy its reader read, which the sources' pages and cells
+    are of: an image's pages as an image-only PDF (``images.page_pdf``: upright, the same size in points), a Word
+    or Excel 97-2003 or WPS file converted by LibreOffice (``convert.converted_copy``). Made once per file content
+    in this process's private working folder (``archives.workdir``), never beside the original."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith((b"%PDF", b"PK\x03\x04")):
+        return path
+    rules = rules or default_rules()
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _VIEWS_LOCK:
+        if key in _VIEWS and _VIEWS[key].is_file():
+            return _VIEWS[key]
+        folder = archives.workdir() / "views" / hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        folder.mkdir(parents=True, exist_ok=True)
+        _VIEWS[key] = _copy_for_viewing(path, rel, folder, rules)
+        return _VIEWS[key]
+
+
+def _copy_for_viewing(path: Path, rel: str, folder: Path, rules: Rules) -> Path:
+    listed = PacketFile(path.name, path, None, None)
+    try:
+        if head_is_ole(path):
+            kind = convert.legacy_kind(listed)
+            if kind is None:
+                raise SourceUnavailable(f"{mask_path(rel)} 不是 Word 或 Excel 文件，无法显示")
+            with convert.converted_copy(listed, rules, kind) as (copy, _):
+                out = folder / f"copy{copy.path.suffix}"
+                shutil.copyfile(copy.path, out)
+                return out
+        out = folder / "pages.pdf"
+        images.page_pdf(path, out, rules)
+        return out
+    except DocumentError as exc:
+        raise SourceUnavailable(f"{mask_path(rel)} 无法转换为可显示的页面：{exc}") from exc
+
+
+def head_is_ole(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(8) == bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 def _unmasked(parent: Path, name: str, keep: Callable[[Path], bool]) -> Path | None:
@@ -203,7 +258,7 @@ def source_crop(folder: Path, src: dict[str, Any], *, margin: float = LINE_MARGI
     """PNG of the region of a PDF source (``file``, ``page``, ``bbox``, ``sha256`` as the report stores them) in the
     applicant folder ``folder``, the box highlighted, ``margin`` points above and below it; ``SourceUnavailable``
     (why, in the reviewers' words) for a source that is no region of a PDF page or whose original cannot be used."""
-    if not src.get("file") or not src.get("page") or not str(src["file"]).lower().endswith(".pdf"):
+    if not src.get("file") or not src.get("page"):
         raise SourceUnavailable(f"{mask_path(str(src.get('file') or ''))} 不是 PDF 页面，无页面图像")
     bbox = src.get("bbox")
     box = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])) if bbox else None

@@ -5,6 +5,7 @@ cell marked; the OCR confidence of a value read by OCR; a changed original refus
 The sources are those of the committed sample reports (``tests/fixtures/reports``) on ``sample_docs``.
 """
 
+import io
 import json
 import shutil
 from decimal import Decimal
@@ -279,3 +280,29 @@ def test_each_source_kind_has_its_view():
     assert kind(report["figures"]["registered_capital"]["source"]) == "docx"
     assert kind(report["discrepancies"][0]["values"][0]["source"]) == "xlsx"
     assert kind(report["figures"]["om_staff_count"]["source"]) is None  # a whole sheet: no cell to show
+
+
+def test_a_photographed_page_and_a_converted_form_are_shown_as_their_reader_read_them(soffice):
+    """A source on a photo (app-26's 2010 statement, one JPEG a page, one stored sideways) is drawn on the page its
+    reader read (an upright image-only PDF made from the photo), and a source in a .doc/.wps form's table on the
+    .docx LibreOffice made of it; the originals are untouched and the copies are made once."""
+    from omreview.crops import original, source_crop
+    from omreview.packet import sha256_file
+
+    folder = SAMPLE_DOCS / "app-26"
+    before = {p.name: sha256_file(p) for p in folder.iterdir()}
+    photo = "2010年度_2.jpg"  # stored turned a quarter, EXIF orientation 6
+    shown = original(folder, photo, before[photo])
+    assert shown.suffix == ".pdf" and shown.parent != folder
+    with pdfium.PdfDocument(str(shown)) as pdf:
+        width, height = pdf[0].get_size()
+    assert height > width  # upright, as the reader read it
+    png = source_crop(folder, {"file": photo, "page": 1, "bbox": [100, 200, 300, 215], "sha256": before[photo]})
+    assert Image.open(io.BytesIO(png)).width > 0
+    assert original(folder, photo, before[photo]) == shown  # made once
+    form = next(name for name in before if name.endswith(".wps"))
+    copy = original(folder, form, before[form])
+    assert copy.suffix == ".docx"
+    window = sources.docx_table_window(copy, form, 0, "B1", default_rules())
+    assert window.rows and window.file == form
+    assert {p.name: sha256_file(p) for p in folder.iterdir()} == before
