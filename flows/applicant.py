@@ -52,7 +52,7 @@ from omreview.errors import InputError
 from omreview.flows import tasks
 from omreview.masking import mask_path
 from omreview.model import Report
-from omreview.packet import applicant_id_of, load_packet
+from omreview.packet import applicant_id_of, find_applicant, load_packet
 from omreview.review import Review
 from omreview.rules import Rules
 from omreview.store import default_url
@@ -160,8 +160,10 @@ def applicant_folder(applicant: str, intake_folder: Path, rules_version: str | N
                              f"或受理目录 {intake_folder} 中的子目录名（如 app-07）")
     else:
         folder = Path(intake_folder) / as_path
+        if not folder.is_dir():  # sent as 公司A.zip, or a name on disk in GBK bytes: as the batch lists it
+            folder = find_applicant(Path(intake_folder), given) or folder
         inside = Path(intake_folder).resolve() in folder.resolve().parents
-        if not inside or not folder.is_dir():
+        if not inside or not (folder.is_dir() or folder.is_file()):
             raise InputError(f"受理目录 {intake_folder} 中没有 {mask_path(given)}：请填写其中的子目录名（如 app-07），"
                              "或申报材料目录的完整路径")
     rules = intake.rules_for(rules_version)

@@ -21,7 +21,6 @@ import hashlib
 import io
 import shutil
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +34,7 @@ from omreview.errors import DocumentError
 from omreview.extractors.ocr import images
 from omreview.extractors.office import convert
 from omreview.masking import mask_path
-from omreview.packet import PacketFile, locate, sha256_file
+from omreview.packet import PacketFile, find_applicant, locate, sha256_file
 from omreview.rules import Rules, default_rules
 from omreview.store import StoredApplicant
 
@@ -47,30 +46,17 @@ class SourceUnavailable(Exception):
 
 
 def applicant_folder(entry: StoredApplicant, intake: Path | None = None) -> Path:
-    """The applicant's folder in the intake (or the .zip it was sent as), found by the id its packet listed."""
-    candidates = [Path(intake) / entry.applicant_id] if intake else []
+    """The applicant's folder (or the archive it was sent as) in the intake given, else in its batch's, found as the
+    batch listed it (``packet.find_applicant``)."""
+    intakes = [Path(intake)] if intake else []
     if entry.batch_intake:
-        candidates.append(Path(entry.batch_intake) / entry.applicant_id)
-    for folder in candidates:
-        found = _listed_as(folder.parent, folder.name)
+        intakes.append(Path(entry.batch_intake))
+    for folder in intakes:
+        found = find_applicant(folder, entry.applicant_id)
         if found is not None:
             return found.resolve()
-        named = _unmasked(folder.parent, folder.name, lambda p: p.is_dir())
-        if named is not None:
-            return named.resolve()
-    tried = "、".join(str(c) for c in candidates) or "（未配置申报材料目录，且该批次未记录目录）"
+    tried = "、".join(str(i / entry.applicant_id) for i in intakes) or "（未配置申报材料目录，且该批次未记录目录）"
     raise SourceUnavailable(f"找不到申报材料目录：{tried}")
-
-
-def _listed_as(parent: Path, name: str) -> Path | None:
-    """The entry of ``parent`` that the intake listed as the applicant ``name``: the folder, the archive
-    ``name.zip``, or an entry whose name on disk is not UTF-8 and reads as either (``archives.shown_name``)."""
-    for candidate in (parent / name, parent / f"{name}.zip"):
-        if candidate.is_dir() or (candidate.is_file() and candidate.suffix.lower() == ".zip"):
-            return candidate
-    if not parent.is_dir():
-        return None
-    return next((p for p in parent.iterdir() if archives.shown_name(p.name) in (name, f"{name}.zip")), None)
 
 
 @lru_cache(maxsize=512)
@@ -144,14 +130,6 @@ def _copy_for_viewing(path: Path, rel: str, folder: Path, rules: Rules) -> Path:
 def head_is_ole(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(8) == bytes.fromhex("d0cf11e0a1b11ae1")
-
-
-def _unmasked(parent: Path, name: str, keep: Callable[[Path], bool]) -> Path | None:
-    """The one entry of ``parent`` whose name masks to ``name`` (a name holding a masked 身份证号)."""
-    if "*" not in name or not parent.is_dir():
-        return None
-    found = [p for p in parent.iterdir() if p.name != name and mask_path(p.name) == name and keep(p)]
-    return found[0] if len(found) == 1 else None
 
 
 def _unmasked_file(folder: Path, rel: str, sha256: str | None) -> Path | None:

@@ -337,6 +337,17 @@ def applicant_folders(intake: Path, rules: Rules | None = None,
     return folders, [mask_path(archives.shown_name(p.name)) for p in loose]
 
 
+def find_applicant(intake: Path, applicant_id: str, rules: Rules | None = None) -> Path | None:
+    """The entry of ``intake`` that a batch lists as the applicant ``applicant_id`` (``applicant_folders``,
+    ``applicant_id_of``): its folder, the archive it was sent as, a name on disk in GBK bytes or holding a masked
+    身份证号; ``None`` when there is none."""
+    try:
+        folders, _ = applicant_folders(intake, rules)
+    except InputError:
+        return None
+    return next((f for f in folders if applicant_id_of(f) == applicant_id), None)
+
+
 def last_change(folder: Path, rules: Rules | None = None, now: float | None = None) -> float | None:
     """When anything in ``folder`` last changed: the newest ctime or mtime of it and of every entry below it
     (debris included: an rsync or Office temporary file is a copy or an edit in progress), as a POSIX time;

@@ -366,3 +366,20 @@ def test_the_viewer_of_originals_opens_a_file_sent_inside_an_archive_or_named_in
         original(folder, "附件.zip!/c.pdf", "0" * 64)
     with pytest.raises(SourceUnavailable, match="不在申报材料目录"):
         original(folder, "附件.zip!/none.pdf", None)
+
+
+def test_a_reviewer_names_an_applicant_sent_as_a_zip_or_named_in_gbk_bytes_by_its_id(tmp_path):
+    """The reviewer's run (``omreview serve``'s form, flows/applicant.py) takes the applicant's id as the batch lists
+    it: 公司A for 公司A.zip, 公司乙 for a folder whose name on disk is GBK bytes; an unknown id is refused in words."""
+    from omreview.errors import InputError
+    from omreview.flows.applicant import applicant_folder
+
+    intake = tmp_path / "intake"
+    sent = _zip(intake / "公司A.zip", _sample_files())
+    gbk = os.fsencode(intake) + b"/" + "公司乙".encode("gbk")
+    shutil.copytree(APP_01, os.fsdecode(gbk))
+
+    assert applicant_folder("公司A", intake) == sent
+    assert os.fsencode(applicant_folder("公司乙", intake)) == gbk
+    with pytest.raises(InputError, match="受理目录"):
+        applicant_folder("公司丙", intake)
