@@ -39,7 +39,7 @@ def _main_module_kept():
 
 # module -> what its tests need
 MODULE_MARKS: dict[str, tuple[str, ...]] = {
-    "test_format_twins": ("ocr",),  # app-26 photographed: its statement read by OCR
+    "test_format_twins": ("ocr", "soffice"),  # app-26 photographed: its statement read by OCR
     "test_flows": ("prefect",),
     "test_flows_harness": ("prefect",),
     "test_flows_intake": ("prefect",),
@@ -47,6 +47,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_flows_postgres": ("prefect", "postgres"),
     "test_flows_privacy": ("prefect",),
     "test_flows_serve": ("prefect",),
+    "test_run_fast": ("prefect",),  # omreview run on its resident local Prefect server, started and stopped
     "test_serve_reviewer": ("prefect",),  # omreview serve against a Prefect server of its own, stopped and started
     "test_interrupt": ("prefect",),  # commands stopped by signals at several points, then run again
     "test_prefect_internals": ("slow",),  # imports Prefect's client, runner and settings (seconds); no server
@@ -120,7 +121,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_sample_reports.py::test_report_matches_expected_outcome[app-26]": ("ocr",),
     # seconds each for a reason of their own: the whole sample set generated, documents read in
     # reading processes that are started and stopped, a 3,000-page PDF
-    "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow",),
+    "tests/test_samplegen.py::test_generation_is_deterministic_and_matches_the_committed_packets": ("slow", "soffice"),
     "tests/test_sample_reports.py::test_committed_report_fixtures_are_what_reviewing_their_sample_gives": ("slow",),
     "tests/test_samplegen.py::test_statements_open_with_pdfplumber": ("slow",),
     "tests/test_statement_pdf.py::test_cid_garbage_text_layer_is_unreadable": ("slow",),
@@ -153,8 +154,11 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
 # (pdfplumber) in the fast tier and pdfium beside it in the slow one
 PARAM_MARKS: dict[str, tuple[str, ...]] = {
     "pdfium": ("slow",),
+    # the sample applicants whose form and roster are Word/Excel 97-2003 or WPS files: read through LibreOffice
+    "app-25": ("soffice",),
+    "app-26": ("soffice",),
 }
-NEEDS_SLOW = {"prefect", "postgres", "browser", "ocr"}
+NEEDS_SLOW = {"prefect", "postgres", "browser", "ocr", "soffice"}
 
 
 def _params(item) -> set[str]:
@@ -212,6 +216,14 @@ def cjk_font() -> None:
     """Skips the test when Chinese text of an unembedded font cannot be drawn here (see ``_cjk_renders``)."""
     if not _cjk_renders():
         pytest.skip("no CJK font for unembedded Chinese text: apt-get install fonts-noto-cjk (.ci/run does)")
+
+
+@pytest.fixture(autouse=True)
+def _soffice_when_marked(request):
+    """A test marked ``soffice`` (by its module, or a sample applicant sent in .doc/.wps) gets the ``soffice``
+    fixture: skipped, saying how to install LibreOffice, where it is absent."""
+    if request.node.get_closest_marker("soffice") is not None:
+        request.getfixturevalue("soffice")
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_sample_form_figures(packet):
     forms = list(_forms(packet))
     assert len(forms) == 1
     pf, golden = forms[0]
-    result = extract(pf, RULES)
+    result = read_document(pf, RULES)  # a .docx, or a .doc/.wps converted (app-25, app-26), or inside a .zip (app-27)
     assert result.kind is DocumentKind.APPLICATION_FORM and result.error is None
     form, expected = result.record, golden["figures"]
     assert form.company_name.value == golden["name"]
