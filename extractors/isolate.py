@@ -90,6 +90,12 @@ class IsolatedReader:
                 self._worker = _Worker(limits.max_document_memory_mb)  # starts while the caller goes on
                 return Extraction.failed(lost.reason)
 
+    def start(self, memory_mb: int) -> None:
+        """Start the worker now (if none runs) without waiting for it: its imports overlap the caller's work."""
+        with self._lock:
+            if self._worker is None:
+                self._worker = _Worker(memory_mb)
+
     def close(self, kill: bool = False) -> None:
         """Stop the worker; a new one starts on the next read."""
         if self._worker is not None:
@@ -129,6 +135,19 @@ class ReaderPool:
             with self._lock:
                 if reader in self._readers:  # not closed meanwhile
                     self._idle.append(reader)
+
+    def prestart(self, count: int, rules: Rules | None = None) -> None:
+        """Start reading processes until the pool holds ``count``, idle, without waiting for them: their imports
+        overlap the caller's (``omreview run`` importing Prefect). Nothing if documents are read in-process."""
+        rules = rules or default_rules()
+        if not rules.limits.isolate_documents:
+            return
+        with self._lock:
+            while len(self._readers) < count:
+                reader = IsolatedReader()
+                reader.start(rules.limits.max_document_memory_mb)
+                self._readers.append(reader)
+                self._idle.append(reader)
 
     @property
     def size(self) -> int:

@@ -19,7 +19,6 @@ Chinese (the reasons a reviewer's run gives itself, the wait, the verdict line).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from omreview import intake, outlock, zh
 from omreview.errors import InputError
 from omreview.flows import tasks
+from omreview.flows.local import run_workers
 from omreview.masking import mask_path
 from omreview.model import Report
 from omreview.packet import applicant_id_of, find_applicant, load_packet
@@ -57,7 +57,7 @@ from omreview.review import Review
 from omreview.rules import Rules
 from omreview.store import default_url
 
-DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+DEFAULT_WORKERS = run_workers()
 SLOT_PREFIX = "omreview-applicant:"  # + the applicant id: the global concurrency limit (1) of its runs
 SLOT_WAIT_SECONDS = 600.0  # a reviewer's run waits this long for another run of the same applicant
 

@@ -66,7 +66,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omreview.errors import EnvironmentFailure, InputError
 from omreview.failures import cache_dir, check_writable, mask_url, prefect_timeout
@@ -79,6 +79,9 @@ from omreview.flows.prefect_internals import (
     console_handler_class,
 )
 from omreview.processes import child_stdout, stopping, wait_for_flow
+
+if TYPE_CHECKING:
+    from omreview.flows.resident import Claim
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"
 EPHEMERAL_ENV = "PREFECT_SERVER_EPHEMERAL_ENABLED"  # Prefect's own ephemeral server: off in a command
@@ -117,6 +120,11 @@ sys.argv = ["uvicorn", "--factory", sys.argv[2], "--host", "127.0.0.1",
             "--port", sys.argv[1], "--log-level", "error", "--lifespan", "on"]
 main()
 """
+
+
+def run_workers() -> int:
+    """Documents an applicant flow reads at once (its thread pool): the CPUs, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def prefect_home(out: Path) -> Path:
@@ -422,13 +430,18 @@ def stop_local_server() -> None:
 
 
 @contextmanager
-def prefect_session(out: Path) -> Iterator[Session]:
-    """Run the block's flows against the configured Prefect API, or this process's local server.
+def prefect_session(out: Path, resident: bool = False) -> Iterator[Session]:
+    """Run the block's flows against the configured Prefect API, or a local server.
 
-    On leaving, the local server is left only once it has recorded every task run of the block. A
-    configured API that does not answer its health check in time fails before any flow starts.
+    ``resident`` (``omreview run``): the resident local server of ``prefect_home(out)``, found or started
+    (``omreview.flows.resident``) and left running when the block ends, unless
+    ``$OMREVIEW_LOCAL_SERVER_IDLE`` is 0. Otherwise a resident server of that home that runs already is used
+    (two servers never share a database), else this process's temporary server: on leaving, it is left only
+    once it has recorded every task run of the block. A configured API that does not answer its health check
+    in time fails before any flow starts.
     """
     server: LocalServer | None = None
+    claimed: Claim | None = None
     # Prefect's default profile allows its own ephemeral server: any client made without an API URL (a thread
     # outside the session's settings, the wind-down of a stopped command) would start one, a child that the
     # command's os._exit leaves running. A command's flows always have a URL; without one, fail instead.
@@ -437,18 +450,22 @@ def prefect_session(out: Path) -> Iterator[Session]:
     if checked:
         check_api(checked)  # before importing Prefect: an API that is down is told in a second
     elif "prefect" not in sys.modules:
-        server = local_server(out)  # boots while Prefect is imported below
+        claimed = _resident(out, resident)  # a new one boots while Prefect is imported below
+        server = None if claimed is not None else local_server(out)
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, get_current_settings, temporary_settings
 
     import omreview.flows.tasks  # noqa: F401  (imports Prefect, which sets up its logging)
 
     configured = get_current_settings().api.url
-    if configured and server is not None:  # a profile names a server: use it
+    if configured and (server is not None or claimed is not None):  # a profile names a server: use it
+        if claimed is not None:
+            claimed.release()
         stop_local_server()
-        server = None
-    if not configured and server is None:
-        server = local_server(out)
-    if server is None:
+        server, claimed = None, None
+    if not configured and server is None and claimed is None:
+        claimed = _resident(out, resident)
+        server = None if claimed is not None else local_server(out)
+    if server is None and claimed is None:
         if str(configured) != checked:
             check_api(str(configured))
         try:
@@ -459,6 +476,18 @@ def prefect_session(out: Path) -> Iterator[Session]:
 
             take_submitted()  # that server records them in its own time
         return
+    if claimed is not None:
+        try:
+            url = claimed.ready()
+            with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: claimed.home}), quiet_console():
+                try:
+                    yield Session(api_url=url, local=True, home=claimed.home)
+                finally:
+                    settle(wait=False)  # delivered; the server, still running, records them in its own time
+        finally:
+            claimed.release()
+        return
+    assert server is not None
     url = server.wait_ready()
     with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: server.home}), quiet_console():
         ok = False
@@ -467,6 +496,17 @@ def prefect_session(out: Path) -> Iterator[Session]:
             ok = True
         finally:
             settle(wait=ok)
+
+
+def _resident(out: Path, wanted: bool) -> Claim | None:
+    """The resident server's ``Claim`` for ``out``'s Prefect home: found or started if ``wanted``, else found
+    only if it runs; ``None`` for a temporary server."""
+    from omreview.flows import resident
+
+    home = prefect_home(out)
+    if wanted and resident.idle_seconds() > 0:
+        return resident.claim(home, resident.idle_seconds())
+    return resident.attach(home)
 
 
 def settle(wait: bool = True, seconds: float = SETTLE_SECONDS) -> None:

@@ -136,14 +136,18 @@ def run(
     rules = _rules(rules_version)
     try:
         when = _date(application_date)
-        load_packet(folder, rules)  # a user mistake is told before any Prefect server starts
+        packet = load_packet(folder, rules)  # a user mistake is told before any Prefect server starts
         folder = nameable(folder)  # a name in GBK bytes: the flow's parameters must be UTF-8
     except InputError as exc:
         raise _fail(str(exc)) from exc
     _preflight(out)
-    from omreview.flows.local import prefect_session
+    from omreview.extractors.isolate import reader_pool
+    from omreview.flows.local import prefect_session, run_workers
 
-    with _one_at_a_time(out, "run", wait, total=1), prefect_session(out):
+    to_read = sum(1 for pf in packet.files if not pf.error)
+    reader_pool().prestart(min(to_read, run_workers()), rules)  # they start while Prefect is imported
+
+    with _one_at_a_time(out, "run", wait, total=1), prefect_session(out, resident=True):
         from omreview.flows.applicant import applicant_flow
 
         try:
