@@ -4,6 +4,8 @@
 - ``omreview.flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
 - ``omreview.flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
 - ``omreview.flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
+- ``omreview.flows.resident``: the local Prefect server ``omreview run`` leaves running for the next command,
+  stopped when idle;
 - ``omreview.flows.serve``: the deployments served by ``omreview serve``;
 - ``omreview.flows.desk``: the reviewer's runs, run by ``omreview serve`` in its own process (seconds, not ten);
 - ``omreview.flows.dask``: the Dask task runner for large batches (the ``[dask]`` extra);

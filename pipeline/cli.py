@@ -1,8 +1,9 @@
 """The ``omreview`` command line.
 
 ``run`` and ``batch`` go through the Prefect flows (``flows/``) against the configured Prefect API
-(``PREFECT_API_URL``) or, without one, a temporary local server whose home is ``OUT/.prefect``
-(``omreview.flows.local``). User mistakes are caught before any server starts: one plain line, exit 2.
+(``PREFECT_API_URL``) or, without one, a local server whose home is ``OUT/.prefect``
+(``omreview.flows.local``; ``run``'s stays for the next command: ``omreview.flows.resident``). User
+mistakes are caught before any server starts: one plain line, exit 2.
 
 ``run`` and ``batch`` hold the output folder's lock (``omreview.outlock``: a second command into the
 same OUT refuses, exit 2, or waits with ``--wait``) and stop at Ctrl-C or SIGTERM within seconds: one
