@@ -59,6 +59,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_dashboard_review": ("slow",),  # Streamlit's AppTest runs the applicant page (~1-2 s a test)
     "test_dashboard_contracts": ("slow",),  # Streamlit's AppTest runs the applicant page (~2 s a test)
     "test_ocr": ("ocr",),
+    "test_ocr_cost": ("ocr",),
     "test_ocr_packet": ("ocr",),
     "test_statement_pdf_realdocs": ("realdocs", "slow"),  # annual reports of 200 pages, one of them scanned
 }
@@ -73,6 +74,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_contracts.py::test_a_scanned_contract_is_read_by_ocr_each_page_once": ("ocr",),  # ~6 s of OCR
     "tests/test_contracts.py::test_a_scanned_bundle_is_split_and_read": ("ocr",),  # ~11 s of OCR
     "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
+    # every text-layer sample statement read with both position engines (~60 PDFs, two readings each)
+    "tests/test_pdfium_engine.py::test_both_engines_give_the_same_record_for_every_sample_statement": ("slow",),
     # omreview run / batch with their local Prefect server over names in GBK bytes and archives (~9 s, ~20 s)
     "tests/test_names.py::test_omreview_run_completes_on_a_folder_of_gbk_bytes_names_and_exports_them": ("slow",),
     "tests/test_names.py::test_omreview_batch_reviews_an_applicant_folder_named_in_gbk_bytes_and_a_zipped_one": (

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +34,14 @@ from typing import Any
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.fontmetrics import FONT_METRICS
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdffont import PDFType1Font, PDFType3Font
+from pdfminer.pdfinterp import LITERAL_FORM, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import PDFStream, dict_value, resolve1
+from pdfminer.psparser import PSLiteral, literal_name
 from pdfplumber.page import Page
 
 from omreview.errors import DocumentError
@@ -46,6 +54,7 @@ X_TOLERANCE = 3.0  # a wider horizontal gap between two characters separates the
 Y_TOLERANCE = 3.0  # characters whose tops differ by less are on one line
 
 _CID = re.compile(r"\(cid:\d+\)")
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _SPACE = re.compile(r"\s+")
 # Han, digits, letters and the punctuation of statements (half- and full-width forms)
 _READABLE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff01-\uff5e0-9A-Za-z,.;:()%/\-+“”‘’·]")
@@ -184,34 +193,140 @@ def plumber_lines(path: Path, pages: Iterable[int]) -> dict[int, list[Line]]:
 
 
 def pdfium_lines(path: Path, pages: Iterable[int]) -> dict[int, list[Line]]:
-    """The same lines from pypdfium2's character boxes (font-height boxes, duplicates within 1 pt dropped).
+    """The same lines from pypdfium2's characters, measured as pdfminer measures them (``_MetricBoxes``).
 
-    Some 25 times faster than pdfplumber; a rotated page is left to pdfplumber.
+    Some 25 times faster than pdfplumber. A page whose characters pdfium cannot give as pdfminer does
+    is read by pdfplumber instead (``pdfium_pages`` says which and why).
     """
+    lines, fallback = pdfium_pages(path, pages)
+    return lines | plumber_lines(path, fallback)
+
+
+def pdfium_pages(path: Path, pages: Iterable[int]) -> tuple[dict[int, list[Line]], dict[int, str]]:
+    """The lines of the pages pdfium reads as pdfminer does, and why each other page cannot be (a rotated
+    page, a character pdfium could not map to Unicode, a ligature, a Type3 or vertical font, a font with
+    metrics pdfium rounds: ``_FontAudit``, ``_pdfium_chars``)."""
     wanted = sorted(set(pages))
     out: dict[int, list[Line]] = {}
-    rotated: list[int] = []
+    fallback: dict[int, str] = {}
     budget = current_budget()
+    fonts = _FontAudit(path, wanted)
     pdf = open_pdfium(path)
     try:
         for number in wanted:
             budget.check()
             page = pdf[number - 1]
             try:
+                profiles = fonts.pages.get(number)
                 if page.get_rotation():
-                    rotated.append(number)
-                    continue
-                textpage = page.get_textpage()
-                try:
-                    out[number] = _lines(number, _pdfium_chars(textpage, page.get_mediabox()))
-                finally:
-                    textpage.close()
+                    fallback[number] = "rotated page"
+                elif isinstance(profiles, str):
+                    fallback[number] = profiles
+                else:
+                    textpage = page.get_textpage()
+                    try:
+                        chars = _pdfium_chars(textpage, page.get_mediabox(), profiles or {})
+                    finally:
+                        textpage.close()
+                    if isinstance(chars, str):
+                        fallback[number] = chars
+                    else:
+                        out[number] = _lines(number, _dedupe(chars))
             finally:
                 page.close()
     finally:
         pdf.close()
-    return out | plumber_lines(path, rotated)
+    return out, fallback
 
+
+@dataclass(frozen=True)
+class _Font:
+    """pdfminer's view of one font: its name, descent (per unit of font size) and, for the 14 standard
+    names (Helvetica, Arial, Times-Roman …), the AFM widths pdfminer uses instead of the PDF's."""
+
+    fontname: str
+    descent: float
+    afm: Mapping[str, float] | None
+
+
+class _FontAudit:
+    """The fonts of each wanted page as pdfminer reads them (font dictionaries only, no content stream),
+    by base font name; ``pages[n]`` is ``None`` for a page pdfium cannot read as pdfminer does.
+
+    pdfium keeps a font's widths and descent as integers (a /Widths of 636.23 is 636 to it) and takes
+    them from the PDF where pdfminer takes the 14 standard fonts' from its AFM tables: a page with a
+    non-integer metric, a Type3 or vertical font, or two fonts of one name measured differently, goes
+    to pdfplumber. Fonts of form XObjects count.
+    """
+
+    def __init__(self, path: Path, wanted: list[int]) -> None:
+        self.pages: dict[int, dict[str, _Font] | str] = {}
+        if not wanted:
+            return
+        self._rm = PDFResourceManager(caching=True)
+        with pdf_errors(), path.open("rb") as fp:
+            doc = PDFDocument(PDFParser(fp))
+            for number, page in enumerate(PDFPage.create_pages(doc), start=1):
+                if number > wanted[-1]:
+                    break
+                if number in wanted:
+                    self.pages[number] = self._page(page.resources)
+
+    def _page(self, resources: Any) -> dict[str, _Font] | str:
+        """The page's fonts by base font name, or why pdfium cannot measure them as pdfminer does."""
+        fonts: dict[str, _Font] = {}
+        for spec in self._font_specs(resources, set(), 0):
+            font = self._font(spec)
+            if isinstance(font, str):
+                return font
+            name, profile = font
+            if fonts.setdefault(_untagged(name), profile) != profile:
+                return f"two fonts named {name} measured differently"
+        return fonts
+
+    def _font_specs(self, resources: Any, seen: set[int], depth: int) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """(object id, font dictionary) of every font of ``resources`` and of the form XObjects it uses."""
+        resources = resolve1(resources)
+        if not isinstance(resources, dict) or depth > 8:
+            return
+        for ref in dict_value(resources.get("Font", {})).values():
+            spec = resolve1(ref)
+            if isinstance(spec, dict):
+                yield getattr(ref, "objid", None), spec
+        for ref in dict_value(resources.get("XObject", {})).values():
+            objid = getattr(ref, "objid", None)
+            xobj = resolve1(ref)
+            if objid in seen or not isinstance(xobj, PDFStream) or xobj.get("Subtype") is not LITERAL_FORM:
+                continue
+            if objid is not None:
+                seen.add(objid)
+            yield from self._font_specs(xobj.get("Resources"), seen, depth + 1)
+
+    def _font(self, found: tuple[Any, dict[str, Any]]) -> tuple[str, _Font] | str:
+        """(base font name, profile), or why pdfium's metrics of the font would differ from pdfminer's."""
+        objid, spec = found
+        font = self._rm.get_font(objid, spec)
+        name = spec.get("BaseFont")
+        basefont = literal_name(name) if isinstance(name, PSLiteral) else str(name)
+        if isinstance(font, PDFType3Font) or font.is_vertical():
+            return f"{'Type3' if isinstance(font, PDFType3Font) else 'vertical'} font {basefont}"
+        afm = None
+        if isinstance(font, PDFType1Font) and getattr(font, "basefont", None) in FONT_METRICS:
+            afm = FONT_METRICS[font.basefont][1]  # pdfminer measures the standard names by its AFM tables
+        else:
+            numbers = [font.descent, font.default_width or 0, *font.widths.values()]
+            if any(not isinstance(n, int | float) or n != int(n) for n in numbers):
+                return f"font {basefont} has metrics that are not whole numbers (pdfium rounds them)"
+        return basefont, _Font(str(font.fontname), font.get_descent(), afm)
+
+
+def _untagged(basefont: str) -> str:
+    """A base font name without its subset tag (ABCDEE+Calibri: Calibri), as pdfium gives it."""
+    return _SUBSET_TAG.sub("", basefont)
+
+
+class _NotLikePdfminer(Exception):
+    """A character pdfium gives otherwise than pdfminer: the page is read by pdfplumber."""
 
 class _MetricBoxes:
     """Character boxes of one text page from the PDF's metrics (pdfium's coordinates: bottom-left origin).
@@ -220,16 +335,41 @@ class _MetricBoxes:
     the font size) from its origin, and from its baseline's descent (the font descriptor's /Descent) up
     by the font size, both through the character's matrix (text matrix, horizontal scaling, CTM); this is
     pdfminer's box, so both position engines agree. pdfium's own boxes hold the drawn glyph's outline,
-    which for an unembedded font depends on the fonts installed (module docstring).
+    which for an unembedded font depends on the fonts installed (module docstring). Given ``profiles``
+    (``_FontAudit``), a font's descent is pdfminer's and a standard font's width its AFM width; a
+    character of a font not in them, or whose AFM width is not the PDF's, raises ``_NotLikePdfminer``.
     """
 
-    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+    def __init__(self, textpage: pdfium.PdfTextPage, profiles: dict[str, _Font] | None = None) -> None:
         self.textpage = textpage
-        self.fonts: dict[int | None, tuple[Any, float, float]] = {}  # text object -> (font, size, descent)
+        self.profiles = profiles
+        # text object -> (font, size, descent, pdfminer's font or None)
+        self.fonts: dict[int | None, tuple[Any, float, float, _Font | None]] = {}
         self.widths: dict[tuple[int | None, int], float] = {}
         self._matrix = pdfium_c.FS_MATRIX()
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
         self._float = ctypes.c_float()
+        self._name = ctypes.create_string_buffer(256)
+
+    def _font(self, obj: Any) -> tuple[Any, float, float, _Font | None]:
+        """The font of text object ``obj``: (pdfium font, size, descent in points, pdfminer's profile)."""
+        f = self._float
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        size = f.value if pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(f)) else 0.0
+        descent = f.value if font and pdfium_c.FPDFFont_GetDescent(font, size, ctypes.byref(f)) else 0.0
+        profile = None
+        if self.profiles is not None:
+            length = pdfium_c.FPDFFont_GetBaseFontName(font, self._name, len(self._name)) if font else 0
+            raw = self._name.raw[: max(length - 1, 0)]
+            try:
+                name = raw.decode()
+            except UnicodeDecodeError:
+                name = str(raw)  # as pdfminer's literal_name shows a name that is not UTF-8
+            profile = self.profiles.get(_untagged(name))
+            if profile is None or length > len(self._name):
+                raise _NotLikePdfminer(f"font {name!r} not among the page's fonts")
+            descent = profile.descent * size
+        return font, size, descent, profile
 
     def box(self, index: int, code: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of character ``index`` (its Unicode ``code``), or ``None``."""
@@ -239,14 +379,16 @@ class _MetricBoxes:
         if key is None:
             return None
         if key not in self.fonts:
-            font = pdfium_c.FPDFTextObj_GetFont(obj)
-            size = f.value if pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(f)) else 0.0
-            descent = f.value if font and pdfium_c.FPDFFont_GetDescent(font, size, ctypes.byref(f)) else 0.0
-            self.fonts[key] = (font, size, descent)
-        font, size, descent = self.fonts[key]
+            self.fonts[key] = self._font(obj)
+        font, size, descent, profile = self.fonts[key]
         width = self.widths.get((key, code))
         if width is None:
             width = f.value if font and pdfium_c.FPDFFont_GetGlyphWidth(font, code, size, ctypes.byref(f)) else -1.0
+            if profile is not None and profile.afm is not None:
+                afm = profile.afm.get(chr(code), 0) * size / 1000
+                if abs(afm - width) > 1e-3:  # pdfium places the next characters by the PDF's width
+                    raise _NotLikePdfminer(f"{chr(code)!r} of {profile.fontname}: AFM width {afm}, PDF's {width}")
+                width = afm
             self.widths[(key, code)] = width
         if not size or width < 0:
             return None
@@ -260,31 +402,98 @@ class _MetricBoxes:
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         return min(xs), min(ys), max(xs), max(ys)
 
+    def upright(self) -> bool:
+        """Whether the last character boxed is upright, as pdfminer says (``a·d > 0`` and ``b·c <= 0``)."""
+        m = self._matrix
+        return bool(m.a * m.d > 0 and m.b * m.c <= 0)
 
-def _pdfium_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
+    def fontname(self, index: int) -> str:
+        """pdfminer's name of the font of character ``index`` (its profile's), for ``_dedupe``."""
+        obj = pdfium_c.FPDFText_GetTextObject(self.textpage, index)
+        profile = self.fonts[ctypes.cast(obj, ctypes.c_void_p).value][3]
+        return profile.fontname if profile else ""
+
+
+def _pdfium_chars(
+    textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float], profiles: dict[str, _Font]
+) -> list[dict[str, Any]] | str:
+    """The page's characters as pdfplumber's dicts (text, box, upright, fontname, size; spaces left out, as
+    ``_lines`` leaves them), or why pdfium does not give them as pdfminer does: a character
+    without a Unicode mapping (pdfminer shows ``(cid:n)``), a control character, a ligature (one glyph,
+    several characters at one origin), a font the audit did not pass."""
     left, _, _, top = mediabox
-    metrics = _MetricBoxes(textpage)
+    metrics = _MetricBoxes(textpage, profiles)
     chars: list[dict[str, Any]] = []
-    seen: dict[tuple[str, int], list[float]] = {}
-    for i in range(textpage.count_chars()):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1 or not code or code in (0xFFFE, 0xFFFF):
-            continue
-        text = chr(code)
-        box = None if text in "\r\n" else metrics.box(i, code)
-        if box is None:
-            continue
-        x0, y0 = box[0] - left, top - box[3]
-        twins = [x for dy in (-1, 0, 1) for x in seen.get((text, round(y0) + dy), [])]
-        if not text.isspace() and any(abs(x - x0) <= 1 for x in twins):
-            continue  # the same glyph drawn again on top of itself (simulated bold)
-        seen.setdefault((text, round(y0)), []).append(x0)
-        chars.append({"text": text, "x0": x0, "x1": box[2] - left, "top": y0, "bottom": top - box[1]})
+    origin: tuple[Any, ...] | None = None
+    x, y = ctypes.c_double(), ctypes.c_double()
+    try:
+        for i in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+            text = chr(code)
+            if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+                continue
+            if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) or code in (0xFFFE, 0xFFFF) or (
+                unicodedata.category(text) == "Cc"
+            ):  # pdfium gives an unmapped code as itself (13: "\r"), pdfminer as (cid:13)
+                return f"character {code:#x} without a Unicode mapping"
+            if text.isspace():
+                continue  # spaces are told by the gaps (``_lines``)
+            pdfium_c.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
+            obj = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage, i), ctypes.c_void_p).value
+            here = (obj, x.value, y.value)
+            if here == origin and not text.isspace():
+                return f"a ligature ({text!r} at the origin of the character before)"  # pdfminer: one box
+            origin = here
+            box = metrics.box(i, code)
+            if box is None:
+                return f"no width or size for {text!r}"
+            chars.append({"text": text, "x0": box[0] - left, "x1": box[2] - left, "top": top - box[3],
+                          "bottom": top - box[1], "upright": metrics.upright(), "fontname": metrics.fontname(i),
+                          "size": round(box[3] - box[1], 3)})
+    except _NotLikePdfminer as exc:
+        return str(exc)
     return chars
 
 
+def _dedupe(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pdfplumber's ``dedupe_chars`` (tolerance 1): of the characters with the same text, font and size whose
+    tops, then left edges, chain within 1 pt of each other, the topmost-leftmost is kept; order unchanged."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for n, ch in enumerate(chars):
+        groups.setdefault((ch["upright"], ch["text"], ch["fontname"], ch["size"]), []).append(n)
+    keep: list[int] = []
+    for members in groups.values():
+        for y_cluster in _chain(members, [ch["top"] for ch in chars]):
+            for x_cluster in _chain(y_cluster, [ch["x0"] for ch in chars]):
+                keep.append(min(x_cluster, key=lambda n: (chars[n]["top"], chars[n]["x0"])))
+    return [chars[n] for n in sorted(keep)]
+
+
+def _chain(members: list[int], values: list[float]) -> Iterator[list[int]]:
+    """``members`` in clusters of values each within 1 of the previous one (pdfplumber's ``cluster_list``)."""
+    cluster: list[int] = []
+    for n in sorted(members, key=lambda n: values[n]):
+        if cluster and values[n] > values[cluster[-1]] + 1:
+            yield cluster
+            cluster = []
+        cluster.append(n)
+    if cluster:
+        yield cluster
+
+
 def _lines(page_number: int, chars: list[dict[str, Any]]) -> list[Line]:
-    chars = sorted((c for c in chars if c.get("text") and c.get("upright", True)), key=lambda c: (c["top"], c["x0"]))
+    """The printed lines of a page's characters (either engine's), the same whichever engine gave them.
+
+    The upright characters with ink are grouped into lines by their tops (within ``Y_TOLERANCE`` of the
+    line's first) and ordered left to right; two neighbours are separated by one space (box ``None``)
+    when the gap between them, to the thousandth of a point, is wider than ``X_TOLERANCE``. Space
+    characters themselves are not read: pdfium collapses a run of spaces, drops a space at the end of
+    a text object and puts spaces of its own between objects, so what was drawn as a space cannot be
+    known from it; the gap can, from either engine. A glyph without a Unicode mapping (pdfminer's
+    ``(cid:13)``; pdfium drops some of them) is not read either.
+    """
+    chars = sorted((c for c in chars if c.get("text", "").strip() and c.get("upright", True)
+                    and not _CID.fullmatch(c["text"])), key=lambda c: (c["top"], c["x0"]))
     rows: list[list[dict[str, Any]]] = []
     for ch in chars:
         if rows and abs(ch["top"] - rows[-1][0]["top"]) <= Y_TOLERANCE:
@@ -298,15 +507,14 @@ def _lines(page_number: int, chars: list[dict[str, Any]]) -> list[Line]:
         boxes: list[BBox | None] = []
         prev = None
         for ch in row:
-            if prev is not None and ch["x0"] - prev["x1"] > X_TOLERANCE:
+            if prev is not None and round(ch["x0"] - prev["x1"], 3) > X_TOLERANCE:
                 text.append(" ")
                 boxes.append(None)
             for piece in ch["text"]:
                 text.append(piece)
                 boxes.append((ch["x0"], ch["top"], ch["x1"], ch["bottom"]))
             prev = ch
-        if "".join(text).strip():
-            lines.append(Line(page_number, "".join(text), tuple(boxes)))
+        lines.append(Line(page_number, "".join(text), tuple(boxes)))
     return lines
 
 
