@@ -534,6 +534,8 @@ def test_sample_statement(path):
     golden = json.loads(golden_file.read_text(encoding="utf-8"))
     doc = golden["documents"][path.name]
     assert (ex.kind.value, ex.fiscal_year) == (doc["kind"], doc["fiscal_year"])
+    if ex.kind is not DocumentKind.FINANCIAL_STATEMENT:  # a contract or a certificate: told apart, read elsewhere
+        return
     year, r, figures = ex.fiscal_year, ex.record, golden["figures"]
     expected = {
         "total_revenue": r.current.total_revenue, "net_profit": r.current.net_profit, "equity": r.current.equity,
