@@ -175,6 +175,7 @@ class OcrSettings(_Strict):
     second_look_dpi: int = Field(default=200, ge=0, le=400)
     second_look_white_level: int = Field(default=215, ge=64, le=255)
     threads: int = Field(default=1, ge=1, le=64)
+    rec_batch: int = Field(default=1, ge=1, le=64)
     confusions: list[str] = Field(default_factory=lambda: ["入人", "未末", "已己巳", "日曰", "货贷", "帐账"])
     digit_lookalikes: dict[str, str] = Field(default_factory=lambda: {
         "O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": ".",
@@ -239,7 +240,7 @@ class StatementPdfLabels(_Strict):
     min_chars_per_page: int = Field(ge=0)
     min_readable_share: Decimal = Field(ge=0, le=1)
     max_statement_pages: int = Field(gt=0)
-    positions: Literal["pdfplumber", "pdfium"] = "pdfplumber"
+    positions: Literal["pdfplumber", "pdfium"] = "pdfium"
     ocr: OcrSettings = Field(default_factory=OcrSettings)
 
     @field_validator("opinion_phrases")

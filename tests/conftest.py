@@ -15,6 +15,7 @@ name instead of hanging the run.
 """
 
 import hashlib
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DOCS = ROOT / "sample_docs"
 REALDOCS = ROOT.parent / "shared" / "realdocs"
+# the resident Prefect servers that `omreview run` in a test leaves (omreview.flows.resident) stop 30 s after
+# its last command, not 15 minutes: the commands a test runs one after another still share one
+os.environ.setdefault("OMREVIEW_LOCAL_SERVER_IDLE", "30")
 
 
 @pytest.fixture(autouse=True)

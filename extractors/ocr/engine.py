@@ -32,6 +32,9 @@ from omreview.rules import OcrSettings
 PixelBox = tuple[float, float, float, float]  # x0, top, x1, bottom in image pixels
 
 _LOGGER_NAME = "RapidOCR"
+# onnxruntime reuses its buffers from call to call: the same outputs for ~5-10% less CPU (docs/performance.md);
+# scripts/bench_ocr.py --before turns it off to measure the path before it
+MEMORY_ARENA = True
 # the model files of the installed wheel, by task: rapidocr 3.9+ ships PP-OCRv6 small det/rec and the v2 mobile
 # orientation classifier; another release's files are found by their pattern
 MODEL_FILES = {
@@ -116,6 +119,8 @@ class Engine:
             "Det.limit_side_len": settings.det_max_side,
             "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": MEMORY_ARENA,
+            "Rec.rec_batch_num": settings.rec_batch,
         }
         params |= {f"{task}.model_path": str(path) for task, path in paths.items()}
         self._ocr = RapidOCR(params=params)
@@ -191,13 +196,14 @@ def _chars(details: Any, text: str, box: PixelBox, score: float) -> tuple[Char, 
     return tuple(out)
 
 
-_engines: dict[tuple[int, int], Engine] = {}
+_engines: dict[tuple[int, int, int, bool], Engine] = {}
 _engines_lock = threading.Lock()
 
 
 def engine(settings: OcrSettings) -> Engine:
-    """The process's engine for the settings it is built from (threads, detector size), built on first use."""
-    key = (settings.threads, settings.det_max_side)
+    """The process's engine for the settings it is built from (threads, detector size, recognition batch), built on
+    first use."""
+    key = (settings.threads, settings.det_max_side, settings.rec_batch, MEMORY_ARENA)
     with _engines_lock:
         if key not in _engines:
             _engines[key] = Engine(settings)

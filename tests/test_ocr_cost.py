@@ -1,0 +1,94 @@
+"""What a scanned document costs to OCR (issue #20 point 3): each page through the engine once per reading, text
+lines recognised one a call as the rules say. The seconds themselves are measured by scripts/bench_ocr.py, not
+here; the fields of app-21's scanned statements are checked in test_ocr_packet.py and test_sample_reports.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from omreview.extractors.ocr import engine as ocr_engine
+from omreview.extractors.ocr.engine import Engine, engine
+from omreview.extractors.ocr.pages import OcrPages
+from omreview.extractors.pdf import statement as statement_pdf
+from omreview.extractors.pdf.pages import read_texts
+from omreview.model import DocumentKind
+from omreview.rules import default_rules
+from tests.conftest import SAMPLE_DOCS
+from tests.test_ocr import ocr_rules, packet_file
+
+BUNDLE = SAMPLE_DOCS / "app-24" / "附件42.pdf"  # a scanned bundle of contracts, four image-only pages
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Per kind of engine call, the pages it was made for (1-based, as ``OcrPages`` numbers them)."""
+    seen: dict[str, Counter[int]] = {"detect": Counter(), "read": Counter()}
+    quick_page, read_page = OcrPages._quick_page, OcrPages._read_page
+    detect, read = Engine.detect_quads, Engine.read
+    current: list[int] = []
+
+    def quick_counted(self, pdf, number):
+        current.append(number)
+        try:
+            return quick_page(self, pdf, number)
+        finally:
+            current.pop()
+
+    def read_counted(self, pdf, page):
+        current.append(page.number)
+        try:
+            return read_page(self, pdf, page)
+        finally:
+            current.pop()
+
+    def detect_counted(self, image):
+        seen["detect"][current[-1]] += 1
+        return detect(self, image)
+
+    def read_engine(self, image):
+        seen["read"][current[-1]] += 1
+        return read(self, image)
+
+    monkeypatch.setattr(OcrPages, "_quick_page", quick_counted)
+    monkeypatch.setattr(OcrPages, "_read_page", read_counted)
+    monkeypatch.setattr(Engine, "detect_quads", detect_counted)
+    monkeypatch.setattr(Engine, "read", read_engine)
+    return seen
+
+
+def test_each_page_of_a_scanned_attachment_goes_through_the_engine_once(calls):
+    """The statement reader's triage, the attachments' classifier and the contracts' reader share one OCR of the
+    scanned bundle: every page detected once at low resolution, each page read in full at most once."""
+    pages = len(read_texts(BUNDLE))
+    extraction = statement_pdf.extract(packet_file(BUNDLE), default_rules())
+    assert extraction.kind is DocumentKind.CONTRACT and extraction.ocr is True
+    assert extraction.record is not None and len(extraction.record.contracts) >= 2
+    assert calls["detect"] == Counter(range(1, pages + 1))
+    assert calls["read"] and set(calls["read"].values()) == {1}
+
+
+def test_text_lines_are_recognised_one_a_call_as_the_rules_say():
+    """``ocr.rec_batch`` (rules.yaml): one line a recognition call, so each line reads as it does alone (a batch pads
+    every line to the widest of it, which costs time and moves confidences)."""
+    settings = default_rules().labels.statement_pdf.ocr
+    assert settings.rec_batch == 1
+    eng = engine(settings)
+    rng = np.random.default_rng(7)
+    lines = [np.full((24, width), 255, dtype=np.uint8) for width in (60, 240, 900)]
+    for line in lines:
+        line[8:16, 4:-4] = rng.integers(0, 90, size=(8, line.shape[1] - 8))
+    together = eng.recognize(lines)
+    assert together == [eng.recognize([line])[0] for line in lines]
+    assert eng._ocr.text_rec.rec_batch_num == 1  # the recogniser as RapidOCR runs it
+
+
+def test_the_recognition_batch_comes_from_the_rules():
+    rules = ocr_rules(rec_batch=4)
+    eng = engine(rules.labels.statement_pdf.ocr)
+    eng.recognize([np.full((24, 80), 255, dtype=np.uint8)])
+    assert eng._ocr.text_rec.rec_batch_num == 4
+    assert eng is not engine(default_rules().labels.statement_pdf.ocr)
+    assert ocr_engine.MEMORY_ARENA is True
