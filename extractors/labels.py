@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from omreview.rules import Rules
 from omreview.text import norm
@@ -68,8 +69,13 @@ def label_text(text: str | None, rules: Rules) -> tuple[str, Decimal | None]:
     return key, unit
 
 
-def _terms(words: Sequence[str]) -> list[str]:
-    return [t for t in (BRACKETS.sub("", norm(w)) for w in words) if t]
+def _terms(words: Sequence[str]) -> tuple[str, ...]:
+    return _normalised_terms(tuple(words))
+
+
+@lru_cache(maxsize=4096)  # the rules' synonym lists, a few hundred: normalised once, not for every cell (a fifth
+def _normalised_terms(words: tuple[str, ...]) -> tuple[str, ...]:  # of a text-layer applicant's reading CPU)
+    return tuple(t for t in (BRACKETS.sub("", norm(w)) for w in words) if t)
 
 
 def match_label(text: str | None, synonyms: Mapping[str, Sequence[str]], rules: Rules) -> LabelMatch:
