@@ -3,12 +3,16 @@
 - ``read_texts``: every page's text with pypdfium2 (a few ms a page), for triage: which pages hold
   the audit report, the statements and the notes; also the scanned-document tests ``unreadable`` (the
   document) and ``page_unreadable`` (one page), which send pages to OCR (``pdf.layer``, ``ocr.pages``).
-- ``plumber_lines``: for the pages triage picked only, pdfplumber characters (``dedupe_chars``) grouped
-  into ``Line`` objects that keep every character's box, so a value can be placed in its column by
-  x-position and its ``bbox`` reported. Pages are closed after use. Gaps wider than ``X_TOLERANCE``
-  become spaces; labels are compared without spaces, so letter-spaced Han text (项  目) still matches.
-- ``pdfium_lines``: the same ``Line`` objects from pypdfium2 (the faster engine, chosen by
-  ``pdf.statement.positions`` in the rules).
+- ``positioned_lines``: for the pages triage picked only, ``Line`` objects that keep every character's
+  box, so a value can be placed in its column by x-position and its ``bbox`` reported, read by the engine
+  the rules name (``pdf.statement.positions``):
+  ``pdfium_lines`` (the default) from pypdfium2's characters, measured as pdfminer measures them; a page
+  pdfium cannot give as pdfminer does (``pdfium_pages`` says which and why: a rotated page, a character
+  without a Unicode mapping, a ligature, a Type3 or vertical font, a font whose metrics pdfium rounds) is
+  read by ``plumber_lines``, pdfplumber's characters (``dedupe_chars``). Both make lines the same way
+  (``_lines``): a gap wider than ``X_TOLERANCE`` is a space, space characters are not read; labels are
+  compared without spaces, so letter-spaced Han text (项  目) still matches. ``scripts/crosscheck_engines.py``
+  compares the two engines on every page of the samples and of ../shared/realdocs.
 - ``locate``: the box of a string on a page (pypdfium2 text search), for values read from the text pass.
 
 Every box comes from the PDF's own metrics, never from the fonts of the machine that reads it: a
@@ -343,9 +347,12 @@ class _MetricBoxes:
     def __init__(self, textpage: pdfium.PdfTextPage, profiles: dict[str, _Font] | None = None) -> None:
         self.textpage = textpage
         self.profiles = profiles
-        # text object -> (font, size, descent, pdfminer's font or None)
+        # text object -> (font, size, descent, pdfminer's font or None); the same by (font, size), for pages
+        # that draw every character as a text object of its own
         self.fonts: dict[int | None, tuple[Any, float, float, _Font | None]] = {}
-        self.widths: dict[tuple[int | None, int], float] = {}
+        self.sized: dict[tuple[int | None, float], tuple[Any, float, float, _Font | None]] = {}
+        self.profile_of: dict[int | None, _Font | None] = {}
+        self.widths: dict[tuple[int | None, float, int], float] = {}
         self._matrix = pdfium_c.FS_MATRIX()
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
         self._float = ctypes.c_float()
@@ -356,7 +363,17 @@ class _MetricBoxes:
         f = self._float
         font = pdfium_c.FPDFTextObj_GetFont(obj)
         size = f.value if pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(f)) else 0.0
-        descent = f.value if font and pdfium_c.FPDFFont_GetDescent(font, size, ctypes.byref(f)) else 0.0
+        key = (ctypes.cast(font, ctypes.c_void_p).value if font else None, size)
+        if key not in self.sized:
+            descent = f.value if font and pdfium_c.FPDFFont_GetDescent(font, size, ctypes.byref(f)) else 0.0
+            if key[0] not in self.profile_of:
+                self.profile_of[key[0]] = self._profile(font)
+            profile = self.profile_of[key[0]]
+            self.sized[key] = (font, size, descent if profile is None else profile.descent * size, profile)
+        return self.sized[key]
+
+    def _profile(self, font: Any) -> _Font | None:
+        """pdfminer's view of pdfium's ``font`` (``None`` without profiles)."""
         profile = None
         if self.profiles is not None:
             length = pdfium_c.FPDFFont_GetBaseFontName(font, self._name, len(self._name)) if font else 0
@@ -368,8 +385,7 @@ class _MetricBoxes:
             profile = self.profiles.get(_untagged(name))
             if profile is None or length > len(self._name):
                 raise _NotLikePdfminer(f"font {name!r} not among the page's fonts")
-            descent = profile.descent * size
-        return font, size, descent, profile
+        return profile
 
     def box(self, index: int, code: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of character ``index`` (its Unicode ``code``), or ``None``."""
@@ -381,7 +397,8 @@ class _MetricBoxes:
         if key not in self.fonts:
             self.fonts[key] = self._font(obj)
         font, size, descent, profile = self.fonts[key]
-        width = self.widths.get((key, code))
+        wkey = (ctypes.cast(font, ctypes.c_void_p).value if font else None, size, code)
+        width = self.widths.get(wkey)
         if width is None:
             width = f.value if font and pdfium_c.FPDFFont_GetGlyphWidth(font, code, size, ctypes.byref(f)) else -1.0
             if profile is not None and profile.afm is not None:
@@ -389,7 +406,7 @@ class _MetricBoxes:
                 if abs(afm - width) > 1e-3:  # pdfium places the next characters by the PDF's width
                     raise _NotLikePdfminer(f"{chr(code)!r} of {profile.fontname}: AFM width {afm}, PDF's {width}")
                 width = afm
-            self.widths[(key, code)] = width
+            self.widths[wkey] = width
         if not size or width < 0:
             return None
         m, x, y = self._matrix, self._x, self._y
@@ -462,9 +479,10 @@ def _dedupe(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for n, ch in enumerate(chars):
         groups.setdefault((ch["upright"], ch["text"], ch["fontname"], ch["size"]), []).append(n)
     keep: list[int] = []
+    tops, lefts = [ch["top"] for ch in chars], [ch["x0"] for ch in chars]
     for members in groups.values():
-        for y_cluster in _chain(members, [ch["top"] for ch in chars]):
-            for x_cluster in _chain(y_cluster, [ch["x0"] for ch in chars]):
+        for y_cluster in _chain(members, tops):
+            for x_cluster in _chain(y_cluster, lefts):
                 keep.append(min(x_cluster, key=lambda n: (chars[n]["top"], chars[n]["x0"])))
     return [chars[n] for n in sorted(keep)]
 

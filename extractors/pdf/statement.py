@@ -4,9 +4,10 @@
    年度报告摘要, 季度报告 …), the auditor's report, the statement titles (合并/母公司 资产负债表, 利润表 …)
    and the notes' revenue breakdown. Scanned pages (no text layer) stop here with a plain reason.
 2. Only the pages that hold the wanted rows of the chosen statements (consolidated over single-entity
-   over parent) and the notes' breakdown are then read with positions, by pdfplumber (characters
-   deduplicated) or, when the rules say ``pdf.statement.positions: pdfium``, from pypdfium2's character
-   boxes (same results on every test, much faster); ``pdf.tables`` reads their tables, ``pdf.revenue_note``
+   over parent) and the notes' breakdown are then read with positions, from pypdfium2's characters
+   measured as pdfminer measures them (``pdf.statement.positions: pdfium``, the default; a page pdfium
+   cannot read so goes to pdfplumber) or by pdfplumber (``pdfplumber``): the same lines and boxes
+   (``pdf.pages``); ``pdf.tables`` reads their tables, ``pdf.revenue_note``
    the breakdown. The auditor and the opinion come from the report's own text (``pdf.audit_opinion``).
 
 The document is a ``financial_statement`` when it holds an auditor's report or a balance sheet / income
