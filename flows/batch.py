@@ -9,13 +9,16 @@ results is decided by the plain functions of ``omreview.batching``, which the fl
 2. ``open-intake``: list and hash every applicant folder, look each packet up in the store (one task
    for the intake: a task per applicant would cost Prefect more than the opening); with
    ``settle_seconds``, a folder changed more recently than that is left for the next run (*deferred*);
-3. per document of a new or changed applicant ``read-document`` (a window of ``WINDOW`` applicants read
-   at a time), then ``assess-applicant`` (evaluate, write report.json at once, save to the store, its
-   markdown artifact): a batch killed midway keeps what it did;
+3. per new or changed applicant, on the command's thread pool, ``review-applicant`` (read its documents,
+   evaluate, write report.json at once, save to the store; ``WINDOW`` applicants submitted at a time);
+   on Dask ``read-document`` per document, then ``assess-applicant`` (how tasks are cut, and why:
+   ``omreview.flows.tasks``). A batch killed midway keeps what it did;
 4. the batch-level rules across every applicant of the intake (see ``omreview.intake`` for how
    unchanged applicants take part); the reports they change are written and saved by ``record-reports``
-   (one task for all of them), each with a new version of its artifact;
-5. the batch's table artifact, ``finish-batch`` (the store's batch row and ``OUT/batch.json``).
+   (one task for all of them);
+5. each applicant's markdown artifact, once, with its final report (those reviewed, and those the batch
+   rules changed: a new version); the batch's table artifact; ``finish-batch`` (the store's batch row
+   and ``OUT/batch.json``).
 
 A broken applicant (a bug while reviewing it) ends as a failed task, its traceback in
 ``OUT/<id>/error.log`` and a row of the summary; the others go on and the flow completes. It still
@@ -48,6 +51,7 @@ from omreview.artifacts import artifact_key, batch_markdown, batch_table
 from omreview.batching import Reviewed
 from omreview.flows import progress, tasks
 from omreview.flows.applicant import DEFAULT_WORKERS, thread_pool
+from omreview.flows.prefect_internals import on_thread_pool
 from omreview.intake import BatchSummary, Kept, Opened, Outcome
 from omreview.packet import applicant_folders, applicant_id_of
 from omreview.store import default_url
@@ -121,7 +125,7 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
         written = tasks.submit(tasks.record_reports, reports, out, url, batch_id).result()
     changed = batching.settle_finals(finals, written, summary, out)
 
-    for kept in changed:  # reviewed ones have theirs from their assess task already
+    for kept in _to_publish(finals, changed, summary):
         tasks.publish(kept.get())
     create_table_artifact(table=batch_table(summary),
                           key=artifact_key("batch", Path(intake_folder).resolve().name or "intake"),
@@ -131,14 +135,47 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
     return summary
 
 
+def _to_publish(finals: batching.Finals, changed: list[Kept], summary: BatchSummary) -> list[Kept]:
+    """The final reports whose artifact is published: every applicant reviewed now (not failed) and every report
+    the batch rules changed, in id order."""
+    failed, again = set(batching.failed_ids(summary)), {id(k) for k in changed}
+    return [kept for applicant_id, kept in finals.reports.items()
+            if id(kept) in again or (applicant_id in finals.reviewed_ids and applicant_id not in failed)]
+
+
+def _review_each(to_review: list[Opened], rules_version: str, when: dt.date, out: Path, url: str,
+                 batch_id: int | None, summary: BatchSummary, held: dict[str, BatchEntry]) -> list[Reviewed]:
+    """One ``review-applicant`` task per applicant, ``WINDOW`` of them submitted at a time (what is held in
+    memory stays bounded whatever the intake's size); their outcomes taken in order. Returns those reviewed."""
+    waiting, running = deque(to_review), deque[tuple[PrefectFuture[Any], Opened]]()
+    reviewed: list[Reviewed] = []
+    while waiting or running:
+        while waiting and len(running) < WINDOW:
+            opened = waiting.popleft()
+            running.append((tasks.submit(tasks.review_applicant, tasks.handoff(opened), when, rules_version, out,
+                                         url, batch_id), opened))
+        future, opened = running.popleft()
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            held[opened.applicant_id] = intake.failed_batch_entry(opened.applicant_id, tasks.read_before(result))
+            _failed(summary, opened.applicant_id, result, out)
+            continue
+        reviewed.append(batching.reviewed_applicant(opened, result.take(), out))
+        progress.done(opened.applicant_id, Outcome.REVIEWED)
+    return reviewed
+
+
 def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date, out: Path, url: str,
                      batch_id: int | None, summary: BatchSummary, held: dict[str, BatchEntry]) -> list[Reviewed]:
-    """Read the documents of a window of applicants at a time; assess each applicant once its documents are read.
+    """On a thread pool ``_review_each``. On Dask, read the documents of a window of applicants at a time (a task
+    each); assess each applicant once its documents are read.
 
     The window bounds what is held in memory whatever the intake's size (records being read, reviews
     not yet taken in), and keeps the task runner's queue full. What a task hands to the next (the
     opened packet, the records) goes through ``tasks.handoff``. Returns the applicants reviewed.
     """
+    if on_thread_pool():
+        return _review_each(to_review, rules_version, when, out, url, batch_id, summary, held)
     waiting, reading = deque(to_review), deque[_Reading]()
     assessing: deque[tuple[PrefectFuture[Any], _Reading]] = deque()
     reviewed: list[Reviewed] = []
@@ -162,7 +199,7 @@ def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date,
             _failed(summary, applicant.opened.applicant_id, broken, out)
         else:
             future = tasks.submit(tasks.assess_applicant, tasks.handoff(applicant.opened), tasks.handoff(parcels),
-                                  when, rules_version, out, url, batch_id)
+                                  when, rules_version, out, url, batch_id, artifact=False)
             applicant.parcels = parcels  # should it fail, what was read still counts in the batch rules
             assessing.append((future, applicant))
         del parcels

@@ -1,4 +1,14 @@
-"""The tasks: one per document read, one per applicant assessed and a few per batch, each a call to a plain function.
+"""The tasks: one per applicant reviewed (or, on Dask, one per document read and one per applicant assessed) and a
+few per batch, each a call to a plain function.
+
+How a batch is cut into tasks depends on where they run. On the command's thread pool an applicant is
+one ``review-applicant`` task: a task run costs Prefect ~10-20 ms of CPU on each side (client and
+server) whatever it does, as much as reading a text-layer document, and the documents of one machine are
+read by the same few reading processes however they are cut. Its documents are read one after another
+in the thread's reading process; each document's error (a file that cannot be read, a bug in a reader)
+and each retry of a document on I/O is a line of the task run's log, naming the file (its path masked).
+On Dask, where tasks are spread over machines and a scanned document costs seconds, each document is a
+``read-document`` task and ``assess-applicant`` follows.
 
 Rules travel as their version string and the store as its URL, so a task's parameters are small
 and picklable (a Dask worker process looks both up itself). Only I/O is retried
@@ -13,13 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypedDict, TypeVar
 from uuid import UUID
 
-from prefect import Task, task
+from prefect import Task, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE, CachePolicy
 from prefect.client.schemas.objects import State, TaskRun
@@ -31,15 +42,19 @@ from sqlalchemy.exc import OperationalError
 from omreview import intake, zh
 from omreview.artifacts import applicant_markdown, artifact_key
 from omreview.flows.prefect_internals import on_thread_pool
-from omreview.model import Document, Report
+from omreview.masking import mask_path
+from omreview.model import DocStatus, Document, Report
 from omreview.packet import PacketFile
 from omreview.processes import check_stop
 from omreview.records import DocumentRecord
 from omreview.review import Review
+from omreview.rules import Rules
 from omreview.validators.batch import BatchEntry
 
 IO_ERRORS = (OSError, OperationalError)  # a file system or database that is busy or unreachable
 T = TypeVar("T")
+Pair = tuple[Document, DocumentRecord | None]
+READ_RETRY_SECONDS = (1.0, 5.0)  # a document read again after an I/O error, after these pauses (as the tasks' retries)
 
 
 class Parcel(Generic[T]):
@@ -148,8 +163,9 @@ def read_document(pf: PacketFile, rules_version: str) -> Parcel[tuple[Document, 
 @task(name="assess-applicant", task_run_name="assess-{opened.applicant_id}", **_io)
 def assess_applicant(opened: intake.Opened, pairs: list[Parcel[tuple[Document, DocumentRecord | None]]],
                      application_date: dt.date, rules_version: str, out: Path, db_url: str,
-                     batch_id: int | None) -> Parcel[Review]:
-    """Evaluate, write report.json at once, save it to the store; the applicant's markdown artifact.
+                     batch_id: int | None, artifact: bool = True) -> Parcel[Review]:
+    """Evaluate, write report.json at once, save it to the store; its markdown artifact unless ``artifact`` is off
+    (a batch publishes each applicant's once, after the batch rules).
 
     Takes the documents' parcels (emptied once this succeeded: a retry finds them again); returns the
     review in a parcel for the flow to take."""
@@ -158,10 +174,89 @@ def assess_applicant(opened: intake.Opened, pairs: list[Parcel[tuple[Document, D
         review = intake.assess(opened, [p.open() for p in pairs], application_date, intake.rules_for(rules_version),
                                out, intake.store_for(db_url), batch_id)
         _stored.add(review.report.applicant.id)
-    publish(review.report)
+    if artifact:
+        publish(review.report)
     for parcel in pairs:
         parcel.empty()
     return Parcel(review)
+
+
+@task(name="review-applicant", task_run_name="review-{opened.applicant_id}", **_io)
+def review_applicant(opened: intake.Opened, application_date: dt.date, rules_version: str, out: Path, db_url: str,
+                     batch_id: int | None) -> Parcel[Review]:
+    """Read every document of one applicant, evaluate, write report.json at once and save it to the store: one
+    task run for the applicant (its artifact is published by the flow once the batch rules are done).
+
+    A bug (in a reader or in the review) fails the task with that exception, after the other documents were
+    read: what was read counts in the batch rules (``read_before``). I/O errors are retried (a document at
+    once, the whole task after them)."""
+    check_stop()
+    rules = intake.rules_for(rules_version)
+    if opened.packet is None:
+        raise ValueError(f"{opened.applicant_id}: nothing to read ({opened.error})")
+    pairs = read_documents(opened.packet.files, rules)
+    with _storing():
+        try:
+            review = intake.assess(opened, pairs, application_date, rules, out, intake.store_for(db_url), batch_id)
+        except IO_ERRORS:
+            raise
+        except Exception as exc:
+            raise _with_read(exc, list(pairs)) from None
+        _stored.add(review.report.applicant.id)
+    return Parcel(review)
+
+
+def read_documents(files: Sequence[PacketFile], rules: Rules) -> list[Pair]:
+    """Each document read in turn (in this thread's reading process); a document that cannot be read is logged
+    (a warning naming the file), an I/O error retried after ``READ_RETRY_SECONDS`` (logged), a bug logged as an
+    error and raised once every other document was read, with what was read (``read_before``)."""
+    logger = get_run_logger()
+    pairs: list[Pair | None] = []
+    bug: Exception | None = None
+    for pf in files:
+        try:
+            pair = _read_retrying(pf, rules, logger)
+        except IO_ERRORS:
+            raise  # read again as often as it was: the task's retries read the applicant again
+        except Exception as exc:
+            logger.error("%s: not read, a bug in its reader: %s: %s", mask_path(pf.rel), type(exc).__name__, exc)
+            bug = bug or exc
+            pairs.append(None)
+            continue
+        if pair[0].status is DocStatus.ERROR:
+            logger.warning("%s: not read: %s", mask_path(pf.rel), pair[0].error)
+        pairs.append(pair)
+    if bug is not None:
+        raise _with_read(bug, pairs)
+    return [p for p in pairs if p is not None]
+
+
+def _read_retrying(pf: PacketFile, rules: Rules, logger: Any) -> Pair:
+    for pause in (*READ_RETRY_SECONDS, None):
+        check_stop()
+        try:
+            return intake.read_file(pf, rules)
+        except IO_ERRORS as exc:
+            if pause is None:
+                raise
+            logger.warning("%s: %s: %s; read again in %g s", mask_path(pf.rel), type(exc).__name__, exc, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+_READ = "_omreview_read_before"
+
+
+def _with_read(exc: Exception, pairs: list[Pair | None]) -> Exception:
+    setattr(exc, _READ, pairs)
+    return exc
+
+
+def read_before(exc: BaseException) -> list[Pair | None] | None:
+    """What ``review-applicant`` had read of its applicant when it failed with ``exc`` (a failed read ``None``);
+    ``None`` when it had not got that far. On a thread pool the flow gets the task's own exception."""
+    pairs = getattr(exc, _READ, None)
+    return pairs if isinstance(pairs, list) else None
 
 
 def publish(report: Report) -> None:

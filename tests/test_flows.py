@@ -299,3 +299,51 @@ def test_only_io_is_retried(prefect_api, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="a bug"):
         applicant_flow(folder=SAMPLE_DOCS / "app-06", out=tmp_path / "b")
     assert calls.count("bug") == 1
+
+
+def _task_runs(flow_run_id) -> list:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    settle()  # the server recorded every task run of this process
+    with get_client(sync_client=True) as client:
+        return client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+
+
+def test_an_applicant_is_one_task_run_and_each_documents_error_is_a_line_of_its_log(prefect_api, tmp_path,
+                                                                                   monkeypatch):
+    intake = _intake(tmp_path, {"whole-06": "app-06", "reader-bug": "app-19"})
+    (intake / "whole-06" / "blank.pdf").write_bytes(b"")  # cannot be read: a document in error, not a bug
+    real = steps.read_file
+
+    def buggy(pf, rules):
+        if pf.path.parent.name == "reader-bug" and pf.rel.endswith(".xlsx"):
+            raise RuntimeError("boom in the roster reader")
+        return real(pf, rules)
+
+    monkeypatch.setattr(steps, "read_file", buggy)
+    out = tmp_path / "out"
+    state = batch_flow(intake_folder=intake, out=out, return_state=True)
+    summary = state.result()
+    assert {r.applicant: r.outcome for r in summary.rows} == {"whole-06": "reviewed", "reader-bug": "failed"}
+    assert "boom in the roster reader" in (out / "reader-bug" / "error.log").read_text()
+    names = sorted(run.name for run in _task_runs(state.state_details.flow_run_id))
+    assert "review-whole-06" in names and "review-reader-bug" in names
+    assert not [n for n in names if n.startswith(("read-document", "assess-"))]  # no task run per document
+    logs = _task_run_logs(state.state_details.flow_run_id)
+    assert any(log.level == 30 and log.message.startswith("blank.pdf: not read") for log in logs)
+    assert any(log.level == 40 and ".xlsx: not read, a bug in its reader: RuntimeError: boom in the roster reader"
+               in log.message for log in logs)
+
+
+def test_each_applicant_has_one_artifact_per_batch_with_its_final_report(prefect_api, tmp_path):
+    # the same roster on both: the batch rules change both reports after they were assessed
+    intake = _intake(tmp_path, {"once-a": "app-01", "once-b": "app-01"})
+    batch_flow(intake_folder=intake, out=tmp_path / "out")
+    settle(wait=False)
+    with get_client(sync_client=True) as client:
+        versions = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[artifact_key("applicant", "once-a")])))
+    assert len(versions) == 1
+    final = json.loads((tmp_path / "out" / "once-a" / "report.json").read_text(encoding="utf-8"))
+    assert "once-b" in json.dumps(final["discrepancies"], ensure_ascii=False)  # the batch rules' findings ...
+    assert "once-b" in versions[0].data  # ... are in the one version of its artifact
