@@ -2,6 +2,20 @@
 
 ``python scripts/bench_flows.py [--sizes 20 100] [--workers 2] [--no-latency] [--noop 400]``
 
+``python scripts/bench_flows.py --batch 100 500 [--engine pdfium]`` (issue #20, points 2 and 4): the whole
+``omreview batch`` command (its own local Prefect server, its reading processes: Prefect included) over N
+text-layer applicants (copies of the text-layer samples, ``TEXT_LAYER``), against the floor: pypdfium2's
+text of every page, openpyxl's cells and python-docx's tables of the same files, in one process. Prints
+wall and CPU seconds (the process and all its children, ``getrusage``, and any child that outlives it,
+sampled) of each and both ratios, and the
+peak RSS of every process of the command (the command, the Prefect server, each reading process); writes
+the ``bench:batch`` section of docs/performance.md. ``--engine`` runs the command with another statement
+position engine than rules.yaml's (``labels.statement_pdf.positions``), to compare.
+
+``python scripts/bench_flows.py --dask 6`` (point 5): an OCR-heavy batch (copies of the scanned samples
+app-21 and app-26) on a local Dask cluster of 1 worker, then of 2; prints the speed-up and what a
+10,000-applicant intake with 30% scans would need; writes the ``bench:dask`` section.
+
 For each size N, an intake folder of N applicants (copies of the samples app-01 … app-20) is reviewed:
 
 - ``plain``: ``omreview.review.review`` in a loop, the batch rules, report.json and the results store
@@ -155,6 +169,263 @@ def child_noop(n: Path, _out: Path) -> dict[str, Any]:
     return result
 
 
+# --- issue #20: the command against the floor, memory per process, Dask scale-out ---------------------
+
+# the text-layer samples (app-21, app-24 and app-26 are scans, read by OCR; app-25's .doc/.xls need LibreOffice,
+# which the floor cannot read without: left out of both sides)
+TEXT_LAYER = [f"app-{i:02d}" for i in range(1, 21)] + ["app-22", "app-23", "app-27"]
+SCANNED = ["app-21", "app-26"]  # OCR: app-21's three scanned reports, app-26's photographed one (and WPS files)
+
+
+def child_floor(intake: Path, _out: Path) -> dict[str, Any]:
+    """The floor: the text of every page, cell and table of the intake's files, in this one process."""
+    import io
+    import zipfile
+
+    import docx
+    import openpyxl
+    import pypdfium2
+
+    counts = {"pdf pages": 0, "xlsx cells": 0, "docx cells": 0}
+
+    def read(name: str, data: bytes) -> None:
+        suffix = Path(name).suffix.lower()
+        if suffix == ".pdf":
+            pdf = pypdfium2.PdfDocument(data)
+            for page in pdf:
+                page.get_textpage().get_text_range()
+                counts["pdf pages"] += 1
+            pdf.close()
+        elif suffix == ".xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            for sheet in book.worksheets:
+                for row in sheet.iter_rows(values_only=True):
+                    counts["xlsx cells"] += len(row)
+        elif suffix == ".docx":
+            document = docx.Document(io.BytesIO(data))
+            "".join(p.text for p in document.paragraphs)
+            for table in document.tables:
+                for row in table.rows:
+                    for cell in row.cells:
+                        cell.text  # noqa: B018  (read, as the form's reader does)
+                        counts["docx cells"] += 1
+        elif suffix == ".zip":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.infolist():
+                    if not member.is_dir():
+                        read(member.filename, archive.read(member))
+
+    for path in sorted(intake.rglob("*")):
+        if path.is_file():
+            read(path.name, path.read_bytes())
+    return counts
+
+
+def build_copies(root: Path, n: int, samples: list[str], name: str) -> Path:
+    """An intake of ``n`` applicants, copies of ``samples`` in turn (each copy its own folder name)."""
+    intake = root / f"{name}-{n}"
+    for i in range(n):
+        src = SAMPLES / samples[i % len(samples)]
+        shutil.copytree(src, intake / f"{src.name}-c{i // len(samples):03d}")
+    return intake
+
+
+_KINDS = (("_worker_main", "reading process"), ("uvicorn", "Prefect server"), ("soffice", "LibreOffice"),
+          ("distributed", "Dask scheduler/worker"), ("multiprocessing", "Dask scheduler/worker"))
+
+
+def _kind(proc: psutil.Process, command_pid: int) -> str:
+    if proc.pid == command_pid:
+        return "command"
+    try:
+        line = " ".join(proc.cmdline())
+    except psutil.Error:
+        return "other"
+    return next((label for needle, label in _KINDS if needle in line), "other")
+
+
+def measure(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``argv``; its wall time, the CPU seconds of it and every child it waited for (``getrusage``), and the
+    peak RSS of each of its processes (sampled with psutil every 0.05 s), grouped by kind."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peaks: dict[int, tuple[str, int]] = {}
+    cpus: dict[int, float] = {}  # as last sampled: what each process's CPU was at least
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            for p in tree(root):
+                try:
+                    rss = p.memory_info().rss
+                    kind = peaks[p.pid][0] if p.pid in peaks else _kind(p, proc.pid)
+                    times = p.cpu_times()
+                except psutil.Error:
+                    continue
+                peaks[p.pid] = (kind, max(rss, peaks.get(p.pid, (kind, 0))[1]))
+                cpus[p.pid] = times.user + times.system
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv[:3])} … failed ({proc.returncode}):\n{stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # a process of the command that outlives it (a resident local Prefect server) is not in getrusage: its CPU
+    # while the command ran, as last sampled, is added
+    cpu += sum(cpus.get(pid, 0.0) for pid in peaks if pid != proc.pid and psutil.pid_exists(pid))
+    # a grandchild whose parent did not wait for it (Dask's worker processes) is not in getrusage either: then the
+    # sum of what every process was last sampled at is the better (lower) bound
+    cpu = max(cpu, sum(cpus.values()))
+    by_kind: dict[str, list[float]] = {}
+    cpu_by_kind: dict[str, float] = {}
+    for pid, (kind, rss) in peaks.items():
+        by_kind.setdefault(kind, []).append(rss / 1_048_576)
+        cpu_by_kind[kind] = cpu_by_kind.get(kind, 0.0) + cpus.get(pid, 0.0)
+    return {"wall": wall, "cpu": cpu, "peaks": by_kind, "cpu_by_kind": cpu_by_kind, "stdout": stdout}
+
+
+_ENGINE_WRAPPER = """
+import sys
+from pathlib import Path
+import omreview.rules as r
+r.load_rules.__defaults__ = (Path(sys.argv.pop(1)),)
+from omreview.cli import app
+sys.argv[0] = "omreview"
+app()
+"""
+
+
+def command_argv(root: Path, engine: str | None) -> list[str]:
+    """``omreview``, or (``engine``) the same command with rules.yaml's statement position engine replaced."""
+    if engine is None:
+        return [str(Path(sys.executable).with_name("omreview"))]
+    rules = root / f"rules-{engine}.yaml"
+    text = (ROOT / "pipeline" / "rules.yaml").read_text(encoding="utf-8")
+    import re
+
+    text, count = re.subn(r"(?m)^(\s+positions:) \w+", rf"\1 {engine}", text)
+    if count != 1:
+        raise SystemExit("rules.yaml: no positions engine setting to replace")
+    rules.write_text(text, encoding="utf-8")
+    return [sys.executable, "-c", _ENGINE_WRAPPER, str(rules)]
+
+
+def _machine() -> str:
+    load = os.getloadavg()
+    return (f"{os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min), "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+
+
+def _peaks_line(peaks: dict[str, list[float]]) -> str:
+    return "; ".join(f"{kind} {max(v):.0f} MB" + (f" (of {len(v)})" if len(v) > 1 else "")
+                     for kind, v in sorted(peaks.items(), key=lambda kv: -max(kv[1])))
+
+
+_TEXT_CPU: list[float] = []  # CPU-s per text-layer applicant, whole command, at the largest --batch size
+
+
+def bench_batch(sizes: list[int], engine: str | None, workers: int) -> None:
+    """The ``omreview batch`` command against the floor at each size; the ``bench:batch`` section."""
+    lines = ["## A batch near the floor (issue #20, points 2 and 4)", "",
+             f"`python scripts/bench_flows.py --batch {' '.join(map(str, sizes))}"
+             + (f" --engine {engine}" if engine else "") + f"` — {_machine()}", "",
+             "| N | floor wall s | floor CPU s | batch wall s | batch CPU s | wall ratio (target ≤ 4) "
+             "| CPU ratio (target ≤ 5) | peak RSS per process (target ≤ 400 MB each) |",
+             "|---|---|---|---|---|---|---|---|"]
+    print(f"machine: {_machine()}; engine: {engine or 'rules.yaml'}; workers: {workers}")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # the command's own local server
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        root = Path(tmp)
+        argv = command_argv(root, engine)
+        for n in sizes:
+            intake = build_copies(root, n, TEXT_LAYER, "text")
+            floor = measure([sys.executable, __file__, "--child", "floor", str(intake), str(root)], env)
+            run = measure([*argv, "batch", str(intake), "--out", str(root / f"out-{n}"), "--workers", str(workers)],
+                          env)
+            reviewed = len(list((root / f"out-{n}").glob("*/report.json")))
+            wall_ratio, cpu_ratio = run["wall"] / floor["wall"], run["cpu"] / floor["cpu"]
+            worst = max(max(v) for v in run["peaks"].values())
+            print(f"\nN = {n} ({reviewed} reports): floor {floor['wall']:.1f} s wall, {floor['cpu']:.1f} CPU-s "
+                  f"({json.loads(floor['stdout'].strip().splitlines()[-1])}); "
+                  f"batch {run['wall']:.1f} s wall, {run['cpu']:.1f} CPU-s")
+            print(f"  ratios: wall {wall_ratio:.1f}x (target <= 4), CPU {cpu_ratio:.1f}x (target <= 5)")
+            print(f"  peak RSS: {_peaks_line(run['peaks'])}; the largest {worst:.0f} MB (target <= 400)")
+            print("  CPU by process (as last sampled): "
+                  + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(run["cpu_by_kind"].items(), key=lambda kv: -kv[1])))
+            lines.append(f"| {n} | {floor['wall']:.1f} | {floor['cpu']:.1f} | {run['wall']:.1f} | {run['cpu']:.1f} | "
+                         f"**{wall_ratio:.1f}×** | **{cpu_ratio:.1f}×** | {_peaks_line(run['peaks'])} |")
+            shutil.rmtree(intake)
+            shutil.rmtree(root / f"out-{n}")
+            _TEXT_CPU[:] = [run["cpu"] / n]
+    write_section("batch", lines)
+
+
+def bench_dask(n: int) -> None:
+    """An OCR-heavy batch on a local Dask cluster of 1 worker, then 2; the ``bench:dask`` section."""
+    print(f"machine: {_machine()}")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    omreview = str(Path(sys.executable).with_name("omreview"))
+    walls: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
+        root = Path(tmp)
+        intake = build_copies(root, n, SCANNED, "scans")
+        for workers in (1, 2):
+            out = root / f"out-{workers}"
+            walls[workers] = measure([omreview, "batch", str(intake), "--out", str(out), "--dask", "local",
+                                      "--workers", str(workers)], env)
+            r = walls[workers]
+            print(f"{n} scanned applicants, Dask local, {workers} worker(s): {r['wall']:.1f} s wall, "
+                  f"{r['cpu']:.1f} CPU-s; peak RSS: {_peaks_line(r['peaks'])}")
+    one, two = walls[1], walls[2]
+    speedup = one["wall"] / two["wall"]
+    print(f"speed-up, 2 workers over 1: {speedup:.2f}x (target >= 1.8)")
+    lines = [
+        "## Scale-out on Dask (issue #20, point 5)", "",
+        f"`python scripts/bench_flows.py --dask {n}` — {n} scanned applicants (copies of {', '.join(SCANNED)}), "
+        f"{_machine()}", "",
+        "| Dask local cluster | wall s | CPU s (command and children) | peak RSS per process |", "|---|---|---|---|",
+        f"| 1 worker | {one['wall']:.1f} | {one['cpu']:.1f} | {_peaks_line(one['peaks'])} |",
+        f"| 2 workers | {two['wall']:.1f} | {two['cpu']:.1f} | {_peaks_line(two['peaks'])} |",
+        "", f"Speed-up, 2 workers over 1: **{speedup:.2f}×** (target ≥ 1.8). "
+        f"CPU per scanned applicant: {one['cpu'] / n:.1f} s (1 worker), {two['cpu'] / n:.1f} s (2 workers)."]
+    if _TEXT_CPU:  # --batch ran too: what an intake of 10,000 with 30% scans needs
+        scanned, text = two["cpu"] / n, _TEXT_CPU[0]
+        total = 3_000 * scanned + 7_000 * text
+        efficiency = speedup / 2  # what a second worker gave of a whole core
+        lines += ["", f"10,000 applicants, 30% scanned: 3,000 × {scanned:.1f} CPU-s + 7,000 × {text:.2f} CPU-s = "
+                  f"{total:,.0f} CPU-s = {total / 3600:,.1f} core-hours; at the measured parallel efficiency of "
+                  f"{efficiency:.2f}: {total / 3600 / efficiency / 8:,.1f} h on 8 cores, or "
+                  f"{total / 3600 / efficiency / 8:,.0f} cores for one 8-hour night"]
+        print(lines[-1])
+    write_section("dask", lines)
+
+
+def write_section(name: str, lines: list[str]) -> None:
+    """Replace (or append) this script's section of docs/performance.md, re-read just before writing:
+    other benchmarks write their own sections of the same file."""
+    path = ROOT / "docs" / "performance.md"
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    body = "\n".join([begin, *lines, end])
+    text = path.read_text(encoding="utf-8")
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + body + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n{body}\n"
+    path.write_text(text, encoding="utf-8")
+    print(f"(written to docs/performance.md, section bench:{name})")
+
+
 # --- the parent: build intakes, run children, sample memory ---------------------------------------
 
 
@@ -255,7 +526,12 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[20, 100])
+    parser.add_argument("--sizes", type=int, nargs="*", default=None,
+                        help="sizes of the plain-vs-Prefect comparison (default 20 100; none with --batch/--dask)")
+    parser.add_argument("--batch", type=int, nargs="+", metavar="N",
+                        help="the omreview batch command over N text-layer applicants against the floor")
+    parser.add_argument("--engine", choices=["pdfplumber", "pdfium"], help="with --batch: this position engine")
+    parser.add_argument("--dask", type=int, metavar="N", help="N scanned applicants on Dask, 1 worker then 2")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--noop", type=int, default=400, metavar="N",
@@ -265,10 +541,19 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         children: dict[str, Callable[..., dict[str, Any]]] = {
-            "plain": child_plain, "prefect": child_prefect, "latency": child_latency, "noop": child_noop}
+            "plain": child_plain, "prefect": child_prefect, "latency": child_latency, "noop": child_noop,
+            "floor": child_floor}
         fn = children[kind]
         print(json.dumps(fn(*[Path(rest[0]), Path(rest[1])], *([int(rest[2])] if len(rest) > 2 else []))))
         return
+    if args.batch or args.dask:
+        if args.batch:
+            bench_batch(args.batch, args.engine, args.workers)
+        if args.dask:
+            bench_dask(args.dask)
+        if args.sizes is None:
+            return
+    args.sizes = [20, 100] if args.sizes is None else args.sizes
 
     with tempfile.TemporaryDirectory(prefix="bench-flows-") as tmp:
         root = Path(tmp)
