@@ -347,3 +347,23 @@ def test_each_applicant_has_one_artifact_per_batch_with_its_final_report(prefect
     final = json.loads((tmp_path / "out" / "once-a" / "report.json").read_text(encoding="utf-8"))
     assert "once-b" in json.dumps(final["discrepancies"], ensure_ascii=False)  # the batch rules' findings ...
     assert "once-b" in versions[0].data  # ... are in the one version of its artifact
+
+
+def test_a_document_read_again_after_an_io_error_is_a_line_of_its_applicants_log(prefect_api, tmp_path, monkeypatch):
+    intake = _intake(tmp_path, {"busy-disk": "app-06"})
+    real, failures = steps.read_file, []
+
+    def flaky(pf, rules):
+        if pf.rel.endswith(".xlsx") and not failures:
+            failures.append(pf.rel)
+            raise OSError("disk busy")
+        return real(pf, rules)
+
+    monkeypatch.setattr(steps, "read_file", flaky)
+    state = batch_flow(intake_folder=intake, out=tmp_path / "out", return_state=True)
+    assert {r.applicant: r.outcome for r in state.result().rows} == {"busy-disk": "reviewed"}
+    logs = _task_run_logs(state.state_details.flow_run_id)
+    assert any(log.level == 30 and log.message == f"{failures[0]}: OSError: disk busy; read again in 1 s"
+               for log in logs), [log.message for log in logs]
+    report = json.loads((tmp_path / "out" / "busy-disk" / "report.json").read_text(encoding="utf-8"))
+    assert [d["status"] for d in report["documents"] if d["file"] == failures[0]] == ["ok"]  # read the second time
