@@ -2,7 +2,8 @@
 
 - ``omreview.flows.applicant``: the per-applicant flows (``omreview run``'s, and the reviewer's deployment's);
 - ``omreview.flows.batch``: the intake flow (``omreview batch``, and the scheduled deployment);
-- ``omreview.flows.tasks``: one task per document and per applicant (a few per batch), each calling a plain function;
+- ``omreview.flows.tasks``: a batch's task per applicant (on Dask one per document and one per applicant), a few
+  per batch, each calling a plain function;
 - ``omreview.flows.local``: a temporary local Prefect server for the command line, shut down cleanly;
 - ``omreview.flows.resident``: the local Prefect server ``omreview run`` leaves running for the next command,
   stopped when idle;
