@@ -32,6 +32,7 @@ import pypdfium2 as pdfium
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from perfdoc import write_section  # noqa: E402
 
 from omreview.errors import DocumentError  # noqa: E402
 from omreview.extractors.pdf.pages import pdfium_lines, pdfium_pages, plumber_lines, read_texts  # noqa: E402
@@ -177,22 +178,6 @@ def per_page(found: list[tuple[Path, Path]], repeat: int) -> tuple[list[str], st
                    f"a page (**{plumber / pdfium:.1f}x** faster); {total['handed']} pages handed to pdfplumber.")
     print(summary)
     return rows, summary
-
-
-def write_section(name: str, lines: list[str]) -> None:
-    """Replace (or append) this script's section of docs/performance.md, re-read just before writing:
-    other benchmarks write their own sections of the same file."""
-    path = ROOT / "docs" / "performance.md"
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    body = "\n".join([begin, *lines, end])
-    text = path.read_text(encoding="utf-8")
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + body + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n{body}\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"(written to docs/performance.md, section bench:{name})")
 
 
 def whole(found: list[tuple[Path, Path]], repeat: int) -> None:

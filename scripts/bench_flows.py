@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from perfdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_docs"
@@ -408,22 +409,6 @@ def bench_dask(n: int) -> None:
                   f"{total / 3600 / efficiency / 8:,.0f} cores for one 8-hour night"]
         print(lines[-1])
     write_section("dask", lines)
-
-
-def write_section(name: str, lines: list[str]) -> None:
-    """Replace (or append) this script's section of docs/performance.md, re-read just before writing:
-    other benchmarks write their own sections of the same file."""
-    path = ROOT / "docs" / "performance.md"
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    body = "\n".join([begin, *lines, end])
-    text = path.read_text(encoding="utf-8")
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + body + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n{body}\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"(written to docs/performance.md, section bench:{name})")
 
 
 # --- the parent: build intakes, run children, sample memory ---------------------------------------

@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from perfdoc import write_section  # noqa: E402
 
 from omreview.extractors.ocr import engine as ocr_engine  # noqa: E402
 from omreview.extractors.ocr.engine import engine  # noqa: E402
@@ -228,22 +229,6 @@ def _summary(five: list[tuple[float, float | None, tuple[int, int]]], right: int
         out.append(f"Before: {COMMITTED_BEFORE} CPU-s (committed figure of 2026-12-04; --before measures it in the "
                    "same run).")
     return out
-
-
-def write_section(name: str, lines: list[str]) -> None:
-    """Replace (or append) this script's section of docs/performance.md, re-read just before writing:
-    other benchmarks write their own sections of the same file."""
-    path = ROOT / "docs" / "performance.md"
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    body = "\n".join([begin, *lines, end])
-    text = path.read_text(encoding="utf-8")
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + body + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n{body}\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"(written to docs/performance.md, section bench:{name})")
 
 
 if __name__ == "__main__":

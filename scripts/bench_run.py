@@ -33,11 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from perfdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 EXE = Path(sys.executable).with_name("omreview")
 TARGET = 2.0
-PERFORMANCE = ROOT / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:run -->", "<!-- /bench:run -->"
 IDLE_ENV = "OMREVIEW_LOCAL_SERVER_IDLE"  # omreview.flows.resident.IDLE_ENV (not imported: no omreview import here)
 
 PLAIN = """
@@ -143,8 +143,7 @@ def section(folder: Path, times: dict[str, list[float]], load_before: str, load_
     verdict = "met" if med["warm"] <= TARGET else "not met"
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     cold, temporary = med["cold"] / med["warm"], med["temporary"] / med["warm"]
-    return f"""{BEGIN}
-## One applicant: `omreview run` against 2 s
+    return f"""## One applicant: `omreview run` against 2 s
 
 `python scripts/bench_run.py --repeat {len(times['warm'])}` on `{shown}`,
 {when}, {os.cpu_count()} cores, load {load_before} at the start and {load_after} at the end (other helpers'
@@ -161,19 +160,7 @@ less moved by the load than the wall clock. Every report byte-identical to the p
 
 Warm target (≤ 2 s): **{verdict}** ({med['warm']:.2f} s, {med['warm'] / TARGET:.2f}× the target,
 {med['warm'] / med['plain']:.2f}× the plain review; the target is 2 s for a plain review of ~1.2 s on a quiet
-machine, i.e. ~1.7× plain). Cold: {cold:.1f}× warm; temporary: {temporary:.1f}× warm.
-{END}"""
-
-
-def write_section(text: str) -> None:
-    """Replace this benchmark's section of docs/performance.md (read just before writing), or append it."""
-    current = PERFORMANCE.read_text(encoding="utf-8")
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        updated = head + text + rest.split(END, 1)[1]
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    PERFORMANCE.write_text(updated, encoding="utf-8")
+machine, i.e. ~1.7× plain). Cold: {cold:.1f}× warm; temporary: {temporary:.1f}× warm."""
 
 
 def main() -> None:
@@ -193,7 +180,7 @@ def main() -> None:
     text = section(folder, times, load_before, load_after)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("run", text.split("\n"))
 
 
 if __name__ == "__main__":
