@@ -146,16 +146,17 @@ def run(
     from omreview.flows.local import prefect_session, run_workers
 
     to_read = sum(1 for pf in packet.files if not pf.error)
-    reader_pool().prestart(min(to_read, run_workers()), rules)  # they start while Prefect is imported
+    with _one_at_a_time(out, "run", wait, total=1):
+        # the reading processes start while Prefect is imported, once a stop signal ends the command in order
+        reader_pool().prestart(min(to_read, run_workers()), rules)
+        with prefect_session(out, resident=True):
+            from omreview.flows.applicant import applicant_flow
 
-    with _one_at_a_time(out, "run", wait, total=1), prefect_session(out, resident=True):
-        from omreview.flows.applicant import applicant_flow
-
-        try:
-            report = run_stoppable(applicant_flow, folder=folder, application_date=when,
-                                   rules_version=rules.version, out=out)
-        except InputError as exc:
-            raise _fail(str(exc)) from exc
+            try:
+                report = run_stoppable(applicant_flow, folder=folder, application_date=when,
+                                       rules_version=rules.version, out=out)
+            except InputError as exc:
+                raise _fail(str(exc)) from exc
     out_console.print(_summary(report, Path(out) / report.applicant.id / "report.json"), highlight=False)
 
 
