@@ -88,6 +88,12 @@ def _interrupt(args: list[str], out: Path, sig: int, point: str, group: bool = T
     match = LINE.fullmatch(stderr.strip())  # one line: no Prefect, httpx or traceback noise
     assert match is not None, stderr
     assert int(match[2]) == len(APPLICANTS) if args[0] == "batch" else 1
+    # `run`'s resident Prefect server is meant to outlive the command (a session of its own, stopped when
+    # idle, omreview.flows.resident); whether it is already a child when the signal comes is a matter of timing
+    resident = {c for c, cmd in children.items() if "omreview.flows.resident" in cmd}
+    for pid in resident:
+        assert not alive(pid) or os.getsid(pid) == pid, "the resident server shares the command's session"
+    children = {c: cmd for c, cmd in children.items() if c not in resident}
     left = time.monotonic() + 5
     while any(alive(c) for c in children) and time.monotonic() < left:
         time.sleep(0.05)
