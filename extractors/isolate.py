@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
+import gc
 import importlib
+import os
 import pickle
 import resource
 import signal
@@ -33,6 +36,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -188,13 +192,17 @@ class _Worker:
         self.memory_mb = memory_mb
         self._rules: Rules | None = None  # the rules the worker holds; sent only when they change
         ours, theirs = socket.socketpair()
+        self._proc: subprocess.Popen[bytes] | _Forked
         with theirs, start_with_sigint_blocked():
-            self._proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(theirs.fileno()), str(memory_mb)],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=child_stdout(),
-            )
+            if _may_fork():
+                self._proc = _Forked.start(theirs.fileno(), memory_mb)
+            else:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-c", _WORKER_CODE, str(theirs.fileno()), str(memory_mb)],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=child_stdout(),
+                )
         kill_on_stop(self._proc)  # what it reads when the command is stopped is abandoned
         self._conn = Connection(ours.detach())
         self._conn.send(list(sys.path))  # so the worker can import what the caller can (e.g. a test's reader)
@@ -254,6 +262,73 @@ class _Worker:
         finally:
             if self._proc.returncode is not None:
                 forget_child(self._proc)
+
+
+_by_fork = False
+
+
+def start_readers_by_fork() -> None:
+    """Start reading processes by forking this one (the warm runner's run, ``omreview.flows.warm``: the readers
+    are imported already, so a reader is ready at once instead of after a second of imports). Only while this
+    process has one thread (forking a threaded process is unsafe): later, a fresh interpreter as usual."""
+    global _by_fork
+    _by_fork = True
+
+
+def _may_fork() -> bool:
+    return _by_fork and threading.active_count() == 1
+
+
+class _Forked:
+    """A reading process forked from this one: what ``_Worker`` and ``omreview.processes`` use of ``Popen``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, fd: int, memory_mb: int) -> _Forked:
+        pid = os.fork()
+        if pid == 0:  # the reader: the command's stop handlers and files are not its own
+            code = 1
+            try:
+                gc.freeze()  # the command's objects are never collected here (their files are closed below)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(child_stdout(), 1)
+                os.closerange(3, fd)
+                os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+                with contextlib.suppress(OSError, AttributeError):
+                    ctypes.CDLL(None).prctl(15, b"omreview read", 0, 0, 0)  # PR_SET_NAME: its name in ps
+                _worker_main(fd, memory_mb)
+                code = 0
+            finally:
+                os._exit(code)
+        return cls(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = self.pid, 0
+            if done == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"reader {self.pid}", timeout or 0.0)
+            time.sleep(0.005)
+        return cast(int, self.returncode)
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
 
 def _stopped() -> Interrupted:

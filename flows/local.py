@@ -78,12 +78,13 @@ from omreview.flows.prefect_internals import (
     client_queues,
     console_handler_class,
 )
+from omreview.handoff import HOME_ENV
+from omreview.handoff import prefect_home as handoff_home
 from omreview.processes import child_stdout, stopping, wait_for_flow
 
 if TYPE_CHECKING:
     from omreview.flows.resident import Claim
 
-HOME_ENV = "OMREVIEW_PREFECT_HOME"
 EPHEMERAL_ENV = "PREFECT_SERVER_EPHEMERAL_ENABLED"  # Prefect's own ephemeral server: off in a command
 PORT_ATTEMPTS = 3  # a port taken between _free_port and the server's bind: start again on another
 STARTUP_SECONDS = 180.0
@@ -129,7 +130,7 @@ def run_workers() -> int:
 
 def prefect_home(out: Path) -> Path:
     """Where the command's Prefect keeps its database: ``$OMREVIEW_PREFECT_HOME`` or ``OUT/.prefect``."""
-    return Path(os.environ.get(HOME_ENV) or Path(out) / ".prefect").resolve()
+    return handoff_home(out, os.environ)
 
 
 def _free_port() -> int:
@@ -452,7 +453,18 @@ def prefect_session(out: Path, resident: bool = False) -> Iterator[Session]:
     elif "prefect" not in sys.modules:
         claimed = _resident(out, resident)  # a new one boots while Prefect is imported below
         server = None if claimed is not None else local_server(out)
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_HOME,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    # Flow-run heartbeats are events for an automation that marks crashed runs; a local server neither stores nor
+    # watches events (SERVER_SETTINGS: no event persister, no triggers), and the heartbeat thread cost each flow
+    # run up to a second at its end (the engine joins it, and it sleeps in steps of 1 s).
+    _LOCAL_ONLY = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
     import omreview.flows.tasks  # noqa: F401  (imports Prefect, which sets up its logging)
 
@@ -479,7 +491,8 @@ def prefect_session(out: Path, resident: bool = False) -> Iterator[Session]:
     if claimed is not None:
         try:
             url = claimed.ready()
-            with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: claimed.home}), quiet_console():
+            with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: claimed.home, **_LOCAL_ONLY}), \
+                    quiet_console():
                 try:
                     yield Session(api_url=url, local=True, home=claimed.home)
                 finally:
@@ -489,7 +502,7 @@ def prefect_session(out: Path, resident: bool = False) -> Iterator[Session]:
         return
     assert server is not None
     url = server.wait_ready()
-    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: server.home}), quiet_console():
+    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: server.home, **_LOCAL_ONLY}), quiet_console():
         ok = False
         try:
             yield Session(api_url=url, local=True, home=server.home)

@@ -44,12 +44,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from omreview import handoff
 from omreview.errors import EnvironmentFailure, InputError
 from omreview.failures import check_writable, prefect_timeout
-from omreview.flows.local import HOME_ENV, STARTUP_SECONDS, LocalServer
+from omreview.flows.local import STARTUP_SECONDS, LocalServer
 from omreview.flows.prefect_internals import SERVER_APP
+from omreview.handoff import HOME_ENV, IDLE_ENV
 
-IDLE_ENV = "OMREVIEW_LOCAL_SERVER_IDLE"
 DEFAULT_IDLE_SECONDS = 900.0
 STATE = "server.json"
 LOCK = "server.lock"
@@ -424,9 +425,11 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] in ("stop", "status"):
         home = _home_of(argv[1])
         state = stop(home) if argv[0] == "stop" else live(home)
+        runner = handoff.stop(home) if argv[0] == "stop" else handoff.read_pid(home)
         verb = "stopped" if argv[0] == "stop" else "runs"
         print(f"the local Prefect server of {home} {verb}: pid {state.pid}, {state.api_url}" if state else
               f"no local Prefect server of {home} runs")
+        print(f"the warm runner of {home} {verb}: pid {runner}" if runner else f"no warm runner of {home} runs")
         return 0
     print("usage: python -m omreview.flows.resident stop|status OUT", file=sys.stderr)
     return 2

@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from omreview import failures, outlock
+from omreview import failures, handoff, outlock
 from omreview.errors import InputError, RulesError
 from omreview.intake import BatchSummary, Outcome, rules_for
 from omreview.model import Report
@@ -42,6 +42,12 @@ from omreview.rules import Rules
 
 out_console = Console()
 err_console = Console(stderr=True)
+
+
+def fresh_consoles() -> None:
+    """Consoles for the standard output and error as they are now (the warm runner's run: the command's)."""
+    global out_console, err_console
+    out_console, err_console = Console(), Console(stderr=True)
 _OUT, _DB = "omreview.out", "omreview.db"  # where a command's --out and --db are kept for _PlainFailures
 
 
@@ -158,6 +164,22 @@ def run(
             except InputError as exc:
                 raise _fail(str(exc)) from exc
     out_console.print(_summary(report, Path(out) / report.applicant.id / "report.json"), highlight=False)
+    _warm_next(out)
+
+
+def _warm_next(out: Path) -> None:
+    """Start the warm runner of OUT's Prefect home for the next ``omreview run`` (``omreview.handoff``), if the
+    command was started as ``omreview`` and a resident server is wanted."""
+    env = handoff.started_env()
+    if env is None:
+        return
+    from omreview.flows.local import prefect_home
+    from omreview.flows.resident import idle_seconds
+
+    try:
+        handoff.start(prefect_home(out), env, idle_seconds())
+    except (OSError, InputError) as exc:  # the review is done and stored; the next run is only slower
+        _note(f"the warm runner for the next run did not start: {exc}")
 
 
 @app.command()

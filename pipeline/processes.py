@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 STOP_ENV = "OMREVIEW_STOP_SECONDS"
 STOP_SECONDS = 8.0  # from the signal to the exit (the issue's bound is 10 s)
@@ -38,6 +38,14 @@ _TERMINATING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _ORPHAN_GRACE = 1.0  # how long a reader killed by a group signal waits for the command's own handler
 
 T = TypeVar("T")
+
+
+class Child(Protocol):
+    """A child process as ``kill_on_stop`` uses it (a ``subprocess.Popen``, or a forked reading process)."""
+
+    pid: int
+
+    def kill(self) -> None: ...
 
 
 def child_stdout() -> int:
@@ -86,7 +94,7 @@ class _StopState:
         self.event = threading.Event()
         self.signum: int | None = None
         self.at = 0.0  # time.monotonic() of the first signal
-        self.children: dict[int, subprocess.Popen[bytes]] = {}  # killed on the first signal
+        self.children: dict[int, Child] = {}  # killed on the first signal
         self.last_words: Callable[[], str] | None = None  # the line printed if a second signal forces the exit
         self.flow_thread: threading.Thread | None = None  # the thread of run_stoppable that was interrupted
         self.over = threading.Event()  # the command's stop_on_signals was left: no watchdog is to fire
@@ -119,18 +127,18 @@ def stop_deadline() -> float:
     return _state.at + stop_seconds()
 
 
-def kill_on_stop(proc: subprocess.Popen[bytes]) -> None:
+def kill_on_stop(proc: Child) -> None:
     """Kill ``proc`` (a reading process) as soon as the command is asked to stop."""
     _state.children[proc.pid] = proc
     if stopping():
         _kill(proc)
 
 
-def forget_child(proc: subprocess.Popen[bytes]) -> None:
+def forget_child(proc: Child) -> None:
     _state.children.pop(proc.pid, None)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: Child) -> None:
     with contextlib.suppress(OSError):
         proc.kill()  # nothing if it was reaped already (Popen.send_signal polls first)
 

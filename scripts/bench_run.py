@@ -6,7 +6,8 @@ Measures, in this order and interleaved so the machine's load weighs on all alik
 
 - *cold*: the first ``omreview run`` into a new output folder, no local Prefect server running (it starts the
   resident server, ``omreview.flows.resident``);
-- *warm*: ``--repeat`` more runs into the same folder (the server found running);
+- *warm*: ``--repeat`` more runs into the same folder, once the warm runner the cold run started listens (the
+  server found running, each run handed to the runner and forked from it, ``omreview.handoff``);
 - *plain*: the same review as plain function calls in a fresh interpreter, imports included (what the flow's
   tasks call: open the folder, read each document in the reading processes, assess, write report.json and the
   results store), once per warm run;
@@ -64,6 +65,7 @@ def _env(idle: str) -> dict[str, str]:
     return env
 
 
+READY: list[float] = []  # seconds from the cold run's exit until the warm runner listened
 CPU: dict[str, list[float]] = {}  # CPU seconds of each run: the command and its children, and the resident server's
 
 
@@ -73,13 +75,28 @@ def _children_cpu() -> float:
 
 
 def _server_cpu(out: Path) -> float:
-    """CPU seconds the resident server of ``out`` has used so far (0 if none runs)."""
-    try:
-        pid = json.loads((out / ".prefect" / "server.json").read_text())["pid"]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, ValueError, KeyError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds the resident server and the warm runner of ``out`` have used so far, the runner's finished runs
+    (its children) included (0 for one that does not run)."""
+    total = 0.0
+    for state in ("server.json", "runner.json"):
+        try:
+            pid = json.loads((out / ".prefect" / state).read_text())["pid"]
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, KeyError):
+            continue
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+    return total
+
+
+def _wait_for_runner(out: Path, seconds: float = 120.0) -> float:
+    """Seconds until the warm runner of ``out`` listens (it writes runner.json then), from now."""
+    started = time.perf_counter()
+    while not (out / ".prefect" / "runner.json").exists():
+        if time.perf_counter() - started > seconds:
+            sys.exit(f"error: no warm runner listened within {seconds:.0f} s of the cold run (see "
+                     f"{out / '.prefect' / 'runner.log'})")
+        time.sleep(0.05)
+    return time.perf_counter() - started
 
 
 def _timed(kind: str, args: list[str], env: dict[str, str], out: Path) -> float:
@@ -117,6 +134,7 @@ def measure(folder: Path, repeat: int, work: Path) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"cold": [], "warm": [], "plain": [], "temporary": []}
     try:
         times["cold"].append(_run("cold", folder, out))
+        READY.append(_wait_for_runner(out))
         for i in range(repeat):
             times["warm"].append(_run("warm", folder, out))
             times["plain"].append(_plain(folder, plain_out / str(i)))
@@ -148,11 +166,13 @@ def section(folder: Path, times: dict[str, list[float]], load_before: str, load_
 `python scripts/bench_run.py --repeat {len(times['warm'])}` on `{shown}`,
 {when}, {os.cpu_count()} cores, load {load_before} at the start and {load_after} at the end (other helpers'
 work: compare the ratios, measured in one run). Wall clock of whole processes, imports included. *cold*: the
-first command, which starts the resident local Prefect server; *warm*: the next ones, which find it; *plain*:
-the same review as plain function calls in a fresh interpreter; *temporary*: a Prefect server per command, as
-before (`OMREVIEW_LOCAL_SERVER_IDLE=0`; its reading processes started early, as every run's now). CPU: the
-command and its children (reading processes, a temporary server) plus what the resident server spent meanwhile;
-less moved by the load than the wall clock. Every report byte-identical to the plain review's.
+first command, which starts the resident local Prefect server and, as it ends, the warm runner (listening
+{READY[0]:.1f} s after the cold command's exit); *warm*: the next ones, which find the server and are handed to the
+runner (a forked run with Prefect and omreview imported, its reading processes forked too); *plain*: the same
+review as plain function calls in a fresh interpreter; *temporary*: a Prefect server per command and no runner,
+as before (`OMREVIEW_LOCAL_SERVER_IDLE=0`). CPU: the command and its children (reading processes, a temporary
+server) plus what the resident server and the runner (its runs included) spent meanwhile; less moved by the load
+than the wall clock. Every report byte-identical to the plain review's.
 
 | run | n | median s | min s | max s | median / 2 s target | median / plain | CPU s (median) | CPU / plain |
 |---|---|---|---|---|---|---|---|---|

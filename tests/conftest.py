@@ -52,6 +52,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "test_flows_privacy": ("prefect",),
     "test_flows_serve": ("prefect",),
     "test_run_fast": ("prefect",),  # omreview run on its resident local Prefect server, started and stopped
+    "test_warm_runner": ("prefect",),  # omreview run handed to the warm runner of its output folder
     "test_serve_reviewer": ("prefect",),  # omreview serve against a Prefect server of its own, stopped and started
     "test_interrupt": ("prefect",),  # commands stopped by signals at several points, then run again
     "test_prefect_internals": ("slow",),  # imports Prefect's client, runner and settings (seconds); no server

@@ -474,7 +474,22 @@ def _reads_like_in_process(reader: IsolatedReader, pf: PacketFile, rules: Rules)
     return isolated.error is None and isolated == read_document(pf, rules)
 
 
-def test_document_over_the_memory_limit_is_an_error_and_the_next_reads(tmp_path):
+@pytest.fixture(params=["fresh", "forked"])
+def started(request, monkeypatch):
+    """Reading processes started as fresh interpreters, or forked (the warm runner's runs, omreview.runner)."""
+    from omreview.extractors import isolate
+
+    if request.param == "forked":
+        monkeypatch.setattr(isolate, "_may_fork", lambda: True)
+
+    def check(reader: IsolatedReader) -> None:
+        worker = reader._worker
+        assert worker is not None and isinstance(worker._proc, isolate._Forked) == (request.param == "forked")
+
+    return check
+
+
+def test_document_over_the_memory_limit_is_an_error_and_the_next_reads(tmp_path, started):
     files = _isolation_packet(tmp_path, "hungry.pdf")
     rules = default_rules()
     with IsolatedReader(misbehaving_reader) as reader:
@@ -482,18 +497,20 @@ def test_document_over_the_memory_limit_is_an_error_and_the_next_reads(tmp_path)
         limit = rules.limits.max_document_memory_mb
         assert hungry.error == f"reading needed more than the {limit:,} MB memory limit; not read"
         assert _reads_like_in_process(reader, files["good.xlsx"], rules)
+        started(reader)
 
 
-def test_document_over_the_time_limit_is_stopped_and_the_next_reads(tmp_path):
+def test_document_over_the_time_limit_is_stopped_and_the_next_reads(tmp_path, started):
     files = _isolation_packet(tmp_path, "sleepy.pdf")
     rules = _with_limits(max_pdf_seconds=0.5, max_document_seconds=1.0)
     with IsolatedReader(misbehaving_reader) as reader:
         sleepy = reader.read(files["sleepy.pdf"], rules)
         assert sleepy.error == "reading took longer than the 1 s limit; the reading was stopped"
         assert _reads_like_in_process(reader, files["good.xlsx"], rules)
+        started(reader)
 
 
-def test_crashing_reader_is_an_error_and_a_bug_surfaces_as_a_bug(tmp_path):
+def test_crashing_reader_is_an_error_and_a_bug_surfaces_as_a_bug(tmp_path, started):
     files = _isolation_packet(tmp_path, "crashy.pdf", "buggy.pdf")
     rules = default_rules()
     with IsolatedReader(misbehaving_reader) as reader:
@@ -502,6 +519,7 @@ def test_crashing_reader_is_an_error_and_a_bug_surfaces_as_a_bug(tmp_path):
             reader.read(files["buggy.pdf"], rules)
         assert "raised in the reading process" in raised.value.__notes__[0]
         assert _reads_like_in_process(reader, files["good.xlsx"], rules)
+        started(reader)
 
 
 def test_threads_share_one_isolated_reader(tmp_path, isolated):

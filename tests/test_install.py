@@ -57,7 +57,7 @@ def test_the_wheel_holds_only_omreview(tmp_path: Path) -> None:
     assert every_module - set(names) == set()
     assert not [name for name in names if "noop" in name or "samplegen" in name]
     entry_points = zipfile.ZipFile(wheel).read(f"omreview-{version}.dist-info/entry_points.txt").decode()
-    assert "omreview = omreview.cli:app" in entry_points
+    assert "omreview = omreview.launch:main" in entry_points
 
 
 def test_the_editable_install_has_every_module() -> None:

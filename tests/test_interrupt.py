@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from omreview import processes
+from omreview import handoff, processes
 from omreview.extractors.isolate import IsolatedReader
 from omreview.packet import PacketFile
 from omreview.processes import Interrupted
@@ -49,29 +49,46 @@ def _stored(out: Path) -> set[str]:
         return {r[0] for r in c.execute("select distinct applicant_id from applicants")}
 
 
-def _reached(point: str, proc: subprocess.Popen[str], out: Path, before: dict[Path, int]) -> bool:
-    below = descendants(proc.pid)
+def _below(proc: subprocess.Popen[str], runner: int | None) -> dict[int, str]:
+    """The command's processes: its children's trees, and its run's if a warm runner (``runner``) took it."""
+    return {**descendants(proc.pid), **(descendants(runner) if runner else {})}
+
+
+def _reading(pid: int, cmd: str) -> bool:
+    """Whether ``pid`` is a reading process (started afresh, or forked by a warm runner's run)."""
+    if "omreview.extractors.isolate" in cmd:
+        return True
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "omreview read"
+    except OSError:
+        return False
+
+
+def _reached(point: str, proc: subprocess.Popen[str], out: Path, before: dict[Path, int],
+             runner: int | None = None) -> bool:
+    below = _below(proc, runner)
     if point == "start-up":  # the local Prefect server has been started, the flow not yet
         return bool(below)
     if point == "reading":  # a reading process reads the documents
-        return any("omreview.extractors.isolate" in cmd for cmd in below.values())
+        return any(_reading(pid, cmd) for pid, cmd in below.items())
     if point == "storing":  # a report has just been written; others are being assessed and stored
         return any(before.get(p) != m for p, m in _reports(out).items())
     raise ValueError(point)
 
 
 def _interrupt(args: list[str], out: Path, sig: int, point: str, group: bool = True,
-               server_too: bool = False) -> tuple[int, str, set[str]]:
-    """Run the command, send ``sig`` at ``point``; its exit status, the stderr line's count, the store's applicants."""
+               server_too: bool = False, runner: int | None = None) -> tuple[int, str, set[str]]:
+    """Run the command, send ``sig`` at ``point``; its exit status, the stderr line's count, the store's applicants.
+    ``runner``: the warm runner expected to run it (``omreview.runner``)."""
     before = _reports(out) if out.exists() else {}
     proc = subprocess.Popen([str(EXE), *args], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     deadline = time.monotonic() + 240
-    while not _reached(point, proc, out, before):
+    while not _reached(point, proc, out, before, runner):
         assert proc.poll() is None, f"the command ended before {point}: {proc.communicate()}"
         assert time.monotonic() < deadline, f"{point} not reached"
         time.sleep(0.02)
-    children = descendants(proc.pid)
+    children = _below(proc, runner)
     sent = time.monotonic()
     if server_too:  # as systemd does, to every process of the service: the server (a session of its own) too
         for pid in [c for c, cmd in children.items() if "uvicorn.main" in cmd]:
@@ -142,6 +159,33 @@ def test_run_stops_while_reading_and_runs_again(tmp_path):
     done = subprocess.run([str(EXE), *args], env=_env(), capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("app-06: meets")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_run_the_warm_runner_took_stops_while_reading_and_runs_again(tmp_path, sig):
+    """The command forwards the signal to its run, a fork of the runner: the same line and status, its run and
+    reading processes gone, the runner still there for the next run."""
+    folder, out = SAMPLE_DOCS / "app-06", tmp_path / "out"
+    args = ["run", str(folder), "--out", str(out)]
+    home = (out / ".prefect").resolve()
+    try:
+        first = subprocess.run([str(EXE), *args], env=_env(), capture_output=True, text=True, timeout=300,
+                               check=False)
+        assert first.returncode == 0, first.stderr
+        deadline = time.monotonic() + 120
+        while (runner := handoff.read_pid(home)) is None:
+            assert time.monotonic() < deadline, "no warm runner after the first run"
+            time.sleep(0.05)
+        code, told, stored = _interrupt(args, out, sig, "reading", runner=runner)
+        assert code == 128 + sig and told == "0" and stored == {"app-06"}  # none by this run; the first one's stands
+        assert handoff.read_pid(home) == runner
+        done = subprocess.run([str(EXE), *args], env=_env(), capture_output=True, text=True, timeout=300,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("app-06: meets")
+        assert f"ended: exit status {128 + sig}" in (home / handoff.LOG).read_text()
+    finally:
+        handoff.stop(home)
 
 
 def test_a_reader_killed_by_the_groups_sigterm_abandons_its_document_instead_of_blaming_it(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from omreview import handoff
 from omreview.flows import resident
 from tests.conftest import SAMPLE_DOCS
 
@@ -54,6 +55,7 @@ def cleanup():
     yield homes
     for home in homes:
         resident.stop(home)
+        handoff.stop(home)  # the warm runner the first run started (omreview.runner)
 
 
 def _plain(folder: Path, out: Path) -> None:
