@@ -124,20 +124,19 @@ def batch_table(summary: BatchSummary) -> list[dict[str, Any]]:
 
 
 def _table_row(row: Row) -> dict[str, Any]:
-    report = row.report
+    glance = row.glance
     out: dict[str, Any] = {"申报编号": scrub(row.applicant), "处理结果": zh.outcome_label(row.outcome),
                            "结论": "", "不通过": "", "需复核或无法判断": "", "材料间不一致": ""}
-    if report is not None:
+    if glance is not None:
         out.update({
-            "结论": zh.verdict_label(report.verdict),
-            "不通过": zh.checks_text([c.id for c in report.checks if c.status is CheckStatus.FAIL]),
-            "需复核或无法判断": zh.checks_text([c.id for c in report.checks
-                                        if c.status in (CheckStatus.REVIEW, CheckStatus.MISSING)]),
-            "材料间不一致": str(len(report.discrepancies)),
+            "结论": zh.verdict_label(glance.verdict),
+            "不通过": zh.checks_text(list(glance.failing)),
+            "需复核或无法判断": zh.checks_text(list(glance.unsure)),
+            "材料间不一致": str(glance.discrepancies),
         })
+    figures = dict(glance.figures) if glance is not None else {}
     for name in KEY_FIGURES:
-        figure = report.figures.get(name) if report is not None else None
-        out[zh.name_label(name)] = zh.value_text(name, figure.value) if figure is not None else ""
+        out[zh.name_label(name)] = zh.value_text(name, figures[name]) if name in figures else ""
     out["原因"] = scrub(row.error) if row.error is not None else ""
     return out
 

@@ -33,8 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from omreview import failures, handoff, outlock
 from omreview.errors import InputError, RulesError
-from omreview.intake import BatchSummary, Outcome, rules_for
-from omreview.model import Report
+from omreview.intake import BatchSummary, Glance, Outcome, rules_for
 from omreview.packet import applicant_folders, load_packet, nameable
 from omreview.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
 from omreview.report import schema_text
@@ -124,10 +123,9 @@ def _rules(version: str | None) -> Rules:
         raise _fail(str(exc)) from exc
 
 
-def _summary(report: Report, path: Path, note: str = "") -> str:
-    errors = sum(1 for d in report.documents if d.status == "error")
-    unreadable = f", {errors} unreadable file(s)" if errors else ""
-    return (f"{report.applicant.id}: [bold]{report.verdict.value}[/] — {len(report.documents)} file(s){unreadable}"
+def _summary(glance: Glance, path: Path, note: str = "") -> str:
+    unreadable = f", {glance.unreadable} unreadable file(s)" if glance.unreadable else ""
+    return (f"{glance.applicant_id}: [bold]{glance.verdict.value}[/] — {glance.documents} file(s){unreadable}"
             f"{note} → {path}")
 
 
@@ -163,7 +161,7 @@ def run(
                                        rules_version=rules.version, out=out)
             except InputError as exc:
                 raise _fail(str(exc)) from exc
-    out_console.print(_summary(report, Path(out) / report.applicant.id / "report.json"), highlight=False)
+    out_console.print(_summary(Glance.of(report), Path(out) / report.applicant.id / "report.json"), highlight=False)
     _warm_next(out)
 
 
@@ -309,7 +307,7 @@ def _print_batch(summary: BatchSummary) -> None:
                               highlight=False, soft_wrap=True)
         elif row.kept is not None and row.path is not None:
             note = " (unchanged)" if row.outcome is Outcome.UNCHANGED else ""
-            out_console.print(_summary(row.kept.get(), row.path, note), highlight=False)
+            out_console.print(_summary(row.kept.glance, row.path, note), highlight=False)
     counts = ", ".join(f"{summary.count(o)} {o.value}" for o in Outcome if summary.count(o))
     err_console.print(f"{len(summary.rows)} applicant(s): {counts}", highlight=False)
 

@@ -26,8 +26,9 @@ def schema_text() -> str:
     return json.dumps(report_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def report_json(report: Report) -> str:
-    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+def report_json(report: Report, data: dict[str, Any] | None = None) -> str:
+    """The text of report.json (``data``: ``report.model_dump(mode="json")`` if the caller has it already)."""
+    return json.dumps(report.model_dump(mode="json") if data is None else data, ensure_ascii=False, indent=2) + "\n"
 
 
 def write_atomic(path: Path, save: Callable[[Path], object]) -> Path:
@@ -51,8 +52,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_report(report: Report, out: Path) -> Path:
-    """Write ``OUT/<applicant id>/report.json`` and return its path."""
+def write_report(report: Report, out: Path, data: dict[str, Any] | None = None) -> Path:
+    """Write ``OUT/<applicant id>/report.json`` and return its path (``data`` as for ``report_json``)."""
     path = Path(out) / report.applicant.id / "report.json"
-    write_text_atomic(path, report_json(report))
+    write_text_atomic(path, report_json(report, data))
     return path

@@ -198,9 +198,11 @@ class ResultStore:
                 applicants.c.rules_version == rules_version)).first()
         return row is not None
 
-    def save(self, report: Report, packet_hash: str, batch_id: int | None = None) -> int:
-        """Insert or replace the rows of one report; returns the applicant row id."""
-        data = report.model_dump(mode="json")
+    def save(self, report: Report, packet_hash: str, batch_id: int | None = None,
+             data: dict[str, Any] | None = None) -> int:
+        """Insert or replace the rows of one report; returns the applicant row id (``data``:
+        ``report.model_dump(mode="json")`` if the caller has it already)."""
+        data = report.model_dump(mode="json") if data is None else data
         fields = dict(
             batch_id=batch_id, name=report.applicant.name, credit_code=report.applicant.credit_code,
             recommending_authority=report.applicant.recommending_authority,
