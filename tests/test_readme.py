@@ -41,10 +41,11 @@ def _anchors(path: Path) -> set[str]:
 
 
 def _commands() -> dict[str, Any]:
-    """The ``omreview`` subcommands, from the entry point pyproject.toml declares (whatever its module)."""
+    """The ``omreview`` subcommands: the typer app the entry point pyproject.toml declares runs (``launch.main``
+    hands every command to ``omreview.cli.app``, a run maybe to the warm runner that runs that same app)."""
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    module, _, attr = scripts["omreview"].partition(":")
-    group = typer.main.get_command(getattr(importlib.import_module(module), attr))
+    assert scripts["omreview"] == "omreview.launch:main"
+    group = typer.main.get_command(importlib.import_module("omreview.cli").app)
     return dict(group.commands)  # type: ignore[attr-defined]  # a group (typer's own click)
 
 
