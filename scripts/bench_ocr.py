@@ -1,6 +1,6 @@
-"""Time the OCR of scanned audit reports: seconds per page and per statement, triage included.
+"""Time the OCR of scanned audit reports: seconds per page and per statement, triage included; and its peak memory.
 
-``python scripts/bench_ocr.py [PDF ...] [--repeat 1] [--threads 1] [--more N] [--before] [--write]``
+``python scripts/bench_ocr.py [PDF ...] [--repeat 1] [--threads 1] [--more N] [--before] [--no-memory] [--write]``
 
 Defaults: the three scanned statements of ``sample_docs/app-21`` (five to six pages each: cover, report,
 balance sheet, income statement, notes; one with a blank page), a freshly scanned five-page report
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +53,26 @@ QINGFENG = ROOT.parent / "shared" / "realdocs" / "pdf" / "qingfeng_scan.pdf"
 TARGET_CPU = 12.0  # CPU-s for a five-page scanned audit report, end to end (issue #20 point 3)
 COMMITTED_BEFORE = "14.9-15.8"  # CPU-s of app-21's five-page scans and a fresh one, 2026-12-04 (docs/performance.md)
 BEFORE_REC_BATCH, BEFORE_ARENA = 6, False  # how scans were read before issue #20
+TARGET_RSS_MB = 400  # peak resident set of a reading process (issue #20 point 4)
+
+# a fresh reading process: the worker's preloads, then each document read as the worker reads it; prints the peak
+_MEMORY_CODE = """
+import importlib, resource, sys
+from pathlib import Path
+from omreview.extractors import isolate
+for name in isolate._PRELOAD:
+    importlib.import_module(name)
+from omreview.extractors.ocr import engine
+engine.SHARED_ARENA = sys.argv[1] == "now"
+from omreview.extractors.registry import read_document
+from omreview.packet import PacketFile, sha256_file
+from omreview.rules import default_rules
+rules = default_rules()
+for arg in sys.argv[2:]:
+    path = Path(arg)
+    read_document(PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path)), rules)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
 
 
 def _pf(path: Path) -> PacketFile:
@@ -117,6 +138,30 @@ def bench(path: Path, rules: Rules, original: Path | None) -> dict:
             "same": f"{same[0]}/{same[1]}" if same else "-", "right": same}
 
 
+def peak_rss_mb(paths: list[Path], now: bool = True) -> float:
+    """The peak resident set (MB) of a fresh reading process that reads ``paths`` in a row."""
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CODE, "now" if now else "before", *map(str, paths)],
+                          check=True, capture_output=True, text=True)
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def _memory(paths: list[Path], before: bool) -> list[str]:
+    """Each path in a fresh process, then all of them in one: the peak resident set, before and now."""
+    runs = [([p], p.name) for p in paths] + ([(paths, f"the {len(paths)} in a row")] if len(paths) > 1 else [])
+    lines, worst = [], 0.0
+    for group, label in runs:
+        now = peak_rss_mb(group)
+        worst = max(worst, now)
+        then = f", before {peak_rss_mb(group, now=False):.0f} MB" if before else ""
+        line = f"- {label}: {now:.0f} MB{then}"
+        print(line)
+        lines.append(line)
+    lines.append(f"Peak memory of a reading process: **{worst:.0f} MB**; ratio to the target of {TARGET_RSS_MB} MB: "
+                 f"**{worst / TARGET_RSS_MB:.2f}**.")
+    print(lines[-1])
+    return lines
+
+
 def _more(tmp: Path, n: int) -> list[tuple[Path, Path]]:
     """``n`` text-layer sample statements, each scanned with the next of ``STYLES``."""
     sources = [p for p in sorted(SAMPLES.glob("app-*/*.pdf")) if p.parent.name != "app-21"]
@@ -158,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=default_rules().labels.statement_pdf.ocr.threads)
     parser.add_argument("--more", type=int, default=0, help="scan N more sample statements (field accuracy)")
     parser.add_argument("--before", action="store_true", help="also read each PDF the way it was read before")
+    parser.add_argument("--no-memory", action="store_true", help="do not measure the peak memory")
     parser.add_argument("--write", action="store_true", help="write the bench:ocr section of docs/performance.md")
     args = parser.parse_args(argv)
     rules = _rules(args.threads)
@@ -195,15 +241,19 @@ def main(argv: list[str] | None = None) -> int:
                 if r["pages"] == 5:
                     five.append((r["cpu"], b["cpu"] if b else None, r["right"]))
         summary = _summary(five, right, total)
-    for line in summary:
-        print(line)
+        for line in summary:
+            print(line)
+        memory = [] if args.no_memory else [
+            "", "Peak resident set of a fresh reading process (the preloads of extractors/isolate.py, then "
+            "`read_document`):",
+            *_memory([p for p, o in cases if o is not None], args.before)]
     if args.write:
         write_section("ocr", [
             f"`python scripts/bench_ocr.py{' --before' if args.before else ''}"
             f"{f' --more {args.more}' if args.more else ''} --write` — {machine}, "
             f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
             "", "| PDF | pages | low-res pass | read in full | wall s | CPU s | CPU s before | fields = original |",
-            "|---|---|---|---|---|---|---|---|", *rows, "", *summary])
+            "|---|---|---|---|---|---|---|---|", *rows, "", *summary, *memory])
     return 0
 
 

@@ -1,6 +1,7 @@
-"""What a scanned document costs to OCR (issue #20 point 3): each page through the engine once per reading, text
-lines recognised one a call as the rules say. The seconds themselves are measured by scripts/bench_ocr.py, not
-here; the fields of app-21's scanned statements are checked in test_ocr_packet.py and test_sample_reports.py."""
+"""What a scanned document costs to OCR (issue #20 points 3 and 4): each page through the engine once per reading,
+text lines recognised one a call as the rules say, the models' working memory in one arena. The seconds and the
+peak memory themselves are measured by scripts/bench_ocr.py, not here; the fields of app-21's scanned statements
+are checked in test_ocr_packet.py and test_sample_reports.py."""
 
 from __future__ import annotations
 
@@ -92,3 +93,20 @@ def test_the_recognition_batch_comes_from_the_rules():
     assert eng._ocr.text_rec.rec_batch_num == 4
     assert eng is not engine(default_rules().labels.statement_pdf.ocr)
     assert ocr_engine.MEMORY_ARENA is True
+
+
+def test_the_models_work_in_one_shared_arena_without_memory_patterns():
+    """The detector and the recogniser allocate from the process's one onnxruntime arena, and plan no memory pattern
+    (one is kept for each input size, and the detector sees a new size nearly every page): a reading process peaked
+    at ~730 MB with an arena of each model and patterns, ~455 MB so (docs/performance.md). Already loaded when the
+    engine is built, under those options."""
+    eng = engine(default_rules().labels.statement_pdf.ocr)
+    for model in (eng._ocr.text_det, eng._ocr.text_rec):
+        options = model.session.session.get_session_options()
+        assert options.enable_mem_pattern is False
+        assert options.enable_cpu_mem_arena is True
+        assert options.get_session_config_entry("session.use_env_allocators") == "1"
+    from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+
+    plain = OrtInferSession._init_sess_opts(eng._ocr.cfg.Det.engine_cfg)  # RapidOCR's own, as it was before
+    assert plain.enable_mem_pattern is True

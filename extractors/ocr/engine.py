@@ -19,8 +19,10 @@ its box (image pixels) and confidence.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,11 @@ _LOGGER_NAME = "RapidOCR"
 # onnxruntime reuses its buffers from call to call: the same outputs for ~5-10% less CPU (docs/performance.md);
 # scripts/bench_ocr.py --before turns it off to measure the path before it
 MEMORY_ARENA = True
+# and one arena for all the models, grown in powers of two, with no memory pattern: a pattern is planned and kept
+# for each input size and the detector sees a new size nearly every page; each model's own arena with patterns
+# held ~730 MB at the peak of three scans read in a row, the shared one ~455 MB, the same outputs, no more CPU
+# (docs/performance.md, issue #20 point 4); scripts/bench_ocr.py --before turns it off to measure the peak before
+SHARED_ARENA = True
 # the model files of the installed wheel, by task: rapidocr 3.9+ ships PP-OCRv6 small det/rec and the v2 mobile
 # orientation classifier; another release's files are found by their pattern
 MODEL_FILES = {
@@ -123,7 +130,11 @@ class Engine:
             "Rec.rec_batch_num": settings.rec_batch,
         }
         params |= {f"{task}.model_path": str(path) for task, path in paths.items()}
-        self._ocr = RapidOCR(params=params)
+        with _session_options(MEMORY_ARENA and SHARED_ARENA):
+            self._ocr = RapidOCR(params=params)
+            # the models are loaded now, while the session options hold (RapidOCR loads each on first use)
+            self._ocr._load_det_model()  # type: ignore[no-untyped-call]
+            self._ocr._load_rec_model()  # type: ignore[no-untyped-call]
         _quiet()
         self._lock = threading.Lock()
 
@@ -167,6 +178,42 @@ class Engine:
         ]
 
 
+_shared_arena = False
+
+
+@contextlib.contextmanager
+def _session_options(shared: bool) -> Iterator[None]:
+    """With ``shared``, while RapidOCR builds its onnxruntime sessions: no memory pattern, and the process's one
+    arena (registered on first use) instead of an arena of each session. RapidOCR's own options
+    (``_init_sess_opts``: threads, arena on or off) have neither setting, so they are wrapped for that time."""
+    global _shared_arena
+    if not shared:  # RapidOCR's own options: an arena of each session (or none), memory patterns
+        yield
+        return
+    import onnxruntime as ort
+    from rapidocr.inference_engine.onnxruntime import main as ort_main
+
+    if not _shared_arena:
+        cpu = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+        # no limit, extended in powers of two (0; 1 = as requested held ~630 MB), default first chunk and splitting
+        ort.create_and_register_allocator(cpu, ort.OrtArenaCfg(0, 0, -1, -1))
+        _shared_arena = True
+    cls = ort_main.OrtInferSession
+    built = cls.__dict__["_init_sess_opts"]
+
+    def options(cfg: Any) -> Any:
+        opts = built.__func__(cfg)
+        opts.enable_mem_pattern = False
+        opts.add_session_config_entry("session.use_env_allocators", "1")
+        return opts
+
+    cls._init_sess_opts = staticmethod(options)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cls._init_sess_opts = built  # type: ignore[method-assign]
+
+
 def _aabb(quad: Any) -> PixelBox:
     pts = np.asarray(quad, dtype=float).reshape(-1, 2)
     return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
@@ -196,14 +243,14 @@ def _chars(details: Any, text: str, box: PixelBox, score: float) -> tuple[Char, 
     return tuple(out)
 
 
-_engines: dict[tuple[int, int, int, bool], Engine] = {}
+_engines: dict[tuple[int, int, int, bool, bool], Engine] = {}
 _engines_lock = threading.Lock()
 
 
 def engine(settings: OcrSettings) -> Engine:
     """The process's engine for the settings it is built from (threads, detector size, recognition batch), built on
     first use."""
-    key = (settings.threads, settings.det_max_side, settings.rec_batch, MEMORY_ARENA)
+    key = (settings.threads, settings.det_max_side, settings.rec_batch, MEMORY_ARENA, SHARED_ARENA)
     with _engines_lock:
         if key not in _engines:
             _engines[key] = Engine(settings)
