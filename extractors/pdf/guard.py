@@ -5,6 +5,10 @@
 - before reading, ``check_pdf``: opened with pypdfium2 (lazy, fast): a password-protected,
   corrupt or truncated file, more pages than ``limits.max_pdf_pages``, or a page tree whose first or
   last page cannot be reached (a loop, missing pages) is refused;
+- while reading, that open document is the reading's ``OpenPdf`` (``shared(path)``): every stage of
+  the reader (the text pass, triage's OCR test, the positioned lines, ``locate``) takes its pages from
+  it, so the file is opened once and a page (and its text page) loaded once, up to ``KEEP_PAGES``
+  pages kept open; it is closed when the reading ends;
 - while reading, a ``Budget`` of ``limits.max_pdf_seconds``: the reader calls
   ``current_budget().check()`` per page (or iterates ``current_budget().each(pages)``);
 - after, ``pdf_errors``: pdfminer/pdfplumber parse errors and ``RecursionError`` (deeply nested
@@ -21,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TypeVar
 
 import pypdfium2 as pdfium
@@ -71,8 +76,78 @@ def current_budget() -> Budget:
     return _BUDGET.get() or Budget(default_rules().limits.max_pdf_seconds)
 
 
+KEEP_PAGES = 32  # pages an OpenPdf keeps loaded (some 0.5 MB each with their text pages)
+
+
+class OpenPdf:
+    """One PDF opened for one reading, its pages and their text pages loaded once each, by 0-based index.
+
+    At most ``keep`` pages stay loaded: past that, the page loaded last gives its place to the next one,
+    so the document's first pages stay (where the auditor's report and the statements are that the
+    later stages come back to), a long document's sweep by the text pass costs no more memory than
+    ``keep`` pages, and a page beyond them is loaded again when it is asked for again.
+    """
+
+    def __init__(self, path: Path, pdf: pdfium.PdfDocument, keep: int = KEEP_PAGES) -> None:
+        self.path, self.pdf, self.keep = path, pdf, max(1, keep)
+        self._pages: dict[int, tuple[pdfium.PdfPage, pdfium.PdfTextPage | None]] = {}
+        self.loads = 0  # pages loaded from the file (a test tells a page read twice by it)
+
+    def __len__(self) -> int:
+        return len(self.pdf)
+
+    def page(self, index: int) -> pdfium.PdfPage:
+        """Page ``index`` (0-based), loaded once; the caller must not close it."""
+        held = self._pages.get(index)
+        if held is None:
+            page = self.pdf[index]
+            self.loads += 1
+            if len(self._pages) >= self.keep:
+                self._drop(next(reversed(self._pages)))
+            held = self._pages[index] = (page, None)
+        return held[0]
+
+    def textpage(self, index: int) -> pdfium.PdfTextPage:
+        """The text page of page ``index``, built once; the caller must not close it."""
+        page = self.page(index)
+        textpage = self._pages[index][1]
+        if textpage is None:
+            textpage = page.get_textpage()
+            self._pages[index] = (page, textpage)
+        return textpage
+
+    def _drop(self, index: int) -> None:
+        page, textpage = self._pages.pop(index)
+        if textpage is not None:
+            textpage.close()
+        page.close()
+
+    def close(self) -> None:
+        for index in list(self._pages):
+            self._drop(index)
+        self.pdf.close()
+
+
+_OPEN: ContextVar[OpenPdf | None] = ContextVar("pdf_open", default=None)
+
+
+def shared(path: Path) -> OpenPdf | None:
+    """The open document of the reading of ``path`` (set by ``guarded``), or ``None`` outside it."""
+    doc = _OPEN.get()
+    return doc if doc is not None and doc.path == path else None
+
+
 def check_pdf(pf: PacketFile, rules: Rules) -> int:
     """Open ``pf`` with pypdfium2 and refuse it with a plain reason if it must not be read; the page count."""
+    doc = _checked(pf, rules)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _checked(pf: PacketFile, rules: Rules) -> OpenPdf:
+    """``pf`` opened, once ``check_pdf``'s tests passed (its first and last pages loaded, and kept)."""
     try:
         pdf = pdfium.PdfDocument(pf.path)
     except pdfium.PdfiumError as exc:
@@ -82,6 +157,7 @@ def check_pdf(pf: PacketFile, rules: Rules) -> int:
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise DocumentError(_UNSUPPORTED_ENCRYPTION) from exc
         raise DocumentError(_DAMAGED) from exc
+    doc = OpenPdf(pf.path, pdf)
     try:
         pages = len(pdf)
         limit = rules.limits.max_pdf_pages
@@ -91,14 +167,15 @@ def check_pdf(pf: PacketFile, rules: Rules) -> int:
             raise DocumentError("the PDF has no pages")
         for index in sorted({0, pages - 1}):
             try:
-                pdf[index].close()
+                doc.page(index)
             except pdfium.PdfiumError as exc:
                 raise DocumentError(
                     "the PDF's page tree is broken (pages missing or looping back on themselves); not read"
                 ) from exc
-    finally:
-        pdf.close()
-    return pages
+    except BaseException:
+        doc.close()
+        raise
+    return doc
 
 
 @contextmanager
@@ -121,17 +198,21 @@ def pdf_errors() -> Iterator[None]:
 
 
 def guarded(reader: Callable[[PacketFile, Rules], T]) -> Callable[[PacketFile, Rules], T]:
-    """``reader`` behind ``check_pdf``, a ``Budget`` and ``pdf_errors``."""
+    """``reader`` behind ``check_pdf``, a ``Budget`` and ``pdf_errors``, the checked document open for it
+    (``shared``) until it returns."""
 
     @functools.wraps(reader)
     def read(pf: PacketFile, rules: Rules) -> T:
         with pdf_errors():
-            check_pdf(pf, rules)
+            doc = _checked(pf, rules)
             token = _BUDGET.set(Budget(rules.limits.max_pdf_seconds))
+            opened = _OPEN.set(doc)
             try:
                 return reader(pf, rules)
             finally:
+                _OPEN.reset(opened)
                 _BUDGET.reset(token)
+                doc.close()
 
     return read
 

@@ -31,11 +31,12 @@ from omreview.errors import DocumentError
 from omreview.extractors.contract import ReadError
 from omreview.extractors.ocr.engine import OcrUnavailable, model_paths
 from omreview.extractors.ocr.pages import OcrPages
+from omreview.extractors.pdf.guard import OpenPdf
 from omreview.extractors.pdf.pages import (
     BBox,
     Line,
     locate,
-    open_pdfium,
+    opened,
     page_unreadable,
     positioned_lines,
     unreadable,
@@ -125,24 +126,18 @@ def ocr_pages(path: Path, texts: list[str], rules: Rules, whole: bool) -> list[i
 
 def _image_shares(path: Path, numbers: list[int]) -> dict[int, Decimal]:
     """The share of each page covered by image objects (their bounding boxes, capped at 1); the file opened once."""
-    pdf = open_pdfium(path)
-    try:
-        return {number: _image_share(pdf, number) for number in numbers}
-    finally:
-        pdf.close()
+    with opened(path) as doc:
+        return {number: _image_share(doc, number) for number in numbers}
 
 
-def _image_share(pdf: pdfium.PdfDocument, number: int) -> Decimal:
+def _image_share(doc: OpenPdf, number: int) -> Decimal:
     try:
-        page = pdf[number - 1]
-        try:
-            area = page.get_width() * page.get_height()
-            covered = 0.0
-            for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-                left, bottom, right, top = obj.get_bounds()
-                covered += max(0.0, right - left) * max(0.0, top - bottom)
-        finally:
-            page.close()
+        page = doc.page(number - 1)
+        area = page.get_width() * page.get_height()
+        covered = 0.0
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            left, bottom, right, top = obj.get_bounds()
+            covered += max(0.0, right - left) * max(0.0, top - bottom)
     except pdfium.PdfiumError:
         return Decimal(0)
     return min(Decimal(1), Decimal(str(round(covered / area, 3)))) if area > 0 else Decimal(0)
@@ -155,24 +150,18 @@ def machine_drawn(path: Path, numbers: list[int]) -> list[int]:
     blank), so what OCR reads there is the machine's, not the PDF's. Boxes of text-layer pages do not
     depend on fonts (``pdf.pages``); this the reader cannot avoid, it can only say so.
     """
-    out = []
-    pdf = open_pdfium(path)
-    try:
-        for number in numbers:
-            page = pdf[number - 1]
-            try:
-                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=3):
+    out: list[int] = []
+    with opened(path) as doc:
+        try:
+            for number in numbers:
+                for obj in doc.page(number - 1).get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=3):
                     font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
                     visible = pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
                     if font and visible and not pdfium_c.FPDFFont_GetIsEmbedded(font):
                         out.append(number)
                         break
-            finally:
-                page.close()
-    except pdfium.PdfiumError:
-        return out
-    finally:
-        pdf.close()
+        except pdfium.PdfiumError:
+            return out
     return out
 
 

@@ -30,6 +30,7 @@ import ctypes
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -49,7 +50,7 @@ from pdfminer.psparser import PSLiteral, literal_name
 from pdfplumber.page import Page
 
 from omreview.errors import DocumentError
-from omreview.extractors.pdf.guard import current_budget, pdf_errors
+from omreview.extractors.pdf.guard import OpenPdf, current_budget, pdf_errors, shared
 from omreview.rules import Rules
 
 BBox = tuple[float, float, float, float]
@@ -111,24 +112,33 @@ def open_pdfium(path: Path) -> pdfium.PdfDocument:
         raise DocumentError(f"the PDF cannot be opened (password-protected, damaged or truncated): {exc}") from exc
 
 
+@contextmanager
+def opened(path: Path) -> Iterator[OpenPdf]:
+    """The document at ``path``: the reading's own (``guard.shared``: its pages loaded once for all the
+    stages, left open), else opened here and closed after."""
+    doc = shared(path)
+    if doc is not None:
+        yield doc
+        return
+    doc = OpenPdf(path, open_pdfium(path))
+    try:
+        yield doc
+    finally:
+        doc.close()
+
+
 def read_texts(path: Path) -> list[str]:
     """Every page's text (pypdfium2), lines separated by ``\\n``."""
-    pdf = open_pdfium(path)
     budget = current_budget()
     texts: list[str] = []
-    try:
-        for index in range(len(pdf)):
+    with opened(path) as doc:
+        for index in range(len(doc)):
             budget.check()
             try:
-                page = pdf[index]
+                textpage = doc.textpage(index)
             except pdfium.PdfiumError as exc:
                 raise DocumentError(f"page {index + 1} of the PDF cannot be read (the file is damaged)") from exc
-            textpage = page.get_textpage()
             texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
-            textpage.close()
-            page.close()
-    finally:
-        pdf.close()
     return texts
 
 
@@ -215,31 +225,21 @@ def pdfium_pages(path: Path, pages: Iterable[int]) -> tuple[dict[int, list[Line]
     fallback: dict[int, str] = {}
     budget = current_budget()
     fonts = _FontAudit(path, wanted)
-    pdf = open_pdfium(path)
-    try:
+    with opened(path) as doc:
         for number in wanted:
             budget.check()
-            page = pdf[number - 1]
-            try:
-                profiles = fonts.pages.get(number)
-                if page.get_rotation():
-                    fallback[number] = "rotated page"
-                elif isinstance(profiles, str):
-                    fallback[number] = profiles
+            page = doc.page(number - 1)
+            profiles = fonts.pages.get(number)
+            if page.get_rotation():
+                fallback[number] = "rotated page"
+            elif isinstance(profiles, str):
+                fallback[number] = profiles
+            else:
+                chars = _pdfium_chars(doc.textpage(number - 1), page.get_mediabox(), profiles or {})
+                if isinstance(chars, str):
+                    fallback[number] = chars
                 else:
-                    textpage = page.get_textpage()
-                    try:
-                        chars = _pdfium_chars(textpage, page.get_mediabox(), profiles or {})
-                    finally:
-                        textpage.close()
-                    if isinstance(chars, str):
-                        fallback[number] = chars
-                    else:
-                        out[number] = _lines(number, _dedupe(chars))
-            finally:
-                page.close()
-    finally:
-        pdf.close()
+                    out[number] = _lines(number, _dedupe(chars))
     return out, fallback
 
 
@@ -542,20 +542,11 @@ def locate(path: Path, wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str
     wanted = [(page, needle) for page, needle in wanted if needle]
     if not wanted:
         return found
-    pdf = open_pdfium(path)
-    try:
+    with opened(path) as doc:
         for page_number, needle in wanted:
-            page = pdf[page_number - 1]
-            textpage = page.get_textpage()
-            try:
-                box = _search(textpage, needle, page.get_height())
-            finally:
-                textpage.close()
-                page.close()
+            box = _search(doc.textpage(page_number - 1), needle, doc.page(page_number - 1).get_height())
             if box:
                 found[(page_number, needle)] = box
-    finally:
-        pdf.close()
     return found
 
 
