@@ -55,9 +55,10 @@ COMMITTED_BEFORE = "14.9-15.8"  # CPU-s of app-21's five-page scans and a fresh 
 BEFORE_REC_BATCH, BEFORE_ARENA = 6, False  # how scans were read before issue #20
 TARGET_RSS_MB = 400  # peak resident set of a reading process (issue #20 point 4)
 
-# a fresh reading process: the worker's preloads, then each document read as the worker reads it; prints the peak
+# a fresh reading process: the worker's preloads, then each document read as the worker reads it; prints its peak
+# resident set in kB: VmHWM, this process's own (ru_maxrss keeps the peak of the process it was started from)
 _MEMORY_CODE = """
-import importlib, resource, sys
+import importlib, sys
 from pathlib import Path
 from omreview.extractors import isolate
 for name in isolate._PRELOAD:
@@ -71,7 +72,7 @@ rules = default_rules()
 for arg in sys.argv[2:]:
     path = Path(arg)
     read_document(PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path)), rules)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
 """
 
 
