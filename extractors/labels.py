@@ -61,12 +61,16 @@ def label_text(text: str | None, rules: Rules) -> tuple[str, Decimal | None]:
     label, unit = split_label(raw, rules)
     key = norm(label)
     key = _NUMBERING.sub("", key, count=1) if len(key) > 2 else key
-    for plain in rules.labels.matching.plain_units:  # （人） （年） （%）: a count's or a span's unit
-        for left, right in (("(", ")"), ("（", "）")):
-            suffix = norm(f"{left}{plain}{right}")
-            if key.endswith(suffix) and len(key) > len(suffix):
-                key = key[: -len(suffix)]
+    for suffix in _unit_suffixes(tuple(rules.labels.matching.plain_units)):  # （人） （年） （%）: a count's unit
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
     return key, unit
+
+
+@lru_cache(maxsize=64)
+def _unit_suffixes(plain_units: tuple[str, ...]) -> tuple[str, ...]:
+    """Each plain unit in half- and full-width brackets, normalised, in the order they are tried."""
+    return tuple(norm(f"{left}{plain}{right}") for plain in plain_units for left, right in (("(", ")"), ("（", "）")))
 
 
 def _terms(words: Sequence[str]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import pytest
 
 from omreview.extractors.labels import is_label, label_text, match_label
 from omreview.rules import default_rules
+from omreview.text import norm
 
 RULES = default_rules()
 L = RULES.labels
@@ -75,3 +76,20 @@ def test_a_remark_in_brackets_too_long_to_be_a_qualifier_is_read_without():
     assert match_label("身份证号码（请以文本格式填写）", L.roster_columns, RULES).key == "id_number"
     assert match_label("注册资本（按营业执照所载填写）", L.form_fields, RULES).key == "registered_capital"
     assert match_label("北京睿服信息技术有限公司（盖章）", L.form_fields, RULES).key is None
+
+
+def test_count_units_taken_off_are_those_of_the_rules_in_hand():
+    # the bracketed units are normalised once per list of units (labels._unit_suffixes), not once per rules file
+    matching = L.matching.model_copy(update={"plain_units": ["台"]})
+    rules = RULES.model_copy(update={"labels": L.model_copy(update={"matching": matching})})
+    assert label_text("服务器数量（台）", rules)[0] == "服务器数量"
+    assert label_text("运维人员总数（人）", rules)[0] == "运维人员总数(人)"
+    assert label_text("服务器数量（台）", RULES)[0] == "服务器数量(台)"
+    assert label_text("运维人员总数（人）", RULES)[0] == "运维人员总数"
+
+
+def test_norm_gives_each_value_its_own_text_whatever_was_normalised_before():
+    # short strings are normalised once (text._norm_short); 1, 1.0 and True are equal keys to a cache
+    assert [norm(1), norm(1.0), norm(True), norm("1"), norm(Decimal("1.0"))] == ["1", "1.0", "True", "1", "1.0"]
+    long = "注 册 资 本：" * 40  # past the cached length
+    assert norm(long) == "注册资本:" * 39 + "注册资本" and norm("注 册 资 本：") == "注册资本"
