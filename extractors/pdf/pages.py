@@ -346,20 +346,23 @@ class _MetricBoxes:
 
     def __init__(self, textpage: pdfium.PdfTextPage, profiles: dict[str, _Font] | None = None) -> None:
         self.textpage = textpage
+        self.raw = textpage.raw  # the handle itself, for the calls per character
         self.profiles = profiles
-        # text object -> (font, size, descent, pdfminer's font or None); the same by (font, size), for pages
-        # that draw every character as a text object of its own
-        self.fonts: dict[int | None, tuple[Any, float, float, _Font | None]] = {}
-        self.sized: dict[tuple[int | None, float], tuple[Any, float, float, _Font | None]] = {}
+        # text object -> (font, size, descent, pdfminer's font or None, the font's address); the same by (font,
+        # size), for pages that draw every character as a text object of its own
+        self.fonts: dict[int | None, tuple[Any, float, float, _Font | None, int | None]] = {}
+        self.sized: dict[tuple[int | None, float], tuple[Any, float, float, _Font | None, int | None]] = {}
         self.profile_of: dict[int | None, _Font | None] = {}
         self.widths: dict[tuple[int | None, float, int], float] = {}
         self._matrix = pdfium_c.FS_MATRIX()
+        self._matrix_ref = ctypes.byref(self._matrix)
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
         self._float = ctypes.c_float()
         self._name = ctypes.create_string_buffer(256)
+        self._upright = False
 
-    def _font(self, obj: Any) -> tuple[Any, float, float, _Font | None]:
-        """The font of text object ``obj``: (pdfium font, size, descent in points, pdfminer's profile)."""
+    def _font(self, obj: Any) -> tuple[Any, float, float, _Font | None, int | None]:
+        """The font of text object ``obj``: (pdfium font, size, descent in points, pdfminer's profile, its address)."""
         f = self._float
         font = pdfium_c.FPDFTextObj_GetFont(obj)
         size = f.value if pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(f)) else 0.0
@@ -369,7 +372,7 @@ class _MetricBoxes:
             if key[0] not in self.profile_of:
                 self.profile_of[key[0]] = self._profile(font)
             profile = self.profile_of[key[0]]
-            self.sized[key] = (font, size, descent if profile is None else profile.descent * size, profile)
+            self.sized[key] = (font, size, descent if profile is None else profile.descent * size, profile, key[0])
         return self.sized[key]
 
     def _profile(self, font: Any) -> _Font | None:
@@ -389,17 +392,26 @@ class _MetricBoxes:
 
     def box(self, index: int, code: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of character ``index`` (its Unicode ``code``), or ``None``."""
-        tp, f = self.textpage, self._float
-        obj = pdfium_c.FPDFText_GetTextObject(tp, index)
+        obj = pdfium_c.FPDFText_GetTextObject(self.raw, index)
+        x, y = self._x, self._y
+        at = pdfium_c.FPDFText_GetCharOrigin(self.raw, index, ctypes.byref(x), ctypes.byref(y))
         key = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+        return self.placed(index, code, obj, key, (x.value, y.value) if at else None)
+
+    def placed(self, index: int, code: int, obj: Any, key: int | None,
+               origin: tuple[float, float] | None) -> tuple[float, float, float, float] | None:
+        """``box`` of a character whose text object ``obj`` (at address ``key``) and origin (``None``: pdfium
+        has none) the caller has already asked pdfium for."""
         if key is None:
             return None
-        if key not in self.fonts:
-            self.fonts[key] = self._font(obj)
-        font, size, descent, profile = self.fonts[key]
-        wkey = (ctypes.cast(font, ctypes.c_void_p).value if font else None, size, code)
+        found = self.fonts.get(key)
+        if found is None:
+            found = self.fonts[key] = self._font(obj)
+        font, size, descent, profile, font_key = found
+        wkey = (font_key, size, code)
         width = self.widths.get(wkey)
         if width is None:
+            f = self._float
             width = f.value if font and pdfium_c.FPDFFont_GetGlyphWidth(font, code, size, ctypes.byref(f)) else -1.0
             if profile is not None and profile.afm is not None:
                 afm = profile.afm.get(chr(code), 0) * size / 1000
@@ -409,25 +421,24 @@ class _MetricBoxes:
             self.widths[wkey] = width
         if not size or width < 0:
             return None
-        m, x, y = self._matrix, self._x, self._y
-        if not pdfium_c.FPDFText_GetMatrix(tp, index, ctypes.byref(m)) or not pdfium_c.FPDFText_GetCharOrigin(
-            tp, index, ctypes.byref(x), ctypes.byref(y)
-        ):
+        m = self._matrix
+        if not pdfium_c.FPDFText_GetMatrix(self.raw, index, self._matrix_ref) or origin is None:
             return None
-        corners = [(x.value + m.a * u + m.c * v, y.value + m.b * u + m.d * v)
-                   for u, v in ((0.0, descent), (width, descent + size))]
-        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        return min(xs), min(ys), max(xs), max(ys)
+        a, b, c, d = m.a, m.b, m.c, m.d
+        self._upright = a * d > 0 and b * c <= 0
+        ox, oy = origin
+        high = descent + size
+        x0, y0 = ox + a * 0.0 + c * descent, oy + b * 0.0 + d * descent
+        x1, y1 = ox + a * width + c * high, oy + b * width + d * high
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     def upright(self) -> bool:
         """Whether the last character boxed is upright, as pdfminer says (``a·d > 0`` and ``b·c <= 0``)."""
-        m = self._matrix
-        return bool(m.a * m.d > 0 and m.b * m.c <= 0)
+        return bool(self._upright)
 
-    def fontname(self, index: int) -> str:
-        """pdfminer's name of the font of character ``index`` (its profile's), for ``_dedupe``."""
-        obj = pdfium_c.FPDFText_GetTextObject(self.textpage, index)
-        profile = self.fonts[ctypes.cast(obj, ctypes.c_void_p).value][3]
+    def fontname(self, key: int | None) -> str:
+        """pdfminer's name of the font of the text object at ``key`` (its profile's), for ``_dedupe``."""
+        profile = self.fonts[key][3]
         return profile.fontname if profile else ""
 
 
@@ -440,32 +451,35 @@ def _pdfium_chars(
     several characters at one origin), a font the audit did not pass."""
     left, _, _, top = mediabox
     metrics = _MetricBoxes(textpage, profiles)
+    tp = metrics.raw
     chars: list[dict[str, Any]] = []
     origin: tuple[Any, ...] | None = None
     x, y = ctypes.c_double(), ctypes.c_double()
+    xref, yref = ctypes.byref(x), ctypes.byref(y)
     try:
         for i in range(textpage.count_chars()):
-            code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+            code = pdfium_c.FPDFText_GetUnicode(tp, i)
             text = chr(code)
-            if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+            if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
                 continue
-            if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) or code in (0xFFFE, 0xFFFF) or (
+            if pdfium_c.FPDFText_HasUnicodeMapError(tp, i) or code in (0xFFFE, 0xFFFF) or (
                 unicodedata.category(text) == "Cc"
             ):  # pdfium gives an unmapped code as itself (13: "\r"), pdfminer as (cid:13)
                 return f"character {code:#x} without a Unicode mapping"
             if text.isspace():
                 continue  # spaces are told by the gaps (``_lines``)
-            pdfium_c.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
-            obj = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage, i), ctypes.c_void_p).value
-            here = (obj, x.value, y.value)
-            if here == origin and not text.isspace():
+            at = pdfium_c.FPDFText_GetCharOrigin(tp, i, xref, yref)
+            obj = pdfium_c.FPDFText_GetTextObject(tp, i)
+            key = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+            here = (key, x.value, y.value)
+            if here == origin:
                 return f"a ligature ({text!r} at the origin of the character before)"  # pdfminer: one box
             origin = here
-            box = metrics.box(i, code)
+            box = metrics.placed(i, code, obj, key, here[1:] if at else None)
             if box is None:
                 return f"no width or size for {text!r}"
             chars.append({"text": text, "x0": box[0] - left, "x1": box[2] - left, "top": top - box[3],
-                          "bottom": top - box[1], "upright": metrics.upright(), "fontname": metrics.fontname(i),
+                          "bottom": top - box[1], "upright": metrics.upright(), "fontname": metrics.fontname(key),
                           "size": round(box[3] - box[1], 3)})
     except _NotLikePdfminer as exc:
         return str(exc)
