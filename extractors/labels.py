@@ -61,16 +61,21 @@ def label_text(text: str | None, rules: Rules) -> tuple[str, Decimal | None]:
     label, unit = split_label(raw, rules)
     key = norm(label)
     key = _NUMBERING.sub("", key, count=1) if len(key) > 2 else key
-    for suffix in _unit_suffixes(tuple(rules.labels.matching.plain_units)):  # （人） （年） （%）: a count's unit
-        if key.endswith(suffix) and len(key) > len(suffix):
-            key = key[: -len(suffix)]
+    suffixes, ends = _unit_suffixes(tuple(rules.labels.matching.plain_units))
+    if key[-1:] in ends:  # most labels end in no bracket: none of the suffixes can be taken off
+        for suffix in suffixes:  # （人） （年） （%）: a count's or a span's unit
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key = key[: -len(suffix)]
     return key, unit
 
 
 @lru_cache(maxsize=64)
-def _unit_suffixes(plain_units: tuple[str, ...]) -> tuple[str, ...]:
-    """Each plain unit in half- and full-width brackets, normalised, in the order they are tried."""
-    return tuple(norm(f"{left}{plain}{right}") for plain in plain_units for left, right in (("(", ")"), ("（", "）")))
+def _unit_suffixes(plain_units: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Each plain unit in half- and full-width brackets, normalised, in the order they are tried; their last
+    characters."""
+    brackets = (("(", ")"), ("（", "）"))
+    suffixes = tuple(norm(f"{left}{plain}{right}") for plain in plain_units for left, right in brackets)
+    return suffixes, frozenset(s[-1] for s in suffixes if s)
 
 
 def _terms(words: Sequence[str]) -> tuple[str, ...]:
