@@ -16,6 +16,10 @@ in a threaded caller. One ``IsolatedReader`` reads one document at a time (a loc
 callers). ``reader_pool()`` is the process's one pool of them, which every caller reads through:
 each concurrent read gets a reader of its own, and idle readers are reused.
 
+``start_readers_by_fork`` (``omreview run`` and ``batch``, the warm runner's runs) starts workers as forks of
+the caller instead, while it has one thread: the readers are imported there already, so a worker is ready at
+once; it then closes every file of the caller's but its socket and takes the same limits.
+
 When the command is stopped (``omreview.processes``: Ctrl-C, SIGTERM) its workers are killed and a
 reading in progress raises ``Interrupted``: the document is abandoned, never reported as a reader
 crash on its file (which a worker killed by the process group's SIGTERM would otherwise look like).
@@ -265,6 +269,7 @@ class _Worker:
 
 
 _by_fork = False
+_FORK_BLOCKED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def start_readers_by_fork() -> None:
@@ -288,24 +293,30 @@ class _Forked:
 
     @classmethod
     def start(cls, fd: int, memory_mb: int) -> _Forked:
+        # no stop signal is handled while forking: the command's handler raising in the middle of the interpreter's
+        # fork hooks (logging's lock) would leave them half done; a signal that comes meanwhile is handled after
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_BLOCKED)
         pid = os.fork()
-        if pid == 0:  # the reader: the command's stop handlers and files are not its own
-            code = 1
-            try:
-                gc.freeze()  # the command's objects are never collected here (their files are closed below)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                null = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(null, 0)
-                os.dup2(child_stdout(), 1)
-                os.closerange(3, fd)
-                os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
-                with contextlib.suppress(OSError, AttributeError):
-                    ctypes.CDLL(None).prctl(15, b"omreview read", 0, 0, 0)  # PR_SET_NAME: its name in ps
-                _worker_main(fd, memory_mb)
-                code = 0
-            finally:
-                os._exit(code)
-        return cls(pid)
+        if pid != 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            return cls(pid)
+        code = 1  # the reader: the command's stop handlers and files are not its own
+        try:
+            gc.freeze()  # the command's objects are never collected here (their files are closed below)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})  # SIGINT: ignore_sigint
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(child_stdout(), 1)
+            os.closerange(3, fd)
+            os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None).prctl(15, b"omreview read", 0, 0, 0)  # PR_SET_NAME: its name in ps
+            _worker_main(fd, memory_mb)
+            code = 0
+        finally:
+            os._exit(code)
 
     def poll(self) -> int | None:
         if self.returncode is None:

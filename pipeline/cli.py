@@ -146,13 +146,12 @@ def run(
     except InputError as exc:
         raise _fail(str(exc)) from exc
     _preflight(out)
-    from omreview.extractors.isolate import reader_pool
     from omreview.flows.local import prefect_session, run_workers
 
     to_read = sum(1 for pf in packet.files if not pf.error)
     with _one_at_a_time(out, "run", wait, total=1):
-        # the reading processes start while Prefect is imported, once a stop signal ends the command in order
-        reader_pool().prestart(min(to_read, run_workers()), rules)
+        # the reading processes start before Prefect is imported, once a stop signal ends the command in order
+        _prestart_readers(min(to_read, run_workers()), rules)
         with prefect_session(out, resident=True):
             from omreview.flows.applicant import applicant_flow
 
@@ -206,19 +205,31 @@ def batch(
     for name in loose:
         err_console.print(f"[yellow]note:[/] {name} is not an applicant folder; skipped", highlight=False)
     _preflight(out)
-    from omreview.flows.local import prefect_session
+    from omreview.flows.local import prefect_session, run_workers
 
-    with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally, prefect_session(out):
-        from omreview.flows import progress
-        from omreview.flows.batch import batch_flow, with_runner
+    with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally:
+        if not dask:  # (on Dask, each worker reads in reading processes of its own)
+            _prestart_readers(min(workers or run_workers(), len(folders)), rules)
+        with prefect_session(out):
+            from omreview.flows import progress
+            from omreview.flows.batch import batch_flow, with_runner
 
-        flow = with_runner(batch_flow, workers=workers, dask=dask)
-        with _progress_bar(tally) as observer, progress.observe(observer):
-            summary = run_stoppable(flow, intake_folder=intake, out=out, application_date=when,
-                                    rules_version=rules.version, settle_seconds=settle)
+            flow = with_runner(batch_flow, workers=workers, dask=dask)
+            with _progress_bar(tally) as observer, progress.observe(observer):
+                summary = run_stoppable(flow, intake_folder=intake, out=out, application_date=when,
+                                        rules_version=rules.version, settle_seconds=settle)
     _print_batch(summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _prestart_readers(count: int, rules: Rules) -> None:
+    """Start ``count`` reading processes now, as forks of this process while it has one thread (the readers are
+    imported already here: ready at once), before Prefect starts its threads."""
+    from omreview.extractors.isolate import reader_pool, start_readers_by_fork
+
+    start_readers_by_fork()
+    reader_pool().prestart(count, rules)
 
 
 class _Tally:

@@ -163,12 +163,13 @@ def request_stop(signum: int) -> None:
     runs finishing, Prefect's clients failing to reach a server the signal stopped, for minutes) is
     of no use to the person who stopped it.
     """
+    # quiet first: a thread that sees the stop (check_stop, from signum on) and ends logs nothing of it
+    logging.disable(logging.CRITICAL)
+    logging.raiseExceptions = False  # Prefect's API log worker writes its failures to stderr unless this is off
     if _state.signum is None:
         _state.signum, _state.at = signum, time.monotonic()
         state = _state
         threading.Thread(target=_watchdog, args=(state,), name="omreview-stop-watchdog", daemon=True).start()
-    logging.disable(logging.CRITICAL)
-    logging.raiseExceptions = False  # Prefect's API log worker writes its failures to stderr unless this is off
     _state.event.set()
     for proc in list(_state.children.values()):
         _kill(proc)
