@@ -240,6 +240,8 @@ def _kind(proc: psutil.Process, command_pid: int) -> str:
         return "command"
     try:
         line = " ".join(proc.cmdline())
+        if proc.name() == "omreview read":  # a reading process forked from the command (isolate._Forked)
+            return "reading process"
     except psutil.Error:
         return "other"
     return next((label for needle, label in _KINDS if needle in line), "other")
