@@ -54,10 +54,9 @@ def _name(title: str) -> None:
 
 
 class _Runner:
-    def __init__(self, home: Path, idle: float) -> None:
+    def __init__(self, home: Path, idle: float, stamp: str, fingerprint: str) -> None:
         self.home, self.idle, self.pid = home, idle, os.getpid()
-        self.stamp = handoff.code_stamp()
-        self.fingerprint = handoff.env_fingerprint(os.environ)
+        self.stamp, self.fingerprint = stamp, fingerprint
         self.runs: dict[int, socket.socket] = {}  # run pid -> the command waiting for it
         self.last = time.monotonic()
         self.stale = False
@@ -206,12 +205,14 @@ def main(argv: list[str]) -> int:
         print("usage: python -m omreview.runner HOME IDLE", file=sys.stderr)
         return 2
     home, idle = Path(argv[0]).resolve(), float(argv[1])
+    # what it will run: the code and environment before anything is imported (an import may set a variable)
+    stamp, fingerprint = handoff.code_stamp(), handoff.env_fingerprint(os.environ)
     for name in _PRELOAD:
         importlib.import_module(name)
     from omreview.rules import default_rules
 
     default_rules()  # parsed once (the rules file is in the code stamp)
-    runner = _Runner(home, idle)
+    runner = _Runner(home, idle, stamp, fingerprint)
     signal.signal(signal.SIGTERM, runner.stop_runs)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         try:
