@@ -107,10 +107,11 @@ SERVER_SETTINGS = {
 _DB_URL_ENVS = ("PREFECT_SERVER_DATABASE_CONNECTION_URL", "PREFECT_API_DATABASE_CONNECTION_URL")
 
 # Runs uvicorn with Prefect's server app (what `prefect server start` and the ephemeral mode run),
-# and stops it (gracefully, SIGTERM) if the process that started it goes away.
+# and stops it (gracefully, SIGTERM) if the process that started it goes away, also before it got here (the
+# starter's pid is given: os.getppid() at this point would already be 1 for an orphan, which would then run on).
 _LAUNCHER = """
 import os, signal, sys, threading, time
-parent = os.getppid()
+parent = int(sys.argv[3])
 def watch():
     while os.getppid() == parent:
         time.sleep(0.5)
@@ -254,7 +255,8 @@ class LocalServer:
         self._attempts += 1
         self.port = _free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(self.port), SERVER_APP], env=self._env, stdin=subprocess.DEVNULL,
+            [sys.executable, "-c", _LAUNCHER, str(self.port), SERVER_APP, str(os.getpid())], env=self._env,
+            stdin=subprocess.DEVNULL,
             stdout=child_stdout(), umask=0o077,  # prefect.db, its -wal, results: created owner-only
             start_new_session=True,  # the group's Ctrl-C or SIGTERM is the command's: it stops its server
         )

@@ -114,3 +114,19 @@ def test_a_server_stopped_by_its_process_gets_what_the_process_queued_for_it_fir
                           check=False)
     assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
     assert "Connect call failed" not in done.stderr and "pending items" not in done.stderr, done.stderr[-2000:]
+
+
+def test_a_temporary_server_whose_command_died_before_it_started_stops_itself():
+    """The launcher is given the command's pid: a server whose command was gone before it started (killed at
+    once, as a stop at start-up can) stops instead of running on as an orphan."""
+    from omreview.flows.local import _LAUNCHER, _free_port
+    from omreview.flows.prefect_internals import SERVER_APP
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that is not this server's parent
+    server = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(_free_port()), SERVER_APP, str(gone.pid)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert server.wait(timeout=60) != 0
+    finally:
+        server.kill()
