@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.core
@@ -35,7 +35,7 @@ from omreview import failures, handoff, outlock
 from omreview.errors import InputError, RulesError
 from omreview.intake import BatchSummary, Glance, Outcome, rules_for
 from omreview.packet import applicant_folders, load_packet, nameable
-from omreview.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals
+from omreview.processes import Interrupted, exit_now, run_stoppable, stop_deadline, stop_on_signals, stop_signal
 from omreview.report import schema_text
 from omreview.rules import Rules
 
@@ -260,10 +260,21 @@ def _one_at_a_time(out: Path, command: str, wait: bool, total: int) -> Iterator[
         except outlock.Busy as exc:
             raise _fail(str(exc)) from None
         except Interrupted as exc:
-            from omreview.flows.local import wind_down
+            _wind_down(exc.signum, tally)
+        except Exception:
+            # raised once the command was asked to stop: the stop's doing (a library that wrapped the handler's
+            # Interrupted, as pydantic does when it comes in a serializer of Prefect's settings), not a failure
+            signum = stop_signal()
+            if signum is None:
+                raise
+            _wind_down(signum, tally)
 
-            stored = wind_down(stop_deadline())
-            exit_now(exc.exit_code, tally.line(stored))
+
+def _wind_down(signum: int, tally: _Tally) -> NoReturn:
+    from omreview.flows.local import wind_down
+
+    stored = wind_down(stop_deadline())
+    exit_now(128 + signum, tally.line(stored))
 
 
 def _note(message: str) -> None:

@@ -108,6 +108,11 @@ def stopping() -> bool:
     return _state.event.is_set()
 
 
+def stop_signal() -> int | None:
+    """The signal the command was asked to stop by (``None``: it was not)."""
+    return _state.signum
+
+
 def check_stop() -> None:
     """Raise ``Interrupted`` if the command was asked to stop (at a point where stopping is clean)."""
     if _state.signum is not None:

@@ -241,3 +241,22 @@ with stop_on_signals(last_words=lambda: "interrupted: stuck"):
                           cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 143 and done.stderr == "interrupted: stuck\n", done
     assert 1.5 < time.monotonic() - started < 5
+
+
+def test_an_error_raised_once_the_command_is_stopping_ends_it_as_stopped(tmp_path):
+    """A library that wraps the handler's ``Interrupted`` in its own error (pydantic, inside a serializer of
+    Prefect's settings) does not make a stop an internal error: the command ends as stopped, in one line."""
+    code = """
+import signal, sys
+from pathlib import Path
+from omreview import cli
+from omreview.processes import request_stop
+with cli._one_at_a_time(Path(sys.argv[1]), "run", False, 1):
+    request_stop(signal.SIGTERM)  # what the handler does before it raises Interrupted
+    raise ValueError("Error calling function `_ser_model`: Interrupted: interrupted by SIGTERM")
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=60, check=False, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 143, done
+    assert LINE.fullmatch(done.stderr.strip()) is not None, done.stderr
+    assert not list((tmp_path / "out").glob("*error.log"))
