@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import gc
 import importlib
 import os
@@ -57,6 +56,7 @@ from omreview.processes import (
     forget_child,
     ignore_sigint,
     kill_on_stop,
+    name_process,
     start_with_sigint_blocked,
 )
 from omreview.rules import Rules, default_rules
@@ -311,8 +311,7 @@ class _Forked:
             os.dup2(child_stdout(), 1)
             os.closerange(3, fd)
             os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
-            with contextlib.suppress(OSError, AttributeError):
-                ctypes.CDLL(None).prctl(15, b"omreview read", 0, 0, 0)  # PR_SET_NAME: its name in ps
+            name_process("omreview read")
             _worker_main(fd, memory_mb)
             code = 0
         finally:

@@ -50,6 +50,7 @@ from omreview.failures import check_writable, prefect_timeout
 from omreview.flows.local import STARTUP_SECONDS, LocalServer
 from omreview.flows.prefect_internals import SERVER_APP
 from omreview.handoff import HOME_ENV, IDLE_ENV
+from omreview.processes import runs_module
 
 DEFAULT_IDLE_SECONDS = 900.0
 STATE = "server.json"
@@ -109,11 +110,7 @@ def _write_state(home: Path, state: State) -> None:
 
 def _ours(pid: int, home: Path) -> bool:
     """Whether process ``pid`` is a resident server of this module for ``home``."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return MODULE.encode() in argv and os.fsencode(str(Path(home).resolve())) in argv
+    return runs_module(pid, MODULE, home)
 
 
 def _answers(url: str, seconds: float | None = None) -> bool:

@@ -11,7 +11,8 @@ output folder's lock, the flow, the report, the store), with the command's worki
 environment, standard input, output and error (passed over the socket), and the client waits for its
 exit status and forwards Ctrl-C and SIGTERM to it. What a person sees is the same, sooner.
 
-Nothing here imports more than the standard library: this runs before anything else is imported.
+Nothing here imports more than the standard library (and omreview.processes, which does no more): this runs
+before anything else is imported.
 The runner is used only when it is certain to behave as a fresh command would:
 
 - it listens on an abstract Unix socket named after the Prefect home, and each side checks that the
@@ -40,6 +41,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from omreview.processes import runs_module
 
 HOME_ENV = "OMREVIEW_PREFECT_HOME"  # where a command's Prefect keeps its database (default OUT/.prefect)
 IDLE_ENV = "OMREVIEW_LOCAL_SERVER_IDLE"  # the resident server's and the runner's idle time (0: neither)
@@ -128,10 +131,9 @@ def read_pid(home: Path) -> int | None:
     """The pid ``HOME/runner.json`` names, if that process is a runner of this home."""
     try:
         pid = int(json.loads((Path(home) / STATE).read_text(encoding="utf-8"))["pid"])
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return pid if MODULE.encode() in argv and os.fsencode(str(Path(home).resolve())) in argv else None
+    return pid if runs_module(pid, MODULE, home) else None
 
 
 def start(home: Path, env: dict[str, str], idle: float) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import logging
 import os
 import signal
@@ -27,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -46,6 +48,21 @@ class Child(Protocol):
     pid: int
 
     def kill(self) -> None: ...
+
+
+def name_process(title: str) -> None:
+    """This process's name in ``ps``/``top`` (``/proc/PID/comm``, at most 15 bytes), e.g. a forked one's."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, title.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def runs_module(pid: int, module: str, home: Path) -> bool:
+    """Whether process ``pid`` is ``python -m module`` started for ``home`` (both on its command line)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return module.encode() in argv and os.fsencode(str(Path(home).resolve())) in argv
 
 
 def child_stdout() -> int:

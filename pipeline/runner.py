@@ -23,7 +23,6 @@ stops it with the server).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
 import io
 import json
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from omreview import handoff
+from omreview.processes import name_process
 
 TICK = 0.25  # how often the runner reaps its runs and looks whether it is idle
 # imported before the runner listens: what a run and its readers would import
@@ -45,12 +45,6 @@ _PRELOAD = ("omreview.cli", "omreview.flows.local", "omreview.flows.resident", "
             "omreview.extractors.pdf.guard", "omreview.extractors.pdf.statement", "omreview.extractors.office.form",
             "omreview.extractors.office.roster", "omreview.store", "pdfplumber", "pypdfium2", "docx", "openpyxl",
             "fastapi.encoders")  # (Prefect's flow engine imports it for the parameters of each run)
-
-
-def _name(title: str) -> None:
-    """The process's name in ``ps``/``top`` (``/proc/PID/comm``), at most 15 bytes."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(15, title.encode()[:15], 0, 0, 0)  # PR_SET_NAME
 
 
 class _Runner:
@@ -185,7 +179,7 @@ def _run(header: dict[str, Any], fds: list[int], inherited: list[socket.socket])
     time.tzset()
     sys.argv = list(header["argv"])
     cast(io.TextIOWrapper, sys.stdout).reconfigure(line_buffering=os.isatty(1))
-    _name("omreview run")
+    name_process("omreview run")
     from omreview import cli
     from omreview.extractors.isolate import start_readers_by_fork
 
