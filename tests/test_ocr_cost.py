@@ -147,3 +147,29 @@ def test_the_low_resolution_pass_recognises_the_top_twelve_boxes_of_a_page_and_s
     assert extraction.record.fiscal_year == 2009 and full == [2, 3, 4, 5]  # the report and the three statements
     assert values["current.total_revenue"] == "46892158.87" and values["om_revenue"] == "18305616.34"
     assert len(band) == 5 and max(band) == 12
+
+
+def test_a_page_is_rendered_to_its_red_channel_without_a_full_colour_copy(monkeypatch):
+    """A page for OCR is its red channel (``ocr.drop_red``), copied once out of pdfium's buffer: the same pixels as
+    through PIL's RGB image, without that image and its converted copy (23 MB at the second look's 200 dpi, the
+    largest buffers of a reading process outside the detector)."""
+    import pypdfium2 as pdfium
+
+    from omreview.extractors.ocr import pages
+
+    pdf = pdfium.PdfDocument(SAMPLE_DOCS / "app-21" / "scan0006.pdf")
+    try:
+        bitmap = pdf[2].render(scale=200 / 72)
+        expected = bitmap.to_pil().convert("RGB").getchannel("R").point(pages._levels(215))
+        bitmap.close()
+
+        def no_copy(self):
+            raise AssertionError("a full-colour copy of the page")
+
+        monkeypatch.setattr(pdfium.PdfBitmap, "to_pil", no_copy)
+        image, size = pages._render(pdf, 3, 200, True, 215)
+    finally:
+        pdf.close()
+    assert image.mode == "L" and image.size == expected.size == (1655, 2339)  # A4 at 200 dpi
+    assert image.tobytes() == expected.tobytes()
+    assert (round(size[0]), round(size[1])) == (595, 842)  # the page in points
