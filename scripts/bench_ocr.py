@@ -165,7 +165,7 @@ def _memory(paths: list[Path], before: bool) -> list[str]:
 
 def _more(tmp: Path, n: int) -> list[tuple[Path, Path]]:
     """``n`` text-layer sample statements, each scanned with the next of ``STYLES``."""
-    sources = [p for p in sorted(SAMPLES.glob("app-*/*.pdf")) if p.parent.name != "app-21"]
+    sources = _statements()
     step = max(1, len(sources) // max(1, n))
     out = []
     for i, source in enumerate(sources[::step][:n]):
@@ -173,6 +173,14 @@ def _more(tmp: Path, n: int) -> list[tuple[Path, Path]]:
         scan_pdf(source, target, STYLES[i % len(STYLES)], seed=f"more:{i}")
         out.append((target, source))
     return out
+
+
+def _statements() -> list[Path]:
+    """The samples' text-layer audit reports (not app-21's scans; not the contracts, certificates and other PDFs
+    the samples also hold: their fields are not a statement's)."""
+    rules = default_rules()
+    return [p for p in sorted(SAMPLES.glob("app-*/*.pdf")) if p.parent.name != "app-21"
+            and isinstance(statement_pdf.extract(_pf(p), rules).record, StatementRecord)]
 
 
 def _defaults(tmp: Path) -> list[tuple[Path, Path | None]]:
