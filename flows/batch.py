@@ -181,12 +181,14 @@ def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date,
     reviewed: list[Reviewed] = []
 
     def fill() -> None:
+        added: list[_Reading] = []
         while waiting and len(reading) < WINDOW:
             opened = waiting.popleft()
             if opened.packet is None:  # under review means opened (Opened.to_review)
                 raise ValueError(f"{opened.applicant_id}: nothing to read ({opened.error})")
-            reading.append(_Reading(opened, [tasks.submit(tasks.read_document, pf, rules_version)
-                                             for pf in opened.packet.files]))
+            added.append(_Reading(opened))
+        _read_largest_first(added, rules_version)
+        reading.extend(added)
 
     fill()
     while reading:
@@ -209,6 +211,22 @@ def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date,
     while assessing:
         _take_review(*assessing.popleft(), out, summary, reviewed, held)
     return reviewed
+
+
+def _read_largest_first(applicants: list[_Reading], rules_version: str) -> None:
+    """A ``read-document`` task for each document of ``applicants``, submitted to Dask the largest first and
+    with its size as priority (``omreview.flows.dask.priority``); each applicant's futures in its files' order."""
+    from omreview.flows.dask import priority
+
+    files = [(applicant, i, pf) for applicant in applicants
+             for i, pf in enumerate(applicant.opened.packet.files if applicant.opened.packet else ())]
+    futures: dict[tuple[int, int], PrefectFuture[Any]] = {}
+    for applicant, i, pf in sorted(files, key=lambda f: -f[2].bytes_to_read):  # stable: equal sizes in order
+        with priority(pf.bytes_to_read):
+            futures[id(applicant), i] = tasks.submit(tasks.read_document, pf, rules_version)
+    for applicant in applicants:
+        count = len(applicant.opened.packet.files) if applicant.opened.packet else 0
+        applicant.documents = [futures[id(applicant), i] for i in range(count)]
 
 
 def _take_review(future: PrefectFuture[Any], applicant: _Reading, out: Path, summary: BatchSummary,

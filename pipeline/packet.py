@@ -52,6 +52,11 @@ class PacketFile:
     error: str | None = None
 
     @property
+    def bytes_to_read(self) -> int:
+        """The bytes reading this entry reads: its file's (a document of several files adds theirs)."""
+        return self.size or 0
+
+    @property
     def ok(self) -> bool:
         return self.error is None
 

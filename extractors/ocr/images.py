@@ -80,6 +80,10 @@ class PageSet(PacketFile):
 
     pages: tuple[PacketFile, ...] = ()
 
+    @property
+    def bytes_to_read(self) -> int:
+        return sum(page.size or 0 for page in self.pages) or self.size or 0
+
 
 @dataclass(frozen=True)
 class _Origin:
