@@ -4,7 +4,8 @@
 
 ``python scripts/bench_flows.py --batch 100 500 [--engine pdfium]`` (issue #20, points 2 and 4): the whole
 ``omreview batch`` command (its own local Prefect server, its reading processes: Prefect included) over N
-text-layer applicants (copies of the text-layer samples, ``TEXT_LAYER``), against the floor: pypdfium2's
+text-layer applicants, against the floor, twice: copies of the text-layer samples (``TEXT_LAYER``), and N
+distinct applicants that ``samplegen`` writes (``build_distinct``). The floor: pypdfium2's
 text of every page, openpyxl's cells and python-docx's tables of the same files, in one process. Prints
 wall and CPU seconds (the process and all its children, ``getrusage``, and any child that outlives it,
 sampled) of each and both ratios, and the
@@ -231,6 +232,26 @@ def build_copies(root: Path, n: int, samples: list[str], name: str) -> Path:
     return intake
 
 
+def build_distinct(root: Path, n: int, name: str = "distinct") -> Path:
+    """An intake of ``n`` applicants that are all different: the text-layer scenarios of ``samplegen``
+    (``TEXT_LAYER``), written again for seed after seed (each seed its own figures, people and fuzzed layouts).
+
+    A copy intake (``build_copies``) puts every person on ``n / 23`` rosters: each copy's report lists the
+    others as batch discrepancies, so a report, and what the command holds and writes, grows with ``n``. Here
+    no two rosters share a 身份证号 within a seed, and across seeds only by chance, as in a real intake."""
+    from samplegen.generate import write_packet
+    from samplegen.scenarios import build_all
+
+    intake, written, seed = root / f"{name}-{n}", 0, 0
+    while written < n:
+        for applicant in build_all(10_000 + seed):
+            if applicant.id in TEXT_LAYER and written < n:
+                write_packet(applicant, intake / f"s{seed:03d}-{applicant.id}")
+                written += 1
+        seed += 1
+    return intake
+
+
 _KINDS = (("_worker_main", "reading process"), ("uvicorn", "Prefect server"), ("soffice", "LibreOffice"),
           ("distributed", "Dask scheduler/worker"), ("multiprocessing", "Dask scheduler/worker"))
 
@@ -334,43 +355,79 @@ def _peaks_line(peaks: dict[str, list[float]]) -> str:
                      for kind, v in sorted(peaks.items(), key=lambda kv: -max(kv[1])))
 
 
-_TEXT_CPU: list[float] = []  # CPU-s per text-layer applicant, whole command, at the largest --batch size
+_TEXT_CPU: list[float] = []  # CPU-s per text-layer applicant, whole command, distinct intake at the largest size
+
+# the intakes of --batch: copies of the samples (as issue #20 measured its floor: points 2 and 4) and distinct
+# generated applicants (point 4: what a real intake holds does not grow with N in a report)
+INTAKES: dict[str, Callable[[Path, int], Path]] = {
+    "copies": lambda root, n: build_copies(root, n, TEXT_LAYER, "text"),
+    "distinct": build_distinct,
+}
 
 
 def bench_batch(sizes: list[int], engine: str | None, workers: int) -> None:
-    """The ``omreview batch`` command against the floor at each size; the ``bench:batch`` section."""
+    """The ``omreview batch`` command against the floor at each size, on a copy intake and on a distinct one;
+    the growth of each process's peak memory from the smallest size to the largest; the ``bench:batch``
+    section."""
     lines = ["## A batch near the floor (issue #20, points 2 and 4)", "",
              f"`python scripts/bench_flows.py --batch {' '.join(map(str, sizes))}"
              + (f" --engine {engine}" if engine else "") + f"` — {_machine()}", "",
-             "| N | floor wall s | floor CPU s | batch wall s | batch CPU s | wall ratio (target ≤ 4) "
+             "*copies*: N applicants copied from the 23 text-layer samples in turn (every person is then on N / 23 "
+             "rosters, and every copy's report lists the others: reports grow with N); *distinct*: N different "
+             "applicants, the same 23 scenarios written by `samplegen` for seed after seed (own figures, people and "
+             "fuzzed layouts), as a real intake is.", "",
+             "| intake | N | floor wall s | floor CPU s | batch wall s | batch CPU s | wall ratio (target ≤ 4) "
              "| CPU ratio (target ≤ 5) | peak RSS per process (target ≤ 400 MB each) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     print(f"machine: {_machine()}; engine: {engine or 'rules.yaml'}; workers: {workers}")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # the command's own local server
+    peaks: dict[str, dict[int, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         root = Path(tmp)
         argv = command_argv(root, engine)
-        for n in sizes:
-            intake = build_copies(root, n, TEXT_LAYER, "text")
-            floor = measure([sys.executable, __file__, "--child", "floor", str(intake), str(root)], env)
-            run = measure([*argv, "batch", str(intake), "--out", str(root / f"out-{n}"), "--workers", str(workers)],
-                          env)
-            reviewed = len(list((root / f"out-{n}").glob("*/report.json")))
-            wall_ratio, cpu_ratio = run["wall"] / floor["wall"], run["cpu"] / floor["cpu"]
-            worst = max(max(v) for v in run["peaks"].values())
-            print(f"\nN = {n} ({reviewed} reports): floor {floor['wall']:.1f} s wall, {floor['cpu']:.1f} CPU-s "
-                  f"({json.loads(floor['stdout'].strip().splitlines()[-1])}); "
-                  f"batch {run['wall']:.1f} s wall, {run['cpu']:.1f} CPU-s")
-            print(f"  ratios: wall {wall_ratio:.1f}x (target <= 4), CPU {cpu_ratio:.1f}x (target <= 5)")
-            print(f"  peak RSS: {_peaks_line(run['peaks'])}; the largest {worst:.0f} MB (target <= 400)")
-            print("  CPU by process (as last sampled): "
-                  + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(run["cpu_by_kind"].items(), key=lambda kv: -kv[1])))
-            lines.append(f"| {n} | {floor['wall']:.1f} | {floor['cpu']:.1f} | {run['wall']:.1f} | {run['cpu']:.1f} | "
-                         f"**{wall_ratio:.1f}×** | **{cpu_ratio:.1f}×** | {_peaks_line(run['peaks'])} |")
-            shutil.rmtree(intake)
-            shutil.rmtree(root / f"out-{n}")
-            _TEXT_CPU[:] = [run["cpu"] / n]
+        for name, build in INTAKES.items():
+            for n in sizes:
+                intake = build(root, n)
+                floor = measure([sys.executable, __file__, "--child", "floor", str(intake), str(root)], env)
+                out = root / f"out-{name}-{n}"
+                run = measure([*argv, "batch", str(intake), "--out", str(out), "--workers", str(workers)], env)
+                reviewed = len(list(out.glob("*/report.json")))
+                wall_ratio, cpu_ratio = run["wall"] / floor["wall"], run["cpu"] / floor["cpu"]
+                worst = max(max(v) for v in run["peaks"].values())
+                print(f"\n{name}, N = {n} ({reviewed} reports): floor {floor['wall']:.1f} s wall, "
+                      f"{floor['cpu']:.1f} CPU-s ({json.loads(floor['stdout'].strip().splitlines()[-1])}); "
+                      f"batch {run['wall']:.1f} s wall, {run['cpu']:.1f} CPU-s")
+                print(f"  ratios: wall {wall_ratio:.1f}x (target <= 4), CPU {cpu_ratio:.1f}x (target <= 5)")
+                print(f"  peak RSS: {_peaks_line(run['peaks'])}; the largest {worst:.0f} MB (target <= 400)")
+                print("  CPU by process (as last sampled): " + ", ".join(
+                    f"{k} {v:.1f} s" for k, v in sorted(run["cpu_by_kind"].items(), key=lambda kv: -kv[1])))
+                lines.append(f"| {name} | {n} | {floor['wall']:.1f} | {floor['cpu']:.1f} | {run['wall']:.1f} | "
+                             f"{run['cpu']:.1f} | **{wall_ratio:.1f}×** | **{cpu_ratio:.1f}×** | "
+                             f"{_peaks_line(run['peaks'])} |")
+                peaks.setdefault(name, {})[n] = {kind: max(v) for kind, v in run["peaks"].items()}
+                shutil.rmtree(intake)
+                shutil.rmtree(out)
+                if name == "distinct":
+                    _TEXT_CPU[:] = [run["cpu"] / n]
+    if len(sizes) > 1:
+        lines += ["", *_growth(peaks, min(sizes), max(sizes))]
+        print("\n".join(lines[-len(peaks) - 1:]))
     write_section("batch", lines)
+
+
+def _growth(peaks: dict[str, dict[int, dict[str, float]]], small: int, large: int) -> list[str]:
+    """Each intake's peak RSS per process at the largest size against the smallest (point 4: "the same at N =
+    500"), and what an applicant more costs the process that grows most."""
+    out = [f"Peak RSS at N = {large} against N = {small} (target: the same):"]
+    for name, by_n in peaks.items():
+        kinds = sorted(set(by_n[small]) & set(by_n[large]))
+        ratios = {k: by_n[large][k] / by_n[small][k] for k in kinds}
+        worst = max(kinds, key=lambda k: ratios[k])
+        per = (by_n[large][worst] - by_n[small][worst]) * 1024 / (large - small)
+        out.append(f"- {name}: " + "; ".join(f"{k} {by_n[small][k]:.0f} → {by_n[large][k]:.0f} MB "
+                                            f"(**{ratios[k]:.2f}×**)" for k in kinds)
+                   + f"; the {worst} grows by {per:.0f} KB an applicant")
+    return out
 
 
 def bench_dask(n: int) -> None:
