@@ -6,6 +6,7 @@ import pickle
 import shutil
 import types
 
+import pytest
 from typer.testing import CliRunner
 
 from omreview import cli
@@ -77,6 +78,27 @@ def test_an_entry_gives_back_each_rows_source_and_holds_a_fraction_of_them():
     # one Source for each roster file's rows, not one a row (a row keeps its cell)
     assert _sources_held(sources) == 401 and _sources_held(entry) == 2
     assert dict(pickle.loads(pickle.dumps(entry)).roster_ids) == sources  # Dask ships entries pickled
+
+
+def test_an_entry_of_sixty_rows_holds_its_numbers_in_a_few_kilobytes():
+    # what grows with an intake (issue #20 point 4): a dict of 60 numbers to (rest, cell) took ~14 KB
+    import tracemalloc
+
+    sources = pickle.loads(pickle.dumps({id_number(i): Source(file="附件3.xlsx", sha256="ab" * 32, sheet="名册",
+                                                              cell=f"C{i + 3}") for i in range(60)}))
+    BatchEntry("warm-up", roster_ids=sources)  # the cell names, interned once a batch
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        entry = BatchEntry("a", roster_ids=sources)
+        held = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(before, "lineno"))
+    finally:
+        tracemalloc.stop()
+    assert held < 4_000, held  # the entry, its one Source of the rest, the numbers, the cells' index
+    assert entry.roster_ids[id_number(59)].cell == "C62" and len(entry.roster_ids) == 60
+    with pytest.raises(KeyError):
+        entry.roster_ids[id_number(60)]
+    assert id_number(1)[:-1] not in entry.roster_ids and "" not in entry.roster_ids
 
 
 def test_relaxation_quota_boundary():
