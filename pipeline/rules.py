@@ -163,7 +163,7 @@ class OcrSettings(_Strict):
     triage_band: Decimal = Field(default=Decimal("0.30"), gt=0, le=1)
     triage_max_boxes: int = Field(default=12, gt=0)
     read_dpi: int = Field(default=150, ge=72, le=400)
-    det_max_side: int = Field(default=1280, ge=320, le=4096)
+    det_max_side: int = Field(default=960, ge=320, le=4096)
     min_confidence: Decimal = Field(default=Decimal("0.90"), ge=0, le=1)
     orientation_min_score: Decimal = Field(default=Decimal("0.80"), ge=0, le=1)
     max_skew_degrees: Decimal = Field(default=Decimal("8"), ge=0, le=45)
