@@ -16,7 +16,8 @@ slows the wall clock; the CPU seconds say how much work was done. Prints numbers
 The target (issue #20 point 3): a five-page scanned report in at most ``TARGET_CPU`` CPU-s, its fields right.
 The summary prints the CPU seconds of the five-page reports with an original (mean and worst), their fields
 equal to the original, and the ratio to the target. ``--before`` reads each PDF a second time, alternating, the
-way it was read before (``BEFORE_*``: six text lines a recognition call, no memory arena) and prints the ratio of
+way it was read before (``BEFORE_*``: six text lines a recognition call, no memory arena, the detector at 1280
+pixels a side) and prints the ratio of
 the two measured in this run. ``--write`` puts the table and the summary into the ``bench:ocr`` section of
 docs/performance.md, with the machine's cores and load and the date.
 """
@@ -52,7 +53,7 @@ SAMPLES = ROOT / "sample_docs"
 QINGFENG = ROOT.parent / "shared" / "realdocs" / "pdf" / "qingfeng_scan.pdf"
 TARGET_CPU = 12.0  # CPU-s for a five-page scanned audit report, end to end (issue #20 point 3)
 COMMITTED_BEFORE = "14.9-15.8"  # CPU-s of app-21's five-page scans and a fresh one, 2026-12-04 (docs/performance.md)
-BEFORE_REC_BATCH, BEFORE_ARENA = 6, False  # how scans were read before issue #20
+BEFORE_REC_BATCH, BEFORE_ARENA, BEFORE_DET_MAX_SIDE = 6, False, 1280  # how scans were read before issue #20
 TARGET_RSS_MB = 400  # peak resident set of a reading process (issue #20 point 4)
 
 # a fresh reading process: the worker's preloads, then each document read as the worker reads it; prints its peak
@@ -69,6 +70,11 @@ from omreview.extractors.registry import read_document
 from omreview.packet import PacketFile, sha256_file
 from omreview.rules import default_rules
 rules = default_rules()
+if sys.argv[1] != "now":  # the detector's size before
+    pdf = rules.labels.statement_pdf
+    ocr = pdf.ocr.model_copy(update={"det_max_side": int(sys.argv[1])})
+    rules = rules.model_copy(update={"labels": rules.labels.model_copy(update={
+        "statement_pdf": pdf.model_copy(update={"ocr": ocr})})})
 for arg in sys.argv[2:]:
     path = Path(arg)
     read_document(PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path)), rules)
@@ -80,12 +86,14 @@ def _pf(path: Path) -> PacketFile:
     return PacketFile(rel=path.name, path=path, size=path.stat().st_size, sha256=sha256_file(path))
 
 
-def _rules(threads: int, rec_batch: int | None = None) -> Rules:
+def _rules(threads: int, rec_batch: int | None = None, det_max_side: int | None = None) -> Rules:
     rules = default_rules()
     cfg = rules.labels.statement_pdf
     update: dict[str, int] = {"threads": threads}
     if rec_batch is not None:
         update["rec_batch"] = rec_batch
+    if det_max_side is not None:
+        update["det_max_side"] = det_max_side
     pdf = cfg.model_copy(update={"ocr": cfg.ocr.model_copy(update=update)})
     return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
 
@@ -141,7 +149,8 @@ def bench(path: Path, rules: Rules, original: Path | None) -> dict:
 
 def peak_rss_mb(paths: list[Path], now: bool = True) -> float:
     """The peak resident set (MB) of a fresh reading process that reads ``paths`` in a row."""
-    done = subprocess.run([sys.executable, "-c", _MEMORY_CODE, "now" if now else "before", *map(str, paths)],
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CODE, "now" if now else str(BEFORE_DET_MAX_SIDE),
+                           *map(str, paths)],
                           check=True, capture_output=True, text=True)
     return int(done.stdout.split()[-1]) / 1024
 
@@ -216,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write the bench:ocr section of docs/performance.md")
     args = parser.parse_args(argv)
     rules = _rules(args.threads)
-    before = _rules(args.threads, BEFORE_REC_BATCH) if args.before else None
+    before = _rules(args.threads, BEFORE_REC_BATCH, BEFORE_DET_MAX_SIDE) if args.before else None
     machine = (f"{os.cpu_count()} cores, onnxruntime threads {args.threads}, load average "
                f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())} (1 / 5 / 15 min) at the start")
     print(machine)
@@ -244,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{then:>8}{r['quick_s']:>11.2f}{r['read_s']:>10.2f}  {r['kind']} / {r['low']} / {r['same']}"
                   + (f" (before: {b['same']})" if b else ""))
             rows.append(f"| {r['name']} | {r['pages']} | {r['quick']} | {r['read']} | {r['wall']:.1f} | "
-                        f"{r['cpu']:.1f} | {then} | {r['same']} |")
+                        f"{r['cpu']:.1f} | {then} | {r['same']} | {r['low']}"
+                        + (f" ({b['low']})" if b else "") + " |")
             if r["right"]:
                 right, total = right + r["right"][0], total + r["right"][1]
                 if r["pages"] == 5:
@@ -261,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
             f"`python scripts/bench_ocr.py{' --before' if args.before else ''}"
             f"{f' --more {args.more}' if args.more else ''} --write` — {machine}, "
             f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-            "", "| PDF | pages | low-res pass | read in full | wall s | CPU s | CPU s before | fields = original |",
-            "|---|---|---|---|---|---|---|---|", *rows, "", *summary, *memory])
+            "", "| PDF | pages | low-res pass | read in full | wall s | CPU s | CPU s before | fields = original "
+            "| values below the confidence floor (before) |",
+            "|---|---|---|---|---|---|---|---|---|", *rows, "", *summary, *memory])
     return 0
 
 
@@ -282,8 +293,8 @@ def _summary(five: list[tuple[float, float | None, tuple[int, int]]], right: int
     old = [b for _, b, _ in five if b is not None]
     if old:
         then = sum(old) / len(old)
-        out.append(f"Before (six lines a recognition call, no memory arena), measured in the same run: {then:.1f} "
-                   f"CPU-s; now / before: **{mean / then:.2f}**.")
+        out.append(f"Before (six lines a recognition call, no memory arena, the detector at {BEFORE_DET_MAX_SIDE} "
+                   f"pixels a side), measured in the same run: {then:.1f} CPU-s; now / before: **{mean / then:.2f}**.")
     else:
         out.append(f"Before: {COMMITTED_BEFORE} CPU-s (committed figure of 2026-12-04; --before measures it in the "
                    "same run).")
