@@ -12,7 +12,8 @@ results is decided by the plain functions of ``omreview.batching``, which the fl
 3. per new or changed applicant, on the command's thread pool, ``review-applicant`` (read its documents,
    evaluate, write report.json at once, save to the store; ``WINDOW`` applicants submitted at a time);
    on Dask ``read-document`` per document, then ``assess-applicant`` (how tasks are cut, and why:
-   ``omreview.flows.tasks``). A batch killed midway keeps what it did;
+   ``omreview.flows.tasks``; the steps on OUT and the store, 1, 2, 4 and 5, run in the flow's own process there:
+   ``tasks.bookkeeping``). A batch killed midway keeps what it did;
 4. the batch-level rules across every applicant of the intake (see ``omreview.intake`` for how
    unchanged applicants take part); the reports they change are written and saved by ``record-reports``
    (one task for all of them);
@@ -103,13 +104,13 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
     progress.total(len(folders))
     # the absolute path: the dashboard finds the originals there whatever folder it is started from
     intake_path = str(Path(intake_folder).resolve())
-    batch_id = tasks.submit(tasks.prepare_store, url, intake_path, rules.version).result()
+    batch_id = tasks.bookkeeping(tasks.prepare_store, url, intake_path, rules.version)
     summary = BatchSummary(intake=str(intake_folder), rules_version=rules.version, application_date=when, loose=loose)
-    summary.withdrawn = tasks.submit(tasks.withdraw_absent, url, intake_path,
-                                     [applicant_id_of(f) for f in folders], out).result()
+    summary.withdrawn = tasks.bookkeeping(tasks.withdraw_absent, url, intake_path,
+                                          [applicant_id_of(f) for f in folders], out)
     held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
-    results = tasks.submit(tasks.open_intake, folders, rules.version, when, url, settle_seconds).result()
+    results = tasks.bookkeeping(tasks.open_intake, folders, rules.version, when, url, settle_seconds)
     intake_opened = batching.sort_opened(folders, results, summary, out)
     for applicant_id, exc in intake_opened.broken:
         _failed(summary, applicant_id, exc, out)
@@ -122,7 +123,7 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
     written: list[Any] = []
     if finals.to_write:
         reports = tasks.handoff([(final, digest) for _, final, digest in finals.to_write])
-        written = tasks.submit(tasks.record_reports, reports, out, url, batch_id).result()
+        written = tasks.bookkeeping(tasks.record_reports, reports, out, url, batch_id)
     changed = batching.settle_finals(finals, written, summary, out)
 
     for kept in _to_publish(finals, changed, summary):
@@ -131,7 +132,7 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
                           key=artifact_key("batch", Path(intake_folder).resolve().name or "intake"),
                           description=batch_markdown(summary))
     counts = {o.value: summary.count(o) for o in Outcome}
-    tasks.submit(tasks.finish_batch, url, batch_id, counts, intake.batch_summary_json(summary), out).result()
+    tasks.bookkeeping(tasks.finish_batch, url, batch_id, counts, intake.batch_summary_json(summary), out)
     return summary
 
 

@@ -320,6 +320,18 @@ def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:
     return future
 
 
+def bookkeeping(t: Task[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a task that works on OUT and the store, not on a document, and whose result the flow waits for at
+    once (``prepare-store``, ``open-intake``, ``record-reports`` …): on a thread pool submitted as any other;
+    on Dask in the flow's own process. A Dask worker may be on a machine that does not see OUT, and a worker's
+    first task pays its imports: the batch's first steps went from worker to worker, 2-3 s of one core each,
+    before any document was read."""
+    if on_thread_pool():
+        return submit(t, *args, **kwargs).result()
+    check_stop()  # nothing new once the command is stopping
+    return t(*args, **kwargs)
+
+
 def take_submitted(api_url: str | None = None) -> set[UUID]:
     """The task runs submitted to ``api_url`` (the current API when None) since the last take."""
     with _lock:
