@@ -622,13 +622,39 @@ def _answers(server: LocalServer | None) -> bool:
         return False
 
 
+# what Prefect's background clients (its events and log queues) log when they lose the server: a stopped command's
+# server may go first (systemd signals every process of the service at once), and the client's line then comes
+# before the command's own signal handler has run. Shown this much later, unless the command is stopping by then
+BACKGROUND_LOGGER = "prefect._internal.concurrency"
+BACKGROUND_DELAY = 0.5
+
+
 class _CommandLineFilter(logging.Filter):
-    """On the console of a command: no run logs (they go to the Prefect API), warnings and errors of the rest."""
+    """On the console of a command: no run logs (they go to the Prefect API), warnings and errors of the rest; a
+    failure of Prefect's background clients ``BACKGROUND_DELAY`` late, not at all if the command is stopping."""
+
+    def __init__(self, handler: logging.Handler) -> None:
+        super().__init__()
+        self.handler = handler
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+        if record.name.startswith(("prefect.flow_runs", "prefect.task_runs")) or record.levelno < logging.WARNING:
             return False
-        return record.levelno >= logging.WARNING
+        if record.name != BACKGROUND_LOGGER:
+            return True
+        if stopping():
+            return False
+        if getattr(record, "omreview_late", False):
+            return True
+        record.omreview_late = True
+        later = threading.Timer(BACKGROUND_DELAY, self._late, args=(record,))
+        later.daemon = True
+        later.start()
+        return False
+
+    def _late(self, record: logging.LogRecord) -> None:
+        if not stopping():
+            self.handler.handle(record)
 
 
 @contextmanager
@@ -637,11 +663,11 @@ def quiet_console() -> Iterator[None]:
     known = list(logging.root.manager.loggerDict.values())
     loggers = [logging.getLogger(), *(lg for lg in known if isinstance(lg, logging.Logger))]
     handlers = {id(h): h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, console)}
-    quiet = _CommandLineFilter()
-    for handler in handlers.values():
-        handler.addFilter(quiet)
+    quiet = {key: _CommandLineFilter(handler) for key, handler in handlers.items()}
+    for key, handler in handlers.items():
+        handler.addFilter(quiet[key])
     try:
         yield
     finally:
-        for handler in handlers.values():
-            handler.removeFilter(quiet)
+        for key, handler in handlers.items():
+            handler.removeFilter(quiet[key])

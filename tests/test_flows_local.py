@@ -130,3 +130,35 @@ def test_a_temporary_server_whose_command_died_before_it_started_stops_itself():
         assert server.wait(timeout=60) != 0
     finally:
         server.kill()
+
+
+def test_a_prefect_client_losing_its_server_shows_late_and_not_at_all_once_the_command_is_stopping(monkeypatch):
+    # systemd signals the server and the command at once: Prefect's events client may log that it lost the
+    # server before the command's own signal handler has run; the command's one line must stay the only one
+    import io
+    import logging
+
+    from omreview.flows import local
+    from omreview.flows.prefect_internals import console_handler_class
+
+    stream = io.StringIO()
+    console = console_handler_class()(stream=stream)
+    logger = logging.getLogger(local.BACKGROUND_LOGGER)
+    logger.addHandler(console)
+    stopping = [False]
+    monkeypatch.setattr(local, "stopping", lambda: stopping[0])
+    try:
+        with local.quiet_console():
+            logger.error("Service 'EventsWorker' failed with 9 pending items.")
+            assert stream.getvalue() == ""  # held back
+            time.sleep(local.BACKGROUND_DELAY + 0.5)
+            assert "Service 'EventsWorker' failed with 9 pending items." in stream.getvalue()  # not stopping: shown
+
+            stream.truncate(0), stream.seek(0)
+            logger.error("Service 'EventsWorker' failed with 3 pending items.")
+            stopping[0] = True  # the signal's handler runs just after
+            time.sleep(local.BACKGROUND_DELAY + 0.5)
+            logger.error("Service 'APILogWorker' failed with 1 pending items.")
+            assert stream.getvalue() == ""  # the stop's line is the only one
+    finally:
+        logger.removeHandler(console)
