@@ -9,6 +9,12 @@ from typing import Any
 from omreview.errors import InputError
 
 WORKER_ENV = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}
+# a local cluster's own watchers, which cost CPU the documents' reading needs on a small machine and which no one
+# looks at (it has no dashboard): the workers' statistical profiler (a stack sample every 10 ms), the system
+# monitor's samples (every 0.5 s) and the memory monitor's (every 0.1 s; the worker's reading process is not in it)
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.admin.system-monitor.interval": "5s",
+                        "distributed.worker.memory.monitor-interval": "1s"}
 
 
 def dask_runner(address: str, workers: int) -> Any:
@@ -18,6 +24,9 @@ def dask_runner(address: str, workers: int) -> Any:
     except ImportError as exc:
         raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'") from exc
     if address == "local":
+        import dask
+
+        dask.config.set(LOCAL_CLUSTER_CONFIG)  # before the cluster starts; its workers take the command's config
         # one thread per worker process: each reads one document at a time in its own reading process.
         # The workers share the command's terminal: their Prefect console shows warnings and errors only
         # (run logs go to the Prefect API, as in the command's own process)

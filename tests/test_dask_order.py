@@ -36,3 +36,16 @@ def test_a_dask_batch_submits_the_largest_documents_first_with_their_size_as_pri
     # each applicant's reads in its files' order, as the assessment takes them
     for reading, packet in zip(readings, packets, strict=True):
         assert reading.documents == [f"future of {pf.rel}" for pf in packet.files]
+
+
+def test_a_local_cluster_runs_without_its_profiler_and_monitors_an_existing_one_as_its_admin_set_it():
+    from omreview.flows.dask import LOCAL_CLUSTER_CONFIG, dask_runner
+
+    # every key the runner sets, set here first: leaving the block puts back what other tests see
+    with dask.config.set({**{key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG},
+                          "distributed.worker.profile.enabled": True}):
+        dask_runner("tcp://scheduler.example:8786", 2)  # someone else's cluster: its settings are theirs
+        assert dask.config.get("distributed.worker.profile.enabled") is True
+        dask_runner("local", 2)  # ours: a stack sample every 10 ms of each worker is CPU the reading needs
+        assert dask.config.get("distributed.worker.profile.enabled") is False
+        assert dask.config.get("distributed.admin.system-monitor.interval") == "5s"
