@@ -39,6 +39,7 @@ def test_a_dask_batch_submits_the_largest_documents_first_with_their_size_as_pri
 
 
 def test_a_local_cluster_runs_without_its_profiler_and_monitors_an_existing_one_as_its_admin_set_it():
+    pytest.importorskip("distributed")  # its defaults are loaded into dask's config when imported
     from omreview.flows.dask import LOCAL_CLUSTER_CONFIG, dask_runner
 
     # every key the runner sets, set here first: leaving the block puts back what other tests see
