@@ -277,11 +277,12 @@ def _batch_rules(reviewed: list[Reviewed], intake_opened: batching.Sorted, rules
 
 
 def with_runner(flow: Any, workers: int | None = None, dask: str | None = None) -> Any:
-    """``flow`` on a thread pool of ``workers`` threads, or on Dask (``local`` or a scheduler address)."""
+    """``flow`` on a thread pool of ``workers`` threads, or on the Dask scheduler at ``dask`` (a local cluster:
+    ``omreview.flows.dask.cluster``)."""
     if dask:
         from omreview.flows.dask import dask_runner
 
-        return flow.with_options(task_runner=dask_runner(dask, workers or DEFAULT_WORKERS))
+        return flow.with_options(task_runner=dask_runner(dask))
     if workers:
         return flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     return flow

@@ -1,8 +1,10 @@
-"""A Dask task runner for large batches (the ``[dask]`` extra: prefect-dask)."""
+"""Dask for large batches (the ``[dask]`` extra: prefect-dask): the task runner, a local cluster, the order of reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,22 +19,70 @@ LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
                         "distributed.worker.memory.monitor-interval": "1s"}
 
 
-def dask_runner(address: str, workers: int) -> Any:
-    """``address`` is ``local`` (a local cluster of ``workers`` processes) or a scheduler's ``tcp://host:port``."""
+def require() -> None:
+    """``InputError`` in plain words if the ``[dask]`` extra is not installed."""
     try:
-        from prefect_dask.task_runners import DaskTaskRunner
+        import distributed  # noqa: F401
+        import prefect_dask  # noqa: F401
     except ImportError as exc:
         raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'") from exc
-    if address == "local":
-        import dask
 
-        dask.config.set(LOCAL_CLUSTER_CONFIG)  # before the cluster starts; its workers take the command's config
-        # one thread per worker process: each reads one document at a time in its own reading process.
-        # The workers share the command's terminal: their Prefect console shows warnings and errors only
-        # (run logs go to the Prefect API, as in the command's own process)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None, "env": WORKER_ENV})
+
+def dask_runner(address: str) -> Any:
+    """A task runner on the Dask scheduler at ``address`` (``tcp://host:port``; a local cluster: ``cluster``)."""
+    require()
+    from prefect_dask.task_runners import DaskTaskRunner
+
     return DaskTaskRunner(address=address)
+
+
+@contextmanager
+def cluster(address: str, workers: int) -> Iterator[Callable[[], str]]:
+    """The scheduler address of a batch's Dask cluster, as a function: ``address`` itself, or for ``local`` a local
+    cluster of ``workers`` processes, started at once in a thread and closed on leaving.
+
+    Started at once, it starts while the command starts its Prefect server (both take seconds, on different
+    cores); the function waits for it. One thread per worker process: each reads one document at a time in its
+    own reading process. The workers share the command's terminal: their Prefect console shows warnings and
+    errors only (run logs go to the Prefect API, as in the command's own process)."""
+    if address != "local":
+        yield lambda: address
+        return
+    require()
+    import dask
+    from distributed import LocalCluster
+
+    dask.config.set(LOCAL_CLUSTER_CONFIG)  # before the cluster starts: its workers take the command's config
+    # the scheduler runs in this process: on the command's console, as on its workers', warnings and errors only
+    # (its INFO lines at start and close: workers retired, comms closed)
+    console = logging.getLogger("distributed")
+    level = console.level
+    console.setLevel(logging.WARNING)
+    started: dict[str, Any] = {}
+
+    def start() -> None:
+        try:
+            started["cluster"] = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                              dashboard_address=None, env=WORKER_ENV)  # type: ignore[no-untyped-call]
+        except BaseException as exc:  # handed to the thread that waits for the cluster
+            started["error"] = exc
+
+    starting = threading.Thread(target=start, name="omreview-dask-cluster", daemon=True)
+    starting.start()
+
+    def scheduler() -> str:
+        starting.join()
+        if "error" in started:
+            raise started["error"]
+        return str(started["cluster"].scheduler_address)
+
+    try:
+        yield scheduler
+    finally:
+        starting.join()
+        if "cluster" in started:
+            started["cluster"].close()
+        console.setLevel(level)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -207,20 +207,37 @@ def batch(
     _preflight(out)
     from omreview.flows.local import prefect_session, run_workers
 
-    with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally:
+    with _one_at_a_time(out, "batch", wait, total=len(folders)) as tally, _dask_cluster(dask, workers) as scheduler:
         if not dask:  # (on Dask, each worker reads in reading processes of its own)
             _prestart_readers(min(workers or run_workers(), len(folders)), rules)
         with prefect_session(out):
             from omreview.flows import progress
             from omreview.flows.batch import batch_flow, with_runner
 
-            flow = with_runner(batch_flow, workers=workers, dask=dask)
+            flow = with_runner(batch_flow, workers=workers, dask=scheduler())
             with _progress_bar(tally) as observer, progress.observe(observer):
                 summary = run_stoppable(flow, intake_folder=intake, out=out, application_date=when,
                                         rules_version=rules.version, settle_seconds=settle)
     _print_batch(summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _dask_cluster(dask: str | None, workers: int | None) -> Iterator[Callable[[], str | None]]:
+    """The scheduler address of ``--dask`` as a function (``None`` without it); a local cluster starts now."""
+    if not dask:
+        yield lambda: None
+        return
+    from omreview.flows.applicant import DEFAULT_WORKERS
+    from omreview.flows.dask import cluster, require
+
+    try:
+        require()
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    with cluster(dask, workers or DEFAULT_WORKERS) as scheduler:
+        yield scheduler
 
 
 def _prestart_readers(count: int, rules: Rules) -> None:

@@ -79,6 +79,9 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_contracts.py::test_a_scanned_contract_is_read_by_ocr_each_page_once": ("ocr",),  # ~6 s of OCR
     "tests/test_contracts.py::test_a_scanned_bundle_is_split_and_read": ("ocr",),  # ~11 s of OCR
     "tests/test_install.py::test_the_wheel_holds_only_omreview": ("slow",),  # builds the wheel (~5 s)
+    # a local Dask cluster of one worker started and stopped (~4 s)
+    "tests/test_dask_order.py::test_a_local_cluster_starts_at_once_and_its_workers_run_without_profiler_and_monitors":
+        ("slow",),
     # every text-layer sample statement read with both position engines (~60 PDFs, two readings each)
     "tests/test_pdfium_engine.py::test_both_engines_give_the_same_record_for_every_sample_statement": ("slow",),
     # omreview run / batch with their local Prefect server over names in GBK bytes and archives (~9 s, ~20 s)

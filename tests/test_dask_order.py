@@ -38,15 +38,24 @@ def test_a_dask_batch_submits_the_largest_documents_first_with_their_size_as_pri
         assert reading.documents == [f"future of {pf.rel}" for pf in packet.files]
 
 
-def test_a_local_cluster_runs_without_its_profiler_and_monitors_an_existing_one_as_its_admin_set_it():
+def test_a_local_cluster_starts_at_once_and_its_workers_run_without_profiler_and_monitors():
     pytest.importorskip("distributed")  # its defaults are loaded into dask's config when imported
-    from omreview.flows.dask import LOCAL_CLUSTER_CONFIG, dask_runner
+    from distributed import Client
 
-    # every key the runner sets, set here first: leaving the block puts back what other tests see
-    with dask.config.set({**{key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG},
-                          "distributed.worker.profile.enabled": True}):
-        dask_runner("tcp://scheduler.example:8786", 2)  # someone else's cluster: its settings are theirs
-        assert dask.config.get("distributed.worker.profile.enabled") is True
-        dask_runner("local", 2)  # ours: a stack sample every 10 ms of each worker is CPU the reading needs
-        assert dask.config.get("distributed.worker.profile.enabled") is False
-        assert dask.config.get("distributed.admin.system-monitor.interval") == "5s"
+    from omreview.flows.dask import LOCAL_CLUSTER_CONFIG, cluster
+
+    # every key the cluster sets, set here first: leaving the block puts back what other tests see
+    with dask.config.set({key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}):
+        with cluster("tcp://scheduler.example:8786", 2) as scheduler:  # someone else's: its settings are theirs
+            assert scheduler() == "tcp://scheduler.example:8786"
+            assert dask.config.get("distributed.worker.profile.enabled") is True
+        with cluster("local", 1) as scheduler:
+            address = scheduler()  # started in a thread while the command goes on; this waits for it
+            assert address.startswith("tcp://127.0.0.1:")
+            with Client(address) as client:
+                # a worker process: no stack sample every 10 ms, the monitors at their slower pace
+                seen = client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"),
+                                           dask.config.get("distributed.admin.system-monitor.interval")))
+        assert list(seen.values()) == [(False, "5s")]
+        with pytest.raises(OSError), Client(address, timeout=2):
+            pass  # closed on leaving
