@@ -13,7 +13,7 @@ peak RSS of every process of the command (the command, the Prefect server, each 
 the ``bench:batch`` section of docs/performance.md. ``--engine`` runs the command with another statement
 position engine than rules.yaml's (``labels.statement_pdf.positions``), to compare.
 
-``python scripts/bench_flows.py --dask 6`` (point 5): an OCR-heavy batch (copies of the scanned samples
+``python scripts/bench_flows.py --dask 4 8`` (point 5): an OCR-heavy batch (copies of the scanned samples
 app-21 and app-26) on a local Dask cluster of 1 worker, then of 2; prints the speed-up and what a
 10,000-applicant intake with 30% scans would need; writes the ``bench:dask`` section.
 
@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
@@ -430,50 +431,60 @@ def _growth(peaks: dict[str, dict[int, dict[str, float]]], small: int, large: in
     return out
 
 
-def bench_dask(n: int) -> None:
-    """An OCR-heavy batch on a local Dask cluster of 1 worker, then 2; the ``bench:dask`` section."""
+def bench_dask(sizes: list[int]) -> None:
+    """An OCR-heavy batch on a local Dask cluster of 1 worker, then 2, at each size; the ``bench:dask`` section.
+
+    The command's start (its Prefect server, the cluster, the workers' imports) and its end are paid once a batch
+    whatever the workers: the larger the batch, the nearer its speed-up to what the cores allow."""
     print(f"machine: {_machine()}")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     omreview = str(Path(sys.executable).with_name("omreview"))
-    walls: dict[int, dict[str, Any]] = {}
+    lines = ["## Scale-out on Dask (issue #20, point 5)", "",
+             f"`python scripts/bench_flows.py --dask {' '.join(map(str, sizes))}` — N scanned applicants (copies of "
+             f"{', '.join(SCANNED)}), {_machine()}", "",
+             "| N | Dask local cluster | wall s | CPU s (command and children) | peak RSS per process |",
+             "|---|---|---|---|---|"]
+    results: dict[int, dict[int, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
         root = Path(tmp)
-        intake = build_copies(root, n, SCANNED, "scans")
-        for workers in (1, 2):
-            out = root / f"out-{workers}"
-            walls[workers] = measure([omreview, "batch", str(intake), "--out", str(out), "--dask", "local",
-                                      "--workers", str(workers)], env)
-            r = walls[workers]
-            print(f"{n} scanned applicants, Dask local, {workers} worker(s): {r['wall']:.1f} s wall, "
-                  f"{r['cpu']:.1f} CPU-s; peak RSS: {_peaks_line(r['peaks'])}")
-    one, two = walls[1], walls[2]
-    speedup = one["wall"] / two["wall"]
-    # what 2 workers can give at most here: the 1-worker wall against the 2-worker run's CPU spread over every core
-    # (the command, the Prefect server and LibreOffice already run beside the one worker)
-    ceiling = one["wall"] / (two["cpu"] / (os.cpu_count() or 1))
-    print(f"speed-up, 2 workers over 1: {speedup:.2f}x (target >= 1.8); the most {os.cpu_count()} cores allow: "
-          f"{ceiling:.2f}x (1 worker used {one['cpu'] / one['wall']:.2f} cores); "
-          f"measured / ceiling {speedup / ceiling:.2f}")
-    lines = [
-        "## Scale-out on Dask (issue #20, point 5)", "",
-        f"`python scripts/bench_flows.py --dask {n}` — {n} scanned applicants (copies of {', '.join(SCANNED)}), "
-        f"{_machine()}", "",
-        "| Dask local cluster | wall s | CPU s (command and children) | peak RSS per process |", "|---|---|---|---|",
-        f"| 1 worker | {one['wall']:.1f} | {one['cpu']:.1f} | {_peaks_line(one['peaks'])} |",
-        f"| 2 workers | {two['wall']:.1f} | {two['cpu']:.1f} | {_peaks_line(two['peaks'])} |",
-        "", f"Speed-up, 2 workers over 1: **{speedup:.2f}×** (target ≥ 1.8). The most {os.cpu_count()} cores allow: "
-        f"{ceiling:.2f}× (the 1-worker run already used {one['cpu'] / one['wall']:.2f} cores: the command, the Prefect "
-        f"server and LibreOffice beside the worker; ceiling = 1-worker wall / (2-worker CPU / cores)); measured / "
-        f"ceiling: **{speedup / ceiling:.2f}**. "
-        f"CPU per scanned applicant: {one['cpu'] / n:.1f} s (1 worker), {two['cpu'] / n:.1f} s (2 workers)."]
+        for n in sizes:
+            intake = build_copies(root, n, SCANNED, "scans")
+            for workers in (1, 2):
+                out = root / f"out-{n}-{workers}"
+                r = results.setdefault(n, {})[workers] = measure(
+                    [omreview, "batch", str(intake), "--out", str(out), "--dask", "local", "--workers", str(workers)],
+                    env)
+                print(f"{n} scanned applicants, Dask local, {workers} worker(s): {r['wall']:.1f} s wall, "
+                      f"{r['cpu']:.1f} CPU-s; peak RSS: {_peaks_line(r['peaks'])}")
+                lines.append(f"| {n} | {workers} worker{'s' if workers > 1 else ''} | {r['wall']:.1f} | "
+                             f"{r['cpu']:.1f} | {_peaks_line(r['peaks'])} |")
+            shutil.rmtree(intake)
+    lines.append("")
+    for n in sizes:
+        one, two = results[n][1], results[n][2]
+        speedup = one["wall"] / two["wall"]
+        # what 2 workers can give at most here: the 1-worker wall against the 2-worker run's CPU spread over every
+        # core (the command, the Prefect server and LibreOffice already run beside the one worker)
+        ceiling = one["wall"] / (two["cpu"] / (os.cpu_count() or 1))
+        print(f"N = {n}: speed-up, 2 workers over 1: {speedup:.2f}x (target >= 1.8); the most {os.cpu_count()} cores "
+              f"allow: {ceiling:.2f}x (1 worker used {one['cpu'] / one['wall']:.2f} cores); "
+              f"measured / ceiling {speedup / ceiling:.2f}")
+        lines.append(
+            f"- N = {n}: speed-up, 2 workers over 1: **{speedup:.2f}×** (target ≥ 1.8). The most {os.cpu_count()} "
+            f"cores allow: {ceiling:.2f}× (the 1-worker run already used {one['cpu'] / one['wall']:.2f} cores: "
+            f"the command, the Prefect server and LibreOffice beside the worker; ceiling = 1-worker wall / "
+            f"(2-worker CPU / cores)); "
+            f"measured / ceiling: **{speedup / ceiling:.2f}**. CPU per scanned applicant: {one['cpu'] / n:.1f} s "
+            f"(1 worker), {two['cpu'] / n:.1f} s (2 workers).")
+    n = max(sizes)
     if _TEXT_CPU:  # --batch ran too: what an intake of 10,000 with 30% scans needs
-        scanned, text = two["cpu"] / n, _TEXT_CPU[0]
+        scanned, text = results[n][2]["cpu"] / n, _TEXT_CPU[0]
         total = 3_000 * scanned + 7_000 * text
-        efficiency = speedup / 2  # what a second worker gave of a whole core
-        lines += ["", f"10,000 applicants, 30% scanned: 3,000 × {scanned:.1f} CPU-s + 7,000 × {text:.2f} CPU-s = "
-                  f"{total:,.0f} CPU-s = {total / 3600:,.1f} core-hours; at the measured parallel efficiency of "
-                  f"{efficiency:.2f}: {total / 3600 / efficiency / 8:,.1f} h on 8 cores, or "
-                  f"{total / 3600 / efficiency / 8:,.0f} cores for one 8-hour night"]
+        efficiency = results[n][1]["wall"] / results[n][2]["wall"] / 2  # what a second worker gave of a whole core
+        lines += ["", f"10,000 applicants, 30% scanned (from N = {n}): 3,000 × {scanned:.1f} CPU-s + 7,000 × "
+                  f"{text:.2f} CPU-s = {total:,.0f} CPU-s = {total / 3600:,.1f} core-hours; at the measured parallel "
+                  f"efficiency of {efficiency:.2f}: {total / 3600 / efficiency / 8:,.1f} h on 8 cores, or "
+                  f"{math.ceil(total / 3600 / efficiency / 8)} cores for one 8-hour night"]
         print(lines[-1])
     write_section("dask", lines)
 
@@ -583,7 +594,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, nargs="+", metavar="N",
                         help="the omreview batch command over N text-layer applicants against the floor")
     parser.add_argument("--engine", choices=["pdfplumber", "pdfium"], help="with --batch: this position engine")
-    parser.add_argument("--dask", type=int, metavar="N", help="N scanned applicants on Dask, 1 worker then 2")
+    parser.add_argument("--dask", type=int, nargs="+", metavar="N",
+                        help="N scanned applicants on Dask, 1 worker then 2 (each N given)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--noop", type=int, default=400, metavar="N",
