@@ -55,6 +55,7 @@ from omreview.flows.applicant import DEFAULT_WORKERS, thread_pool
 from omreview.flows.prefect_internals import on_thread_pool
 from omreview.intake import BatchSummary, Kept, Opened, Outcome
 from omreview.packet import applicant_folders, applicant_id_of
+from omreview.spill import spilling
 from omreview.store import default_url
 from omreview.validators.batch import BatchEntry, BatchFindings
 
@@ -85,7 +86,8 @@ def batch_flow(
     It holds OUT's lock (``omreview.outlock``) throughout: a scheduled run waits for a command or another
     run writing to the same folder (``omreview batch`` holds it already and goes straight on). The run ends
     Completed with the counts of outcomes as its message (``batch_markdown``)."""
-    with outlock.hold(Path(out), "batch (flow run)", wait=True, on_wait=_waiting):
+    # what the batch holds per applicant until its end (the reports) in a scratch file in OUT: memory stays flat
+    with outlock.hold(Path(out), "batch (flow run)", wait=True, on_wait=_waiting), spilling(Path(out)):
         summary = _batch(intake_folder, out, application_date, rules_version, db_url, settle_seconds)
     # the counts as the run's state message (the UI shows it beside the state); the call still answers the summary
     return cast(BatchSummary, Completed(message=batch_markdown(summary), data=summary))
@@ -117,7 +119,7 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
     for applicant_id, outcome in intake_opened.done:
         progress.done(applicant_id, outcome)
 
-    reviewed = _read_and_assess(intake_opened.to_review, rules.version, when, out, url, batch_id, summary, held)
+    reviewed = _read_and_assess(intake_opened.take_to_review(), rules.version, when, out, url, batch_id, summary, held)
     findings = _batch_rules(reviewed, intake_opened, rules.version, when, out, summary, held)
     finals = batching.plan_finals(findings, reviewed, intake_opened.unchanged, summary, out)
     written: list[Any] = []
@@ -144,11 +146,11 @@ def _to_publish(finals: batching.Finals, changed: list[Kept], summary: BatchSumm
             if id(kept) in again or (applicant_id in finals.reviewed_ids and applicant_id not in failed)]
 
 
-def _review_each(to_review: list[Opened], rules_version: str, when: dt.date, out: Path, url: str,
+def _review_each(waiting: deque[Opened], rules_version: str, when: dt.date, out: Path, url: str,
                  batch_id: int | None, summary: BatchSummary, held: dict[str, BatchEntry]) -> list[Reviewed]:
     """One ``review-applicant`` task per applicant, ``WINDOW`` of them submitted at a time (what is held in
     memory stays bounded whatever the intake's size); their outcomes taken in order. Returns those reviewed."""
-    waiting, running = deque(to_review), deque[tuple[PrefectFuture[Any], Opened]]()
+    running = deque[tuple[PrefectFuture[Any], Opened]]()
     reviewed: list[Reviewed] = []
     while waiting or running:
         while waiting and len(running) < WINDOW:
@@ -166,7 +168,7 @@ def _review_each(to_review: list[Opened], rules_version: str, when: dt.date, out
     return reviewed
 
 
-def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date, out: Path, url: str,
+def _read_and_assess(waiting: deque[Opened], rules_version: str, when: dt.date, out: Path, url: str,
                      batch_id: int | None, summary: BatchSummary, held: dict[str, BatchEntry]) -> list[Reviewed]:
     """On a thread pool ``_review_each``. On Dask, read the documents of a window of applicants at a time (a task
     each); assess each applicant once its documents are read.
@@ -176,8 +178,8 @@ def _read_and_assess(to_review: list[Opened], rules_version: str, when: dt.date,
     opened packet, the records) goes through ``tasks.handoff``. Returns the applicants reviewed.
     """
     if on_thread_pool():
-        return _review_each(to_review, rules_version, when, out, url, batch_id, summary, held)
-    waiting, reading = deque(to_review), deque[_Reading]()
+        return _review_each(waiting, rules_version, when, out, url, batch_id, summary, held)
+    reading = deque[_Reading]()
     assessing: deque[tuple[PrefectFuture[Any], _Reading]] = deque()
     reviewed: list[Reviewed] = []
 

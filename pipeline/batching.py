@@ -21,8 +21,9 @@ summary (unless the command is stopping: then the error is the stop's and ``Inte
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,11 +67,17 @@ def fail(summary: BatchSummary, applicant_id: str, exc: BaseException, out: Path
 class Sorted:
     """The folders of an intake once opened."""
 
-    opened: list[Opened] = field(default_factory=list)  # every folder that opened, usable or not
-    to_review: list[Opened] = field(default_factory=list)  # new or changed, in applicant-id order
+    opened: list[Opened] = field(default_factory=list)  # every folder that opened, usable or not, without its listing
+    to_review: list[Opened] = field(default_factory=list)  # new or changed, in applicant-id order (``take_to_review``)
     unchanged: list[Opened] = field(default_factory=list)  # a report of this very packet is stored
     done: list[tuple[str, Outcome]] = field(default_factory=list)  # rejected, deferred, unchanged: folder order
     broken: list[tuple[str, BaseException]] = field(default_factory=list)  # a bug while opening: to fail
+
+    def take_to_review(self) -> deque[Opened]:
+        """The applicants to review, handed over: this holds them no more (each one's listing is let go of
+        once it is reviewed, whatever the intake's size)."""
+        taken, self.to_review = deque(self.to_review), []
+        return taken
 
 
 def sort_opened(folders: Sequence[Path], results: Sequence[Opened | BaseException], summary: BatchSummary,
@@ -82,7 +89,8 @@ def sort_opened(folders: Sequence[Path], results: Sequence[Opened | BaseExceptio
         if isinstance(result, BaseException):
             found.broken.append((applicant_id_of(folder), result))
             continue
-        found.opened.append(result)
+        # what the batch's fingerprint needs (``intake.batch_inputs``): the listing is held where it is used
+        found.opened.append(replace(result, packet=None, kept=None))
         if result.error is not None:
             summary.rows.append(Row(result.applicant_id, Outcome.REJECTED, error=result.error))
             found.done.append((result.applicant_id, Outcome.REJECTED))
@@ -124,7 +132,7 @@ def failed_entry(applicant_id: str, parcels: Sequence[Openable | BaseException])
 class Reviewed:
     """An applicant reviewed in this batch: what the batch rules need of it and its report, kept compressed."""
 
-    opened: Opened  # with the packet hash of the bytes its report was made from
+    opened: Opened  # with the packet hash of the bytes its report was made from; its listing let go of
     entry: BatchEntry
     kept: Kept
 
@@ -132,7 +140,9 @@ class Reviewed:
 def reviewed_applicant(opened: Opened, review: Review, out: Path) -> Reviewed:
     """An assessed applicant as the rest of the batch needs it; an old ``error.log`` of it is removed."""
     intake.clear_error_log(out, opened.applicant_id)
-    return Reviewed(intake.as_reviewed(opened, review.report), review.batch_entry, Kept.of(review.report))
+    # the packet's listing is not needed any more, only its hash: held until the batch ends, it would grow with it
+    return Reviewed(replace(intake.as_reviewed(opened, review.report), packet=None), review.batch_entry,
+                    Kept.of(review.report))
 
 
 # --- 3. the batch rules -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
 import time
 import traceback
 import zlib
@@ -42,6 +43,7 @@ from omreview.records import DocumentRecord
 from omreview.report import report_json, write_report, write_text_atomic
 from omreview.review import Review, document_of, review_documents
 from omreview.rules import Rules, default_rules
+from omreview.spill import Spill, active
 from omreview.store import ResultStore
 from omreview.store_schema import applicants
 from omreview.validators import batch as batch_rules
@@ -113,21 +115,54 @@ class Glance:
                    figures=tuple((name, figure.value) for name, figure in report.figures.items()))
 
 
-@dataclass(frozen=True)
 class Kept:
-    """A report held while a batch goes on, as compressed JSON: ~5 KB where its objects take ~150 KB, so a
-    batch's memory does not grow with its number of applicants. ``get()`` builds the report again; ``glance``
-    is what the batch's summary shows of it."""
+    """A report held while a batch goes on, as compressed JSON (~5 KB where its objects take ~150 KB), with its
+    glance: what the batch's summary shows of it. With the batch's scratch file open (``omreview.spill``) both
+    are written there and only their place is held, so that a batch's memory does not grow with its number of
+    applicants. ``get()`` builds the report again.
 
-    data: bytes
-    glance: Glance
+    Pickled (handed to another process), it carries its bytes: a scratch file is its process's own."""
+
+    __slots__ = ("_held", "_place", "_spill")
+
+    def __init__(self, data: bytes, glance: Glance, scratch: Spill | None = None) -> None:
+        self._spill = scratch
+        self._held: tuple[bytes, Glance] | None = None
+        self._place = (0, 0)
+        if scratch is None:
+            self._held = (data, glance)
+        else:
+            self._place = scratch.put(pickle.dumps((data, glance), protocol=pickle.HIGHEST_PROTOCOL))
 
     @classmethod
     def of(cls, report: Report) -> Kept:
-        return cls(zlib.compress(report.model_dump_json().encode("utf-8"), 1), Glance.of(report))
+        return cls(zlib.compress(report.model_dump_json().encode("utf-8"), 1), Glance.of(report), active())
+
+    def _both(self) -> tuple[bytes, Glance]:
+        if self._held is not None:
+            return self._held
+        assert self._spill is not None
+        data, glance = pickle.loads(self._spill.get(*self._place))
+        return data, glance
+
+    @property
+    def data(self) -> bytes:
+        return self._both()[0]
+
+    @property
+    def spilled(self) -> bool:
+        """Whether only its place in a scratch file is held (not its bytes)."""
+        return self._held is None
+
+    @property
+    def glance(self) -> Glance:
+        return self._both()[1]
 
     def get(self) -> Report:
         return Report.model_validate_json(zlib.decompress(self.data))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Kept, self._both()
 
 
 @dataclass(frozen=True)

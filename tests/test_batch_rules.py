@@ -75,8 +75,9 @@ def test_an_entry_gives_back_each_rows_source_and_holds_a_fraction_of_them():
     assert isinstance(entry.roster_ids, RowSources)
     assert dict(entry.roster_ids) == sources and list(entry.roster_ids) == list(sources)
     assert id_number(3) in entry.roster_ids and "110101199001011234" not in entry.roster_ids
-    # one Source for each roster file's rows, not one a row (a row keeps its cell)
-    assert _sources_held(sources) == 401 and _sources_held(entry) == 2
+    # one Source for each roster file's rows, not one a row (a row keeps its cell), and those pickled
+    assert _sources_held(sources) == 401 and _sources_held(entry) == 0
+    assert len(pickle.loads(entry.roster_ids._rests)) == 2
     assert dict(pickle.loads(pickle.dumps(entry)).roster_ids) == sources  # Dask ships entries pickled
 
 

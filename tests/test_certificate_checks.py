@@ -346,7 +346,7 @@ SAMPLE = SAMPLE_DOCS / "app-01"
 
 
 @pytest.mark.skipif(not SAMPLE.is_dir(), reason="sample_docs not generated")
-def test_sample_applicant_with_its_own_certificates_and_one_expired(tmp_path):
+def test_sample_applicant_with_its_own_certificates_and_one_expired(tmp_path, cjk_font):
     """app-01 with its licence, its SI certificate and an ITSS certificate that expired before the application date,
     drawn by samplegen from the values of its own form: G5 fails on the certificate, found once; nothing else."""
     from omreview.extractors.registry import read_document

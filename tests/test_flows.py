@@ -28,6 +28,7 @@ from omreview.errors import InputError
 from omreview.flows.applicant import applicant_flow
 from omreview.flows.batch import batch_flow
 from omreview.flows.local import settle
+from omreview.model import Report
 from omreview.review import review_applicant
 from tests.conftest import ROOT, SAMPLE_DOCS
 from tests.test_flows_privacy import assert_no_personal_data, personal_data_of
@@ -93,6 +94,15 @@ def test_batch_reviews_every_applicant_and_applies_the_batch_rules(clean_batch):
     assert batch["counts"]["reviewed"] == 4 and batch["batch_inputs"]
     table = _artifact(artifact_key("batch", "intake"))
     assert table is not None and {row["申报编号"] for row in json.loads(table.data)} == set(SUBSET)
+
+
+def test_a_batch_holds_its_reports_in_a_scratch_file_that_leaves_nothing_behind(clean_batch):
+    # memory flat in the intake's size (issue #20 point 4): the reports wait on disk, not in memory
+    _, out, summary = clean_batch
+    for row in summary.rows:
+        assert row.kept is not None and row.kept.spilled  # only its place in the scratch file is held
+        assert row.kept.get() == Report.model_validate_json((out / row.applicant / "report.json").read_bytes())
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("omreview-batch-")) == []
 
 
 def test_a_rerun_repeats_no_work_and_writes_no_row(clean_batch, monkeypatch):

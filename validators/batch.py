@@ -14,6 +14,7 @@ whatever the unknown applicants hold is still a discrepancy.
 
 from __future__ import annotations
 
+import pickle
 import re
 import sys
 from collections import defaultdict
@@ -34,7 +35,8 @@ class RowSources(Mapping[str, Source]):
     intake. The numbers are held as one string (a str object a number cost 67 bytes, more than the 18
     characters); each row keeps its cell, one string per cell name for the whole batch (``sys.intern``:
     every roster has a ``C5``); the rest of a row's source (file, digest, sheet …) is held once per
-    distinct rest, with each row's index into them. About 1.5 KB for 60 rows, where a dict of numbers to
+    distinct rest, with each row's index into them, the rests pickled (one bytes object: ~0.5 KB where
+    their objects took ~2 KB). About 1.5 KB for 60 rows, where a dict of numbers to
     (rest, cell) took 14 KB. A row's Source is rebuilt when asked (the few numbers found on two rosters).
     """
 
@@ -52,7 +54,7 @@ class RowSources(Mapping[str, Source]):
             cells.append(sys.intern(source.cell) if source.cell is not None else None)
         self._numbers = "\n".join(numbers)
         self._cells = tuple(cells)
-        self._rests = tuple(rests)
+        self._rests = pickle.dumps(tuple(rests), protocol=pickle.HIGHEST_PROTOCOL)  # one bytes object, not a tree
         self._rest_of = tuple(rest_of) if len(rests) > 1 else ()  # one roster file and sheet: all rows index 0
 
     def _row(self, number: object) -> int:
@@ -66,7 +68,7 @@ class RowSources(Mapping[str, Source]):
         i = self._row(number)
         if i < 0:
             raise KeyError(number)
-        rest = self._rests[self._rest_of[i] if self._rest_of else 0]
+        rest: Source = pickle.loads(self._rests)[self._rest_of[i] if self._rest_of else 0]
         return rest.model_copy(update={"cell": self._cells[i]})
 
     def __iter__(self) -> Iterator[str]:
