@@ -158,7 +158,7 @@ def _review_each(waiting: deque[Opened], rules_version: str, when: dt.date, out:
             running.append((tasks.submit(tasks.review_applicant, tasks.handoff(opened), when, rules_version, out,
                                          url, batch_id), opened))
         future, opened = running.popleft()
-        result = future.result(raise_on_failure=False)
+        result = tasks.outcome(future)
         if isinstance(result, BaseException):
             held[opened.applicant_id] = intake.failed_batch_entry(opened.applicant_id, tasks.read_before(result))
             _failed(summary, opened.applicant_id, result, out)
@@ -196,7 +196,7 @@ def _read_and_assess(waiting: deque[Opened], rules_version: str, when: dt.date, 
     fill()
     while reading:
         applicant = reading.popleft()
-        parcels = [future.result(raise_on_failure=False) for future in applicant.documents]
+        parcels = [tasks.outcome(future) for future in applicant.documents]
         applicant.documents = []
         broken = batching.first_failure(parcels)
         if broken is not None:
@@ -235,7 +235,7 @@ def _read_largest_first(applicants: list[_Reading], rules_version: str) -> None:
 def _take_review(future: PrefectFuture[Any], applicant: _Reading, out: Path, summary: BatchSummary,
                  reviewed: list[Reviewed], held: dict[str, BatchEntry]) -> None:
     """An assessed applicant's outcome (its review taken out of the parcel Prefect keeps, left empty)."""
-    result = future.result(raise_on_failure=False)
+    result = tasks.outcome(future)
     parcels, applicant.parcels = applicant.parcels, []
     applicant_id = applicant.opened.applicant_id
     if isinstance(result, BaseException):
@@ -268,7 +268,7 @@ def _batch_rules(reviewed: list[Reviewed], intake_opened: batching.Sorted, rules
     complete = True
     for future in as_completed(list(futures)):
         o = futures[future]
-        result = future.result(raise_on_failure=False)
+        result = tasks.outcome(future)
         if isinstance(result, BaseException):
             complete = False
             held[o.applicant_id] = intake.failed_batch_entry(o.applicant_id, stored=o.stored)

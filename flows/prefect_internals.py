@@ -13,7 +13,9 @@ fails naming the one that changed. After upgrading Prefect, run that test first.
   worker (task-run states travel as events) and its API log worker, so nothing queued is lost when the
   command's server stops; ``console_handler_class``, Prefect's console handler, quietened on a command line;
 - the flow run (``omreview.flows.tasks``): ``on_thread_pool``, whether the current flow run's task runner is a
-  thread pool (the run context's ``task_runner``);
+  thread pool (the run context's ``task_runner``); ``forget_task_run``, what the flow run and its thread pool
+  keep of each task run until the flow ends (``FlowRunContext.run_results``, a copy of its final state by its
+  result's ``id``; ``task_run_assets``; the thread pool's ``_cancel_events``), let go of once its result was taken;
 - the runner (``omreview.flows.serve``): ``runner_started``, the ``Runner.started`` flag, and
   ``before_runner_sigterm``, a hook before the runner's own SIGTERM handling (``Runner.start`` installs
   ``self.handle_sigterm`` as the SIGTERM handler);
@@ -79,6 +81,27 @@ def on_thread_pool() -> bool:
 
     context = FlowRunContext.get()
     return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def forget_task_run(task_run_id: Any, result: object) -> None:
+    """Let go of what the current flow run keeps of a finished task run, ``result`` its result (taken already).
+
+    Prefect keeps, until the flow run ends, a copy of each task run's final state (to link a result passed to
+    another task to the run that made it), the assets it saw and, on a thread pool, an event to cancel it:
+    ~3 KB a task run, so a batch's memory grew with its applicants. omreview hands results on itself
+    (``tasks.Parcel``, ``tasks.handoff``): nothing links them, nothing cancels a finished run."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is None:
+        return
+    entry = context.run_results.get(id(result))
+    if entry is not None and (entry[2] is None or entry[2]() is result):  # its own entry, not a reused id's
+        del context.run_results[id(result)]
+    context.task_run_assets.pop(task_run_id, None)
+    cancel_events = getattr(context.task_runner, "_cancel_events", None)
+    if isinstance(cancel_events, dict):
+        cancel_events.pop(task_run_id, None)
 
 
 def runner_started(runner: Any) -> bool:

@@ -41,7 +41,7 @@ from sqlalchemy.exc import OperationalError
 
 from omreview import intake, zh
 from omreview.artifacts import applicant_markdown, artifact_key
-from omreview.flows.prefect_internals import on_thread_pool
+from omreview.flows.prefect_internals import forget_task_run, on_thread_pool
 from omreview.masking import mask_path
 from omreview.model import DocStatus, Document, Report
 from omreview.packet import PacketFile
@@ -310,6 +310,14 @@ _lock = threading.Lock()
 
 def _api_url() -> str:
     return str(get_current_settings().api.url or "")
+
+
+def outcome(future: PrefectFuture[Any]) -> Any:
+    """A task's result once it finished, or its exception; what the flow run keeps of the task run is let go of
+    (``prefect_internals.forget_task_run``), so that a batch's memory does not grow with its task runs."""
+    result = future.result(raise_on_failure=False)
+    forget_task_run(future.task_run_id, result)
+    return result
 
 
 def submit(t: Task[..., Any], *args: Any, **kwargs: Any) -> PrefectFuture[Any]:

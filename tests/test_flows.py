@@ -227,6 +227,39 @@ def test_a_batch_lets_go_of_each_applicants_records_once_assessed(prefect_api, t
         f"still held: {held_records} of {len(records)} records, {held_reports} of {len(reports)} reports"
 
 
+def test_a_flow_run_keeps_nothing_of_a_task_run_whose_outcome_was_taken(prefect_api):
+    """Prefect keeps a copy of each task run's state (by its result's id), its assets and a cancel event until
+    the flow run ends (~3 KB a task run: a batch grew with its applicants); ``tasks.outcome`` lets go of them."""
+    from prefect import flow, task
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from omreview.flows import tasks as flow_tasks
+
+    class Made:
+        pass
+
+    @task
+    def make() -> Made:
+        return Made()
+
+    def kept(context, future, result) -> tuple[bool, bool, bool]:
+        return (id(result) in context.run_results, future.task_run_id in context.task_runner._cancel_events,
+                future.task_run_id in context.task_run_assets)
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=1))
+    def run() -> tuple[tuple[bool, bool, bool], tuple[bool, bool, bool], bool]:
+        context = FlowRunContext.get()
+        plain = make.submit()
+        taken = make.submit()
+        result = flow_tasks.outcome(taken)
+        return kept(context, plain, plain.result()), kept(context, taken, result), isinstance(result, Made)
+
+    plain, taken, made = run()
+    assert plain[:2] == (True, True)  # what Prefect keeps of a task run (what this test is about)
+    assert taken == (False, False, False) and made
+
+
 def test_applicant_flow_records_a_report_and_a_masked_artifact(prefect_api, tmp_path):
     out = tmp_path / "out"
     report = applicant_flow(folder=SAMPLE_DOCS / "app-07", out=out)
