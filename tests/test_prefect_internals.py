@@ -82,6 +82,18 @@ def test_the_flow_run_context_names_its_task_runner():
     assert internals.on_thread_pool() is False  # outside a flow run
 
 
+def test_the_flow_run_keeps_its_task_runs_where_we_let_go_of_them():
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    for name in ("run_results", "task_run_assets"):
+        assert name in FlowRunContext.model_fields, _changed(f"prefect.context.FlowRunContext.{name}", "gone")
+    assert "self._cancel_events" in inspect.getsource(ThreadPoolTaskRunner.__init__), _changed(
+        "prefect.task_runners.ThreadPoolTaskRunner._cancel_events", "gone")
+    source = inspect.getsource(internals.forget_task_run)
+    assert "run_results" in source and "task_run_assets" in source and "_cancel_events" in source
+
+
 def test_the_runner_installs_its_handle_sigterm_and_says_when_it_started():
     from prefect.runner import Runner
 
