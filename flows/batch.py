@@ -112,8 +112,9 @@ def _batch(intake_folder: Path, out: Path, application_date: dt.date | None, rul
                                           [applicant_id_of(f) for f in folders], out)
     held: dict[str, BatchEntry] = {}  # what the batch rules can still count of the failed applicants
 
-    results = tasks.bookkeeping(tasks.open_intake, folders, rules.version, when, url, settle_seconds)
-    intake_opened = batching.sort_opened(folders, results, summary, out)
+    # not kept in a variable: each packet's listing is let go of once its applicant is reviewed
+    intake_opened = batching.sort_opened(
+        folders, tasks.bookkeeping(tasks.open_intake, folders, rules.version, when, url, settle_seconds), summary, out)
     for applicant_id, exc in intake_opened.broken:
         _failed(summary, applicant_id, exc, out)
     for applicant_id, outcome in intake_opened.done:
