@@ -129,10 +129,13 @@ class Kept:
         self._spill = scratch
         self._held: tuple[bytes, Glance] | None = None
         self._place = (0, 0)
-        if scratch is None:
-            self._held = (data, glance)
-        else:
-            self._place = scratch.put(pickle.dumps((data, glance), protocol=pickle.HIGHEST_PROTOCOL))
+        if scratch is not None:
+            try:
+                self._place = scratch.put(pickle.dumps((data, glance), protocol=pickle.HIGHEST_PROTOCOL))
+                return
+            except OSError:  # a full disk: held in memory, the batch goes on
+                self._spill = None
+        self._held = (data, glance)
 
     @classmethod
     def of(cls, report: Report) -> Kept:

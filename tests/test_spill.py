@@ -65,3 +65,14 @@ def test_the_scratch_file_closes_once_nothing_refers_to_it(tmp_path):
     except OSError:
         return
     raise AssertionError("the scratch file is still open")
+
+
+def test_a_report_the_scratch_file_cannot_take_is_held_in_memory(tmp_path, monkeypatch):
+    report = review(SAMPLE_DOCS / "app-07", None, RULES).report
+    with spilling(tmp_path) as scratch:
+        def full(_data: bytes) -> tuple[int, int]:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(scratch, "put", full)
+        kept = steps.Kept.of(report)  # the batch goes on
+    assert not kept.spilled and kept.get() == report
