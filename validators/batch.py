@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from omreview.identifiers import mask_id_number
 from omreview.model import Discrepancy, DiscrepancyValue, Report, Source
@@ -68,7 +69,7 @@ class RowSources(Mapping[str, Source]):
         i = self._row(number)
         if i < 0:
             raise KeyError(number)
-        rest: Source = pickle.loads(self._rests)[self._rest_of[i] if self._rest_of else 0]
+        rest = _unpickled_rests(self._rests)[self._rest_of[i] if self._rest_of else 0]
         return rest.model_copy(update={"cell": self._cells[i]})
 
     def __iter__(self) -> Iterator[str]:
@@ -79,6 +80,14 @@ class RowSources(Mapping[str, Source]):
 
     def __contains__(self, number: object) -> bool:
         return self._row(number) >= 0
+
+
+@lru_cache(maxsize=256)
+def _unpickled_rests(data: bytes) -> tuple[Source, ...]:
+    """A roster's row-source rests, unpickled once for the many rows asked in a row (in an intake of copies, every
+    number is on many rosters and each discrepancy asks every claimant's row); read-only, each row copies its own."""
+    rests: tuple[Source, ...] = pickle.loads(data)
+    return rests
 
 
 # the notes the batch rules add to a report start with this (so that they can be taken off again)
