@@ -400,8 +400,7 @@ def bench_batch(sizes: list[int], engine: str | None, workers: int) -> None:
                       f"batch {run['wall']:.1f} s wall, {run['cpu']:.1f} CPU-s")
                 print(f"  ratios: wall {wall_ratio:.1f}x (target <= 4), CPU {cpu_ratio:.1f}x (target <= 5)")
                 print(f"  peak RSS: {_peaks_line(run['peaks'])}; the largest {worst:.0f} MB (target <= 400)")
-                print("  CPU by process (as last sampled): " + ", ".join(
-                    f"{k} {v:.1f} s" for k, v in sorted(run["cpu_by_kind"].items(), key=lambda kv: -kv[1])))
+                print("  CPU by process (as last sampled): " + _cpu_line(run["cpu_by_kind"]))
                 lines.append(f"| {name} | {n} | {floor['wall']:.1f} | {floor['cpu']:.1f} | {run['wall']:.1f} | "
                              f"{run['cpu']:.1f} | **{wall_ratio:.1f}×** | **{cpu_ratio:.1f}×** | "
                              f"{_peaks_line(run['peaks'])} |")
@@ -414,6 +413,10 @@ def bench_batch(sizes: list[int], engine: str | None, workers: int) -> None:
         lines += ["", *_growth(peaks, min(sizes), max(sizes))]
         print("\n".join(lines[-len(peaks) - 1:]))
     write_section("batch", lines)
+
+
+def _cpu_line(cpu_by_kind: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f} s" for k, v in sorted(cpu_by_kind.items(), key=lambda kv: -kv[1]))
 
 
 def _growth(peaks: dict[str, dict[int, dict[str, float]]], small: int, large: int) -> list[str]:
@@ -456,6 +459,7 @@ def bench_dask(sizes: list[int]) -> None:
                     env)
                 print(f"{n} scanned applicants, Dask local, {workers} worker(s): {r['wall']:.1f} s wall, "
                       f"{r['cpu']:.1f} CPU-s; peak RSS: {_peaks_line(r['peaks'])}")
+                print("  CPU by process (as last sampled): " + _cpu_line(r["cpu_by_kind"]))
                 lines.append(f"| {n} | {workers} worker{'s' if workers > 1 else ''} | {r['wall']:.1f} | "
                              f"{r['cpu']:.1f} | {_peaks_line(r['peaks'])} |")
             shutil.rmtree(intake)

@@ -96,6 +96,8 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_form_docx.py::test_real_change_form_filled_in_its_own_layout": ("realdocs",),
     "tests/test_form_docx.py::test_real_legacy_word_form_is_converted_and_read": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
+    "tests/test_roster_xlsx.py::test_real_blank_legacy_roster_of_another_purpose_is_converted_and_no_staff_roster":
+        ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_employee_import_template_is_a_roster_of_its_one_example_row": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_docx_forms_are_not_attachments": ("realdocs",),
     "tests/test_classify_attachments.py::test_real_reports_are_not_attachments": ("realdocs",),

@@ -136,3 +136,22 @@ def test_sheet_row_gives_a_source_row_with_the_roster_header_above_it(tmp_path):
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
     with pytest.raises(DocumentError):
         sheet_row(tmp_path / "bad.xlsx", "人员名册", 1, default_rules())
+
+
+def test_real_blank_legacy_roster_of_another_purpose_is_converted_and_no_staff_roster(tmp_path, soffice):
+    """职业培训补贴人员花名册 is a blank Excel 97-2003 roster (序号 1-17 filled, 姓名/身份证号 columns empty) of
+    training-subsidy claimants: converted and read, also under a roster's name with an .xlsx ending, it is no O&M
+    staff roster (no education or title column, nobody in it) and gives no person."""
+    from omreview.extractors.registry import read_document
+    from omreview.packet import PacketFile
+
+    source = REALDOCS / "xlsx" / "zhiye_peixun_butie_huamingce.xls"
+    if not source.exists():
+        pytest.skip("../shared/realdocs not present")
+    renamed = tmp_path / "运维人员名册.xlsx"
+    renamed.write_bytes(source.read_bytes())
+    for path in (source, renamed):
+        result = read_document(PacketFile(path=path, rel=path.name, sha256="0" * 64, size=path.stat().st_size),
+                               default_rules())
+        assert result.error is None, result.error
+        assert result.kind is DocumentKind.UNKNOWN and result.record is None

@@ -76,8 +76,9 @@ def test_the_next_run_is_the_runners_with_the_same_output_report_and_store(out, 
     proc = subprocess.Popen([str(EXE), "run", str(SAMPLE_DOCS / "app-01"), "--out", str(out)], env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while proc.poll() is None:
-        for child in descendants(pid):
-            seen.setdefault(child, _comm(child))
+        for child in descendants(pid):  # its name as last seen: a fork is named after its parent until it renames
+            if name := _comm(child):
+                seen[child] = name
         time.sleep(0.01)
     stdout, stderr = proc.communicate()
     assert proc.returncode == 0, stderr
