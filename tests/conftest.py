@@ -293,14 +293,42 @@ _SAMPLE_REPORTS: dict[str, dict] = {}
 
 
 @pytest.fixture(scope="session")
-def sample_report():
-    """``sample_report(case)``: the report of ``sample_docs/<case>`` as JSON data, reviewed once per session
-    (the scanned packets take a while to OCR)."""
+def sample_report(tmp_path_factory, worker_id):
+    """``sample_report(case)``: the report of ``sample_docs/<case>`` as JSON data, reviewed once per test run
+    (the scanned packets take a while to OCR: app-21 100 s on a slow day).
+
+    Under pytest-xdist each worker is a session of its own; the workers of one run share the report through
+    the run's temporary folder (the parent of each worker's), the first to ask reviewing it while the others
+    wait on its lock. One worker, or none: this process's memory only."""
     from omreview.review import review_applicant
+
+    shared = None if worker_id == "master" else tmp_path_factory.getbasetemp().parent / "sample-reports"
+
+    def review(case: str) -> dict:
+        return review_applicant(SAMPLE_DOCS / case).model_dump(mode="json")
 
     def get(case: str) -> dict:
         if case not in _SAMPLE_REPORTS:
-            _SAMPLE_REPORTS[case] = review_applicant(SAMPLE_DOCS / case).model_dump(mode="json")
+            _SAMPLE_REPORTS[case] = review(case) if shared is None else _reviewed_once(shared, case, review)
         return _SAMPLE_REPORTS[case]
 
     return get
+
+
+def _reviewed_once(folder: Path, case: str, review) -> dict:
+    """``review(case)`` by the first of the run's workers to ask, kept in ``folder/<case>.json``: the others
+    wait on the case's lock (fcntl, released when its holder exits, even by a crash) and read the file."""
+    import fcntl
+    import json
+
+    folder.mkdir(exist_ok=True)
+    kept = folder / f"{case}.json"
+    with open(folder / f"{case}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if kept.exists():
+            return json.loads(kept.read_text(encoding="utf-8"))
+        report = review(case)
+        partial = kept.with_suffix(".part")
+        partial.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+        partial.replace(kept)
+        return report

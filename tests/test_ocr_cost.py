@@ -113,12 +113,15 @@ def test_the_models_work_in_one_shared_arena_without_memory_patterns():
     assert plain.enable_mem_pattern is True
 
 
-def test_the_low_resolution_pass_recognises_the_top_twelve_boxes_of_a_page_and_still_finds_the_statements(monkeypatch):
-    """``ocr.triage_max_boxes`` (rules.yaml): the low-resolution pass recognises at most 12 boxes of a page's top band
-    (24 before: ~0.7 CPU-s more for a five-page scan), and app-21's scan still reads as a statement with its
-    figures, the same pages read in full."""
-    band: list[int] = []  # boxes recognised per call of the low-resolution pass
-    full: list[int] = []  # pages read in full
+@pytest.fixture(scope="module")
+def watched_scan() -> dict:
+    """app-21's scan0006.pdf read once, with default rules, while watching the engine: the boxes each call of the
+    low-resolution pass recognised (``band``), the pages read in full (``full``) and the shape of every tensor the
+    text detector saw (``seen``). The two tests below read the same watched reading (one OCR of five pages, not
+    two)."""
+    band: list[int] = []
+    full: list[int] = []
+    seen: list[tuple[int, ...]] = []
     recognize, band_of, read_page = Engine.recognize, OcrPages._band, OcrPages._read_page
     inside = [False]
 
@@ -138,35 +141,44 @@ def test_the_low_resolution_pass_recognises_the_top_twelve_boxes_of_a_page_and_s
         full.append(page.number)
         return read_page(self, pdf, page)
 
-    monkeypatch.setattr(Engine, "recognize", counted)
-    monkeypatch.setattr(OcrPages, "_band", in_band)
-    monkeypatch.setattr(OcrPages, "_read_page", read_counted)
-    extraction = statement_pdf.extract(packet_file(SAMPLE_DOCS / "app-21" / "scan0006.pdf"), default_rules())
-    assert extraction.kind is DocumentKind.FINANCIAL_STATEMENT and extraction.ocr is True
-    values = {name: str(value.value) for name, value in record_values(extraction.record)}
-    assert extraction.record.fiscal_year == 2009 and full == [2, 3, 4, 5]  # the report and the three statements
-    assert values["current.total_revenue"] == "46892158.87" and values["om_revenue"] == "18305616.34"
-    assert len(band) == 5 and max(band) == 12
-
-
-def test_the_detector_sees_a_full_page_at_the_rules_size_and_app21_still_reads(monkeypatch):
-    """``ocr.det_max_side`` (rules.yaml): the text detector sees a page read at 150 dpi as 960 x 672 pixels (1280 x 896
-    before; its working memory grows with the pixels: a reading process peaked at 450-490 MB so, 350-370 MB now,
-    the target 400 MB, docs/performance.md), and app-21's scan still gives its figures from the pages it did."""
-    settings = default_rules().labels.statement_pdf.ocr
-    assert settings.det_max_side == 960
-    eng = engine(settings)
+    eng = engine(default_rules().labels.statement_pdf.ocr)
     detector = eng._ocr.text_det.session
-    seen: list[tuple[int, ...]] = []
 
     class Watched:
         def __call__(self, tensor):
             seen.append(tensor.shape)
             return detector(tensor)
 
-    monkeypatch.setattr(eng._ocr.text_det, "session", Watched())
-    extraction = statement_pdf.extract(packet_file(SAMPLE_DOCS / "app-21" / "scan0006.pdf"), default_rules())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Engine, "recognize", counted)
+        patch.setattr(OcrPages, "_band", in_band)
+        patch.setattr(OcrPages, "_read_page", read_counted)
+        patch.setattr(eng._ocr.text_det, "session", Watched())
+        extraction = statement_pdf.extract(packet_file(SAMPLE_DOCS / "app-21" / "scan0006.pdf"), default_rules())
     values = {name: str(value.value) for name, value in record_values(extraction.record)}
+    return {"extraction": extraction, "values": values, "band": band, "full": full, "seen": seen}
+
+
+def test_the_low_resolution_pass_recognises_the_top_twelve_boxes_of_a_page_and_still_finds_the_statements(
+    watched_scan,
+):
+    """``ocr.triage_max_boxes`` (rules.yaml): the low-resolution pass recognises at most 12 boxes of a page's top band
+    (24 before: ~0.7 CPU-s more for a five-page scan), and app-21's scan still reads as a statement with its
+    figures, the same pages read in full."""
+    extraction, values = watched_scan["extraction"], watched_scan["values"]
+    assert extraction.kind is DocumentKind.FINANCIAL_STATEMENT and extraction.ocr is True
+    assert extraction.record.fiscal_year == 2009
+    assert watched_scan["full"] == [2, 3, 4, 5]  # the report and the three statements
+    assert values["current.total_revenue"] == "46892158.87" and values["om_revenue"] == "18305616.34"
+    assert len(watched_scan["band"]) == 5 and max(watched_scan["band"]) == 12
+
+
+def test_the_detector_sees_a_full_page_at_the_rules_size_and_app21_still_reads(watched_scan):
+    """``ocr.det_max_side`` (rules.yaml): the text detector sees a page read at 150 dpi as 960 x 672 pixels (1280 x 896
+    before; its working memory grows with the pixels: a reading process peaked at 450-490 MB so, 350-370 MB now,
+    the target 400 MB, docs/performance.md), and app-21's scan still gives its figures from the pages it did."""
+    assert default_rules().labels.statement_pdf.ocr.det_max_side == 960
+    values, seen = watched_scan["values"], watched_scan["seen"]
     assert values["current.total_revenue"] == "46892158.87" and values["om_revenue"] == "18305616.34"
     assert (1, 3, 960, 672) in seen  # the four pages read in full, A4 at 150 dpi (1755 x 1241)
     assert max(max(shape[2:]) for shape in seen) == 960

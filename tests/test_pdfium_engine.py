@@ -236,7 +236,19 @@ def _positions(engine: str) -> Rules:
     return rules.model_copy(update={"labels": rules.labels.model_copy(update={"statement_pdf": pdf})})
 
 
-TEXT_LAYER_STATEMENTS = sorted(p for p in SAMPLE_DOCS.glob("app-*/*.pdf") if p.parent.name != "app-21")
+def _has_text_layer(path: Path) -> bool:
+    """Some page of the PDF has text objects: the position engine has something to read (an image-only PDF is
+    read by OCR whichever the engine, so comparing the engines on it would OCR it twice and prove nothing)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return any(pdf[i].get_textpage().count_chars() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+TEXT_LAYER_STATEMENTS = sorted(p for p in SAMPLE_DOCS.glob("app-*/*.pdf") if _has_text_layer(p))
 
 
 @pytest.mark.parametrize("pdf", TEXT_LAYER_STATEMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
