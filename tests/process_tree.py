@@ -16,15 +16,20 @@ def alive(pid: int) -> bool:
 
 
 def descendants(pid: int) -> dict[int, str]:
-    """Every process below ``pid``, with its command line."""
+    """Every process below ``pid``, with its command line. Processes come and go while it looks: one that ended
+    meanwhile is left out, never an error."""
     found: dict[int, str] = {}
     todo = [pid]
     while todo:
         parent = todo.pop()
         children: list[str] = []
-        for task in Path(f"/proc/{parent}/task").glob("*"):  # each thread's children (readers start in threads)
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")  # each thread's children (readers start in threads)
+        except OSError:  # it ended since its parent named it
+            continue
+        for task in tasks:
             try:
-                children += (task / "children").read_text().split()
+                children += Path(f"/proc/{parent}/task/{task}/children").read_text().split()
             except OSError:
                 continue
         for child in map(int, children):

@@ -73,14 +73,15 @@ def test_the_next_run_is_the_runners_with_the_same_output_report_and_store(out, 
     assert _log(home)[-1].endswith(f"listens (pid {pid})")
 
     seen: dict[int, str] = {}
-    proc = subprocess.Popen([str(EXE), "run", str(SAMPLE_DOCS / "app-01"), "--out", str(out)], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while proc.poll() is None:
-        for child in descendants(pid):  # its name as last seen: a fork is named after its parent until it renames
-            if name := _comm(child):
-                seen[child] = name
-        time.sleep(0.01)
-    stdout, stderr = proc.communicate()
+    command = [str(EXE), "run", str(SAMPLE_DOCS / "app-01"), "--out", str(out)]
+    # ``with``: the command is waited for and its pipes closed even when an assertion fails while it runs
+    with subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        while proc.poll() is None:
+            for child in descendants(pid):  # its name as last seen: a fork is named after its parent until it renames
+                if name := _comm(child):
+                    seen[child] = name
+            time.sleep(0.01)
+        stdout, stderr = proc.communicate()
     assert proc.returncode == 0, stderr
     assert stdout == first.stdout and stdout.startswith("app-01: meets — 5 file(s) → ")
     assert stderr == first.stderr == ""
