@@ -19,7 +19,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from omreview.extractors.pdf.pages import pdfium_lines, pdfium_pages, plumber_lines
+from omreview.extractors.pdf.pages import pdfium_lines, pdfium_pages, plumber_lines, read_texts
 from omreview.extractors.pdf.statement import extract
 from omreview.packet import PacketFile, sha256_file
 from omreview.rules import Rules, default_rules
@@ -237,15 +237,10 @@ def _positions(engine: str) -> Rules:
 
 
 def _has_text_layer(path: Path) -> bool:
-    """Some page of the PDF has text objects: the position engine has something to read (an image-only PDF is
-    read by OCR whichever the engine, so comparing the engines on it would OCR it twice and prove nothing)."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(path)
-    try:
-        return any(pdf[i].get_textpage().count_chars() for i in range(len(pdf)))
-    finally:
-        pdf.close()
+    """Some page of the PDF has text (the readers' own ``read_texts``): the position engine has something to read.
+    An image-only PDF is read by OCR whichever the engine, so comparing the engines on it would OCR it twice and
+    prove nothing."""
+    return any(text.strip() for text in read_texts(path))
 
 
 TEXT_LAYER_STATEMENTS = sorted(p for p in SAMPLE_DOCS.glob("app-*/*.pdf") if _has_text_layer(p))
