@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -24,12 +25,14 @@ LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
 
 
 def require() -> None:
-    """``InputError`` in plain words if the ``[dask]`` extra is not installed."""
-    try:
-        import distributed  # noqa: F401
-        import prefect_dask  # noqa: F401
-    except ImportError as exc:
-        raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'") from exc
+    """``InputError`` in plain words if the ``[dask]`` extra is not installed.
+
+    Looked up, not imported: prefect-dask imports Prefect, and a command that has not imported Prefect yet starts
+    its local Prefect server first, so that the server boots while the command imports Prefect
+    (``omreview.flows.local.prefect_session``; on a 2-core machine the batch's flow started 2-3 s later when
+    ``--dask`` imported it here)."""
+    if any(importlib.util.find_spec(name) is None for name in ("distributed", "prefect_dask")):
+        raise InputError("--dask needs prefect-dask: pip install 'omreview[dask]'")
 
 
 def dask_runner(address: str) -> Any:
@@ -48,7 +51,8 @@ def cluster(address: str, workers: int) -> Iterator[Callable[[], str]]:
     Started at once, it starts while the command starts its Prefect server (both take seconds, on different
     cores); the function waits for it. One thread per worker process: each reads one document at a time in its
     own reading process. The workers share the command's terminal: their Prefect console shows warnings and
-    errors only (run logs go to the Prefect API, as in the command's own process)."""
+    errors only (run logs go to the Prefect API, as in the command's own process). Each worker of a local cluster
+    is made ready for its first task as it starts (``dask_setup``)."""
     if address != "local":
         yield lambda: address
         return
@@ -67,7 +71,8 @@ def cluster(address: str, workers: int) -> Iterator[Callable[[], str]]:
     def start() -> None:
         try:
             started["cluster"] = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                              dashboard_address=None, env=WORKER_ENV)  # type: ignore[no-untyped-call]
+                                              dashboard_address=None, env=WORKER_ENV,
+                                              preload=[__name__])  # type: ignore[no-untyped-call]
         except BaseException as exc:  # handed to the thread that waits for the cluster
             started["error"] = exc
 
@@ -87,6 +92,24 @@ def cluster(address: str, workers: int) -> Iterator[Callable[[], str]]:
         if "cluster" in started:
             started["cluster"].close()
         console.setLevel(level)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask's hook in a preloaded module, run in each worker of a local cluster as it starts (``cluster``): its
+    reading process is started, and the task machinery its first task unpickles is imported, before the worker
+    says it is ready.
+
+    Otherwise the first task on each worker paid both: its reading process booting inside the task (2-3 s on a
+    2-core machine) and, before it ran, the imports of Prefect and of the tasks' module (3-4 s). Here they are
+    paid while the command's Prefect server starts, which the batch waits for anyway. The reading process starts
+    with the default rules' memory limit (a batch under other limits replaces it on its first read). A worker
+    of a cluster that runs already (``--dask tcp://…``) is not preloaded: its first task pays as before."""
+    from omreview.extractors.isolate import reader_pool
+
+    reader_pool().prestart(1)  # not waited for: it boots in its own process while the imports below run
+    import prefect.task_engine  # noqa: F401
+
+    import omreview.flows.tasks  # noqa: F401
 
 
 @contextmanager

@@ -229,14 +229,14 @@ def _dask_cluster(dask: str | None, workers: int | None) -> Iterator[Callable[[]
     if not dask:
         yield lambda: None
         return
-    from omreview.flows.applicant import DEFAULT_WORKERS
     from omreview.flows.dask import cluster, require
+    from omreview.flows.local import run_workers  # (not flows.applicant: Prefect is imported after the server starts)
 
     try:
         require()
     except InputError as exc:
         raise _fail(str(exc)) from exc
-    with cluster(dask, workers or DEFAULT_WORKERS) as scheduler:
+    with cluster(dask, workers or run_workers()) as scheduler:
         yield scheduler
 
 

@@ -16,6 +16,8 @@ position engine than rules.yaml's (``labels.statement_pdf.positions``), to compa
 ``python scripts/bench_flows.py --dask 4 8`` (point 5): an OCR-heavy batch (copies of the scanned samples
 app-21 and app-26) on a local Dask cluster of 1 worker, then of 2; prints the speed-up and what a
 10,000-applicant intake with 30% scans would need; writes the ``bench:dask`` section.
+``--dask-start 3``: what a Dask batch costs whatever its size (one text-layer applicant, 1 worker then 2, three
+runs each in turns); writes the ``bench:dask-start`` section.
 
 For each size N, an intake folder of N applicants (copies of the samples app-01 … app-20) is reviewed:
 
@@ -50,6 +52,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -493,6 +496,35 @@ def bench_dask(sizes: list[int]) -> None:
     write_section("dask", lines)
 
 
+def bench_dask_start(repeat: int) -> None:
+    """What a Dask batch costs whatever its size: ``omreview batch`` over one text-layer applicant on a local
+    cluster (its Prefect server, the cluster, the workers made ready, the flow), 1 worker then 2, in turns,
+    ``repeat`` times; the ``bench:dask-start`` section."""
+    print(f"machine: {_machine()}")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    omreview = str(Path(sys.executable).with_name("omreview"))
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="bench-dask-start-") as tmp:
+        root = Path(tmp)
+        intake = build_copies(root, 1, ["app-06"], "one")
+        for i in range(repeat):
+            for workers in (1, 2):
+                out = root / f"out-{i}-{workers}"
+                r = measure([omreview, "batch", str(intake), "--out", str(out), "--dask", "local",
+                             "--workers", str(workers)], env)
+                walls[workers].append(r["wall"])
+                print(f"run {i + 1}, {workers} worker(s): {r['wall']:.1f} s wall, {r['cpu']:.1f} CPU-s")
+    lines = ["## A Dask batch's fixed cost (issue #20, point 5)", "",
+             f"`python scripts/bench_flows.py --dask-start {repeat}` — `omreview batch` over one text-layer applicant "
+             f"(app-06) on a local cluster, {repeat} runs each, in turns; {_machine()}", "",
+             "| Dask local cluster | wall s, each run | median |", "|---|---|---|"]
+    for workers, values in walls.items():
+        line = f"| {workers} worker{'s' if workers > 1 else ''} | {', '.join(f'{v:.1f}' for v in values)} | "
+        lines.append(line + f"{statistics.median(values):.1f} |")
+        print(f"{workers} worker(s): median {statistics.median(values):.1f} s wall")
+    write_section("dask-start", lines)
+
+
 # --- the parent: build intakes, run children, sample memory ---------------------------------------
 
 
@@ -600,6 +632,8 @@ def main() -> None:
     parser.add_argument("--engine", choices=["pdfplumber", "pdfium"], help="with --batch: this position engine")
     parser.add_argument("--dask", type=int, nargs="+", metavar="N",
                         help="N scanned applicants on Dask, 1 worker then 2 (each N given)")
+    parser.add_argument("--dask-start", type=int, metavar="REPEAT",
+                        help="a Dask batch's fixed cost: one text-layer applicant, 1 worker then 2, REPEAT runs each")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--noop", type=int, default=400, metavar="N",
@@ -614,11 +648,13 @@ def main() -> None:
         fn = children[kind]
         print(json.dumps(fn(*[Path(rest[0]), Path(rest[1])], *([int(rest[2])] if len(rest) > 2 else []))))
         return
-    if args.batch or args.dask:
+    if args.batch or args.dask or args.dask_start:
         if args.batch:
             bench_batch(args.batch, args.engine, args.workers)
         if args.dask:
             bench_dask(args.dask)
+        if args.dask_start:
+            bench_dask_start(args.dask_start)
         if args.sizes is None:
             return
     args.sizes = [20, 100] if args.sizes is None else args.sizes

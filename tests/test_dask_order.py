@@ -1,6 +1,9 @@
 """On Dask a batch reads the largest documents first (``omreview.flows.batch._read_largest_first``): a scanned report
 costs tens of CPU seconds, a form tenths, and the batch's end is shortest when the long reads start first."""
 
+import subprocess
+import sys
+
 import pytest
 
 from omreview.flows import batch
@@ -56,6 +59,43 @@ def test_a_local_cluster_starts_at_once_and_its_workers_run_without_profiler_and
                 # a worker process: no stack sample every 10 ms, the monitors at their slower pace
                 seen = client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"),
                                            dask.config.get("distributed.admin.system-monitor.interval")))
+                warm = client.run(_ready_for_a_first_task)
         assert list(seen.values()) == [(False, "5s")]
+        # as it started, the worker started its reading process and imported what its first task unpickles
+        assert list(warm.values()) == [(1, True, True)]
         with pytest.raises(OSError), Client(address, timeout=2):
             pass  # closed on leaving
+
+
+def _ready_for_a_first_task() -> tuple[int, bool, bool]:
+    import sys
+
+    from omreview.extractors.isolate import reader_pool
+
+    return reader_pool().size, "omreview.flows.tasks" in sys.modules, "prefect.task_engine" in sys.modules
+
+
+def test_a_dask_batch_starts_its_local_cluster_without_importing_prefect():
+    # the command starts its local Prefect server before it imports Prefect (flows.local.prefect_session), so that
+    # the server boots meanwhile: asking for the extra and starting the cluster must not import it first
+    pytest.importorskip("distributed")
+    code = ("import sys\n"
+            "from omreview.cli import _dask_cluster\n"
+            "with _dask_cluster('local', 1) as scheduler:\n"
+            "    scheduler()\n"
+            "    print(sorted(m for m in ('prefect', 'prefect_dask') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_dask_extra_a_batch_is_told_what_to_install(monkeypatch):
+    import importlib.util
+
+    from omreview.errors import InputError
+    from omreview.flows.dask import require
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "prefect_dask" else real(name))
+    with pytest.raises(InputError, match=r"pip install 'omreview\[dask\]'"):
+        require()
