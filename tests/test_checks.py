@@ -327,6 +327,16 @@ def test_declared_ratio_agrees_within_its_written_precision(declared, flagged):
     assert ("college_or_above_ratio" in [d.figure for d in result.discrepancies]) is flagged
 
 
+def test_a_ratio_that_disagrees_is_told_in_percent():
+    from omreview.records import Ratio
+
+    form = f.form(declared_college_ratio=Ratio(value=Decimal("0.8594"), source=f.FORM_SRC))
+    result = run(form=form, roster=f.roster(staff=60, college=47))
+    found = next(d for d in result.discrepancies if d.figure == "college_or_above_ratio")
+    assert found.message == "大专及以上学历占比：申报表85.94%，人员名册78.33%。"
+    assert [v.value for v in found.values] == ["0.8594", "0.7833"]  # report.json keeps the ratios
+
+
 def test_what_a_reader_warned_of_reaches_the_reviewer_masked():
     warning = "第7行在表格结束之后，有身份证号110105194912310021，仍按人员读入"
     roster = f.roster().model_copy(update={"warnings": [warning]})

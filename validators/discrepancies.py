@@ -22,7 +22,7 @@ from omreview.records import Education, KeyRole, Money, StaffRow, Text
 from omreview.validators import certificates, contracts
 from omreview.validators.checks_projects import qualifying
 from omreview.validators.company_ids import form_identifiers
-from omreview.validators.context import Context
+from omreview.validators.context import Context, percent
 from omreview.validators.contracts import client_key
 from omreview.validators.figures import counted_staff
 
@@ -164,7 +164,7 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
         if abs(actual_ratio - ratio.value) > written / 2:  # the agree rule, applied to a ratio
             out.append(Discrepancy(
                 figure="college_or_above_ratio",
-                message=f"大专及以上学历占比：申报表{ratio.value}，人员名册{actual_ratio.quantize(Decimal('0.0001'))}。",
+                message=f"大专及以上学历占比：申报表{percent(ratio.value)}，人员名册{percent(actual_ratio)}。",
                 values=[_value(str(ratio.value), ratio.source),
                         _value(str(actual_ratio.quantize(Decimal("0.0001"))), where)]))
     return out
