@@ -49,7 +49,7 @@ from omreview.crops import render_region as render_region
 from omreview.errors import DocumentError
 from omreview.extractors.labels import match_label
 from omreview.extractors.office.docx_grid import Grid, GridCell, read_document
-from omreview.extractors.office.roster import cell_text, roster_header, sheet_row
+from omreview.extractors.office.roster import cell_text, grid_texts, roster_header, sheet_row
 from omreview.extractors.office.zip_guard import open_office
 from omreview.identifiers import mask_id_number
 from omreview.masking import mask_name, mask_text
@@ -314,8 +314,11 @@ def docx_table_window(path: Path, rel: str, table: int, cell: str, rules: Rules)
     if target is None:
         raise SourceUnavailable(f"{rel} 表{table + 1} 没有单元格 {cell}")
     origin = grid.origin(target)
-    shown = _window_rows(len(grid.rows), r, range(min(1, len(grid.rows))))
-    personal = _docx_personal(grid, rules)
+    # a roster written in Word: its header as its reader finds it, under any title rows; else the first row
+    roster = roster_header(grid_texts(grid), rules)
+    heading = range(roster.first - 1, roster.row) if roster is not None else range(min(1, len(grid.rows)))
+    shown = _window_rows(len(grid.rows), r, heading)
+    personal = _docx_personal(grid, rules, heading if roster is not None else None)
     rows = []
     for i, row_no in enumerate(shown):
         contiguous = i > 0 and shown[i - 1] == row_no - 1
@@ -327,7 +330,7 @@ def docx_table_window(path: Path, rel: str, table: int, cell: str, rules: Rules)
                 continue
             cells.append(WindowCell(text=_mask_docx(gc.text, personal.get(gc.key)), address=gc.address,
                                     colspan=_run(grid.rows[row_no], col), rowspan=_down(grid, shown, i, col),
-                                    cited=gc.key == origin.key, header=row_no == 0))
+                                    cited=gc.key == origin.key, header=row_no in heading))
         rows.append(WindowRow(number=row_no + 1, cells=tuple(cells), gap_before=i > 0 and not contiguous))
     caption = grid.caption.splitlines()[-1] if grid.caption else ""
     title = f"表{table + 1}" + (f"（{mask_text(caption)}）" if caption else "")
@@ -357,11 +360,12 @@ def _down(grid: Grid, shown: list[int], i: int, col: int) -> int:
     return n
 
 
-def _docx_personal(grid: Grid, rules: Rules) -> dict[int, str]:
-    """The form's cells that hold a person's name or 身份证号, by cell key: ``name`` or ``id_number``.
+def _docx_personal(grid: Grid, rules: Rules, roster: range | None = None) -> dict[int, str]:
+    """The table's cells that hold a person's name or 身份证号, by cell key: ``name`` or ``id_number``.
 
     A cell is personal when a label names it a name (``key_person_columns.name``, ``roster_columns.name``)
-    or a 身份证号 (``roster_columns.id_number``): the label heading its column (the table's first row), the
+    or a 身份证号 (``roster_columns.id_number``): the label heading its column (the table's first row; of a
+    roster, ``roster``'s last row, its header, above which nothing is personal), the
     label left of it (also a key person's role: 法定代表人 | 张三), or the row's first cell when no other
     label of a person's attributes stands between (姓名 | 张三 | 李四, roles as columns).
     """
@@ -374,10 +378,13 @@ def _docx_personal(grid: Grid, rules: Rules) -> dict[int, str]:
     def key(cell: GridCell | None, vocabulary: dict[str, list[str]]) -> str | None:
         return match_label(cell.text, vocabulary, rules).key if cell is not None and cell.text else None
 
+    head = roster.stop - 1 if roster is not None else 0
     out: dict[int, str] = {}
     for r, row in enumerate(grid.rows):
         for c, cell in enumerate(row):
-            heading = grid.rows[0][c] if r > 0 and grid.rows[0][c].key != cell.key else None
+            if roster is not None and grid.span(cell).top <= head:  # a heading, or merged down from one
+                continue
+            heading = grid.rows[head][c] if r > head and grid.rows[head][c].key != cell.key else None
             found = key(heading, personal)
             if cell.key != row[0].key and not found:  # not the row's label: the labels left of it
                 left = _left_of(grid, r, c)

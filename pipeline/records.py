@@ -306,11 +306,18 @@ class StaffRow(_Rec):
 
 class RosterRecord(_Rec):
     kind: Literal["staff_roster"] = "staff_roster"
-    sheet: str
+    sheet: str = Field(description="the sheet read (of a .docx: 表N, the table read)")
     header_row: int
     rows: list[StaffRow] = Field(default_factory=list)
     skipped_rows: list[str] = Field(default_factory=list, description="rows left out and why (blank, 合计 …)")
     warnings: list[str] = Field(default_factory=list)
+    table: int | None = Field(default=None, description="a roster written as a .docx table: the table (0-based)")
+
+    def place(self, file: str, sha256: str | None) -> Source:
+        """Where the roster as a whole is: its sheet, or its .docx table."""
+        if self.table is not None:
+            return Source(file=file, sha256=sha256, table=self.table)
+        return Source(file=file, sha256=sha256, sheet=self.sheet)
 
 
 # --- 证书 and 营业执照 / certificates and the business licence ----------------------------------------

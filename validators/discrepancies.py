@@ -149,7 +149,7 @@ def _declared_staff(ctx: Context) -> list[Discrepancy]:
     staff = counted_staff(roster)
     college = sum(1 for r in staff if r.education in {Education.DOCTORATE, Education.MASTER, Education.BACHELOR,
                                                        Education.COLLEGE})
-    where = Source(file=staff[0].source.file, sha256=staff[0].source.sha256, sheet=roster.sheet) if staff else None
+    where = roster.place(staff[0].source.file, staff[0].source.sha256) if staff else None
     out: list[Discrepancy] = []
     for name, what, declared, actual in (("om_staff_count", "运维人员总数", form.declared_staff_count, len(staff)),
                                          ("college_or_above_count", "大专及以上学历人数", form.declared_college_count,

@@ -143,7 +143,7 @@ def _roster_figures(figures: dict[str, Figure], roster: RosterRecord) -> None:
     college = sum(1 for row in staff if row.education in COLLEGE_OR_ABOVE)
     senior = sum(1 for row in staff if row.title_level in SENIOR_LEVELS)
     first = roster.rows[0].source if roster.rows else None
-    where = Source(file=first.file, sha256=first.sha256, sheet=roster.sheet) if first else None
+    where = roster.place(first.file, first.sha256) if first else None
     figures["om_staff_count"] = Figure.count(len(staff), where)
     figures["college_or_above_count"] = Figure.count(college, where)
     figures["senior_title_count"] = Figure.count(senior, where)

@@ -12,6 +12,9 @@ A value is read by its field's kind (money with the unit written in the cell, th
 caption or notes, else the document's; a date in any common notation with its precision; a count; a
 ratio; 是/否; an identifier, which must look like one). An explicit "none" (无, —, 否) is recorded as
 such where the record has a place for it. A label tied between two fields is a warning, never a guess.
+
+``extract`` is the reader of every .docx: a document that is not a 申报表 may be a 人员名册 written as a Word
+table (``office.roster.from_tables``); otherwise it is of no kind here (the registry tells attachments apart).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import docx
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
 from omreview.extractors.labels import split_label
+from omreview.extractors.office import roster
 from omreview.extractors.office.docx_grid import Grid, read_document, stated_unit
 from omreview.extractors.office.form_labels import lexicon
 from omreview.extractors.office.form_pairs import Pair, grid_pairs, paragraph_pairs
@@ -214,6 +218,6 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     except Exception as exc:  # python-docx raises many types for a damaged package
         raise DocumentError(f"not a readable .docx document ({type(exc).__name__})") from exc
     tables, paragraphs = read_document(document)
-    if not is_application_form(paragraphs, tables, rules):
-        return Extraction()
-    return Extraction(kind=DocumentKind.APPLICATION_FORM, record=read_form(pf, document, rules))
+    if is_application_form(paragraphs, tables, rules):
+        return Extraction(kind=DocumentKind.APPLICATION_FORM, record=read_form(pf, document, rules))
+    return roster.from_tables(pf, tables, rules) or Extraction()  # a 人员名册 written in Word

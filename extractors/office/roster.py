@@ -1,10 +1,15 @@
-"""人员名册 (.xlsx) → RosterRecord; also recognises a contract list (project_list) by its header.
+"""人员名册 (.xlsx, or a table of a .docx) → RosterRecord; also recognises a contract list (project_list) by its header.
 
 Where the table lies on a sheet (its header below any title rows, which rows are people, where it
 ends) is ``omreview.extractors.office.roster_layout``'s; this module reads the workbook and the people's values. The
 roster is the sheet with the most people; sheets with the same header (a roster split over several
 sheets) are read one after another, in the workbook's order. Every row keeps its sheet and cell, and
 its 序号 where the roster has that column.
+
+A roster written in Word (``from_tables``) is read by the same rules, each table of the document taken as a
+sheet (a merged cell's text at its top-left position only, as a workbook holds it): the table with the most
+people, and the tables with the same header after it (a long table that Word was given again on each page).
+Its rows cite their table and cell (``table``, ``B12`` on the table's grid), as the form's do.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
+from omreview.extractors.office.docx_grid import Grid
 from omreview.extractors.office.roster_layout import Header, TableRows, find_header, roster_header, table_rows
 from omreview.extractors.office.zip_guard import open_office
 from omreview.extractors.values import parse_decimal
@@ -28,7 +34,8 @@ from omreview.people import education_of, title_of
 from omreview.records import RosterRecord, StaffRow
 from omreview.rules import Rules
 
-__all__ = ["Header", "SheetRow", "cell_text", "extract", "find_header", "roster_header", "sheet_row"]
+__all__ = ["Header", "SheetRow", "cell_text", "extract", "find_header", "from_tables", "grid_texts",
+           "roster_header", "sheet_row"]
 
 
 def cell_text(value: object) -> str:
@@ -46,6 +53,7 @@ class _Sheet:
     values: Sequence[tuple[object, ...]]
     header: Header
     table: TableRows
+    grid: int | None = None  # a .docx table's index (sources cite it, with no sheet)
 
 
 def _staff(pf: PacketFile, sheet: _Sheet, rules: Rules) -> tuple[list[StaffRow], list[str]]:
@@ -72,7 +80,8 @@ def _staff(pf: PacketFile, sheet: _Sheet, rules: Rules) -> tuple[list[StaffRow],
             education_raw=education_raw, education=education_of(education_raw, rules), title_raw=title_raw,
             title_level=level, title_series=series, specialty=get("specialty"), post=get("post"),
             om_years=parse_decimal(get("om_years")) if "om_years" in cols else None,
-            source=Source(file=pf.rel, sha256=pf.sha256, sheet=sheet.name, cell=f"{get_column_letter(id_idx + 1)}{r}"),
+            source=Source(file=pf.rel, sha256=pf.sha256, sheet=sheet.name if sheet.grid is None else None,
+                          table=sheet.grid, cell=f"{get_column_letter(id_idx + 1)}{r}"),
         ))
     return people, warnings
 
@@ -90,10 +99,35 @@ def _record(pf: PacketFile, sheets: Sequence[_Sheet], rules: Rules) -> RosterRec
         skipped += [where + s for s in sheet.table.skipped]
         warnings += [where + w for w in (*sheet.table.warnings, *notes)]
     if several:
-        warnings.insert(0, f"名册分在{len(sheets)}个工作表（{'、'.join(s.name for s in sheets)}），表头相同，依次读入")
+        parts = "工作表" if sheets[0].grid is None else "表格"
+        warnings.insert(0, f"名册分在{len(sheets)}个{parts}（{'、'.join(s.name for s in sheets)}），表头相同，依次读入")
     first = sheets[0]
     return RosterRecord(sheet=first.name, header_row=first.header.row, rows=rows, skipped_rows=skipped,
-                        warnings=warnings)
+                        warnings=warnings, table=first.grid)
+
+
+def _best(pf: PacketFile, found: Sequence[_Sheet], rules: Rules) -> Extraction:
+    """The roster of the sheet (or table) with the most people, and of those with its header."""
+    best = max(found, key=lambda s: len(s.table.people))  # the first of equals
+    same = [s for s in found if s.header.signature == best.header.signature]
+    return Extraction(kind=DocumentKind.STAFF_ROSTER, record=_record(pf, same, rules))
+
+
+def grid_texts(grid: Grid) -> list[tuple[str, ...]]:
+    """A .docx table's rows as a sheet's: a merged cell's text at its top-left position, the others empty."""
+    return [tuple(c.text.strip() if grid.is_origin(c) else "" for c in row) for row in grid.rows]
+
+
+def from_tables(pf: PacketFile, grids: Sequence[Grid], rules: Rules) -> Extraction | None:
+    """The roster a .docx holds as a table (``None`` if no table has a roster's header): each grid read as a
+    sheet whose merged cells hold their text at their top-left position."""
+    found: list[_Sheet] = []
+    for grid in grids:
+        texts = grid_texts(grid)
+        header = roster_header(texts, rules)
+        if header is not None:
+            found.append(_Sheet(f"表{grid.index + 1}", texts, header, table_rows(texts, header, rules), grid.index))
+    return _best(pf, found, rules) if found else None
 
 
 def extract(pf: PacketFile, rules: Rules) -> Extraction:
@@ -116,9 +150,7 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     finally:
         wb.close()
     if rosters:
-        best = max(rosters, key=lambda s: len(s.table.people))  # the first of equals
-        same = [s for s in rosters if s.header.signature == best.header.signature]
-        return Extraction(kind=DocumentKind.STAFF_ROSTER, record=_record(pf, same, rules))
+        return _best(pf, rosters, rules)
     if project_list:
         return Extraction(kind=DocumentKind.PROJECT_LIST)
     return Extraction()
