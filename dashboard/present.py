@@ -20,6 +20,13 @@ def is_pdf_region(src: dict[str, Any] | None) -> bool:
     return bool(src and src.get("page") and str(src.get("file", "")).lower().endswith(".pdf"))
 
 
+def is_roster_page(report: dict[str, Any], src: dict[str, Any] | None) -> bool:
+    """A page of a 人员名册 printed to PDF: names and 身份证号 on it, so the page is not drawn (its rows are cited by
+    page and box; the roster's values are shown masked as text)."""
+    return bool(src and src.get("page") and any(
+        d.get("kind") == "staff_roster" and d.get("file") == src.get("file") for d in report.get("documents", [])))
+
+
 def is_roster_cell(src: dict[str, Any] | None) -> bool:
     return bool(src and src.get("sheet") and src.get("cell") and str(src.get("file", "")).lower().endswith(".xlsx"))
 

@@ -312,9 +312,12 @@ class RosterRecord(_Rec):
     skipped_rows: list[str] = Field(default_factory=list, description="rows left out and why (blank, 合计 …)")
     warnings: list[str] = Field(default_factory=list)
     table: int | None = Field(default=None, description="a roster written as a .docx table: the table (0-based)")
+    page: int | None = Field(default=None, description="a roster printed to PDF: the page its table starts on")
 
     def place(self, file: str, sha256: str | None) -> Source:
-        """Where the roster as a whole is: its sheet, or its .docx table."""
+        """Where the roster as a whole is: its sheet, its .docx table, or its PDF page."""
+        if self.page is not None:
+            return Source(file=file, sha256=sha256, page=self.page)
         if self.table is not None:
             return Source(file=file, sha256=sha256, table=self.table)
         return Source(file=file, sha256=sha256, sheet=self.sheet)

@@ -14,7 +14,7 @@ Its rows cite their table and cell (``table``, ``B12`` on the table's grid), as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from omreview.people import education_of, title_of
 from omreview.records import RosterRecord, StaffRow
 from omreview.rules import Rules
 
-__all__ = ["Header", "SheetRow", "cell_text", "extract", "find_header", "from_tables", "grid_texts",
+__all__ = ["Header", "SheetRow", "cell_text", "extract", "find_header", "from_rows", "from_tables", "grid_texts",
            "roster_header", "sheet_row"]
 
 
@@ -54,6 +54,7 @@ class _Sheet:
     header: Header
     table: TableRows
     grid: int | None = None  # a .docx table's index (sources cite it, with no sheet)
+    places: Mapping[int, Source] | None = None  # a PDF's rows: each row's page and box (rows numbered from 1)
 
 
 def _staff(pf: PacketFile, sheet: _Sheet, rules: Rules) -> tuple[list[StaffRow], list[str]]:
@@ -80,8 +81,9 @@ def _staff(pf: PacketFile, sheet: _Sheet, rules: Rules) -> tuple[list[StaffRow],
             education_raw=education_raw, education=education_of(education_raw, rules), title_raw=title_raw,
             title_level=level, title_series=series, specialty=get("specialty"), post=get("post"),
             om_years=parse_decimal(get("om_years")) if "om_years" in cols else None,
-            source=Source(file=pf.rel, sha256=pf.sha256, sheet=sheet.name if sheet.grid is None else None,
-                          table=sheet.grid, cell=f"{get_column_letter(id_idx + 1)}{r}"),
+            source=sheet.places[r] if sheet.places is not None else Source(
+                file=pf.rel, sha256=pf.sha256, sheet=sheet.name if sheet.grid is None else None, table=sheet.grid,
+                cell=f"{get_column_letter(id_idx + 1)}{r}"),
         ))
     return people, warnings
 
@@ -102,8 +104,9 @@ def _record(pf: PacketFile, sheets: Sequence[_Sheet], rules: Rules) -> RosterRec
         parts = "工作表" if sheets[0].grid is None else "表格"
         warnings.insert(0, f"名册分在{len(sheets)}个{parts}（{'、'.join(s.name for s in sheets)}），表头相同，依次读入")
     first = sheets[0]
+    page = min((p.page for p in first.places.values() if p.page), default=None) if first.places else None
     return RosterRecord(sheet=first.name, header_row=first.header.row, rows=rows, skipped_rows=skipped,
-                        warnings=warnings, table=first.grid)
+                        warnings=warnings, table=first.grid, page=page)
 
 
 def _best(pf: PacketFile, found: Sequence[_Sheet], rules: Rules) -> Extraction:
@@ -111,6 +114,17 @@ def _best(pf: PacketFile, found: Sequence[_Sheet], rules: Rules) -> Extraction:
     best = max(found, key=lambda s: len(s.table.people))  # the first of equals
     same = [s for s in found if s.header.signature == best.header.signature]
     return Extraction(kind=DocumentKind.STAFF_ROSTER, record=_record(pf, same, rules))
+
+
+def from_rows(pf: PacketFile, rows: Sequence[tuple[str, ...]], places: Mapping[int, Source],
+              rules: Rules) -> Extraction | None:
+    """The roster of a table read elsewhere (a PDF's, ``omreview.extractors.pdf.roster``): ``rows`` with its header,
+    ``places`` each row's source (rows numbered from 1); ``None`` if the rows have no roster header."""
+    header = roster_header(rows, rules)
+    if header is None:
+        return None
+    sheet = _Sheet("表格", rows, header, table_rows(rows, header, rules), places=places)
+    return Extraction(kind=DocumentKind.STAFF_ROSTER, record=_record(pf, [sheet], rules))
 
 
 def grid_texts(grid: Grid) -> list[tuple[str, ...]]:

@@ -1,0 +1,89 @@
+"""A 人员名册 printed to PDF (``omreview.extractors.pdf.roster``): a ruled Word table of 40 people, narrow columns,
+printed by LibreOffice over several pages, the header on the first page only and rows broken at the pages' feet.
+Every person must come out with their 身份证号 whole, in order, each citing their page and row box."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import docx
+import pdfplumber
+import pytest
+from docx.shared import Cm
+from stdnum.cn import ric
+
+from omreview.dashboard.present import is_roster_page
+from omreview.extractors import read_document
+from omreview.model import DocumentKind
+from omreview.packet import load_packet
+from omreview.records import Education
+from omreview.rules import default_rules
+
+RULES = default_rules()
+SURNAMES, GIVEN = "王李张刘陈杨黄赵吴周", "伟芳娜敏静丽强磊军洋"
+EDUCATION = ["大学本科", "大专", "硕士研究生", "中专"]
+
+
+def _id(seq: int) -> str:
+    body = f"32010619850301{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+PEOPLE = [(SURNAMES[i % 10] + GIVEN[i // 10 % 10] + GIVEN[i % 7], _id(100 + i), EDUCATION[i % 4]) for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def roster_pdf(tmp_path_factory, soffice) -> Path:
+    folder = tmp_path_factory.mktemp("pdf-roster")
+    doc = docx.Document()
+    doc.add_paragraph("运维技术人员名册")
+    table = doc.add_table(rows=1 + len(PEOPLE) + 1, cols=6)
+    table.style = "Table Grid"
+    for c, head in enumerate(["序号", "姓名", "身份证号码", "最高学历", "技术职称", "从事运维工作年限"]):
+        table.cell(0, c).text = head
+    for i, (name, number, education) in enumerate(PEOPLE, 1):
+        for c, text in enumerate([str(i), name, number, education, "工程师", str(i % 12 + 1)]):
+            table.cell(i, c).text = text
+    table.cell(len(PEOPLE) + 1, 0).text = "合计"
+    for row in table.rows:  # narrow columns: a 身份证号 wraps over four lines, so rows are tall and break at a page
+        for cell in row.cells:
+            cell.width = Cm(1.6)
+    source = folder / "名册.docx"
+    doc.save(source)
+    profile = (folder / "profile").as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+                    str(folder / "pdf"), str(source)], check=True, capture_output=True, timeout=180)
+    return folder / "pdf" / "名册.pdf"
+
+
+def test_a_roster_printed_to_pdf_gives_every_person_whole(roster_pdf):
+    with pdfplumber.open(roster_pdf) as pdf:  # what the printed table is: pages, a row broken at a page's foot
+        firsts = [t.extract()[0] for p in pdf.pages[1:] for t in p.find_tables()]
+        assert len(pdf.pages) > 1
+    assert any(not row[0] and not row[1] and row[2] for row in firsts), firsts  # a row goes on at a page's top
+    found = read_document(load_packet(roster_pdf.parent, RULES).files[0], RULES)
+    assert found.kind is DocumentKind.STAFF_ROSTER, found.error
+    rows = found.record.rows
+    assert [(r.name, r.id_number, r.education_raw) for r in rows] == PEOPLE
+    assert [r.seq for r in rows] == [str(i) for i in range(1, 41)]
+    assert rows[0].education is Education.BACHELOR and rows[3].education is Education.BELOW
+    assert any("合计" in s for s in found.record.skipped_rows)
+    pages = [r.source.page for r in rows]
+    assert pages[0] == 1 and pages == sorted(pages) and pages[-1] > 1 and found.record.page == 1
+    assert all(r.source.bbox is not None and r.source.sheet is None and r.source.cell is None for r in rows)
+
+
+def test_a_pdf_without_an_identity_column_is_not_opened_as_a_roster():
+    from omreview.extractors.pdf.roster import may_be_roster
+
+    assert may_be_roster(["序号 姓名 身份证\n号码 学历"], RULES)
+    assert not may_be_roster(["合并利润表 营业收入", "姓名 职务"], RULES)
+
+
+def test_the_dashboard_draws_no_page_of_a_pdf_roster():
+    report = {"documents": [{"file": "名册.pdf", "kind": "staff_roster"},
+                            {"file": "审计.pdf", "kind": "financial_statement"}]}
+    assert is_roster_page(report, {"file": "名册.pdf", "page": 2, "bbox": [1, 2, 3, 4]})
+    assert not is_roster_page(report, {"file": "审计.pdf", "page": 2})
+    assert not is_roster_page(report, {"file": "名册.pdf", "sheet": "Sheet1", "cell": "C4"})
