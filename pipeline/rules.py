@@ -430,6 +430,7 @@ class RosterLayout(_Strict):
     footer_dates: list[str]
     blank_run_end: int = Field(gt=0)
     name_max_chars: int = Field(gt=1)
+    pdf_pages: int = Field(default=200, gt=0, description="pages of a PDF looked at for a roster's table")
 
     @field_validator("footer_dates")
     @classmethod

@@ -11,8 +11,8 @@ the rules drawn, and a cell's text comes back with the line breaks of a narrow c
 
 Then ``office.roster.from_rows`` reads the rows as it reads a sheet (the header under any title rows, totals and
 footers, education and titles by the rules). Each person cites their page and the box of their row.
-Only for a PDF with a text layer whose text names a roster's 身份证号 column (``labels.roster_columns``): a scanned
-roster is not read here.
+Only for a PDF with a text layer whose text names a roster's 身份证号 column (``labels.roster_columns``), on its
+first ``labels.roster_layout.pdf_pages`` pages: a scanned roster is not read here.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | Non
     width = 0
     signature: tuple[str, ...] = ()
     with pdfplumber.open(pf.path) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
+        for number, page in enumerate(pdf.pages[: rules.labels.roster_layout.pdf_pages], 1):
             for table in page.find_tables():
                 cells = [tuple(_cell(c) for c in row) for row in table.extract()]
                 boxes = [row.bbox for row in table.rows]
