@@ -9,7 +9,9 @@ its 序号 where the roster has that column.
 A roster written in Word (``from_tables``) is read by the same rules, each table of the document taken as a
 sheet (a merged cell's text at its top-left position only, as a workbook holds it): the table with the most
 people, and the tables with the same header after it (a long table that Word was given again on each page).
-Its rows cite their table and cell (``table``, ``B12`` on the table's grid), as the form's do.
+Its rows cite their table and cell (``table``, ``B12`` on the table's grid), as the form's do. The rows of a
+roster printed to PDF, read by ``omreview.extractors.pdf.roster``, are read here too (``from_rows``), each citing
+its page and box.
 """
 
 from __future__ import annotations
