@@ -87,3 +87,38 @@ def test_the_dashboard_draws_no_page_of_a_pdf_roster():
     assert is_roster_page(report, {"file": "名册.pdf", "page": 2, "bbox": [1, 2, 3, 4]})
     assert not is_roster_page(report, {"file": "审计.pdf", "page": 2})
     assert not is_roster_page(report, {"file": "名册.pdf", "sheet": "Sheet1", "cell": "C4"})
+
+
+def test_a_roster_inside_a_longer_pdf_is_looked_for_on_its_own_pages_only(roster_pdf, tmp_path, monkeypatch):
+    import pypdfium2 as pdfium
+
+    from tests.conftest import SAMPLE_DOCS
+
+    other = next(SAMPLE_DOCS.glob("app-01/*.pdf"))  # a statement's pages: no 身份证号 column named on them
+    bundle = pdfium.PdfDocument.new()
+    for source in (other, roster_pdf, other):
+        with pdfium.PdfDocument(source) as part:
+            bundle.import_pages(part, [0] if source == other else None)
+    (tmp_path / "d").mkdir()
+    bundle.save(tmp_path / "d" / "材料汇编.pdf")
+    bundle.close()
+    seen: list[int] = []
+    real = pdfplumber.page.Page.find_tables
+
+    def find_tables(page, *a, **kw):
+        seen.append(page.page_number)
+        return real(page, *a, **kw)
+
+    monkeypatch.setattr(pdfplumber.page.Page, "find_tables", find_tables)
+    with pdfplumber.open(roster_pdf) as pdf:
+        roster_pages = len(pdf.pages)
+    from omreview.extractors.pdf.pages import read_texts
+    from omreview.extractors.pdf.roster import read
+
+    pf = load_packet(tmp_path / "d", RULES).files[0]
+    found = read(pf, read_texts(pf.path), RULES)
+    assert found is not None and [r.id_number for r in found.record.rows] == [p[1] for p in PEOPLE]
+    # from the roster's first page to the first page after it that holds none of it: the page before is not
+    # searched, the statement page after it once (it ends the roster)
+    assert seen == list(range(2, 2 + roster_pages + 1))
+    assert found.record.page == 2

@@ -32,50 +32,76 @@ Row = tuple[str, ...]
 _IDENTITY = ("name", "id_number")  # empty on the first row of a page: the row of the page before goes on
 
 
+def _names_id_column(text: str, words: Sequence[str]) -> bool:
+    compact = "".join(norm(text).split())
+    return any(w in compact for w in words)
+
+
 def may_be_roster(texts: Sequence[str], rules: Rules) -> bool:
     """Whether the text layer names an identity number column somewhere: the only PDFs ``read`` opens."""
     words = [norm(w) for w in rules.labels.roster_columns["id_number"]]
-    return any(w in "".join(norm(t).split()) for t in texts for w in words)
+    return any(_names_id_column(t, words) for t in texts)
 
 
 def _cell(text: str | None) -> str:
     return "".join((text or "").split("\n")).strip()
 
 
+class _Table:
+    """The roster's rows as they are gathered page by page, with each row's source."""
+
+    def __init__(self, pf: PacketFile) -> None:
+        self.pf = pf
+        self.rows: list[Row] = []
+        self.places: dict[int, Source] = {}
+        self.width = 0
+        self.signature: tuple[str, ...] = ()
+
+    def take(self, cells: list[Row], boxes: list[tuple[float, float, float, float]], page: int,
+             rules: Rules) -> bool:
+        """Take a table of ``page`` if it is the roster (its start, or its part on a later page); whether it was."""
+        header = roster_header(cells, rules)
+        if not self.rows:  # the first table with a roster's header starts it
+            if header is None:
+                return False
+            self.width, self.signature = len(cells[0]), header.signature
+            start = 0
+        elif len(cells[0]) != self.width:
+            return False  # another table
+        else:  # the same table on a later page, with its header again or none
+            start = header.row if header is not None and header.signature == self.signature else 0
+            if start == 0 and _goes_on(cells[0], self.rows, self.width, rules):
+                self.rows[-1] = tuple(a + b for a, b in zip(self.rows[-1], cells[0], strict=True))
+                start = 1
+        for i in range(start, len(cells)):
+            self.rows.append(cells[i])
+            x0, top, x1, bottom = boxes[i]
+            self.places[len(self.rows)] = Source(file=self.pf.rel, sha256=self.pf.sha256, page=page,
+                                                 bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+        return True
+
+
 def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | None:
-    """The roster of a PDF whose pages hold it as a ruled table; ``None`` if none of its tables is one."""
-    if not may_be_roster(texts, rules):
+    """The roster of a PDF whose pages hold it as a ruled table; ``None`` if none of its tables is one.
+
+    Tables are looked for from the first page whose text names a 身份证号 column, and no further than the first page
+    after the roster's start that holds no part of it (a long PDF is not searched page by page)."""
+    words = [norm(w) for w in rules.labels.roster_columns["id_number"]]
+    if not any(_names_id_column(t, words) for t in texts):
         return None
-    rows: list[Row] = []
-    places: dict[int, Source] = {}
-    width = 0
-    signature: tuple[str, ...] = ()
+    table = _Table(pf)
     with pdfplumber.open(pf.path) as pdf:
         for number, page in enumerate(pdf.pages[: rules.labels.roster_layout.pdf_pages], 1):
-            for table in page.find_tables():
-                cells = [tuple(_cell(c) for c in row) for row in table.extract()]
-                boxes = [row.bbox for row in table.rows]
-                if not cells:
-                    continue
-                header = roster_header(cells, rules)
-                if not rows:  # the first table with a roster's header starts it
-                    if header is None:
-                        continue
-                    width, signature = len(cells[0]), header.signature
-                    start = 0
-                elif len(cells[0]) != width:
-                    continue  # another table
-                else:  # the same table on a later page, with its header again or none
-                    start = header.row if header is not None and header.signature == signature else 0
-                    if start == 0 and _goes_on(cells[0], rows, width, rules):
-                        rows[-1] = tuple(a + b for a, b in zip(rows[-1], cells[0], strict=True))
-                        start = 1
-                for i in range(start, len(cells)):
-                    rows.append(cells[i])
-                    x0, top, x1, bottom = boxes[i]
-                    places[len(rows)] = Source(file=pf.rel, sha256=pf.sha256, page=number,
-                                               bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
-    return from_rows(pf, rows, places, rules) if rows else None
+            if not table.rows and (number > len(texts) or not _names_id_column(texts[number - 1], words)):
+                continue
+            took = False
+            for found in page.find_tables():
+                cells = [tuple(_cell(c) for c in row) for row in found.extract()]
+                if cells and table.take(cells, [row.bbox for row in found.rows], number, rules):
+                    took = True
+            if table.rows and not took:
+                break  # the roster ended on the page before
+    return from_rows(pf, table.rows, table.places, rules) if table.rows else None
 
 
 def _goes_on(first: Row, rows: list[Row], width: int, rules: Rules) -> bool:
