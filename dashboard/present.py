@@ -22,7 +22,7 @@ def is_pdf_region(src: dict[str, Any] | None) -> bool:
 
 def is_roster_page(report: dict[str, Any], src: dict[str, Any] | None) -> bool:
     """A page of a 人员名册 printed to PDF: names and 身份证号 on it, so the page is not drawn (its rows are cited by
-    page and box; the roster's values are shown masked as text)."""
+    page and box; the page shows a caption naming the page instead)."""
     return bool(src and src.get("page") and any(
         d.get("kind") == "staff_roster" and d.get("file") == src.get("file") for d in report.get("documents", [])))
 

@@ -60,10 +60,12 @@ def roster_pdf(tmp_path_factory, soffice) -> Path:
 def test_a_roster_printed_to_pdf_gives_every_person_whole(roster_pdf):
     with pdfplumber.open(roster_pdf) as pdf:  # what the printed table is: pages, a row broken at a page's foot
         firsts = [t.extract()[0] for p in pdf.pages[1:] for t in p.find_tables()]
-        assert len(pdf.pages) > 1
+        pages_printed = len(pdf.pages)
+    assert pages_printed > 1
     assert any(not row[0] and not row[1] and row[2] for row in firsts), firsts  # a row goes on at a page's top
     found = read_document(load_packet(roster_pdf.parent, RULES).files[0], RULES)
     assert found.kind is DocumentKind.STAFF_ROSTER, found.error
+    assert found.pages == pages_printed  # the report lists its pages, as for any PDF
     rows = found.record.rows
     assert [(r.name, r.id_number, r.education_raw) for r in rows] == PEOPLE
     assert [r.seq for r in rows] == [str(i) for i in range(1, 41)]

@@ -54,7 +54,8 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     # no statement: perhaps an attachment, told from the text and the layer already read (not read again)
     found = classify_pdf(pf.path, rules, texts, layer)
     if found is None:  # perhaps a 人员名册 printed to PDF
-        return pdf_roster.read(pf, texts, rules) or extraction
+        roster = pdf_roster.read(pf, texts, rules)
+        return extraction if roster is None else replace(extraction, kind=roster.kind, record=roster.record)
     record = certificates.read_pdf(pf, rules, found, layer)  # a certificate or licence is read (its OCR reused)
     if found.kind is DocumentKind.CONTRACT:  # its contracts, from the same layer (no page is read twice)
         record = contracts.read_pdf(pf, rules, found, layer, n)
