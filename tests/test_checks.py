@@ -343,3 +343,15 @@ def test_what_a_reader_warned_of_reaches_the_reviewer_masked():
     result = run(roster=roster)
     note = next(n for n in result.notes if n.startswith("roster.xlsx："))
     assert "仍按人员读入" in note and "110105194912310021" not in note and "1101" in note
+
+
+def test_of_two_rosters_the_larger_is_the_roster_whatever_the_files_order():
+    key_persons = f.roster(staff=4, college=4)  # a table of key persons read as a roster (a Word document)
+    pairs = [(Document(file="form.docx", sha256="0", kind=DocumentKind.APPLICATION_FORM), f.form()),
+             (Document(file="a.docx", sha256="k", kind=DocumentKind.STAFF_ROSTER), key_persons),
+             (Document(file="roster.xlsx", sha256="1", kind=DocumentKind.STAFF_ROSTER), f.roster())]
+    pairs += [(Document(file=f"{y}.pdf", sha256=str(y), kind=DocumentKind.FINANCIAL_STATEMENT, fiscal_year=y),
+               f.statement(y)) for y in YEARS]
+    result = evaluate(pairs, YEARS, default_rules(), D)
+    assert status(result, "T2") == "pass"  # 60 staff, not 4
+    assert "a.docx：另一份人员名册（4行），人数较少，未采用" in result.notes

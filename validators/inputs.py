@@ -41,7 +41,9 @@ class Inputs:
 
 def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
     """The first usable record of each kind (and of each fiscal year); later duplicates are noted, and so is
-    what a reader warned of (an ambiguous label, a breakdown that does not add up): the reviewer sees it."""
+    what a reader warned of (an ambiguous label, a breakdown that does not add up): the reviewer sees it.
+    Of several rosters, the one with the most rows (the first of equals): a Word or PDF document whose only
+    table of people is a few key persons' (a 申报表 in a layout not told a form) must not stand in for it."""
     inputs = Inputs()
     for doc, record in pairs:
         if doc.status is not DocStatus.OK:
@@ -57,6 +59,10 @@ def gather(pairs: list[tuple[Document, DocumentRecord | None]]) -> Inputs:
             else:
                 inputs.notes.append(f"{doc.file}：另一份申报表，未采用")
         elif isinstance(record, RosterRecord):
+            if inputs.roster is not None and len(record.rows) > len(inputs.roster.rows):
+                # the larger one: a table of a few key persons (a form's, a contract's) is not the O&M roster
+                inputs.notes.append(f"{inputs.roster_file}：另一份人员名册（{len(inputs.roster.rows)}行），人数较少，未采用")
+                inputs.roster = None
             if inputs.roster is None:
                 inputs.roster, inputs.roster_file = record, doc.file
             else:
