@@ -22,14 +22,17 @@ from collections.abc import Sequence
 import pdfplumber
 
 from omreview.extractors.contract import Extraction
-from omreview.extractors.office.roster import from_rows, roster_header
+from omreview.extractors.office.roster import Header, from_rows, roster_header
 from omreview.model import Source
 from omreview.packet import PacketFile
 from omreview.rules import Rules
 from omreview.text import norm
 
 Row = tuple[str, ...]
-_IDENTITY = ("name", "id_number")  # empty on the first row of a page: the row of the page before goes on
+
+
+def _id_words(rules: Rules) -> list[str]:
+    return [norm(w) for w in rules.labels.roster_columns["id_number"]]
 
 
 def _names_id_column(text: str, words: Sequence[str]) -> bool:
@@ -39,7 +42,7 @@ def _names_id_column(text: str, words: Sequence[str]) -> bool:
 
 def may_be_roster(texts: Sequence[str], rules: Rules) -> bool:
     """Whether the text layer names an identity number column somewhere: the only PDFs ``read`` opens."""
-    words = [norm(w) for w in rules.labels.roster_columns["id_number"]]
+    words = _id_words(rules)
     return any(_names_id_column(t, words) for t in texts)
 
 
@@ -48,29 +51,29 @@ def _cell(text: str | None) -> str:
 
 
 class _Table:
-    """The roster's rows as they are gathered page by page, with each row's source."""
+    """The roster's rows as they are gathered page by page, with each row's source, under the header found first."""
 
     def __init__(self, pf: PacketFile) -> None:
         self.pf = pf
+        self.header: Header | None = None
+        self.width = 0
         self.rows: list[Row] = []
         self.places: dict[int, Source] = {}
-        self.width = 0
-        self.signature: tuple[str, ...] = ()
 
     def take(self, cells: list[Row], boxes: list[tuple[float, float, float, float]], page: int,
              rules: Rules) -> bool:
         """Take a table of ``page`` if it is the roster (its start, or its part on a later page); whether it was."""
         header = roster_header(cells, rules)
-        if not self.rows:  # the first table with a roster's header starts it
+        if self.header is None:  # the first table with a roster's header starts it
             if header is None:
                 return False
-            self.width, self.signature = len(cells[0]), header.signature
+            self.header, self.width = header, len(cells[0])
             start = 0
         elif len(cells[0]) != self.width:
             return False  # another table
         else:  # the same table on a later page, with its header again or none
-            start = header.row if header is not None and header.signature == self.signature else 0
-            if start == 0 and _goes_on(cells[0], self.rows, self.width, rules):
+            start = header.row if header is not None and header.signature == self.header.signature else 0
+            if start == 0 and self.rows and self._goes_on(cells[0]):
                 self.rows[-1] = tuple(a + b for a, b in zip(self.rows[-1], cells[0], strict=True))
                 start = 1
         for i in range(start, len(cells)):
@@ -80,37 +83,32 @@ class _Table:
                                                  bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
         return True
 
+    def _goes_on(self, first: Row) -> bool:
+        """Whether a later page's first row is the rest of the last row before it: its 姓名 and 序号 cells empty,
+        another cell not."""
+        assert self.header is not None
+        identity = [self.header.columns["name"], *([] if self.header.seq is None else [self.header.seq])]
+        return all(not first[i] for i in identity) and any(first)
+
 
 def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | None:
     """The roster of a PDF whose pages hold it as a ruled table; ``None`` if none of its tables is one.
 
     Tables are looked for from the first page whose text names a 身份证号 column, and no further than the first page
     after the roster's start that holds no part of it (a long PDF is not searched page by page)."""
-    words = [norm(w) for w in rules.labels.roster_columns["id_number"]]
-    if not any(_names_id_column(t, words) for t in texts):
+    if not may_be_roster(texts, rules):
         return None
+    words = _id_words(rules)
     table = _Table(pf)
     with pdfplumber.open(pf.path) as pdf:
         for number, page in enumerate(pdf.pages[: rules.labels.roster_layout.pdf_pages], 1):
-            if not table.rows and (number > len(texts) or not _names_id_column(texts[number - 1], words)):
+            if table.header is None and (number > len(texts) or not _names_id_column(texts[number - 1], words)):
                 continue
             took = False
             for found in page.find_tables():
                 cells = [tuple(_cell(c) for c in row) for row in found.extract()]
                 if cells and table.take(cells, [row.bbox for row in found.rows], number, rules):
                     took = True
-            if table.rows and not took:
+            if table.header is not None and not took:
                 break  # the roster ended on the page before
     return from_rows(pf, table.rows, table.places, rules) if table.rows else None
-
-
-def _goes_on(first: Row, rows: list[Row], width: int, rules: Rules) -> bool:
-    """Whether a later page's first row is the rest of the last row before it: its name and 序号 cells empty,
-    another cell not."""
-    header = roster_header(rows, rules)
-    if header is None or len(first) != width:
-        return False
-    identity = [header.columns[k] for k in _IDENTITY if k != "id_number"]
-    if header.seq is not None:
-        identity.append(header.seq)
-    return all(not first[i] for i in identity) and any(first)
