@@ -11,7 +11,10 @@ the rules drawn, and a cell's text comes back with the line breaks of a narrow c
 
 Then ``office.roster.from_rows`` reads the rows as it reads a sheet (the header under any title rows, totals and
 footers, education and titles by the rules). Each person cites their page and the box of their row.
-Only for a PDF with a text layer whose text names a roster's 身份证号 column (``labels.roster_columns``), on its
+What a print can lose is not guessed at: a table whose education column is not on the pages with its 身份证号
+column (a wide sheet printed in two halves, one after the other), or a 身份证号 cut short at its cell's edge, is not
+read at all (the roster is then missing, never a roster of wrong numbers that would fail T2). Only for a PDF with a
+text layer whose text names a roster's 身份证号 column (``labels.roster_columns``), on its
 first ``labels.roster_layout.pdf_pages`` pages: a scanned roster is not read here.
 """
 
@@ -25,10 +28,12 @@ from omreview.extractors.contract import Extraction
 from omreview.extractors.office.roster import Header, from_rows, roster_header
 from omreview.model import Source
 from omreview.packet import PacketFile
+from omreview.records import RosterRecord
 from omreview.rules import Rules
 from omreview.text import norm
 
 Row = tuple[str, ...]
+_ID_CHARS = 18  # a 身份证号 as printed whole (a 15-digit one of old is not expected on a roster's print)
 
 
 def _id_words(rules: Rules) -> list[str]:
@@ -111,4 +116,11 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | Non
                     took = True
             if table.header is not None and not took:
                 break  # the roster ended on the page before
-    return from_rows(pf, table.rows, table.places, rules) if table.rows else None
+    if table.header is None or "education" not in table.header.columns:
+        return None  # a printed sheet whose other columns went to later pages: not read, rather than read half
+    roster = from_rows(pf, table.rows, table.places, rules)
+    if roster is None or not isinstance(roster.record, RosterRecord):
+        return None
+    if any(len(r.id_number) != _ID_CHARS for r in roster.record.rows):
+        return None  # a number cut at its cell's edge in print: what is left of it would count as a wrong one
+    return roster
