@@ -22,7 +22,7 @@ from typing import Any
 import streamlit as st
 
 from omreview.dashboard import sources
-from omreview.dashboard.present import is_roster_page
+from omreview.dashboard.present import personal_page
 from omreview.dashboard.session import Context, data_uri, source_image
 from omreview.dashboard.sources import (
     ZOOMS,
@@ -155,9 +155,10 @@ def show_evidence(ctx: Context, entry: StoredApplicant, src: dict[str, Any] | No
     if conf:
         st.markdown(conf)
     shown = kind(src)
-    if shown == "pdf" and is_roster_page(entry.report, src):
-        st.caption(f"{mask_path(src['file'])} 第{src['page']}页：人员名册的页面含姓名和身份证号，"
-                   "不在此显示，请查看原件。")
+    personal = personal_page(entry.report, src) if shown == "pdf" else None
+    if personal is not None:
+        st.caption(f"{mask_path(src['file'])} 第{src['page']}页：{personal}的页面含人员姓名等个人信息，"
+                   f"不在此显示，请查看原件。所引内容：{mask_text(src.get('text') or '')}")
         return
     if shown is None:
         if src.get("text"):

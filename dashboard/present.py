@@ -20,11 +20,18 @@ def is_pdf_region(src: dict[str, Any] | None) -> bool:
     return bool(src and src.get("page") and str(src.get("file", "")).lower().endswith(".pdf"))
 
 
-def is_roster_page(report: dict[str, Any], src: dict[str, Any] | None) -> bool:
-    """A page of a 人员名册 printed to PDF: names and 身份证号 on it, so the page is not drawn (its rows are cited by
-    page and box; the page shows a caption naming the page instead)."""
-    return bool(src and src.get("page") and any(
-        d.get("kind") == "staff_roster" and d.get("file") == src.get("file") for d in report.get("documents", [])))
+# documents whose pages carry people's names (a roster's 身份证号, a form's key persons): their pages are not drawn
+PERSONAL_KINDS = ("staff_roster", "application_form")
+
+
+def personal_page(report: dict[str, Any], src: dict[str, Any] | None) -> str | None:
+    """The kind of document (as reviewers read it) when ``src`` is a page of a 人员名册 or 申报表 printed to PDF:
+    names (and 身份证号) on it, so the page is not drawn (its values are cited by page and box; the page shows a
+    caption naming the page instead); ``None`` for any other source."""
+    if not (src and src.get("page")):
+        return None
+    kinds = [d.get("kind") for d in report.get("documents", []) if d.get("file") == src.get("file")]
+    return next((zh.document_kind_label(k) for k in kinds if k in PERSONAL_KINDS), None)
 
 
 def is_roster_cell(src: dict[str, Any] | None) -> bool:

@@ -438,6 +438,13 @@ class RosterLayout(_Strict):
         return _compiles(patterns)
 
 
+class FormLayout(_Strict):
+    """How the 申报表 is told and found (extractors/office/form.py, pdf/form.py); see ``labels.form_layout``."""
+
+    title_words: list[list[str]] = Field(min_length=1, description="the title holds a word of every group")
+    pdf_pages: int = Field(gt=0, description="pages of a PDF whose ruled tables and lines are read as the form's")
+
+
 class LabelMatching(_Strict):
     """How a label cell is matched with the synonyms (extractors/labels.py)."""
 
@@ -468,6 +475,7 @@ class Labels(_Strict):
     form_blanks: list[str]
     form_none_words: list[str]
     form_total_markers: list[str]
+    form_layout: FormLayout
     roster_columns: dict[str, list[str]]
     roster_total_markers: list[str]
     roster_footer_markers: list[str]

@@ -5,11 +5,17 @@ with a seed of your choosing, reviewed in process, and compared with the oracle'
 
 Prints one line per wrong applicant and a last line ``verdicts R/N, check statuses r/n``. Statements are
 written with a text layer (OCR is measured by ``bench_ocr.py``). Measurements are kept in docs/testing.md.
+
+``--print form roster`` sends those documents as applicants print them: each is converted to PDF by LibreOffice
+(``soffice``, default page set-up) and the original taken out of the folder, so the PDF readers are measured on
+every fuzzed layout of the Word form and the roster workbook.
 """
 from __future__ import annotations
 
 import argparse
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -18,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from omreview.extractors import read_document
+from omreview.model import DocumentKind
+from omreview.packet import load_packet
 from omreview.review import review_applicant
 from omreview.rules import default_rules
 from samplegen import layouts
@@ -25,12 +34,35 @@ from samplegen.generate import write_packet
 from samplegen.oracle import expected_batch
 from samplegen.scenarios import build_all
 
+_PRINTED = {"form": DocumentKind.APPLICATION_FORM, "roster": DocumentKind.STAFF_ROSTER}
+
+
+def _print_to_pdf(folder: Path, kinds: set[DocumentKind], profile: Path) -> None:
+    """Each document of ``kinds`` in ``folder`` replaced by its print to PDF (LibreOffice, default page set-up)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise SystemExit("--print needs LibreOffice (soffice) on the PATH")
+    rules = default_rules()
+    for pf in load_packet(folder, rules).files:
+        if pf.path.parent != folder or pf.path.suffix.lower() == ".pdf" or read_document(pf, rules).kind not in kinds:
+            # a document inside an archive stays as written
+            continue
+        out = folder / "printed"
+        subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(out), str(pf.path)], check=True, capture_output=True, timeout=300)
+        printed = out / (pf.path.stem + ".pdf")
+        pf.path.unlink()
+        printed.rename(pf.path.with_suffix(".pdf"))
+        out.rmdir()
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", default="unseen", help="any text; the same seed writes the same layouts")
     ap.add_argument("--per-app", type=int, default=2, help="fuzzed layouts per sample applicant")
     ap.add_argument("--only", nargs="*", default=None, help="sample ids (app-01 …); all when omitted")
+    ap.add_argument("--print", nargs="*", default=[], choices=sorted(_PRINTED), dest="printed",
+                    help="documents sent printed to PDF (LibreOffice) instead of as written")
     args = ap.parse_args()
     rules = default_rules()
     rules = rules.model_copy(update={"limits": rules.limits.model_copy(update={"isolate_documents": False})})
@@ -46,6 +78,8 @@ def main() -> int:
                 fuzzed = replace(fuzzed, layout=replace(fuzzed.layout, scans=()))
                 folder = Path(tmp) / f"{a.id}-{i}"
                 write_packet(fuzzed, folder)
+                if args.printed:
+                    _print_to_pdf(folder, {_PRINTED[k] for k in args.printed}, Path(tmp) / "profile")
                 report = review_applicant(folder, rules=rules)
                 got = {c.id: c.status.value for c in report.checks}
                 wrong = {k: (got.get(k), v) for k, v in exp["checks"].items() if got.get(k) != v}
@@ -56,7 +90,8 @@ def main() -> int:
                 if wrong or report.verdict.value != exp["verdict"]:
                     print(a.id, i, report.verdict.value, "expected", exp["verdict"], "checks (got, expected):", wrong,
                           flush=True)
-    print(f"seed {args.seed}: verdicts {right}/{total}, check statuses {checks_right}/{checks_total}")
+    printed = f" ({' and '.join(args.printed)} printed to PDF)" if args.printed else ""
+    print(f"seed {args.seed}{printed}: verdicts {right}/{total}, check statuses {checks_right}/{checks_total}")
     return 0 if right == total else 1
 
 

@@ -13,7 +13,7 @@ import pytest
 from docx.shared import Cm
 from stdnum.cn import ric
 
-from omreview.dashboard.present import is_roster_page
+from omreview.dashboard.present import personal_page
 from omreview.extractors import read_document
 from omreview.model import DocumentKind
 from omreview.packet import load_packet
@@ -83,12 +83,14 @@ def test_a_pdf_without_an_identity_column_is_not_opened_as_a_roster():
     assert not may_be_roster(["合并利润表 营业收入", "姓名 职务"], RULES)
 
 
-def test_the_dashboard_draws_no_page_of_a_pdf_roster():
+def test_the_dashboard_draws_no_page_of_a_pdf_roster_or_form():
     report = {"documents": [{"file": "名册.pdf", "kind": "staff_roster"},
-                            {"file": "审计.pdf", "kind": "financial_statement"}]}
-    assert is_roster_page(report, {"file": "名册.pdf", "page": 2, "bbox": [1, 2, 3, 4]})
-    assert not is_roster_page(report, {"file": "审计.pdf", "page": 2})
-    assert not is_roster_page(report, {"file": "名册.pdf", "sheet": "Sheet1", "cell": "C4"})
+                            {"file": "审计.pdf", "kind": "financial_statement"},
+                            {"file": "申报表.pdf", "kind": "application_form"}]}
+    assert personal_page(report, {"file": "名册.pdf", "page": 2, "bbox": [1, 2, 3, 4]}) == "人员名册"
+    assert personal_page(report, {"file": "申报表.pdf", "page": 1, "bbox": [1, 2, 3, 4]}) == "申报表"
+    assert personal_page(report, {"file": "审计.pdf", "page": 2}) is None
+    assert personal_page(report, {"file": "名册.pdf", "sheet": "Sheet1", "cell": "C4"}) is None
 
 
 def test_a_roster_inside_a_longer_pdf_is_looked_for_on_its_own_pages_only(roster_pdf, tmp_path, monkeypatch):

@@ -29,6 +29,8 @@ from openpyxl.utils import get_column_letter
 
 from omreview.rules import Rules, default_rules
 
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points (pdfplumber's)
+
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
 _SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
@@ -70,6 +72,8 @@ class Grid:
     parent: int | None = None  # the grid whose cell holds this table, for a nested table
     context: str = field(default="")  # for a nested table: the text of the row that holds it
     preceding: int = 0  # body paragraphs before the table (of its top-level table, for a nested one)
+    # a table read from a PDF's page (``pdf.form``): each cell's page and box, by its key (a .docx table: none)
+    places: dict[int, tuple[int, BBox]] = field(default_factory=dict)
 
     def cell(self, r: int, c: int) -> GridCell | None:
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):

@@ -154,14 +154,19 @@ def _place(ctx: Context, pair: Pair) -> tuple[str, Source]:
         assert cell is not None
         inline = pair.value_cell is pair.label_cell  # 成立日期：2001年3月5日 in one cell
         return ctx.where(pair.grid, cell), ctx.src(pair.grid, cell, "" if inline else pair.label)
-    where = f"正文第{(pair.paragraph or 0) + 1}段"
-    return where, Source(file=ctx.pf.rel, sha256=ctx.pf.sha256, text=f"{pair.label}：{pair.value}")
+    source, where = ctx.paragraph_src(pair.paragraph, f"{pair.label}：{pair.value}")
+    return where, source
+
+
+def has_form_title(text: str, rules: Rules) -> bool:
+    """Whether ``text`` (a document's first lines) holds a word of every group of ``labels.form_layout.title_words``."""
+    return all(contains_any(text, words) for words in rules.labels.form_layout.title_words)
 
 
 def is_application_form(paragraphs: list[str], tables: list[Grid], rules: Rules) -> bool:
     title_rows = [c.text for g in tables[:1] for c in (g.distinct(0) if g.rows else [])]
     text = "\n".join([*paragraphs[:10], *title_rows])
-    has_title = contains_any(text, ["申报表", "申请表"]) and contains_any(text, ["运维", "运行维护"])
+    has_title = has_form_title(text, rules)
     lex = lexicon(rules)
     texts = [*(c.text for g in tables for row in g.rows for c in row), *paragraphs]
     has_name = any(lex.read(t).key == "company_name" or
@@ -172,13 +177,21 @@ def is_application_form(paragraphs: list[str], tables: list[Grid], rules: Rules)
 def read_form(pf: PacketFile, document: docx.document.Document, rules: Rules) -> FormRecord:
     """Everything the form says, whatever it is (the caller decides it is a 申报表)."""
     tables, paragraphs = read_document(document)
+    return read_grids(pf, tables, paragraphs, rules)
+
+
+def read_grids(pf: PacketFile, tables: list[Grid], paragraphs: list[str], rules: Rules,
+               paragraph_pages: list[int] | None = None) -> FormRecord:
+    """Everything a form's grids and paragraphs say, wherever they were read (a .docx, a PDF's ruled tables and
+    lines: ``paragraph_pages``, the page of each paragraph)."""
     lex = lexicon(rules)
     units: list[Decimal | None] = []
     for text in paragraphs:  # a unit stated in a paragraph holds for the paragraphs after it
         unit = stated_unit(text, rules)
         units.append(unit if unit is not None else (units[-1] if units else None))
     before_tables = tables[0].preceding if tables else len(paragraphs)
-    ctx = Context(pf, lex, doc_unit=units[before_tables - 1] if before_tables else None, paragraph_units=units)
+    ctx = Context(pf, lex, doc_unit=units[before_tables - 1] if before_tables else None, paragraph_units=units,
+                  paragraph_pages=paragraph_pages or [])
     years = read_tables(ctx, tables)
     people, person_rows = person_tables(ctx, tables)
     project_tables = [t for g in tables for t in find_tables(g, lex, "project_columns", {"name", "amount"})]
@@ -194,9 +207,9 @@ def read_form(pf: PacketFile, document: docx.document.Document, rules: Rules) ->
     for name, tables_found, items in (("projects", project_tables, read_projects),
                                       ("software", software_tables, read_software)):
         if tables_found and not items:
-            stated[name] = Source(file=pf.rel, sha256=pf.sha256, table=tables_found[0].grid.index,
-                                  cell=tables_found[0].grid.rows[tables_found[0].head][0].address,
-                                  text="表中未填任何一行")
+            first = tables_found[0]
+            stated[name] = ctx.src(first.grid, first.grid.rows[first.head][0]).model_copy(
+                update={"text": "表中未填任何一行"})
     years_read, years_none = declared_years(ctx, years, pairs)
     stated.update(years_none)
     data: dict[str, object] = {

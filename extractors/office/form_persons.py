@@ -228,8 +228,7 @@ def _assign(ctx: Context, person: _Person, key: str, pair: Pair) -> None:
         assert cell is not None
         source, where = ctx.src(pair.grid, cell, pair.label), ctx.where(pair.grid, cell)
     else:
-        source = Source(file=ctx.pf.rel, sha256=ctx.pf.sha256, text=f"{pair.label}：{pair.value}")
-        where = f"正文第{(pair.paragraph or 0) + 1}段"
+        source, where = ctx.paragraph_src(pair.paragraph, f"{pair.label}：{pair.value}")
     person.put(ctx, key, pair.value, source, where)
 
 

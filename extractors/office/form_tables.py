@@ -64,17 +64,34 @@ class Context:
             return self.paragraph_units[i]
         return self.doc_unit
 
+    paragraph_pages: list[int] = field(default_factory=list)  # a PDF's: the page each paragraph is printed on
+
     def src(self, grid: Grid, cell: GridCell, label: str = "") -> Source:
+        """Where a cell's value was read: a .docx table and cell, or a PDF's page and the cell's box."""
         text = f"{label} {cell.text}".strip()
-        return Source(file=self.pf.rel, sha256=self.pf.sha256, table=grid.index, cell=grid.origin(cell).address,
-                      text=text)
+        origin = grid.origin(cell)
+        place = grid.places.get(origin.key)
+        if place is not None:
+            page, (x0, top, x1, bottom) = place
+            return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page,
+                          bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)), text=text)
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, table=grid.index, cell=origin.address, text=text)
+
+    def paragraph_src(self, i: int | None, text: str) -> tuple[Source, str]:
+        """(the source, where for a warning) of a value read from body paragraph ``i`` (0-based)."""
+        page = self.paragraph_pages[i] if i is not None and 0 <= i < len(self.paragraph_pages) else None
+        where = f"第{page}页正文" if page is not None else f"正文第{(i or 0) + 1}段"
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, text=text), where
 
     def table_unit(self, grid: Grid) -> Decimal | None:
         unit = caption_unit(grid, self.lex.rules)
         return unit if unit is not None else self.doc_unit
 
     def where(self, grid: Grid, cell: GridCell) -> str:
-        return f"表{grid.index + 1} {grid.origin(cell).address}"
+        origin = grid.origin(cell)
+        place = grid.places.get(origin.key)
+        page = f"第{place[0]}页" if place is not None else ""
+        return f"{page}表{grid.index + 1} {origin.address}"
 
 
 # --- finding header rows ------------------------------------------------------------------------

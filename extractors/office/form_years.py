@@ -245,8 +245,8 @@ def _from_pairs(ctx: Context, pairs: list[Pair], collect: _Collect) -> None:
             source, where = ctx.src(pair.grid, pair.value_cell, pair.label), ctx.where(pair.grid, pair.value_cell)
             units = [label.unit, ctx.table_unit(pair.grid)]
         else:
-            source = Source(file=ctx.pf.rel, sha256=ctx.pf.sha256, text=f"{pair.label}：{pair.value}")
-            where, units = f"正文第{(pair.paragraph or 0) + 1}段", [label.unit, ctx.paragraph_unit(pair.paragraph)]
+            source, where = ctx.paragraph_src(pair.paragraph, f"{pair.label}：{pair.value}")
+            units = [label.unit, ctx.paragraph_unit(pair.paragraph)]
         collect.put(named[0], label, pair.value, units, source, where)
 
 

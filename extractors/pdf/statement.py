@@ -25,6 +25,7 @@ from omreview.extractors.attachments import certificates, contracts
 from omreview.extractors.classify import classify_pdf
 from omreview.extractors.contract import Extraction
 from omreview.extractors.pdf import audit_opinion
+from omreview.extractors.pdf import form as pdf_form
 from omreview.extractors.pdf import roster as pdf_roster
 from omreview.extractors.pdf.layer import TextLayer, layer_for
 from omreview.extractors.pdf.pages import BBox, Line, read_texts
@@ -53,9 +54,9 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
         return extraction
     # no statement: perhaps an attachment, told from the text and the layer already read (not read again)
     found = classify_pdf(pf.path, rules, texts, layer)
-    if found is None:  # perhaps a 人员名册 printed to PDF
-        roster = pdf_roster.read(pf, texts, rules)
-        return extraction if roster is None else replace(extraction, kind=roster.kind, record=roster.record)
+    if found is None:  # perhaps a 申报表 or a 人员名册 printed to PDF
+        other = pdf_form.read(pf, texts, rules) or pdf_roster.read(pf, texts, rules)
+        return extraction if other is None else replace(extraction, kind=other.kind, record=other.record)
     record = certificates.read_pdf(pf, rules, found, layer)  # a certificate or licence is read (its OCR reused)
     if found.kind is DocumentKind.CONTRACT:  # its contracts, from the same layer (no page is read twice)
         record = contracts.read_pdf(pf, rules, found, layer, n)
