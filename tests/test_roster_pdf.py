@@ -160,3 +160,77 @@ def test_a_print_that_lost_part_of_the_roster_is_not_read_rather_than_read_wrong
     pdf = _printed_workbook(tmp_path / "p", soffice, heads, id_width)
     found = read_document(load_packet(pdf.parent, RULES).files[0], RULES)
     assert found.kind is not DocumentKind.STAFF_ROSTER
+
+
+SPECIALTIES = ["计算机科学与技术", "信息管理与信息系统", "通信工程", "电子信息工程"]
+
+
+def _print_sheet(folder: Path, soffice: str, heads: list[str], rows: list[list[str]], widths: dict[str, float]) -> Path:
+    """A bordered sheet as a spreadsheet prints it (LibreOffice, default page set-up: A4, "down, then over")."""
+    import openpyxl
+    from openpyxl.styles import Border, Side
+
+    box = Border(*(Side(style="thin"),) * 4)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["运维人员名册"])
+    ws.append(heads)
+    for row in rows:
+        ws.append(row)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.border = box
+    for column, width in widths.items():
+        ws.column_dimensions[column].width = width
+    folder.mkdir()
+    source = folder / "名册.xlsx"
+    wb.save(source)
+    subprocess.run([soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(folder / "pdf"), str(source)], check=True, capture_output=True, timeout=180)
+    return folder / "pdf" / "名册.pdf"
+
+
+@pytest.mark.parametrize("order", ["name-first", "id-last"])
+def test_a_sheet_too_wide_for_its_paper_printed_in_parts_is_read_whole(tmp_path, soffice, order):
+    # found by printing the fuzzed sample workbooks: a sheet wider than A4 comes out as its left columns for every
+    # row, then its right columns; the person's 姓名, 身份证号 and 学历 may each be in another part
+    fields = {"seq": "序号", "name": "姓名", "id": "身份证号码", "gender": "性别", "school": "毕业院校",
+              "spec": "所学专业", "title": "技术职称", "post": "从事岗位", "edu": "最高学历"}
+    keys = (["seq", "name", "gender", "school", "spec", "id", "title", "post", "edu"] if order == "id-last" else
+            ["seq", "name", "id", "gender", "school", "spec", "title", "post", "edu"])
+    people = PEOPLE if order == "name-first" else PEOPLE + [  # 80 people: each part over two pages
+        (name[::-1], _id(300 + i), education) for i, (name, _, education) in enumerate(PEOPLE)]
+    rows = []
+    for i, (name, number, education) in enumerate(people, 1):
+        values = {"seq": str(i), "name": name, "id": number, "gender": "男", "school": "北京信息科技大学",
+                  "spec": "通信工程", "title": "工程师", "post": "系统管理员", "edu": education}
+        rows.append([values[k] for k in keys])
+    columns = "ABCDEFGHI"
+    pdf = _print_sheet(tmp_path / "p", soffice, [fields[k] for k in keys], rows,
+                       {columns[i]: 22 if k in ("id", "school", "post") else 14 for i, k in enumerate(keys)})
+    with pdfplumber.open(pdf) as printed:  # what the print is: parts, the education column not beside the names
+        texts = [page.extract_text() for page in printed.pages]
+    first = next(n for n, t in enumerate(texts) if "最高学历" in t)
+    assert "姓名" not in texts[first] and len(texts) >= 2
+    found = read_document(load_packet(pdf.parent, RULES).files[0], RULES)
+    assert found.kind is DocumentKind.STAFF_ROSTER, found.error
+    assert [(r.name, r.id_number, r.education_raw) for r in found.record.rows] == people
+    assert all(r.source.page <= first for r in found.record.rows)  # each person cites a page of the first part
+    assert len({r.source.page for r in found.record.rows}) == (1 if order == "name-first" else 2)
+
+
+def test_text_clipped_at_a_cells_edge_is_read_in_its_own_cell(tmp_path, soffice):
+    # a spreadsheet prints a text too long for its cell up to the edge; the page's text holds the rest, which runs
+    # into the next cell (计算机科学与 | 技王伟) or past the table's edge (the last column's 身份证号)
+    people = PEOPLE[:8]
+    rows = [[str(i), SPECIALTIES[i % 4], name, education, number]
+            for i, (name, number, education) in enumerate(people, 1)]
+    pdf = _print_sheet(tmp_path / "p", soffice, ["序号", "所学专业", "姓名", "学历", "身份证号"], rows,
+                       {"A": 5, "B": 10, "C": 8, "D": 10, "E": 9})
+    with pdfplumber.open(pdf) as printed:
+        cut = printed.pages[0].find_tables()[0].extract()
+    assert any(row[2] and row[2][0] in "技信工" for row in cut)  # the overflow lands in the next cell
+    assert any(row[4] and len(row[4]) < 18 for row in cut)  # and the 身份证号 past the table's edge
+    found = read_document(load_packet(pdf.parent, RULES).files[0], RULES)
+    assert found.kind is DocumentKind.STAFF_ROSTER, found.error
+    assert [(r.name, r.id_number, r.education_raw) for r in found.record.rows] == people

@@ -20,7 +20,10 @@ first ``labels.roster_layout.pdf_pages`` pages: a scanned roster is not read her
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import collections
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pdfplumber
 
@@ -33,6 +36,7 @@ from omreview.rules import Rules
 from omreview.text import norm
 
 Row = tuple[str, ...]
+Box = tuple[float, float, float, float]
 _ID_CHARS = 18  # a 身份证号 as printed whole (a 15-digit one of old is not expected on a roster's print)
 
 
@@ -96,31 +100,207 @@ class _Table:
         return all(not first[i] for i in identity) and any(first)
 
 
+PageTables = list[tuple[list[Row], list[Box]]]  # a page's ruled tables: each one's rows and their boxes
+_ROW_TOLERANCE = 1.5  # points: the rows of two halves of a printed sheet stand at the same height on their pages
+_MAX_PARTS = 3  # a sheet printed in at most this many parts side by side (left columns, then the next ones …)
+_PART_PAGES = 10  # each part on at most this many pages (the parts are looked for this far around the header)
+
+
+# points: a character that starts this near where the one before it ends goes on the same run of text (a cell's
+# own text starts after its padding; a clipped run and the next cell's text drawn over it overlap)
+_TOUCHING = 0.5
+_LINE = 1.0  # points: characters whose tops differ by less stand on one line
+_STARTS = 0.15  # points: a character this near where a cell's own text starts is that text's first
+_MAX_PADDING = 8.0  # points: a cell's text starts no further than this from its left edge
+
+
+def _tables(page: Any) -> PageTables:
+    """The page's ruled tables, each row's cells read from the characters (``_row_cells``)."""
+    out: PageTables = []
+    chars = [c for c in page.chars if c.get("upright", True)]
+    for found in page.find_tables():
+        bands = []
+        for row in found.rows:
+            top, bottom = float(row.bbox[1]), float(row.bbox[3])
+            bands.append(([_box(b) for b in row.cells if b is not None],
+                          [c for c in chars if top <= (float(c["top"]) + float(c["bottom"])) / 2 <= bottom]))
+        pad = _padding(bands)
+        rows = [_row_cells(cells, band, pad) for cells, band in bands]
+        if rows:
+            out.append((rows, [_box(row.bbox) for row in found.rows]))
+    return out
+
+
+def _box(values: Sequence[float]) -> Box:
+    x0, top, x1, bottom = values
+    return float(x0), float(top), float(x1), float(bottom)
+
+
+def _padding(bands: list[tuple[list[Box], list[dict[str, Any]]]]) -> float | None:
+    """Where a cell's own text starts, from its left edge, in this table: the most common distance of a cell's first
+    character from the cell's edge (most cells are written left-aligned)."""
+    seen: collections.Counter[float] = collections.Counter()
+    for cells, chars in bands:
+        for x0, _, x1, _ in cells:
+            inside = [float(c["x0"]) for c in chars if x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1]
+            if inside:
+                seen[round(min(inside) - x0, 1)] += 1
+    common = [pad for pad, _ in seen.most_common(1) if 0 <= pad <= _MAX_PADDING]
+    return common[0] if common else None
+
+
+def _row_cells(cells: list[Box], chars: list[dict[str, Any]], pad: float | None = None) -> Row:
+    """A printed row's cell texts from its characters. A spreadsheet prints text too long for its cell up to the
+    cell's edge and clips the rest, which is still in the page's text: drawn on, it runs into the next cell
+    (计算机科学与 | 技田然晓) or past the table's edge (a 身份证号 in the last column). A character that starts where
+    the one before it on its line ends, and crosses that one's cell's right edge (or goes on a run that has), is
+    that cell's, unless it stands where a cell's own text starts (``pad`` after its edge: a run cut at the edge,
+    the next cell's text right after it); any other belongs to the cell its middle lies in (none: it is not the
+    table's)."""
+    cells = sorted(cells)
+    owner: dict[int, int] = {}
+    lines: list[list[dict[str, Any]]] = []
+    for char in sorted(chars, key=lambda c: float(c["top"])):
+        if lines and abs(float(char["top"]) - float(lines[-1][0]["top"])) < _LINE:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    for line in lines:
+        line.sort(key=lambda c: float(c["x0"]))
+        before: dict[str, Any] | None = None
+        for char in line:
+            middle = (float(char["x0"]) + float(char["x1"])) / 2
+            at = next((i for i, (x0, _, x1, _) in enumerate(cells) if x0 <= middle <= x1), None)
+            if before is not None and id(before) in owner and abs(float(char["x0"]) - float(before["x1"])) < _TOUCHING:
+                edge = cells[owner[id(before)]][2]  # the right edge of the cell of the run the character goes on
+                starts = pad is not None and any(abs(float(char["x0"]) - x0 - pad) < _STARTS for x0, _, _, _ in cells)
+                if not starts and (float(char["x0"]) < edge - _TOUCHING or float(before["x1"]) > edge + _TOUCHING):
+                    at = owner[id(before)]  # it crosses the edge, or the run has: it is that run's
+            if at is not None:
+                owner[id(char)] = at
+            before = char
+    texts = [""] * len(cells)
+    for line in lines:
+        for char in line:
+            if id(char) in owner:
+                texts[owner[id(char)]] += char["text"]
+        texts = [t + "\n" if t and not t.endswith("\n") else t for t in texts]
+    return tuple(_cell(t) for t in texts)
+
+
+def _take_page(table: _Table, tables: PageTables, number: int, rules: Rules) -> bool:
+    took = False
+    for cells, boxes in tables:
+        if table.take(cells, boxes, number, rules):
+            took = True
+    return took
+
+
+def _side_by_side(left: list[tuple[int, PageTables]], right: list[PageTables]) -> list[tuple[int, PageTables]] | None:
+    """The pages of a sheet printed in parts, each left page's rows joined with the rows of its right part's page
+    that stand at the same height; ``None`` unless every row of both has its partner."""
+    if len(right) != len(left):
+        return None
+    out: list[tuple[int, PageTables]] = []
+    for (number, tables), more in zip(left, right, strict=True):
+        others = [(cells, box) for cells_list, boxes in more for cells, box in zip(cells_list, boxes, strict=True)]
+        used: set[int] = set()
+        joined: PageTables = []
+        for cells_list, boxes in tables:
+            rows: list[Row] = []
+            for cells, box in zip(cells_list, boxes, strict=True):
+                partner = next((i for i, (_, b) in enumerate(others) if i not in used
+                                and abs(b[1] - box[1]) <= _ROW_TOLERANCE and abs(b[3] - box[3]) <= _ROW_TOLERANCE),
+                               None)
+                if partner is None:
+                    return None
+                used.add(partner)
+                rows.append(cells + others[partner][0])
+            joined.append((rows, boxes))
+        if len(used) != len(others):
+            return None
+        out.append((number, joined))
+    return out
+
+
 def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | None:
     """The roster of a PDF whose pages hold it as a ruled table; ``None`` if none of its tables is one.
 
     Tables are looked for from the first page whose text names a 身份证号 column, and no further than the first page
-    after the roster's start that holds no part of it (a long PDF is not searched page by page)."""
+    after the roster's start that holds no part of it (a long PDF is not searched page by page). A sheet too wide
+    for its paper is printed in parts (``_in_parts``) when that finds no roster with an education column."""
     if not may_be_roster(texts, rules):
         return None
     words = _id_words(rules)
-    table = _Table(pf)
+    start = next((n for n, t in enumerate(texts, 1) if _names_id_column(t, words)), 0)
     with pdfplumber.open(pf.path) as pdf:
-        for number, page in enumerate(pdf.pages[: rules.labels.roster_layout.pdf_pages], 1):
+        pages = pdf.pages[: rules.labels.roster_layout.pdf_pages]
+        read_pages: dict[int, PageTables] = {}
+
+        def tables(number: int) -> PageTables:
+            if number not in read_pages:
+                read_pages[number] = _tables(pages[number - 1])
+            return read_pages[number]
+
+        table = _Table(pf)
+        for number in range(max(start, 1), len(pages) + 1):
             if table.header is None and (number > len(texts) or not _names_id_column(texts[number - 1], words)):
                 continue
-            took = False
-            for found in page.find_tables():
-                cells = [tuple(_cell(c) for c in row) for row in found.extract()]
-                if cells and table.take(cells, [row.bbox for row in found.rows], number, rules):
-                    took = True
-            if table.header is not None and not took:
+            if not _take_page(table, tables(number), number, rules) and table.header is not None:
                 break  # the roster ended on the page before
+        if (table.header is None or "education" not in table.header.columns) and 0 < start <= len(pages):
+            table = _in_parts(pf, tables, start, len(pages), rules) or table
     if table.header is None or "education" not in table.header.columns:
-        return None  # a printed sheet whose other columns went to later pages: not read, rather than read half
+        return None  # a printed sheet whose other columns were not found: not read, rather than read half
     roster = from_rows(pf, table.rows, table.places, rules)
-    if roster is None or not isinstance(roster.record, RosterRecord):
-        return None
+    if roster is None or not isinstance(roster.record, RosterRecord) or not roster.record.rows:
+        return None  # a header and no one under it is no roster read
     if any(len(r.id_number) != _ID_CHARS for r in roster.record.rows):
         return None  # a number cut at its cell's edge in print: what is left of it would count as a wrong one
     return roster
+
+
+def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, last: int,
+              rules: Rules) -> _Table | None:
+    """The roster of a sheet too wide for its paper, printed in parts: its left columns on as many pages as its rows
+    need, then the next columns on as many more (spreadsheets print "down, then over" by default), 姓名 and 身份证号
+    perhaps in different parts. Each part's first page holds the sheet's header row and title rows, so its rows
+    stand at the heights of ``start``'s (the first page naming the 身份证号 column) on those pages only; the parts
+    are the runs of pages between them, and each page's rows are joined with the rows at the same heights on the
+    pages of the other parts, page for page (``start``: the first page whose text names it; the header is on the
+    first page from there whose tables name it). The joined header must name an education column and a field from
+    every part, and no part may be missing a row of another: else ``None``."""
+    def heights(number: int) -> tuple[int, ...]:
+        return tuple(round(box[1]) for _, boxes in tables(number) for box in boxes)
+
+    reach = _PART_PAGES * (_MAX_PARTS - 1)
+    words = _id_words(rules)
+    start = next((n for n in range(start, min(last, start + reach) + 1)
+                  if any(_names_id_column(cell, words) for rows, _ in tables(n) for row in rows for cell in row)), 0)
+    if not start:
+        return None
+    window = range(max(1, start - reach), min(last, start + reach) + 1)
+    firsts = [n for n in window if heights(n) and heights(n) == heights(start)]
+    if not 2 <= len(firsts) <= _MAX_PARTS:
+        return None
+    size = firsts[1] - firsts[0]  # pages in each part
+    if any(b - a != size for a, b in itertools.pairwise(firsts)) or firsts[-1] + size - 1 > last:
+        return None
+    joined = [(firsts[0] + j, tables(firsts[0] + j)) for j in range(size)]
+    widths = [len(joined[0][1][0][0][0])] if joined[0][1] else []
+    for first in firsts[1:]:
+        more = [tables(first + j) for j in range(size)]
+        found = _side_by_side(joined, more)
+        if found is None or not more[0]:
+            return None
+        joined = found
+        widths.append(len(more[0][0][0][0]))
+    table = _Table(pf)
+    for number, page_tables in joined:
+        _take_page(table, page_tables, number, rules)
+    header = table.header
+    if header is None or "education" not in header.columns:
+        return None
+    edges = list(itertools.accumulate(widths))
+    parts_named = {next(i for i, edge in enumerate(edges) if column < edge) for column in header.columns.values()}
+    return table if parts_named == set(range(len(widths))) else None
