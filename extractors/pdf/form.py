@@ -48,6 +48,9 @@ from omreview.rules import Rules
 
 _TOLERANCE = 2.0  # points: two edges nearer than this are one line of the grid
 _TITLE_PAGES = 2  # the title is looked for on the first pages with text
+# a cell's text that no value ends with (3,920,000.) or that no value starts with (1日, ）): a value cut in two
+_CUT_END = re.compile(r"[,，.、/\-—(（:：]$")
+_CUT_START = re.compile(r"^(?:\d{1,2}\s*日|[)）%％])")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*\d{1,4}|共\s*\d{1,4}\s*页)?[-—–\s]*$")
 
 
@@ -189,7 +192,8 @@ class _Form:
         last row ran to the foot of the page with the same cells, and: the two halves of the first cell make a
         label where the first alone is none (运维收 | 入占营业收入比例); or, the last row holding a value (no header
         row of labels) and the new first cell no label of its own, some cell ended (从事IT企业管理年 | 十三年 →
-        限 | ) or the last row's ``label：value`` goes on (企业管理信息系统：已建成… | …系统上线)."""
+        限 | ), or a value is cut in two (3,920,000. | 00, 2009年7月 | 1日), or the last row's ``label：value``
+        goes on (企业管理信息系统：已建成… | …系统上线)."""
         now, before = self._row_texts(first), self._row_texts(table.rows[-1])
         if not now[0] and any(now) and before[0]:
             return True
@@ -201,6 +205,8 @@ class _Form:
             return False  # a row of its own, or a header row before it
         if any(b and not n for b, n in zip(before, now, strict=True)):
             return True  # beside cells that ended
+        if any(b and n and (_CUT_END.search(b) or _CUT_START.match(n)) for b, n in zip(before, now, strict=True)):
+            return True  # a value cut in two (3,920,000. | 00, 2009年7月 | 1日)
         return self._inline(before[0]) and not self._inline(now[0])
 
     def _go_on(self, table: _Table, matrix: list[list[int | None]]) -> None:
