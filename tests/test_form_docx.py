@@ -145,3 +145,32 @@ def test_real_legacy_word_form_is_converted_and_read(tmp_path, soffice):
     for path in (source, renamed):
         result = read_document(PacketFile(path=path, rel=path.name, sha256="0" * 64, size=path.stat().st_size), RULES)
         assert result.error is None and result.kind is DocumentKind.UNKNOWN and result.record is None
+
+
+@pytest.mark.parametrize("where", ["page header", "text box"])
+def test_a_form_whose_title_stands_outside_the_body_is_the_form(tmp_path, where):
+    """The form's title in its page header (页眉) or drawn in a text box is no body paragraph: the form was a
+    document of no kind (the review: 申报表 missing, incomplete)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document(str(next(pf.path for pf, _ in _forms("app-01"))))
+    title = document.paragraphs[0]
+    text = title.text
+    assert "申报表" in text and "运行维护" in text
+    if where == "page header":
+        document.sections[0].header.paragraphs[0].text = text
+        title._element.getparent().remove(title._element)
+    else:
+        for run in title.runs:
+            run._element.getparent().remove(run._element)
+        title._p.append(parse_xml(
+            f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict>'
+            '<v:shape style="width:400pt;height:30pt"><v:textbox>'
+            f'<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+    path = tmp_path / "申报表.docx"
+    document.save(str(path))
+    found = read_document(PacketFile(rel=path.name, path=path, sha256="0" * 64, size=path.stat().st_size), RULES)
+    assert found.kind is DocumentKind.APPLICATION_FORM
+    assert found.record.company_name.value == "北京睿服信息技术有限公司"
+    assert text not in [p.text for p in docx.Document(str(path)).paragraphs]  # no longer a body paragraph's text

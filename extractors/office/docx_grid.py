@@ -247,6 +247,27 @@ def read_document(doc: DocxDocument) -> tuple[list[Grid], list[str]]:
     return grids_out, paragraphs
 
 
+_TXBX = qn("w:txbxContent")
+_MARGIN_TITLES = 5  # the lines of a page header or of text boxes looked at for a title
+
+
+def margin_texts(doc: DocxDocument) -> list[str]:
+    """Where a title may stand outside the body's paragraphs: the first section's page headers (页眉, its first
+    page's own included) and the document's text boxes (a title drawn in one), their first lines each."""
+    out: list[str] = []
+    if doc.sections:
+        section = doc.sections[0]
+        for header in (section.first_page_header, section.header):
+            texts = [_text(_paragraph_text(p._p)) for p in header.paragraphs]
+            out.extend([t for t in texts if t][:_MARGIN_TITLES])
+    for box in doc.element.body.iter(_TXBX):
+        texts = [_text(_paragraph_text(p)) for p in box.iter(_P)]
+        out.extend([t for t in texts if t][:_MARGIN_TITLES])
+        if len(out) > 4 * _MARGIN_TITLES:
+            break
+    return out
+
+
 def grids(doc: DocxDocument) -> tuple[list[Grid], list[str]]:
     """Every table as a Grid, and every paragraph's text (see ``read_document``)."""
     return read_document(doc)

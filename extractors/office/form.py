@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 
 import docx
@@ -29,7 +30,7 @@ from omreview.errors import DocumentError
 from omreview.extractors.contract import Extraction
 from omreview.extractors.labels import split_label
 from omreview.extractors.office import roster
-from omreview.extractors.office.docx_grid import Grid, read_document, stated_unit
+from omreview.extractors.office.docx_grid import Grid, margin_texts, read_document, stated_unit
 from omreview.extractors.office.form_labels import lexicon
 from omreview.extractors.office.form_pairs import Pair, grid_pairs, paragraph_pairs
 from omreview.extractors.office.form_persons import key_persons, person_tables
@@ -163,9 +164,11 @@ def has_form_title(text: str, rules: Rules) -> bool:
     return all(contains_any(text, words) for words in rules.labels.form_layout.title_words)
 
 
-def is_application_form(paragraphs: list[str], tables: list[Grid], rules: Rules) -> bool:
+def is_application_form(paragraphs: list[str], tables: list[Grid], rules: Rules, margins: Sequence[str] = ()) -> bool:
+    """Whether the document is a 申报表: a form's title in its first paragraphs, its first table's first row or
+    ``margins`` (a page header, a text box: ``docx_grid.margin_texts``), and a cell or line naming the company."""
     title_rows = [c.text for g in tables[:1] for c in (g.distinct(0) if g.rows else [])]
-    text = "\n".join([*paragraphs[:10], *title_rows])
+    text = "\n".join([*paragraphs[:10], *title_rows, *margins])
     has_title = has_form_title(text, rules)
     lex = lexicon(rules)
     texts = [*(c.text for g in tables for row in g.rows for c in row), *paragraphs]
@@ -231,6 +234,6 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     except Exception as exc:  # python-docx raises many types for a damaged package
         raise DocumentError(f"not a readable .docx document ({type(exc).__name__})") from exc
     tables, paragraphs = read_document(document)
-    if is_application_form(paragraphs, tables, rules):
-        return Extraction(kind=DocumentKind.APPLICATION_FORM, record=read_form(pf, document, rules))
+    if is_application_form(paragraphs, tables, rules, margin_texts(document)):
+        return Extraction(kind=DocumentKind.APPLICATION_FORM, record=read_grids(pf, tables, paragraphs, rules))
     return roster.from_tables(pf, tables, rules) or Extraction()  # a 人员名册 written in Word
