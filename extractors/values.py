@@ -127,6 +127,37 @@ def parse_count(text: object) -> int | None:
     return int(m.group(1)) if m.group(1).isdigit() else cn_number(m.group(1))
 
 
+# check boxes and marks of the symbol fonts Word inserts them from (Insert ▸ Symbol), by font and code: a .docx
+# names them (w:sym), a PDF printed from one gives Wingdings' codes as private-use characters (U+F0FE)
+SYMBOL_GLYPHS = {
+    "wingdings": {0xFE: "☑", 0xFD: "☒", 0xA8: "□", 0x6F: "□", 0x71: "□", 0xFC: "✓", 0xFB: "✗", 0x78: "☒"},
+    "wingdings 2": {0x52: "☑", 0x54: "☒", 0xA3: "□", 0x2A: "□", 0x50: "✓", 0x4F: "✗", 0x51: "☒"},
+}
+_PRIVATE_USE = {0xF000 + code: glyph for code, glyph in SYMBOL_GLYPHS["wingdings"].items()}
+_TICKED = "☑☒✓✔√■▣◼●⊠✗✘"  # a box or mark that says chosen
+_UNTICKED = "□☐○◯"  # a box left empty
+_YES_NO = {"是": True, "否": False}
+
+
+def parse_yes_no(text: object) -> bool | None:
+    """``是`` / ``否`` (with anything after: ``是，理由见附件``), or the one option ticked among boxes: ``☑是 □否``,
+    ``是√ 否``, ``□是 ■否``; ``None`` when none or both are ticked, or when both are offered without a mark
+    (``是  否``: the boxes were lost, e.g. drawn in a symbol font)."""
+    s = "".join(_nfkc(text).translate(_PRIVATE_USE).split())
+    if not any(ch in _TICKED or ch in _UNTICKED for ch in s):
+        if all(word in s for word in _YES_NO):
+            return None
+        return _YES_NO.get(s[:1])
+    first_mark = min(i for i, ch in enumerate(s) if ch in _TICKED or ch in _UNTICKED)
+    first_word = min((s.find(w) for w in _YES_NO if w in s), default=-1)
+    if first_word < 0:
+        return None
+    before = first_mark < first_word  # ☑是 □否: each box stands before its option; 是√ 否: after it
+    chosen = {value for word, value in _YES_NO.items() for m in re.finditer(word, s)
+              if (s[m.start() - 1:m.start()] if before else s[m.end():m.end() + 1]) in tuple(_TICKED)}
+    return chosen.pop() if len(chosen) == 1 else None
+
+
 def parse_decimal(text: object) -> Decimal | None:
     """A plain number such as ``5.5`` or ``5.5年``; ``None`` otherwise."""
     if isinstance(text, int | float) and not isinstance(text, bool):

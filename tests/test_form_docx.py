@@ -174,3 +174,47 @@ def test_a_form_whose_title_stands_outside_the_body_is_the_form(tmp_path, where)
     assert found.kind is DocumentKind.APPLICATION_FORM
     assert found.record.company_name.value == "北京睿服信息技术有限公司"
     assert text not in [p.text for p in docx.Document(str(path)).paragraphs]  # no longer a body paragraph's text
+
+
+def _relaxation_written(tmp_path, runs: list[str | tuple[str, str]]):
+    """app-01's form with its 是否申请放宽条件 cell written as ``runs``: text, or (font, code) of a w:sym symbol."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document(str(next(pf.path for pf, _ in _forms("app-01"))))
+    cell = next(c for t in document.tables for row in t.rows for c in row.cells
+                if c.text.startswith("是否申请放宽条件"))
+    paragraph = cell.paragraphs[0]
+    for run in paragraph.runs:
+        run._element.getparent().remove(run._element)
+    paragraph.add_run("是否申请放宽条件：")
+    for part in runs:
+        if isinstance(part, str):
+            paragraph.add_run(part)
+        else:
+            font, code = part
+            paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:sym w:font="{font}" w:char="{code}"/></w:r>'))
+    path = tmp_path / "申报表.docx"
+    document.save(str(path))
+    return read_document(PacketFile(rel=path.name, path=path, sha256="0" * 64, size=1), RULES).record
+
+
+@pytest.mark.parametrize(("runs", "requested"), [
+    (["☑是 □否"], True),
+    (["□是 ☑否"], False),
+    (["是√ 否"], True),
+    ([("Wingdings", "F0A8"), "是 ", ("Wingdings", "F0FE"), "否"], False),  # Word's check boxes (Insert ▸ Symbol)
+    ([("Wingdings 2", "F052"), "是 ", ("Wingdings 2", "F0A3"), "否"], True),
+])
+def test_the_relaxation_request_is_the_option_ticked(tmp_path, runs, requested):
+    form = _relaxation_written(tmp_path, runs)
+    assert form.relaxation_requested is not None and form.relaxation_requested.value is requested
+
+
+@pytest.mark.parametrize("runs", [["是  否"], ["□是 □否"], ["☑是 ☑否"],
+                                  [("Symbol", "F0B7"), "是 ", ("Symbol", "F0B7"), "否"]])
+def test_a_relaxation_request_with_no_one_option_ticked_is_not_read(tmp_path, runs):
+    # before: 是 first in the text was read as a request (a failure would have become review by relaxation)
+    form = _relaxation_written(tmp_path, runs)
+    assert form.relaxation_requested is None
+    assert any("无法判断是否申请放宽条件" in w for w in form.warnings)

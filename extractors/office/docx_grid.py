@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from lxml.etree import _Element
 from openpyxl.utils import get_column_letter
 
+from omreview.extractors.values import SYMBOL_GLYPHS
 from omreview.rules import Rules, default_rules
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points (pdfplumber's)
@@ -37,6 +38,7 @@ _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 # text that is not the document's: text boxes (read elsewhere), an alternate rendering, moved-away text
 _SKIP = {qn("w:txbxContent"), "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
          qn("w:moveFrom"), qn("w:del")}
+_SYM = qn("w:sym")
 _UNIT = re.compile(r"(?:单位|计量单位)\s*(?:[:：]|为|是)?\s*(?:人民币)?\s*([千百万亿]*[元圆])")
 _BRACKET_UNIT = re.compile(r"[(（]\s*(?:单位\s*[:：]?\s*)?(?:人民币)?\s*([千百万亿]*元)\s*[)）]")
 
@@ -138,11 +140,23 @@ def _paragraph_text(p: _Element) -> str:
                 parts.append("\t")
             elif tag in (_BR, _CR):
                 parts.append("\n")
+            elif tag == _SYM:
+                parts.append(_symbol(child))
             else:
                 walk(child)
 
     walk(p)
     return "".join(parts)
+
+
+def _symbol(sym: _Element) -> str:
+    """A character drawn from a symbol font (``w:sym``: Word's check boxes ☑ □): its Unicode look-alike, or ""."""
+    font = (sym.get(qn("w:font")) or "").strip().lower()
+    try:
+        code = int(sym.get(qn("w:char")) or "", 16) & 0xFF  # F0FE and 00FE name the same glyph
+    except ValueError:
+        return ""
+    return SYMBOL_GLYPHS.get(font, {}).get(code, "")
 
 
 def _children(el: _Element, tag: str) -> Iterator[_Element]:

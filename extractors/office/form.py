@@ -36,12 +36,12 @@ from omreview.extractors.office.form_pairs import Pair, grid_pairs, paragraph_pa
 from omreview.extractors.office.form_persons import key_persons, person_tables
 from omreview.extractors.office.form_tables import Context, find_tables, projects, record, software
 from omreview.extractors.office.form_years import declared_years, read_tables
-from omreview.extractors.values import parse_count, parse_ratio, read_date, try_amount
+from omreview.extractors.values import parse_count, parse_ratio, parse_yes_no, read_date, try_amount
 from omreview.model import DocumentKind, Source
 from omreview.packet import PacketFile
 from omreview.records import Count, DateValue, Flag, FormRecord, Money, Ratio, Text
 from omreview.rules import Rules
-from omreview.text import contains_any, norm
+from omreview.text import contains_any
 
 _MONEY = {"registered_capital", "paid_in_capital"}
 _DATES = {"founded_date", "om_start_date", "si_cert_valid_until", "fill_date"}
@@ -91,8 +91,10 @@ def _convert(key: str, pair: Pair, unit: Decimal | None, source: Source, where: 
         r = parse_ratio(text)
         return (key, Ratio(value=r, source=source)) if r is not None else None
     if key == "relaxation_requested":
-        flag = norm(text)
-        return (key, Flag(value=flag.startswith("是"), source=source)) if flag[:1] in {"是", "否"} else None
+        chosen = parse_yes_no(text)
+        if chosen is None and re.search(r"[是否]", text):
+            warnings.append(f"{where}：无法判断是否申请放宽条件「{text}」")
+        return (key, Flag(value=chosen, source=source)) if chosen is not None else None
     if key in _IDS:
         field = _identifier(key, text)
         if field is None:
