@@ -232,6 +232,9 @@ class FormRecord(_StatesNone):
     itss_cert_number: Text | None = None
     recommending_authority: Text | None = None
     relaxation_requested: Flag | None = None
+    relaxation_unclear: Text | None = Field(
+        default=None, description="是否申请放宽条件 answered with no one option ticked (☑是 ☑否, 是 否 without boxes): "
+        "what was written, the request not read")
     relaxation_reason: Text | None = None
     mis_description: Text | None = None
     fill_date: DateValue | None = None

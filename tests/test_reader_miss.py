@@ -286,6 +286,20 @@ def test_a_relaxation_request_turns_a_relaxable_value_not_found_into_review():
     assert check(result, "G5").status.value == "missing"  # never relaxable
 
 
+def test_a_relaxation_request_that_cannot_be_told_makes_a_relaxable_failure_a_review_not_a_fail():
+    low = f.money(5_000_000, f.FORM_SRC)  # 注册资本 500万元 < 1000万元: G2 fails, unless relaxed
+    assert check(run(form=f.form(registered_capital=low)), "G2").status.value == "fail"
+    unclear = f.text("☑是 ☑否")
+    result = run(form=f.form(registered_capital=low, relaxation_requested=None, relaxation_unclear=unclear))
+    g2 = check(result, "G2")
+    assert g2.status.value == "review" and "无法判断是否申请" in g2.message and "☑是 ☑否" in g2.message
+    assert g2.values["relaxation_unclear"] == "☑是 ☑否" and "relaxed" not in g2.values
+    assert result.verdict is not Verdict.DOES_NOT_MEET
+    # a request read as 否 stands: the failure stays a failure
+    told = run(form=f.form(registered_capital=low, relaxation_requested=Flag(value=False, source=f.FORM_SRC)))
+    assert check(told, "G2").status.value == "fail"
+
+
 def test_a_missing_document_is_still_missing_not_reviewed_under_relaxation():
     flag = Flag(value=True, source=f.FORM_SRC)
     result = run(form=f.form(relaxation_requested=flag), statements={y: f.statement(y) for y in (2010, 2011)})

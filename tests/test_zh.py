@@ -33,6 +33,7 @@ NAMES_WRITTEN = [
     "projects_without_own_tool", "software_copyright_count", "used_in_projects", "principal_mgmt_years",
     "tech_lead_om_years", "tech_lead_title", "tech_lead_specialty", "finance_lead_title", "si_cert_number",
     "si_cert_level", "si_cert_valid_until", "itss_cert_number", "mis_description", "not_found", "relaxed",
+    "relaxation_unclear",
     "ocr_low_confidence", "status_if_read_right", "roster.id_number.row35", "roster.duplicate.row70",
     "roster.education.row12", "roster.cross_applicant.row9", "relaxation_quota", "credit_code",
     "credit_code.registration_number", "credit_code.organization_code", "key_person.principal",

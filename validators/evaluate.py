@@ -98,20 +98,32 @@ def relax(checks: list[Check], form: FormRecord | None, rules: Rules) -> list[Ch
 
     So it does with a relaxable check left ``missing`` for a value the reader did not find (its values
     name it under ``not_found``): the relaxation could still carry it (CONDITIONS.md).
+
+    A request written so that it cannot be told (no one option ticked: ``relaxation_unclear``) may be one: a
+    relaxable failure is then ``review`` too, saying the request must be read by eye (never a fail on what the
+    reader could not read).
     """
-    if form is None or form.relaxation_requested is None or not form.relaxation_requested.value:
+    if form is None:
+        return checks
+    if form.relaxation_requested is not None and form.relaxation_requested.value:
+        reason = form.relaxation_reason.value if form.relaxation_reason else "未说明理由"
+        why, source = f"企业申请放宽条件，理由：{reason}；由推荐单位和评审人员决定。", form.relaxation_requested.source
+        marked = {"relaxed": "true"}
+    elif form.relaxation_requested is None and form.relaxation_unclear is not None:
+        why = f"申报表“是否申请放宽条件”填写为「{form.relaxation_unclear.value}」，无法判断是否申请，请核对原件"
+        source, marked = form.relaxation_unclear.source, {"relaxation_unclear": form.relaxation_unclear.value}
+    else:
         return checks
     relaxable = {r.id for r in rules.checks if r.relaxable}
-    reason = form.relaxation_reason.value if form.relaxation_reason else "未说明理由"
     out = []
     for check in checks:
         not_found = check.status is CheckStatus.MISSING and NOT_FOUND in check.values
         if check.id in relaxable and (check.status is CheckStatus.FAIL or not_found):
             check = check.model_copy(update={
                 "status": CheckStatus.REVIEW,
-                "message": f"{check.message}（企业申请放宽条件，理由：{reason}；由推荐单位和评审人员决定。）",
-                "values": {**check.values, "relaxed": "true"},
-                "evidence": [*check.evidence, form.relaxation_requested.source],
+                "message": f"{check.message}（{why}）",
+                "values": {**check.values, **marked},
+                "evidence": [*check.evidence, source],
             })
         out.append(check)
     return out

@@ -94,6 +94,7 @@ def _convert(key: str, pair: Pair, unit: Decimal | None, source: Source, where: 
         chosen = parse_yes_no(text)
         if chosen is None and re.search(r"[是否]", text):
             warnings.append(f"{where}：无法判断是否申请放宽条件「{text}」")
+            return "relaxation_unclear", Text(value=text, source=source)
         return (key, Flag(value=chosen, source=source)) if chosen is not None else None
     if key in _IDS:
         field = _identifier(key, text)
