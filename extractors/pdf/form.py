@@ -42,6 +42,7 @@ from omreview.extractors.contract import Extraction
 from omreview.extractors.office.docx_grid import BBox, Grid, GridCell
 from omreview.extractors.office.form import has_form_title, is_application_form, read_grids
 from omreview.extractors.office.form_labels import Lexicon, lexicon
+from omreview.extractors.pdf.pages import as_bbox
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile
 from omreview.rules import Rules
@@ -65,10 +66,6 @@ def cell_text(text: str | None) -> str:
     whole again; two words wrapped at their space lose it, which reading by normalised text does not mind)."""
     return unicodedata.normalize("NFKC", "".join(line.strip() for line in (text or "").split("\n"))).strip()
 
-
-def _box(values: Sequence[float]) -> BBox:
-    x0, top, x1, bottom = values
-    return float(x0), float(top), float(x1), float(bottom)
 
 
 def _edges(values: list[float]) -> list[float]:
@@ -123,7 +120,7 @@ class _Form:
     def add(self, found: Any, page: int, bottom: float) -> None:
         """Add a pdfplumber table of ``page``: a table of its own, or the rest of the table before it (``bottom``:
         where it ends on the page)."""
-        boxes = [_box(c) for row in found.rows for c in row.cells if c is not None]
+        boxes = [as_bbox(c) for row in found.rows for c in row.cells if c is not None]
         if not boxes:
             return
         columns = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
@@ -153,7 +150,7 @@ class _Form:
                 if box is None:
                     continue
                 key = len(self.texts) + 1
-                self.texts[key], self.places[key] = cell_text(text), (page, _box(box))
+                self.texts[key], self.places[key] = cell_text(text), (page, as_bbox(box))
                 c0, c1 = _at(columns, float(box[0])), _at(columns, float(box[2]))
                 r0, r1 = _at(lines, float(box[1])), _at(lines, float(box[3]))
                 for r in range(r0, max(r1, r0 + 1)):
@@ -326,7 +323,7 @@ def _page(page: Any) -> _Page:
     """A page's tables and its text lines outside them (page numbers left out), top to bottom, and the left and
     right edges of what is printed."""
     tables = page.find_tables()
-    boxes = [_box(t.bbox) for t in tables]
+    boxes = [as_bbox(t.bbox) for t in tables]
     rest = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes))
     lines = [line for line in rest.extract_text_lines()
              if (text := unicodedata.normalize("NFKC", line["text"]).strip()) and not _PAGE_NUMBER.match(text)]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import ctypes
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,6 +54,12 @@ from omreview.extractors.pdf.guard import OpenPdf, current_budget, pdf_errors, s
 from omreview.rules import Rules
 
 BBox = tuple[float, float, float, float]
+
+
+def as_bbox(values: Sequence[float]) -> BBox:
+    """A box as pdfplumber gives it (any four numbers: x0, top, x1, bottom) as floats."""
+    x0, top, x1, bottom = values
+    return float(x0), float(top), float(x1), float(bottom)
 
 X_TOLERANCE = 3.0  # a wider horizontal gap between two characters separates them by a space (as pdfplumber)
 Y_TOLERANCE = 3.0  # characters whose tops differ by less are on one line

@@ -29,6 +29,7 @@ import pdfplumber
 
 from omreview.extractors.contract import Extraction
 from omreview.extractors.office.roster import Header, from_rows, roster_header
+from omreview.extractors.pdf.pages import BBox, as_bbox
 from omreview.model import Source
 from omreview.packet import PacketFile
 from omreview.records import RosterRecord
@@ -36,7 +37,6 @@ from omreview.rules import Rules
 from omreview.text import norm
 
 Row = tuple[str, ...]
-Box = tuple[float, float, float, float]
 _ID_CHARS = 18  # a 身份证号 as printed whole (a 15-digit one of old is not expected on a roster's print)
 
 
@@ -100,7 +100,7 @@ class _Table:
         return all(not first[i] for i in identity) and any(first)
 
 
-PageTables = list[tuple[list[Row], list[Box]]]  # a page's ruled tables: each one's rows and their boxes
+PageTables = list[tuple[list[Row], list[BBox]]]  # a page's ruled tables: each one's rows and their boxes
 _ROW_TOLERANCE = 1.5  # points: the rows of two halves of a printed sheet stand at the same height on their pages
 _MAX_PARTS = 3  # a sheet printed in at most this many parts side by side (left columns, then the next ones …)
 _PART_PAGES = 10  # each part on at most this many pages (the parts are looked for this far around the header)
@@ -122,21 +122,17 @@ def _tables(page: Any) -> PageTables:
         bands = []
         for row in found.rows:
             top, bottom = float(row.bbox[1]), float(row.bbox[3])
-            bands.append(([_box(b) for b in row.cells if b is not None],
+            bands.append(([as_bbox(b) for b in row.cells if b is not None],
                           [c for c in chars if top <= (float(c["top"]) + float(c["bottom"])) / 2 <= bottom]))
         pad = _padding(bands)
         rows = [_row_cells(cells, band, pad) for cells, band in bands]
         if rows:
-            out.append((rows, [_box(row.bbox) for row in found.rows]))
+            out.append((rows, [as_bbox(row.bbox) for row in found.rows]))
     return out
 
 
-def _box(values: Sequence[float]) -> Box:
-    x0, top, x1, bottom = values
-    return float(x0), float(top), float(x1), float(bottom)
 
-
-def _padding(bands: list[tuple[list[Box], list[dict[str, Any]]]]) -> float | None:
+def _padding(bands: list[tuple[list[BBox], list[dict[str, Any]]]]) -> float | None:
     """Where a cell's own text starts, from its left edge, in this table: the most common distance of a cell's first
     character from the cell's edge (most cells are written left-aligned)."""
     seen: collections.Counter[float] = collections.Counter()
@@ -149,7 +145,7 @@ def _padding(bands: list[tuple[list[Box], list[dict[str, Any]]]]) -> float | Non
     return common[0] if common else None
 
 
-def _row_cells(cells: list[Box], chars: list[dict[str, Any]], pad: float | None = None) -> Row:
+def _row_cells(cells: list[BBox], chars: list[dict[str, Any]], pad: float | None = None) -> Row:
     """A printed row's cell texts from its characters. A spreadsheet prints text too long for its cell up to the
     cell's edge and clips the rest, which is still in the page's text: drawn on, it runs into the next cell
     (计算机科学与 | 技田然晓) or past the table's edge (a 身份证号 in the last column). A character that starts where
