@@ -58,13 +58,12 @@ class Context:
     doc_unit: Decimal | None = None  # stated before the first table (金额单位：万元 under the title)
     paragraph_units: list[Decimal | None] = field(default_factory=list)  # the unit in force at each paragraph
     warnings: list[str] = field(default_factory=list)
+    paragraph_pages: list[int] = field(default_factory=list)  # a PDF's: the page each paragraph is printed on
 
     def paragraph_unit(self, i: int | None) -> Decimal | None:
         if i is not None and 0 <= i < len(self.paragraph_units) and self.paragraph_units[i] is not None:
             return self.paragraph_units[i]
         return self.doc_unit
-
-    paragraph_pages: list[int] = field(default_factory=list)  # a PDF's: the page each paragraph is printed on
 
     def src(self, grid: Grid, cell: GridCell, label: str = "") -> Source:
         """Where a cell's value was read: a .docx table and cell, or a PDF's page and the cell's box."""
