@@ -145,7 +145,8 @@ def test_a_print_that_lost_part_of_the_roster_is_not_read_rather_than_read_wrong
 SPECIALTIES = ["计算机科学与技术", "信息管理与信息系统", "通信工程", "电子信息工程"]
 
 
-def _print_sheet(folder: Path, soffice: str, heads: list[str], rows: list[list[str]], widths: dict[str, float]) -> Path:
+def _print_sheet(folder: Path, soffice: str, heads: list[str], rows: list[list[str]], widths: dict[str, float],
+                 merged: tuple[str, ...] = ()) -> Path:
     """A bordered sheet as a spreadsheet prints it (LibreOffice, default page set-up: A4, "down, then over")."""
     import openpyxl
     from openpyxl.styles import Border, Side
@@ -162,6 +163,8 @@ def _print_sheet(folder: Path, soffice: str, heads: list[str], rows: list[list[s
             cell.border = box
     for column, width in widths.items():
         ws.column_dimensions[column].width = width
+    for cells in merged:
+        ws.merge_cells(cells)
     folder.mkdir()
     source = folder / "名册.xlsx"
     wb.save(source)
@@ -214,3 +217,21 @@ def test_text_clipped_at_a_cells_edge_is_read_in_its_own_cell(tmp_path, soffice)
     found = read_document(load_packet(pdf.parent, RULES).files[0], RULES)
     assert found.kind is DocumentKind.STAFF_ROSTER, found.error
     assert [(r.name, r.id_number, r.education_raw) for r in found.record.rows] == people
+
+
+def test_a_merged_row_keeps_every_column_in_place(tmp_path, soffice):
+    # the cells are read from the characters: a row whose cells are merged (a 合计 row over three columns) must still
+    # give a cell for every column, as pdfplumber's own text does, or the columns after it would shift
+    people = PEOPLE[:6]
+    rows = [[str(i), name, number, education] for i, (name, number, education) in enumerate(people, 1)]
+    rows.append(["合计", "", "", "6人"])
+    pdf = _print_sheet(tmp_path / "p", soffice, ["序号", "姓名", "身份证号码", "学历"], rows,
+                       {"B": 10, "C": 24, "D": 12}, merged=(f"A{len(rows) + 2}:C{len(rows) + 2}",))
+    from omreview.extractors.pdf.roster import _tables
+
+    with pdfplumber.open(pdf) as printed:
+        (cells, _), = _tables(printed.pages[0])
+    assert cells[-1] == ("合计", "", "", "6人")
+    found = read_document(load_packet(pdf.parent, RULES).files[0], RULES)
+    assert [(r.name, r.id_number, r.education_raw) for r in found.record.rows] == people
+    assert any("合计" in s for s in found.record.skipped_rows)

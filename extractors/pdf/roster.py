@@ -7,15 +7,19 @@ the rules drawn, and a cell's text comes back with the line breaks of a narrow c
 - the header is on its first page only (or repeated on each): a table on a later page with as many columns is
   the same table, its repeated header (the same fields) left out;
 - a row that did not fit at a page's foot goes on at the top of the next, its 序号 and 姓名 cells empty there: that
-  first row is joined to the row it continues, cell by cell.
+  first row is joined to the row it continues, cell by cell;
+- a sheet too wide for its paper is printed in parts, its left columns for every row and then the next ones
+  (``_in_parts``): each row's parts are joined by the height they stand at, page for page;
+- text too long for its cell is clipped at the cell's edge but stays in the page's text, drawn on into the next
+  cell or past the table: each character goes back to the cell its run started in (``_row_cells``).
 
 Then ``office.roster.from_rows`` reads the rows as it reads a sheet (the header under any title rows, totals and
 footers, education and titles by the rules). Each person cites their page and the box of their row.
-What a print can lose is not guessed at: a table whose education column is not on the pages with its 身份证号
-column (a wide sheet printed in two halves, one after the other), or a 身份证号 cut short at its cell's edge, is not
-read at all (the roster is then missing, never a roster of wrong numbers that would fail T2). Only for a PDF with a
-text layer whose text names a roster's 身份证号 column (``labels.roster_columns``), on its
-first ``labels.roster_layout.pdf_pages`` pages: a scanned roster is not read here.
+What a print lost is not guessed at: a table without an education column (its other parts not found), or with a
+身份证号 not 18 characters long (digits a narrow cell did not print at all), is not read (the roster is then
+missing, never a roster of wrong numbers that would fail T2). Only for a PDF with a text layer whose text names a
+roster's 身份证号 column (``labels.roster_columns``), on its first ``labels.roster_layout.pdf_pages`` pages: a
+scanned roster is not read here.
 """
 
 from __future__ import annotations
@@ -122,7 +126,7 @@ def _tables(page: Any) -> PageTables:
         bands = []
         for row in found.rows:
             top, bottom = float(row.bbox[1]), float(row.bbox[3])
-            bands.append(([as_bbox(b) for b in row.cells if b is not None],
+            bands.append(([None if b is None else as_bbox(b) for b in row.cells],
                           [c for c in chars if top <= (float(c["top"]) + float(c["bottom"])) / 2 <= bottom]))
         pad = _padding(bands)
         rows = [_row_cells(cells, band, pad) for cells, band in bands]
@@ -131,13 +135,12 @@ def _tables(page: Any) -> PageTables:
     return out
 
 
-
-def _padding(bands: list[tuple[list[BBox], list[dict[str, Any]]]]) -> float | None:
+def _padding(bands: list[tuple[list[BBox | None], list[dict[str, Any]]]]) -> float | None:
     """Where a cell's own text starts, from its left edge, in this table: the most common distance of a cell's first
     character from the cell's edge (most cells are written left-aligned)."""
     seen: collections.Counter[float] = collections.Counter()
     for cells, chars in bands:
-        for x0, _, x1, _ in cells:
+        for x0, _, x1, _ in (c for c in cells if c is not None):
             inside = [float(c["x0"]) for c in chars if x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1]
             if inside:
                 seen[round(min(inside) - x0, 1)] += 1
@@ -145,15 +148,16 @@ def _padding(bands: list[tuple[list[BBox], list[dict[str, Any]]]]) -> float | No
     return common[0] if common else None
 
 
-def _row_cells(cells: list[BBox], chars: list[dict[str, Any]], pad: float | None = None) -> Row:
+def _row_cells(positions: list[BBox | None], chars: list[dict[str, Any]], pad: float | None = None) -> Row:
     """A printed row's cell texts from its characters. A spreadsheet prints text too long for its cell up to the
     cell's edge and clips the rest, which is still in the page's text: drawn on, it runs into the next cell
     (计算机科学与 | 技田然晓) or past the table's edge (a 身份证号 in the last column). A character that starts where
     the one before it on its line ends, and crosses that one's cell's right edge (or goes on a run that has), is
     that cell's, unless it stands where a cell's own text starts (``pad`` after its edge: a run cut at the edge,
     the next cell's text right after it); any other belongs to the cell its middle lies in (none: it is not the
-    table's)."""
-    cells = sorted(cells)
+    table's). ``positions``: the row's cells by column, ``None`` where a merged cell covers the column (its text
+    then ``""``, as pdfplumber gives it)."""
+    cells = [c for c in positions if c is not None]
     owner: dict[int, int] = {}
     lines: list[list[dict[str, Any]]] = []
     for char in sorted(chars, key=lambda c: float(c["top"])):
@@ -181,7 +185,8 @@ def _row_cells(cells: list[BBox], chars: list[dict[str, Any]], pad: float | None
             if id(char) in owner:
                 texts[owner[id(char)]] += char["text"]
         texts = [t + "\n" if t and not t.endswith("\n") else t for t in texts]
-    return tuple(_cell(t) for t in texts)
+    read = iter(texts)
+    return tuple("" if c is None else _cell(next(read)) for c in positions)
 
 
 def _take_page(table: _Table, tables: PageTables, number: int, rules: Rules) -> bool:
