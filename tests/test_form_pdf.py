@@ -17,7 +17,8 @@ import docx
 import pytest
 
 from omreview.extractors import read_document
-from omreview.extractors.pdf.form import cell_text, may_be_form
+from omreview.extractors.pdf.form import may_be_form
+from omreview.extractors.pdf.pages import cell_text
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile, load_packet
 from omreview.review import review_applicant

@@ -42,7 +42,7 @@ from omreview.extractors.contract import Extraction
 from omreview.extractors.office.docx_grid import BBox, Grid, GridCell
 from omreview.extractors.office.form import has_form_title, is_application_form, read_grids
 from omreview.extractors.office.form_labels import Lexicon, lexicon
-from omreview.extractors.pdf.pages import as_bbox
+from omreview.extractors.pdf.pages import as_bbox, cell_text
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile
 from omreview.rules import Rules
@@ -59,12 +59,6 @@ def may_be_form(texts: Sequence[str], rules: Rules) -> bool:
     """Whether the first pages with text hold a 申报表's title: the only PDFs ``read`` opens."""
     first = [t for t in texts if t.strip()][:_TITLE_PAGES]
     return bool(first) and has_form_title("\n".join(first), rules)
-
-
-def cell_text(text: str | None) -> str:
-    """A printed cell's text: the lines it wrapped over joined as one (a code broken at the edge, 2009S|R084308, is
-    whole again; two words wrapped at their space lose it, which reading by normalised text does not mind)."""
-    return unicodedata.normalize("NFKC", "".join(line.strip() for line in (text or "").split("\n"))).strip()
 
 
 

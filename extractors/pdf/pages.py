@@ -56,6 +56,13 @@ from omreview.rules import Rules
 BBox = tuple[float, float, float, float]
 
 
+def cell_text(text: str | None) -> str:
+    """A printed table cell's text: the lines it wrapped over joined as one (a code broken at the edge,
+    2009S|R084308, or a 身份证号 over four lines of a narrow column, is whole again; two words wrapped at their space
+    lose it, which reading by normalised text does not mind)."""
+    return unicodedata.normalize("NFKC", "".join(line.strip() for line in (text or "").split("\n"))).strip()
+
+
 def as_bbox(values: Sequence[float]) -> BBox:
     """A box as pdfplumber gives it (any four numbers: x0, top, x1, bottom) as floats."""
     x0, top, x1, bottom = values

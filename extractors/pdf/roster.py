@@ -33,7 +33,7 @@ import pdfplumber
 
 from omreview.extractors.contract import Extraction
 from omreview.extractors.office.roster import Header, from_rows, roster_header
-from omreview.extractors.pdf.pages import BBox, as_bbox
+from omreview.extractors.pdf.pages import BBox, as_bbox, cell_text
 from omreview.model import Source
 from omreview.packet import PacketFile
 from omreview.records import RosterRecord
@@ -57,10 +57,6 @@ def may_be_roster(texts: Sequence[str], rules: Rules) -> bool:
     """Whether the text layer names an identity number column somewhere: the only PDFs ``read`` opens."""
     words = _id_words(rules)
     return any(_names_id_column(t, words) for t in texts)
-
-
-def _cell(text: str | None) -> str:
-    return "".join((text or "").split("\n")).strip()
 
 
 class _Table:
@@ -186,7 +182,7 @@ def _row_cells(positions: list[BBox | None], chars: list[dict[str, Any]], pad: f
                 texts[owner[id(char)]] += char["text"]
         texts = [t + "\n" if t and not t.endswith("\n") else t for t in texts]
     read = iter(texts)
-    return tuple("" if c is None else _cell(next(read)) for c in positions)
+    return tuple("" if c is None else cell_text(next(read)) for c in positions)
 
 
 def _take_page(table: _Table, tables: PageTables, number: int, rules: Rules) -> bool:
