@@ -95,6 +95,7 @@ TEST_MARKS: dict[str, tuple[str, ...]] = {
     "tests/test_form_docx.py::test_real_property_certificate_filled_in_its_own_layout": ("realdocs",),
     "tests/test_form_docx.py::test_real_change_form_filled_in_its_own_layout": ("realdocs",),
     "tests/test_form_docx.py::test_real_legacy_word_form_is_converted_and_read": ("realdocs",),
+    "tests/test_form_pdf.py::test_a_real_form_of_other_hands_printed_reads_as_its_docx": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_workbooks_that_are_not_staff_rosters": ("realdocs",),
     "tests/test_roster_xlsx.py::test_real_blank_legacy_roster_of_another_purpose_is_converted_and_no_staff_roster":
         ("realdocs",),

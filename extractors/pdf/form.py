@@ -161,12 +161,15 @@ class _Form:
             self.pages.append(page)
         self.last = "text"
 
-    def cut(self) -> None:
-        """The paragraph before goes on in a line that is no wrap of running text and starts with no label: under
-        one of its cells (a table drawn without lines, its row spread over columns or this line indented). Which of
-        its values is cut short is not known, so it is read as empty."""
-        if self.last == "text" and self.paragraphs:
-            self.paragraphs[-1] = ""
+    def cut(self) -> bool:
+        """The paragraph before, if it holds ``label：value`` pairs, goes on in a line that is no wrap of running text
+        and starts with no label: under one of its cells (a table drawn without lines, its row spread over columns or
+        this line indented). Which of its values is cut short is not known, so it is read as empty (and the line, a
+        fragment, is not read either: ``True``). A paragraph of no pairs (a title over a centred subtitle) stays."""
+        if self.last != "text" or not self.paragraphs or not self.lex.split_inline(self.paragraphs[-1])[1]:
+            return False
+        self.paragraphs[-1] = ""
+        return True
 
     def _row_texts(self, row: list[int | None]) -> list[str]:
         return [self.texts.get(k, "") if k is not None else "" for k in row]
@@ -292,9 +295,8 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | Non
                 # width spared for the padding of a cell the text may sit in)
                 goes_on = room is not None and _first_word(item["chars"]) + size > room and not starts_label
                 if room is not None and not goes_on and not starts_label and (
-                        float(item["x0"]) - page.left >= size or gapped):
-                    form.cut()  # a cell of a table drawn without lines wrapped here: not read, rather than read cut
-                    room = None
+                        float(item["x0"]) - page.left >= size or gapped) and form.cut():
+                    room = None  # a cell of a table drawn without lines wrapped here: not read, rather than read cut
                     continue
                 form.text(line, number, goes_on)
                 room = page.right - float(item["x1"])
