@@ -142,6 +142,6 @@ def _table_row(row: Row) -> dict[str, Any]:
 
 
 def batch_markdown(summary: BatchSummary) -> str:
-    """The batch table artifact's description: ``omreview 批次：21家申报企业（规则 2012.5）：已审查19家，…``."""
+    """The batch table artifact's description: ``omreview 批次：21家申报企业（规则 2012.6）：已审查19家，…``."""
     counts = "，".join(f"{zh.outcome_label(o)}{summary.count(o)}家" for o in Outcome if summary.count(o))
     return f"omreview 批次：{len(summary.rows)}家申报企业（规则 {summary.rules_version}）：{counts}"

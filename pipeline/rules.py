@@ -176,6 +176,12 @@ class OcrSettings(_Strict):
     second_look_white_level: int = Field(default=215, ge=64, le=255)
     threads: int = Field(default=1, ge=1, le=64)
     rec_batch: int = Field(default=1, ge=1, le=64)
+    ruling_ink_level: int = Field(default=215, ge=64, le=255)
+    ruling_min_inches: Decimal = Field(default=Decimal("0.4"), gt=0, le=10)
+    ruling_row_inches: Decimal = Field(default=Decimal("0.1"), gt=0, le=10)
+    ruling_missed_ink: Decimal = Field(default=Decimal("6"), gt=0)
+    ruling_page_shift: Decimal = Field(default=Decimal("6"), ge=0, le=50)
+    ruling_tolerance: Decimal = Field(default=Decimal("3"), ge=0, le=20)
     confusions: list[str] = Field(default_factory=lambda: ["入人", "未末", "已己巳", "日曰", "货贷", "帐账"])
     digit_lookalikes: dict[str, str] = Field(default_factory=lambda: {
         "O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "，": ",", "．": ".", "。": ".",

@@ -34,6 +34,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from omreview.extractors.ocr.engine import Char, Engine, PixelBox, Word, engine
+from omreview.extractors.ocr.ruling import ruled_tables
 from omreview.extractors.pdf.guard import current_budget
 from omreview.extractors.pdf.pages import BBox, Line, open_pdfium
 from omreview.rules import OcrSettings
@@ -46,6 +47,7 @@ _ORIENTATION_SAMPLE = 6  # the longest boxes, read both ways up to tell which wa
 _PROFILE_WIDTH = 400  # the skew is measured on the page reduced to about this width (pixels)
 _RAMP = 24  # grays within this much below the white level are lightened gradually
 _WORD_GAP = 0.9  # a gap inside one box wider than this many character heights is a space
+_CELL_INSET = 3  # pixels: a cell's ink is looked at this far inside its borders (the ruling lines and their blur)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,17 @@ class OcrPage:
         if self.lines is not None:
             return "\n".join(line.text for line in self.lines)
         return "\n".join(self.band)
+
+
+@dataclass(frozen=True)
+class OcrCell:
+    """A cell of a ruled table on a scanned page: its box (points of the straightened page), its text (its
+    characters in rows, a space where two stand apart, the rows joined) and the lowest confidence of its letters
+    and digits."""
+
+    bbox: BBox
+    text: str
+    confidence: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,74 @@ class OcrPages:
     def lines(self, numbers: list[int]) -> dict[int, list[Line]]:
         self.read(numbers)
         return {n: list(self.pages[n].lines or []) for n in numbers}
+
+    def tables(self, number: int) -> list[list[OcrCell]]:
+        """The ruled tables of a page (``ocr.ruling``), read in full first: each its cells, holding the
+        characters whose centers lie in them.
+
+        The text detector sees the page reduced (``det_max_side``) and may miss a line of small print in a narrow
+        cell: a cell with more ink than its characters read cover (``ruling_missed_ink`` square points, its
+        borders left out) is read again on its own at full resolution, its characters replaced by that reading."""
+        self.read([number])
+        page = self.pages[number]
+        if page.view.blank:
+            return []
+        pdf = open_pdfium(self.path)
+        try:
+            image = np.asarray(self._upright(pdf, page, self.settings.read_dpi, self.settings.white_level))
+        finally:
+            pdf.close()
+        scale = self.settings.read_dpi / 72
+        ink = image < self.settings.ruling_ink_level
+        out = []
+        for cells in ruled_tables(image, scale, self.settings):
+            for box in cells:
+                if self._missed(page, ink, box, scale):
+                    self._read_cell(page, image, box, scale)
+            out.append([self._cell(page, box) for box in cells])
+        return out
+
+    def _missed(self, page: OcrPage, ink: np.ndarray, box: BBox, scale: float) -> bool:
+        """Whether a cell holds ink its characters read do not cover (the lines around it left out)."""
+        inset = _CELL_INSET
+        x0, top = round(box[0] * scale) + inset, round(box[1] * scale) + inset
+        x1, bottom = round(box[2] * scale) - inset, round(box[3] * scale) - inset
+        if x1 <= x0 or bottom <= top:
+            return False
+        left = ink[top:bottom, x0:x1].copy()
+        for b, _, _ in page.chars:
+            if box[0] <= (b[0] + b[2]) / 2 <= box[2] and box[1] <= (b[1] + b[3]) / 2 <= box[3]:
+                c0, c1 = max(0, round(b[0] * scale) - x0 - inset), max(0, round(b[2] * scale) - x0 + inset)
+                r0, r1 = max(0, round(b[1] * scale) - top - inset), max(0, round(b[3] * scale) - top + inset)
+                left[r0:r1, c0:c1] = False
+        return int(left.sum()) > float(self.settings.ruling_missed_ink) * scale * scale
+
+    def _read_cell(self, page: OcrPage, image: np.ndarray, box: BBox, scale: float) -> None:
+        """Read a cell's image on its own; its characters replace those read from the whole page."""
+        x0, top = max(0, round(box[0] * scale) + 1), max(0, round(box[1] * scale) + 1)
+        x1, bottom = round(box[2] * scale) - 1, round(box[3] * scale) - 1
+        words = self.engine.read(np.ascontiguousarray(image[top:bottom, x0:x1]))
+        moved = [Word(w.text, w.score, _moved(w.box, x0, top),
+                      tuple(Char(c.text, _moved(c.box, x0, top), c.score) for c in w.chars)) for w in words]
+        _, chars = _lines(page.number, moved, scale, self.lookalikes)
+        page.chars = [c for c in page.chars if not (box[0] <= (c[0][0] + c[0][2]) / 2 <= box[2]
+                                                    and box[1] <= (c[0][1] + c[0][3]) / 2 <= box[3])] + chars
+
+    def _cell(self, page: OcrPage, box: BBox) -> OcrCell:
+        x0, top, x1, bottom = box
+        inside = [(b, t) for b, _, t in page.chars
+                  if x0 <= (b[0] + b[2]) / 2 <= x1 and top <= (b[1] + b[3]) / 2 <= bottom]
+        lines = []
+        for row in _rows([(b, (b, t)) for b, t in inside]):
+            row.sort(key=lambda item: item[0][0])
+            height = statistics.median(b[3] - b[1] for b, _ in row)
+            text, previous = "", None
+            for b, t in row:
+                if previous is not None and b[0] - previous[2] > _WORD_GAP * height:
+                    text += " "
+                text, previous = text + t, b
+            lines.append(text)
+        return OcrCell(box, _cell_text(lines), self.confidence(page.number, box))
 
     # --- from the straightened page back to the PDF page -------------------------------------------
 
@@ -439,6 +520,11 @@ def _rows(items: list[tuple[BBox, _Item]]) -> list[list[_Item]]:
     return [members for _, _, members in rows]
 
 
+def _moved(box: PixelBox, dx: int, dy: int) -> PixelBox:
+    x0, top, x1, bottom = box
+    return x0 + dx, top + dy, x1 + dx, bottom + dy
+
+
 def _scaled(box: PixelBox, scale: float) -> BBox:
     """Image pixels to points."""
     x0, top, x1, bottom = box
@@ -493,8 +579,7 @@ def _repaired(chars: tuple[Char, ...], lookalikes: dict[int, str]) -> tuple[Char
     text = "".join(ch.text for ch in chars)
     fixed = text.translate(lookalikes)
     if _GROUPED.match(fixed):
-        cut = len(fixed.rstrip(")）")) - 3  # the decimal point
-        fixed = "".join("," if ch in ".," and i < cut else "." if i == cut else ch for i, ch in enumerate(fixed))
+        fixed = _regrouped(fixed)
         if fixed == text:
             return chars
         return tuple(Char(new, ch.box, ch.score) for new, ch in zip(fixed, chars, strict=True))
@@ -507,6 +592,24 @@ def _repaired(chars: tuple[Char, ...], lookalikes: dict[int, str]) -> tuple[Char
             continue
         out.append(Char("." if i == cut else new, ch.box, min(ch.score, _REPAIRED)))
     return tuple(out)
+
+
+def _regrouped(amount: str) -> str:
+    """A grouped amount (``_GROUPED``) with its separators put right: commas between groups, a point before the
+    cents."""
+    cut = len(amount.rstrip(")）")) - 3  # the decimal point
+    return "".join("," if ch in ".," and i < cut else "." if i == cut else ch for i, ch in enumerate(amount))
+
+
+_AMOUNT_RUN = re.compile(r"[(（]?[-−－]?\d[\d.,]*\d[)）]?")
+
+
+def _cell_text(lines: list[str]) -> str:
+    """A cell's lines as one text, as ``pdf.pages.cell_text`` joins a printed cell's; an amount wrapped over two
+    lines is one token only now, and its separators are put right then (``1,520.00`` + ``0.00元``: the second
+    comma read as a point, ``1,520,000.00元``)."""
+    text = "".join(line.strip() for line in lines)
+    return _AMOUNT_RUN.sub(lambda m: _regrouped(m.group()) if _GROUPED.match(m.group()) else m.group(), text)
 
 
 def _doubt(chars: tuple[Char, ...]) -> float:

@@ -76,6 +76,8 @@ class Grid:
     preceding: int = 0  # body paragraphs before the table (of its top-level table, for a nested one)
     # a table read from a PDF's page (``pdf.form``): each cell's page and box, by its key (a .docx table: none)
     places: dict[int, tuple[int, BBox]] = field(default_factory=dict)
+    # a table read by OCR from a scanned page: each cell's lowest character confidence, by its key
+    confidence: dict[int, Decimal] = field(default_factory=dict)
 
     def cell(self, r: int, c: int) -> GridCell | None:
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):

@@ -187,9 +187,11 @@ def read_form(pf: PacketFile, document: docx.document.Document, rules: Rules) ->
 
 
 def read_grids(pf: PacketFile, tables: list[Grid], paragraphs: list[str], rules: Rules,
-               paragraph_pages: list[int] | None = None) -> FormRecord:
+               paragraph_pages: list[int] | None = None,
+               paragraph_confidence: list[Decimal | None] | None = None) -> FormRecord:
     """Everything a form's grids and paragraphs say, wherever they were read (a .docx, a PDF's ruled tables and
-    lines: ``paragraph_pages``, the page of each paragraph)."""
+    lines: ``paragraph_pages``, the page of each paragraph; a scan's: ``paragraph_confidence``, each one's lowest
+    character confidence)."""
     lex = lexicon(rules)
     units: list[Decimal | None] = []
     for text in paragraphs:  # a unit stated in a paragraph holds for the paragraphs after it
@@ -197,7 +199,7 @@ def read_grids(pf: PacketFile, tables: list[Grid], paragraphs: list[str], rules:
         units.append(unit if unit is not None else (units[-1] if units else None))
     before_tables = tables[0].preceding if tables else len(paragraphs)
     ctx = Context(pf, lex, doc_unit=units[before_tables - 1] if before_tables else None, paragraph_units=units,
-                  paragraph_pages=paragraph_pages or [])
+                  paragraph_pages=paragraph_pages or [], paragraph_confidence=paragraph_confidence or [])
     years = read_tables(ctx, tables)
     people, person_rows = person_tables(ctx, tables)
     project_tables = [t for g in tables for t in find_tables(g, lex, "project_columns", {"name", "amount"})]

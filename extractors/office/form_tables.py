@@ -59,6 +59,8 @@ class Context:
     paragraph_units: list[Decimal | None] = field(default_factory=list)  # the unit in force at each paragraph
     warnings: list[str] = field(default_factory=list)
     paragraph_pages: list[int] = field(default_factory=list)  # a PDF's: the page each paragraph is printed on
+    # a scanned PDF's: each paragraph's lowest character confidence (OCR)
+    paragraph_confidence: list[Decimal | None] = field(default_factory=list)
 
     def paragraph_unit(self, i: int | None) -> Decimal | None:
         if i is not None and 0 <= i < len(self.paragraph_units) and self.paragraph_units[i] is not None:
@@ -73,14 +75,17 @@ class Context:
         if place is not None:
             page, (x0, top, x1, bottom) = place
             return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page,
-                          bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)), text=text)
+                          bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)), text=text,
+                          confidence=grid.confidence.get(origin.key))
         return Source(file=self.pf.rel, sha256=self.pf.sha256, table=grid.index, cell=origin.address, text=text)
 
     def paragraph_src(self, i: int | None, text: str) -> tuple[Source, str]:
         """(the source, where for a warning) of a value read from body paragraph ``i`` (0-based)."""
         page = self.paragraph_pages[i] if i is not None and 0 <= i < len(self.paragraph_pages) else None
+        known = i is not None and 0 <= i < len(self.paragraph_confidence)
+        confidence = self.paragraph_confidence[i] if known and i is not None else None
         where = f"第{page}页正文" if page is not None else f"正文第{(i or 0) + 1}段"
-        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, text=text), where
+        return Source(file=self.pf.rel, sha256=self.pf.sha256, page=page, text=text, confidence=confidence), where
 
     def table_unit(self, grid: Grid) -> Decimal | None:
         unit = caption_unit(grid, self.lex.rules)

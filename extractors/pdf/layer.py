@@ -194,7 +194,7 @@ class OcrLayer(TextLayer):
         tri = triage(self._merged(), self.rules)
         for _ in range(_ROUNDS):
             wanted = [p for p in self._wanted(tri) if p in self.scanned and not self.pages.is_read(p)]
-            wanted = wanted[: self._room()]
+            wanted = wanted[: self.room()]
             if not wanted:
                 break
             self.pages.read(wanted)
@@ -203,7 +203,8 @@ class OcrLayer(TextLayer):
         self.texts = self._merged()
         return tri
 
-    def _room(self) -> int:
+    def room(self) -> int:
+        """How many more pages may be read in full (``ocr.max_read_pages``)."""
         return max(0, self.cfg.max_read_pages - self.pages.counts["read"])
 
     def _wanted(self, tri: Triage) -> list[int]:
@@ -255,11 +256,11 @@ class OcrLayer(TextLayer):
             at = find_note(tri.pages, after, self.rules)
             if at is not None:
                 page = at[0] + 1
-                if page in self.scanned and not self.pages.is_read(page) and self._room():
+                if page in self.scanned and not self.pages.is_read(page) and self.room():
                     self.pages.read([page])  # its heading was in the band: read the page itself
                     tri = triage(self._merged(), self.rules)
                 return tri
-            if number is None or not self._room():
+            if number is None or not self.room():
                 break
             if number in self.scanned and not self.pages.is_read(number):
                 self.pages.read([number])
