@@ -237,6 +237,25 @@ def test_t2_counts_distinct_valid_id_numbers():
     assert all("*" in d.values[0].value for d in result.discrepancies)  # 身份证号 masked
 
 
+def test_t2_on_a_row_ocr_read_in_doubt_is_a_reviewers():
+    """A roster read by OCR: a row whose 身份证号 fails its check digit there is a misreading as likely as a wrong
+    number (the reader puts it below the floor); the 49 counted would fail, but the check is a reviewer's."""
+    roster = f.roster(staff=50, college=50)
+    rows = [r.model_copy(update={"source": r.source.model_copy(update={"page": 1, "confidence": Decimal("0.99")})})
+            for r in roster.rows]
+    wrong = "0" if rows[0].id_number[-1] != "0" else "1"
+    rows[0] = rows[0].model_copy(update={"id_number": rows[0].id_number[:-1] + wrong, "source": rows[0].source
+                                         .model_copy(update={"confidence": Decimal("0.5")})})
+    result = run(roster=roster.model_copy(update={"rows": rows}), form=f.form(declared_staff_count=None))
+    check = next(c for c in result.checks if c.id == "T2")
+    assert check.status.value == "review" and check.values["status_if_read_right"] == "fail"
+    assert "置信度0.5" in check.message
+    confident = [r.model_copy(update={"source": r.source.model_copy(update={"confidence": Decimal("0.99")})})
+                 for r in rows]
+    assert status(run(roster=roster.model_copy(update={"rows": confident}),
+                      form=f.form(declared_staff_count=None)), "T2") == "fail"
+
+
 # --- discrepancies --------------------------------------------------------------------------------
 
 def test_declared_vs_audited_uses_the_agree_rule():

@@ -159,7 +159,11 @@ def check_t2(ctx: Context, rule: CheckRule) -> Check:
     ratio = Decimal(college) / Decimal(len(staff)) if staff else Decimal(0)
     values: dict[str, Value] = {"om_staff_count": len(staff), "college_or_above_count": college,
               "college_or_above_ratio": str(ratio.quantize(Decimal("0.0001"))), "unknown_education_count": unknown}
-    evidence = [r.source for r in staff[:1]]
+    floor = ctx.rules.labels.statement_pdf.ocr.min_confidence
+    # a row OCR read in doubt (a character below the floor, a 身份证号 failing its check digit) may count one person
+    # more or fewer: it is evidence too, and makes the check a reviewer's
+    doubtful = [r.source for r in roster.rows if r.source.confidence is not None and r.source.confidence < floor]
+    evidence = [r.source for r in staff[:1]] + doubtful
     summary = f"运维人员{len(staff)}人，大专及以上{college}人，占{percent(ratio)}"
     if len(staff) >= t.staff_min and ratio >= t.college_ratio_min:
         return row(rule, PASS, summary + "。", values, evidence)

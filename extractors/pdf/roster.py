@@ -17,9 +17,10 @@ Then ``office.roster.from_rows`` reads the rows as it reads a sheet (the header 
 footers, education and titles by the rules). Each person cites their page and the box of their row.
 What a print lost is not guessed at: a table without an education column (its other parts not found), or with a
 身份证号 not 18 characters long (digits a narrow cell did not print at all), is not read (the roster is then
-missing, never a roster of wrong numbers that would fail T2). Only for a PDF with a text layer whose text names a
-roster's 身份证号 column (``labels.roster_columns``), on its first ``labels.roster_layout.pdf_pages`` pages: a
-scanned roster is not read here.
+missing, never a roster of wrong numbers that would fail T2). Only for a PDF whose text names a roster's 身份证号
+column (``labels.roster_columns``), on its first ``labels.roster_layout.pdf_pages`` pages. A scanned or photographed
+roster is read from its ruled tables as OCR found them (``read``); its text is then what OCR read for triage (the
+top band of each page, where the header row of the first stands).
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from __future__ import annotations
 import collections
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import pdfplumber
 
 from omreview.extractors.contract import Extraction
 from omreview.extractors.office.roster import Header, from_rows, roster_header
+from omreview.extractors.pdf.layer import OcrLayer, TextLayer
 from omreview.extractors.pdf.pages import BBox, as_bbox, cell_text
+from omreview.identifiers import is_valid_id_number
 from omreview.model import Source
 from omreview.packet import PacketFile
 from omreview.records import RosterRecord
@@ -42,6 +47,8 @@ from omreview.text import norm
 
 Row = tuple[str, ...]
 _ID_CHARS = 18  # a 身份证号 as printed whole (a 15-digit one of old is not expected on a roster's print)
+_SCAN_TOLERANCE = 3.0  # points: the edges of a scanned table's cells nearer than this are one line
+_MISREAD = Decimal("0.5")  # the confidence of a row whose 身份证号, read by OCR, fails its check digit
 
 
 def _id_words(rules: Rules) -> list[str]:
@@ -59,11 +66,20 @@ def may_be_roster(texts: Sequence[str], rules: Rules) -> bool:
     return any(_names_id_column(t, words) for t in texts)
 
 
+Place = Callable[[int, BBox], tuple[BBox, Decimal | None]]  # a row's box on a page as read -> on the PDF page, its
+# lowest OCR confidence (a text page: the box itself, none)
+
+
+def _as_printed(page: int, box: BBox) -> tuple[BBox, Decimal | None]:
+    return box, None
+
+
 class _Table:
     """The roster's rows as they are gathered page by page, with each row's source, under the header found first."""
 
-    def __init__(self, pf: PacketFile) -> None:
+    def __init__(self, pf: PacketFile, place: Place = _as_printed) -> None:
         self.pf = pf
+        self.place = place
         self.header: Header | None = None
         self.width = 0
         self.rows: list[Row] = []
@@ -87,9 +103,10 @@ class _Table:
                 start = 1
         for i in range(start, len(cells)):
             self.rows.append(cells[i])
-            x0, top, x1, bottom = boxes[i]
+            (x0, top, x1, bottom), confidence = self.place(page, boxes[i])
             self.places[len(self.rows)] = Source(file=self.pf.rel, sha256=self.pf.sha256, page=page,
-                                                 bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+                                                 bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)),
+                                                 confidence=confidence)
         return True
 
     def _goes_on(self, first: Row) -> bool:
@@ -220,12 +237,20 @@ def _side_by_side(left: list[tuple[int, PageTables]], right: list[PageTables]) -
     return out
 
 
-def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | None:
+def read(pf: PacketFile, texts: Sequence[str], rules: Rules, layer: TextLayer | None = None) -> Extraction | None:
     """The roster of a PDF whose pages hold it as a ruled table; ``None`` if none of its tables is one.
 
     Tables are looked for from the first page whose text names a 身份证号 column, and no further than the first page
     after the roster's start that holds no part of it (a long PDF is not searched page by page). A sheet too wide
-    for its paper is printed in parts (``_in_parts``) when that finds no roster with an education column."""
+    for its paper is printed in parts (``_in_parts``) when that finds no roster with an education column.
+
+    ``layer``: the statement reader's; its scanned pages (a roster scanned or photographed) are read from their
+    ruled tables as OCR found them (``OcrPages.tables``), each person's source with the lowest confidence of the
+    row's characters. A 身份证号 read so that fails its check digit is a misreading or a wrong number: its row's
+    confidence is put below the floor (``_MISREAD``), so a check counting on it goes to a reviewer."""
+    scan = layer if isinstance(layer, OcrLayer) else None
+    if scan is not None:
+        texts = scan.texts  # the text layer's pages and, of the scanned ones, what OCR has read so far
     if not may_be_roster(texts, rules):
         return None
     words = _id_words(rules)
@@ -236,17 +261,20 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | Non
 
         def tables(number: int) -> PageTables:
             if number not in read_pages:
-                read_pages[number] = _tables(pages[number - 1])
+                if scan is not None and number in scan.scanned:
+                    read_pages[number] = _scanned_tables(scan, number) if scan.room() else []
+                else:
+                    read_pages[number] = _tables(pages[number - 1])
             return read_pages[number]
 
-        table = _Table(pf)
+        table = _Table(pf, _placer(scan))
         for number in range(max(start, 1), len(pages) + 1):
             if table.header is None and (number > len(texts) or not _names_id_column(texts[number - 1], words)):
                 continue
             if not _take_page(table, tables(number), number, rules) and table.header is not None:
                 break  # the roster ended on the page before
         if (table.header is None or "education" not in table.header.columns) and 0 < start <= len(pages):
-            table = _in_parts(pf, tables, start, len(pages), rules) or table
+            table = _in_parts(pf, tables, start, len(pages), rules, _placer(scan)) or table
     if table.header is None or "education" not in table.header.columns:
         return None  # a printed sheet whose other columns were not found: not read, rather than read half
     roster = from_rows(pf, table.rows, table.places, rules)
@@ -254,11 +282,66 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules) -> Extraction | Non
         return None  # a header and no one under it is no roster read
     if any(len(r.id_number) != _ID_CHARS for r in roster.record.rows):
         return None  # a number cut at its cell's edge in print: what is left of it would count as a wrong one
+    if scan is not None:
+        roster = replace(roster, record=_doubting_misreads(roster.record))
     return roster
 
 
+def _placer(scan: OcrLayer | None) -> Place:
+    """Where a row read from a page stands on the PDF page, and its confidence: a scanned page's through its OCR."""
+    if scan is None:
+        return _as_printed
+
+    def place(page: int, box: BBox) -> tuple[BBox, Decimal | None]:
+        if page not in scan.scanned:
+            return box, None
+        return scan.page_box(page, box), scan.confidence(page, box)
+    return place
+
+
+def _doubting_misreads(record: RosterRecord) -> RosterRecord:
+    """Rows read by OCR whose 身份证号 fails its check digit, their confidence put below the floor."""
+    rows = []
+    for row in record.rows:
+        confidence = row.source.confidence
+        if confidence is not None and not is_valid_id_number(row.id_number):
+            row = row.model_copy(update={"source": row.source.model_copy(
+                update={"confidence": min(confidence, _MISREAD)})})
+        rows.append(row)
+    return record.model_copy(update={"rows": rows})
+
+
+def _scanned_tables(scan: OcrLayer, number: int) -> PageTables:
+    """A scanned page's ruled tables as ``_tables`` gives a printed page's: each row's cells by column (a merged
+    cell's text at its first column, ``""`` at the others), each row's box (points of the straightened page)."""
+    out: PageTables = []
+    for cells in scan.pages.tables(number):
+        columns = _clustered([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells])
+        lines = _clustered([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells])
+        if len(columns) < 2 or len(lines) < 2:
+            continue
+        grid = [[""] * (len(columns) - 1) for _ in range(len(lines) - 1)]
+        for cell in cells:
+            grid[_nearest(lines, cell.bbox[1])][_nearest(columns, cell.bbox[0])] = cell_text(cell.text)
+        boxes = [(columns[0], lines[r], columns[-1], lines[r + 1]) for r in range(len(lines) - 1)]
+        out.append(([tuple(row[: len(columns) - 1]) for row in grid], boxes))
+    return out
+
+
+def _clustered(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > _SCAN_TOLERANCE:
+            out.append(v)
+    return out
+
+
+def _nearest(edges: list[float], v: float) -> int:
+    return min(range(len(edges) - 1), key=lambda i: abs(edges[i] - v))
+
+
 def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, last: int,
-              rules: Rules) -> _Table | None:
+              rules: Rules, place: Place = _as_printed) -> _Table | None:
     """The roster of a sheet too wide for its paper, printed in parts: its left columns on as many pages as its rows
     need, then the next columns on as many more (spreadsheets print "down, then over" by default), 姓名 and 身份证号
     perhaps in different parts. Each part's first page holds the sheet's header row and title rows, so its rows
@@ -292,7 +375,7 @@ def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, l
             return None
         joined = found
         widths.append(len(more[0][0][0][0]))
-    table = _Table(pf)
+    table = _Table(pf, place)
     for number, page_tables in joined:
         _take_page(table, page_tables, number, rules)
     header = table.header

@@ -55,7 +55,7 @@ def extract(pf: PacketFile, rules: Rules) -> Extraction:
     # no statement: perhaps an attachment, told from the text and the layer already read (not read again)
     found = classify_pdf(pf.path, rules, texts, layer)
     if found is None:  # perhaps a 申报表 or a 人员名册 printed to PDF
-        other = pdf_form.read(pf, texts, rules, layer) or pdf_roster.read(pf, texts, rules)
+        other = pdf_form.read(pf, texts, rules, layer) or pdf_roster.read(pf, texts, rules, layer)
         return extraction if other is None else replace(extraction, kind=other.kind, record=other.record)
     record = certificates.read_pdf(pf, rules, found, layer)  # a certificate or licence is read (its OCR reused)
     if found.kind is DocumentKind.CONTRACT:  # its contracts, from the same layer (no page is read twice)
