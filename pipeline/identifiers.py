@@ -32,7 +32,10 @@ from omreview.rules import Rules, default_rules
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", str(text))).upper()
+    """Half-width, upper-case, without spaces or hyphens; a 身份证号's last X typed or read (OCR) as a multiplication
+    sign or a cross (``…949×``) is an X."""
+    compact = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", str(text))).upper()
+    return compact[:17] + "X" if re.fullmatch(r"\d{17}[×✕✗]", compact) else compact
 
 
 def normalize_id_number(text: str) -> str:

@@ -48,7 +48,7 @@ def _rounded(tables):
 def test_a_table_gives_its_cells_and_a_short_row_border_splits_its_row():
     def draw(d):
         _table(d, [100, 113, 126, 139], [80, 300, 520], split_row=1, split_at=410)
-    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS))
+    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS).tables)
     assert len(tables) == 1
     cells = tables[0]
     assert len(cells) == 7  # 2 + 3 (the split row) + 2
@@ -63,7 +63,7 @@ def test_a_stroke_inside_a_cell_that_does_not_join_the_lines_is_no_border(gap):
         _table(d, [100, 113, 126], [80, 300, 520])
         for x in (120.0, 150.0, 350.0):
             _line(d, x, 113 + gap, x, 126 - gap, gray=20)
-    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS))
+    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS).tables)
     assert [len(t) for t in tables] == [4]
 
 
@@ -71,7 +71,7 @@ def test_a_line_broken_by_a_faint_spot_is_one_line():
     def draw(d):
         _table(d, [100, 140, 180], [80, 300, 520])
         d.rectangle([_px(200), _px(140) - 2, _px(201), _px(140) + 2], fill=250)  # a gap of about a point
-    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS))
+    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS).tables)
     assert [len(t) for t in tables] == [4]
 
 
@@ -81,13 +81,13 @@ def test_long_character_strokes_and_underlines_make_no_table():
         for x in range(100, 400, 14):  # a title's strokes, short
             _line(d, x, 80, x + 10, 80, gray=20)
             _line(d, x + 5, 75, x + 5, 86, gray=20)
-    assert ruled_tables(_page(draw), SCALE, SETTINGS) == []
+    assert ruled_tables(_page(draw), SCALE, SETTINGS).tables == []
 
 
 def test_two_tables_apart_are_two_in_order():
     def draw(d):
         _table(d, [300, 320, 340], [80, 520])
         _table(d, [100, 120], [80, 200, 520])
-    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS))
+    tables = _rounded(ruled_tables(_page(draw), SCALE, SETTINGS).tables)
     assert [len(t) for t in tables] == [2, 2]
     assert tables[0][0][1] < tables[1][0][1]

@@ -48,6 +48,7 @@ _PROFILE_WIDTH = 400  # the skew is measured on the page reduced to about this w
 _RAMP = 24  # grays within this much below the white level are lightened gradually
 _WORD_GAP = 0.9  # a gap inside one box wider than this many character heights is a space
 _CELL_INSET = 3  # pixels: a cell's ink is looked at this far inside its borders (the ruling lines and their blur)
+_CELL_MARGIN = 4.0  # points of paper added around a cell read on its own
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ class OcrPages:
         scale = self.settings.read_dpi / 72
         ink = image < self.settings.ruling_ink_level
         out = []
-        for cells in ruled_tables(image, scale, self.settings):
+        for cells in ruled_tables(image, scale, self.settings).tables:
             for box in cells:
                 if self._missed(page, ink, box, scale):
                     self._read_cell(page, image, box, scale)
@@ -298,9 +299,12 @@ class OcrPages:
         """Read a cell's image on its own; its characters replace those read from the whole page."""
         x0, top = max(0, round(box[0] * scale) + 1), max(0, round(box[1] * scale) + 1)
         x1, bottom = round(box[2] * scale) - 1, round(box[3] * scale) - 1
-        words = self.engine.read(np.ascontiguousarray(image[top:bottom, x0:x1]))
-        moved = [Word(w.text, w.score, _moved(w.box, x0, top),
-                      tuple(Char(c.text, _moved(c.box, x0, top), c.score) for c in w.chars)) for w in words]
+        pad = round(_CELL_MARGIN * scale)  # paper around the crop: text touching its edge is read whole
+        crop = np.pad(image[top:bottom, x0:x1], pad, constant_values=255)
+        words = self.engine.read(np.ascontiguousarray(crop))
+        dx, dy = x0 - pad, top - pad
+        moved = [Word(w.text, w.score, _moved(w.box, dx, dy),
+                      tuple(Char(c.text, _moved(c.box, dx, dy), c.score) for c in w.chars)) for w in words]
         _, chars = _lines(page.number, moved, scale, self.lookalikes)
         page.chars = [c for c in page.chars if not (box[0] <= (c[0][0] + c[0][2]) / 2 <= box[2]
                                                     and box[1] <= (c[0][1] + c[0][3]) / 2 <= box[3])] + chars
@@ -601,14 +605,16 @@ def _regrouped(amount: str) -> str:
     return "".join("," if ch in ".," and i < cut else "." if i == cut else ch for i, ch in enumerate(amount))
 
 
+_BORDER_MARKS = "|丨│｜"  # a cell's border line read as a character at the start or end of its text
 _AMOUNT_RUN = re.compile(r"[(（]?[-−－]?\d[\d.,]*\d[)）]?")
 
 
 def _cell_text(lines: list[str]) -> str:
-    """A cell's lines as one text, as ``pdf.pages.cell_text`` joins a printed cell's; an amount wrapped over two
+    """A cell's lines as one text, as ``pdf.pages.cell_text`` joins a printed cell's, without a border line read as
+    a character at either end of a line (``|任勇秀``); an amount wrapped over two
     lines is one token only now, and its separators are put right then (``1,520.00`` + ``0.00元``: the second
     comma read as a point, ``1,520,000.00元``)."""
-    text = "".join(line.strip() for line in lines)
+    text = "".join(line.strip().strip(_BORDER_MARKS).strip() for line in lines)
     return _AMOUNT_RUN.sub(lambda m: _regrouped(m.group()) if _GROUPED.match(m.group()) else m.group(), text)
 
 

@@ -14,6 +14,7 @@ The page given is the straightened page OCR read (``ocr.pages.OcrPages``); the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -26,25 +27,36 @@ from omreview.rules import OcrSettings
 _ACROSS = 3  # pixels: the mask grown across a line's direction before the opening
 
 
-def ruled_tables(image: np.ndarray, scale: float, settings: OcrSettings) -> list[list[BBox]]:
+@dataclass(frozen=True)
+class Ruling:
+    """A page's ruled tables (each its cells, in points) and the mask of the ruling lines' pixels (what a cell read
+    on its own is cleaned of: a line's remnant would be read as 一 or |)."""
+
+    tables: list[list[BBox]]
+    lines: np.ndarray
+
+
+def ruled_tables(image: np.ndarray, scale: float, settings: OcrSettings) -> Ruling:
     """The cells (points: pixels / ``scale``) of each ruled table in a grayscale page image, tables top to
-    bottom, cells in reading order."""
+    bottom, cells in reading order; and the ruling lines' pixels."""
     ink = (image < settings.ruling_ink_level).astype(np.uint8)
     long = max(2, round(float(settings.ruling_min_inches) * 72 * scale))
     short = max(2, round(float(settings.ruling_row_inches) * 72 * scale))
     across = _runs(ink, long, horizontal=True)
-    edges = _edges(across, scale, horizontal=True)
+    edges = _across(across, scale)
     down = _runs(ink, short, horizontal=False)
-    edges += _edges(down, scale, horizontal=False, long=long, joins=across & ink)
+    upright, kept = _upright(down, scale, long, across & ink)
+    lines = (across > 0) | kept
+    edges += upright
     if not edges:
-        return []
+        return Ruling([], lines)
     tol = float(settings.ruling_tolerance)
     edges = plumber_table.merge_edges(edges, tol, tol, tol, tol)
     cells = plumber_table.intersections_to_cells(plumber_table.edges_to_intersections(edges, tol, tol))
     tables = plumber_table.cells_to_tables(cells)
     out = [sorted(((float(a), float(b), float(c), float(d)) for a, b, c, d in cells), key=lambda c: (c[1], c[0]))
            for cells in tables]
-    return sorted(out, key=lambda cells: min(c[1] for c in cells))
+    return Ruling(sorted(out, key=lambda cells: min(c[1] for c in cells)), lines)
 
 
 def _runs(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
@@ -54,24 +66,30 @@ def _runs(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
     return cv2.morphologyEx(cv2.dilate(ink, grow), cv2.MORPH_OPEN, keep)
 
 
-def _edges(runs: np.ndarray, scale: float, horizontal: bool, long: int = 0,
-           joins: np.ndarray | None = None) -> list[dict[str, Any]]:
-    """The line segments of a mask of runs, as pdfplumber's edge objects (points). With ``joins`` (the ink of the
-    horizontal lines), a vertical run shorter than ``long`` is kept only where its ends run into a horizontal line:
-    the border between two cells of a row, which a character's stroke never joins (a cell's padding lies
-    between, a pixel of paper or more)."""
+def _across(runs: np.ndarray, scale: float) -> list[dict[str, Any]]:
+    """The horizontal line segments of a mask of runs, as pdfplumber's edge objects (points)."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    out: list[dict[str, Any]] = []
+    out = []
     for x, y, w, h, _area in stats[1:count]:
-        if horizontal:
-            at = (y + h / 2) / scale
-            out.append({"x0": x / scale, "x1": (x + w) / scale, "top": at, "bottom": at, "width": w / scale,
-                        "height": 0.0, "orientation": "h", "object_type": "line"})
+        at = (y + h / 2) / scale
+        out.append({"x0": x / scale, "x1": (x + w) / scale, "top": at, "bottom": at, "width": w / scale,
+                    "height": 0.0, "orientation": "h", "object_type": "line"})
+    return out
+
+
+def _upright(runs: np.ndarray, scale: float, long: int, joins: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The vertical line segments of a mask of runs (pdfplumber's edge objects, points) and the mask of those kept.
+    A run shorter than ``long`` is kept only where its ends run into a horizontal line (``joins``: their ink): the
+    border between two cells of a row, which a character's stroke never joins (a cell's padding lies between, a
+    pixel of paper or more)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    out = []
+    kept = []
+    for label, (x, y, w, h, _area) in enumerate(stats[1:count], start=1):
+        if h < long and not (joins[y:y + 2, x:x + w].any() and joins[max(0, y + h - 2):y + h, x:x + w].any()):
             continue
-        if h < long and joins is not None and not (
-                joins[y:y + 2, x:x + w].any() and joins[max(0, y + h - 2):y + h, x:x + w].any()):
-            continue
+        kept.append(label)
         at = (x + w / 2) / scale
         out.append({"x0": at, "x1": at, "top": y / scale, "bottom": (y + h) / scale, "width": 0.0,
                     "height": h / scale, "orientation": "v", "object_type": "line"})
-    return out
+    return out, np.isin(labels, kept)

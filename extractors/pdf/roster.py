@@ -212,29 +212,44 @@ def _take_page(table: _Table, tables: PageTables, number: int, rules: Rules) -> 
 
 def _side_by_side(left: list[tuple[int, PageTables]], right: list[PageTables]) -> list[tuple[int, PageTables]] | None:
     """The pages of a sheet printed in parts, each left page's rows joined with the rows of its right part's page
-    that stand at the same height; ``None`` unless every row of both has its partner."""
+    that stand at the same height (or, scanned, at the same distance below the page's first row: each page lay a
+    little differently on the glass); ``None`` unless every row of both has its partner."""
     if len(right) != len(left):
         return None
     out: list[tuple[int, PageTables]] = []
     for (number, tables), more in zip(left, right, strict=True):
         others = [(cells, box) for cells_list, boxes in more for cells, box in zip(cells_list, boxes, strict=True)]
-        used: set[int] = set()
-        joined: PageTables = []
-        for cells_list, boxes in tables:
-            rows: list[Row] = []
-            for cells, box in zip(cells_list, boxes, strict=True):
-                partner = next((i for i, (_, b) in enumerate(others) if i not in used
-                                and abs(b[1] - box[1]) <= _ROW_TOLERANCE and abs(b[3] - box[3]) <= _ROW_TOLERANCE),
-                               None)
-                if partner is None:
-                    return None
-                used.add(partner)
-                rows.append(cells + others[partner][0])
-            joined.append((rows, boxes))
-        if len(used) != len(others):
+        for shift in dict.fromkeys((0.0, _first_top(more) - _first_top(tables))):
+            joined = _joined(tables, others, shift)
+            if joined is not None:
+                out.append((number, joined))
+                break
+        else:
             return None
-        out.append((number, joined))
     return out
+
+
+def _first_top(tables: PageTables) -> float:
+    return min((box[1] for _, boxes in tables for box in boxes), default=0.0)
+
+
+def _joined(tables: PageTables, others: list[tuple[Row, BBox]], shift: float) -> PageTables | None:
+    """Each row of ``tables`` joined with the row of ``others`` that stands ``shift`` lower; ``None`` unless every
+    row of both has its partner."""
+    used: set[int] = set()
+    joined: PageTables = []
+    for cells_list, boxes in tables:
+        rows: list[Row] = []
+        for cells, box in zip(cells_list, boxes, strict=True):
+            partner = next((i for i, (_, b) in enumerate(others) if i not in used
+                            and abs(b[1] - shift - box[1]) <= _ROW_TOLERANCE
+                            and abs(b[3] - shift - box[3]) <= _ROW_TOLERANCE), None)
+            if partner is None:
+                return None
+            used.add(partner)
+            rows.append(cells + others[partner][0])
+        joined.append((rows, boxes))
+    return joined if len(used) == len(others) else None
 
 
 def read(pf: PacketFile, texts: Sequence[str], rules: Rules, layer: TextLayer | None = None) -> Extraction | None:
@@ -246,8 +261,9 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules, layer: TextLayer | 
 
     ``layer``: the statement reader's; its scanned pages (a roster scanned or photographed) are read from their
     ruled tables as OCR found them (``OcrPages.tables``), each person's source with the lowest confidence of the
-    row's characters. A 身份证号 read so that fails its check digit is a misreading or a wrong number: its row's
-    confidence is put below the floor (``_MISREAD``), so a check counting on it goes to a reviewer."""
+    row's characters. A 身份证号 read so that is not 18 characters or fails its check digit is a misreading or a
+    wrong number: its row's confidence is put below the floor (``_MISREAD``), so a check counting on it goes to a
+    reviewer (the roster is still read: one misread number is no reason to lose the other people)."""
     scan = layer if isinstance(layer, OcrLayer) else None
     if scan is not None:
         texts = scan.texts  # the text layer's pages and, of the scanned ones, what OCR has read so far
@@ -280,10 +296,13 @@ def read(pf: PacketFile, texts: Sequence[str], rules: Rules, layer: TextLayer | 
     roster = from_rows(pf, table.rows, table.places, rules)
     if roster is None or not isinstance(roster.record, RosterRecord) or not roster.record.rows:
         return None  # a header and no one under it is no roster read
-    if any(len(r.id_number) != _ID_CHARS for r in roster.record.rows):
+    short = sum(len(r.id_number) != _ID_CHARS for r in roster.record.rows)
+    if scan is not None and 2 * short <= len(roster.record.rows):
+        # a number OCR read short or failing its check digit: that row is doubtful (most of them short: the print
+        # had cut the column, as below)
+        return replace(roster, record=_doubting_misreads(roster.record))
+    if short:
         return None  # a number cut at its cell's edge in print: what is left of it would count as a wrong one
-    if scan is not None:
-        roster = replace(roster, record=_doubting_misreads(roster.record))
     return roster
 
 
@@ -300,7 +319,7 @@ def _placer(scan: OcrLayer | None) -> Place:
 
 
 def _doubting_misreads(record: RosterRecord) -> RosterRecord:
-    """Rows read by OCR whose 身份证号 fails its check digit, their confidence put below the floor."""
+    """Rows read by OCR whose 身份证号 is short or fails its check digit, their confidence put below the floor."""
     rows = []
     for row in record.rows:
         confidence = row.source.confidence
@@ -350,8 +369,13 @@ def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, l
     pages of the other parts, page for page (``start``: the first page whose text names it; the header is on the
     first page from there whose tables name it). The joined header must name an education column and a field from
     every part, and no part may be missing a row of another: else ``None``."""
-    def heights(number: int) -> tuple[int, ...]:
-        return tuple(round(box[1]) for _, boxes in tables(number) for box in boxes)
+    def heights(number: int) -> tuple[float, ...]:
+        """Where the page's rows stand below its first (a scanned page may lie lower or higher as a whole)."""
+        tops = [box[1] for _, boxes in tables(number) for box in boxes]
+        return tuple(top - tops[0] for top in tops)
+
+    def same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return bool(a) and len(a) == len(b) and all(abs(x - y) <= _ROW_TOLERANCE for x, y in zip(a, b, strict=True))
 
     reach = _PART_PAGES * (_MAX_PARTS - 1)
     words = _id_words(rules)
@@ -360,7 +384,7 @@ def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, l
     if not start:
         return None
     window = range(max(1, start - reach), min(last, start + reach) + 1)
-    firsts = [n for n in window if heights(n) and heights(n) == heights(start)]
+    firsts = [n for n in window if same(heights(n), heights(start))]
     if not 2 <= len(firsts) <= _MAX_PARTS:
         return None
     size = firsts[1] - firsts[0]  # pages in each part
