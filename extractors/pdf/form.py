@@ -51,7 +51,7 @@ from omreview.extractors.office.docx_grid import BBox, Grid, GridCell
 from omreview.extractors.office.form import has_form_title, is_application_form, read_grids
 from omreview.extractors.office.form_labels import Lexicon, lexicon
 from omreview.extractors.pdf.layer import OcrLayer, TextLayer
-from omreview.extractors.pdf.pages import as_bbox, cell_text
+from omreview.extractors.pdf.pages import as_bbox, cell_text, grid_lines, nearest_line
 from omreview.model import DocumentKind
 from omreview.packet import PacketFile
 from omreview.rules import Rules
@@ -69,19 +69,6 @@ def may_be_form(texts: Sequence[str], rules: Rules) -> bool:
     first = [t for t in texts if t.strip()][:_TITLE_PAGES]
     return bool(first) and has_form_title("\n".join(first), rules)
 
-
-
-def _edges(values: list[float]) -> list[float]:
-    """The distinct lines among ``values`` (those nearer than the tolerance are one)."""
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > _TOLERANCE:
-            out.append(v)
-    return out
-
-
-def _at(edges: list[float], v: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
 
 
 @dataclass
@@ -128,7 +115,7 @@ class _Form:
         one)."""
         if not cells:
             return
-        columns = _edges([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells])
+        columns = grid_lines([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], _TOLERANCE)
         previous = self.tables[-1] if self.tables else None
         goes_on = previous is not None and self.last == "table" and previous.last_page == page - 1 \
             and abs(previous.columns[0] - columns[0]) <= tolerance \
@@ -147,15 +134,15 @@ class _Form:
 
     def _matrix(self, cells: list[_Cell], page: int, columns: list[float]) -> list[list[int | None]]:
         """The table's cells on the grid of ``columns`` and its own row lines: a merged cell at every position."""
-        lines = _edges([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells])
+        lines = grid_lines([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], _TOLERANCE)
         matrix: list[list[int | None]] = [[None] * (len(columns) - 1) for _ in range(max(1, len(lines) - 1))]
         for cell in cells:
             key = len(self.texts) + 1
             self.texts[key], self.places[key] = cell_text(cell.text), (page, cell.place)
             if cell.confidence is not None:
                 self.confidence[key] = cell.confidence
-            c0, c1 = _at(columns, cell.bbox[0]), _at(columns, cell.bbox[2])
-            r0, r1 = _at(lines, cell.bbox[1]), _at(lines, cell.bbox[3])
+            c0, c1 = nearest_line(columns, cell.bbox[0]), nearest_line(columns, cell.bbox[2])
+            r0, r1 = nearest_line(lines, cell.bbox[1]), nearest_line(lines, cell.bbox[3])
             for r in range(r0, max(r1, r0 + 1)):
                 for c in range(c0, max(c1, c0 + 1)):
                     matrix[r][c] = key

@@ -63,6 +63,21 @@ def cell_text(text: str | None) -> str:
     return unicodedata.normalize("NFKC", "".join(line.strip() for line in (text or "").split("\n"))).strip()
 
 
+def grid_lines(values: Sequence[float], tolerance: float) -> list[float]:
+    """The distinct lines of a table's grid among its cells' edges ``values`` (edges nearer than ``tolerance`` to the
+    last line found are that line)."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tolerance:
+            out.append(v)
+    return out
+
+
+def nearest_line(lines: Sequence[float], v: float) -> int:
+    """The index of the grid line nearest ``v``."""
+    return min(range(len(lines)), key=lambda i: abs(lines[i] - v))
+
+
 def as_bbox(values: Sequence[float]) -> BBox:
     """A box as pdfplumber gives it (any four numbers: x0, top, x1, bottom) as floats."""
     x0, top, x1, bottom = values

@@ -37,7 +37,7 @@ import pdfplumber
 from omreview.extractors.contract import Extraction
 from omreview.extractors.office.roster import Header, from_rows, roster_header
 from omreview.extractors.pdf.layer import OcrLayer, TextLayer
-from omreview.extractors.pdf.pages import BBox, as_bbox, cell_text
+from omreview.extractors.pdf.pages import BBox, as_bbox, cell_text, grid_lines, nearest_line
 from omreview.identifiers import is_valid_id_number
 from omreview.model import Source
 from omreview.packet import PacketFile
@@ -335,28 +335,18 @@ def _scanned_tables(scan: OcrLayer, number: int) -> PageTables:
     cell's text at its first column, ``""`` at the others), each row's box (points of the straightened page)."""
     out: PageTables = []
     for cells in scan.pages.tables(number):
-        columns = _clustered([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells])
-        lines = _clustered([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells])
+        columns = grid_lines([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], _SCAN_TOLERANCE)
+        lines = grid_lines([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], _SCAN_TOLERANCE)
         if len(columns) < 2 or len(lines) < 2:
             continue
         grid = [[""] * (len(columns) - 1) for _ in range(len(lines) - 1)]
         for cell in cells:
-            grid[_nearest(lines, cell.bbox[1])][_nearest(columns, cell.bbox[0])] = cell_text(cell.text)
+            r, c = nearest_line(lines[:-1], cell.bbox[1]), nearest_line(columns[:-1], cell.bbox[0])
+            grid[r][c] = cell_text(cell.text)
         boxes = [(columns[0], lines[r], columns[-1], lines[r + 1]) for r in range(len(lines) - 1)]
-        out.append(([tuple(row[: len(columns) - 1]) for row in grid], boxes))
+        out.append(([tuple(row) for row in grid], boxes))
     return out
 
-
-def _clustered(values: list[float]) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > _SCAN_TOLERANCE:
-            out.append(v)
-    return out
-
-
-def _nearest(edges: list[float], v: float) -> int:
-    return min(range(len(edges) - 1), key=lambda i: abs(edges[i] - v))
 
 
 def _in_parts(pf: PacketFile, tables: Callable[[int], PageTables], start: int, last: int,
