@@ -60,6 +60,9 @@ def test_applicant_flow_on_a_prefect_server_backed_by_postgresql(databases, tmp_
     for url, query, expected in ((store_db, "select count(*) from applicants", 1),
                                  (prefect_db, "select count(*) from task_run where state_type = 'COMPLETED'", 8)):
         engine = create_engine(f"postgresql+psycopg://{url}")
-        with engine.connect() as c:
-            assert c.execute(text(query)).scalar() == expected
-        engine.dispose()
+        try:
+            with engine.connect() as c:
+                found = c.execute(text(query)).scalar()
+        finally:  # closed even when the count is wrong: an open connection would fail the next test on this worker
+            engine.dispose()
+        assert found == expected, (query, found)
